@@ -1,0 +1,63 @@
+/**
+ * The run options: one zod schema shared by the SDK, the CLI, the REST API and the `runGroup`
+ * workflow input. Pure (no I/O), so workflows may import it; checks that need the file system
+ * (does the competition exist? is the split file readable?) happen in `planRunGroup`.
+ */
+import { z } from 'zod';
+
+export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage'] as const;
+export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
+
+const idPattern = /^[a-z0-9][a-z0-9._-]*$/;
+const agentIdPattern = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/;
+
+export const runOptionsSchema = z
+  .object({
+    agentId: z
+      .string({ error: 'agentId is required (e.g. "dummy", "baseline", "aide/dev")' })
+      .regex(agentIdPattern, 'must look like "<agent>" or "<agent>/<variant>" (lower case, digits, . _ -)'),
+    competitionSet: z.string().min(1, 'must be a path to a split file').optional(),
+    competitions: z
+      .array(z.string().regex(idPattern, 'must be a competition id (lower case, digits, . _ -)'))
+      .min(1, 'must name at least one competition')
+      .optional(),
+    lite: z.boolean().default(false),
+    techniqueTasks: z.boolean().default(false),
+    tasks: z.array(z.enum(TECHNIQUE_TASKS)).min(1).optional(),
+    nSeeds: z.number().int().min(1).max(100).default(1),
+    maxParallel: z.number().int().min(1).max(256).default(4),
+    timeLimitSecs: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    notes: z.string().max(10_000).optional(),
+  })
+  .strict()
+  .refine((o) => !(o.competitionSet && o.competitions), {
+    message: 'give either competitionSet or competitions, not both',
+    path: ['competitions'],
+  });
+
+/** What callers pass (defaults optional). */
+export type RunOptionsInput = z.input<typeof runOptionsSchema>;
+/** What the harness works with (defaults filled in). */
+export type RunOptions = z.output<typeof runOptionsSchema>;
+
+export class InvalidRunOptionsError extends Error {
+  override readonly name = 'InvalidRunOptionsError';
+  constructor(
+    readonly issues: { field: string; reason: string }[],
+    source = 'run options',
+  ) {
+    super(`invalid ${source}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+  }
+}
+
+/** Parses run options, throwing an error that names each bad field and why. */
+export function parseRunOptions(input: unknown, source?: string): RunOptions {
+  const result = runOptionsSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidRunOptionsError(
+      result.error.issues.map((i) => ({ field: i.path.join('.') || '(input)', reason: i.message })),
+      source,
+    );
+  }
+  return result.data;
+}
