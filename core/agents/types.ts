@@ -2,12 +2,17 @@ export interface AgentSpec {
   /** `<name>` or `<name>/<variant>`, as in MLE-bench. */
   id: string;
   name: string;
+  /** `default` for the id `<name>`. */
   variant: string;
   description: string;
-  /** Local image tag built from agents/<name>/. */
+  /** Local image tag built from agents/<name>/ (content-addressed: see core/sandbox/imageTags.ts). */
   image: string;
+  /** The agent's build folder (agents/<name>/). */
+  dir: string;
   /** Command run in the container (the image's default when absent). */
   command?: string[];
   /** Environment of the variant (never the host's). */
   env: Record<string, string>;
+  /** The container's root filesystem is read-only (scratch space: /tmp and $HOME on tmpfs). */
+  readOnlyRootfs: boolean;
 }

@@ -1,0 +1,92 @@
+/**
+ * The schema of agents/<name>/config.yaml. A bad file is rejected with the file, the field and
+ * the reason, before anything runs.
+ *
+ *   description: what the agent does
+ *   command: [python3, /opt/agent/start.py]   # optional: the image's CMD otherwise
+ *   readOnlyRootfs: true                       # optional, default true
+ *   env: { KEY: value }                        # the default variant's env
+ *   variants:
+ *     <variant>: { description, env, command } # env is merged over the default's
+ */
+import { promises as fs } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** The harness sets these itself; an agent may not override them. */
+export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED'] as const;
+export const DEFAULT_VARIANT = 'default';
+/** Agent names become Docker repository names, so they follow Docker's rules. */
+export const AGENT_NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const VARIANT_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
+}
+
+const envSchema = z
+  .record(
+    z.string().regex(ENV_NAME_RE, 'an environment variable name (letters, digits, _)'),
+    // YAML reads `SEEDS: 2` as a number; the container only has strings.
+    z.union([z.string(), z.number(), z.boolean()], 'a string, number or boolean').transform(String),
+  )
+  .superRefine((env, ctx) => {
+    for (const key of RESERVED_ENV) {
+      if (key in env) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is set by the harness and cannot be overridden` });
+    }
+  });
+
+const commandSchema = z.array(z.string().min(1), 'a list of strings (the argv)').min(1);
+
+const variantSchema = z.strictObject({
+  description: z.string().min(1).optional(),
+  command: commandSchema.optional(),
+  env: envSchema.default({}),
+});
+
+export const agentConfigSchema = z.strictObject({
+  description: z.string('a description is required').min(1),
+  command: commandSchema.optional(),
+  readOnlyRootfs: z.boolean().default(true),
+  env: envSchema.default({}),
+  variants: z
+    .record(
+      z
+        .string()
+        .regex(VARIANT_NAME_RE, 'a variant name: lowercase letters, digits, . _ -')
+        .refine((v) => v !== DEFAULT_VARIANT, `"${DEFAULT_VARIANT}" is the id <name> itself`),
+      variantSchema,
+    )
+    .default({}),
+});
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length ? issue.path.join('.') : '(top level)';
+  // A bad record key says only "Invalid key in record"; the nested issue says why.
+  const reason = issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
+  return `${field}: ${reason}`;
+}
+
+/** Reads and validates one config.yaml; throws AgentConfigError naming the file and fields. */
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new AgentConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = agentConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new AgentConfigError(`${file}: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,126 @@
+/**
+ * The agents registry: agents/<name>/config.yaml declares an agent and its variants, built from
+ * the same folder (Dockerfile + start script). Ids are `<name>` (the default variant) and
+ * `<name>/<variant>`, as in MLE-bench.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { harnessPaths } from '../config';
+import { agentImageTag, baseImageTag } from '../sandbox/imageTags';
+import { AGENT_NAME_RE, AgentConfigError, DEFAULT_VARIANT, loadAgentConfig, type AgentConfig } from './config';
+import type { AgentSpec } from './types';
+
+export interface AgentRegistryOptions {
+  /** Where agent folders live (default: the repository's agents/). */
+  agentsDir?: string;
+  /** The base image agents build on (default: the content-addressed tag of images/). */
+  baseImage?: string;
+}
+
+/** Thrown for an id no agent declares; its class name is a non-retryable Temporal error type. */
+export class UnknownAgentError extends Error {
+  override name = 'UnknownAgentError';
+  constructor(
+    readonly agentId: string,
+    readonly knownIds: string[],
+  ) {
+    super(`unknown agent "${agentId}"; known agents: ${knownIds.join(', ') || '(none)'}`);
+  }
+}
+
+/** One agent folder: what its image is built from, and its variants. */
+export interface AgentDefinition {
+  name: string;
+  dir: string;
+  image: string;
+  config: AgentConfig;
+}
+
+function agentsDirOf(opts: AgentRegistryOptions): string {
+  return opts.agentsDir ?? harnessPaths().agentsDir;
+}
+
+/** Folder names under agents/ that hold a config.yaml (other files, e.g. instructions.txt, are not agents). */
+async function agentNames(agentsDir: string): Promise<string[]> {
+  if (!existsSync(agentsDir)) return [];
+  return (await fs.readdir(agentsDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && existsSync(path.join(agentsDir, e.name, 'config.yaml')))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Loads agents/<name>/: validates its config.yaml and that it has a Dockerfile. */
+export async function loadAgentDefinition(name: string, opts: AgentRegistryOptions = {}): Promise<AgentDefinition> {
+  const dir = path.join(agentsDirOf(opts), name);
+  const configFile = path.join(dir, 'config.yaml');
+  if (!AGENT_NAME_RE.test(name)) {
+    throw new AgentConfigError(`${configFile}: the folder name "${name}" is not a valid agent name (lowercase letters and digits, separated by . _ -)`);
+  }
+  const config = await loadAgentConfig(configFile);
+  if (!existsSync(path.join(dir, 'Dockerfile'))) {
+    throw new AgentConfigError(`${path.join(dir, 'Dockerfile')}: missing (every agent folder builds its image from one)`);
+  }
+  return { name, dir, image: agentImageTag(name, dir, opts.baseImage ?? baseImageTag()), config };
+}
+
+/** Every agent folder; a malformed one throws AgentConfigError. */
+export async function listAgentDefinitions(opts: AgentRegistryOptions = {}): Promise<AgentDefinition[]> {
+  const baseImage = opts.baseImage ?? baseImageTag();
+  return Promise.all((await agentNames(agentsDirOf(opts))).map((name) => loadAgentDefinition(name, { ...opts, baseImage })));
+}
+
+function variantSpecs(def: AgentDefinition): AgentSpec[] {
+  const { config } = def;
+  const common = { name: def.name, image: def.image, dir: def.dir, readOnlyRootfs: config.readOnlyRootfs };
+  const specs: AgentSpec[] = [
+    { ...common, id: def.name, variant: DEFAULT_VARIANT, description: config.description, command: config.command, env: { ...config.env } },
+  ];
+  for (const [variant, v] of Object.entries(config.variants)) {
+    specs.push({
+      ...common,
+      id: `${def.name}/${variant}`,
+      variant,
+      description: v.description ?? config.description,
+      command: v.command ?? config.command,
+      env: { ...config.env, ...v.env },
+    });
+  }
+  // Leave `command` out rather than undefined, so specs compare and serialise cleanly.
+  return specs.map((s) => (s.command ? s : (({ command: _c, ...rest }) => rest)(s)));
+}
+
+/** Every agent id with its spec, sorted by id; a malformed config throws AgentConfigError. */
+export async function listAgents(opts: AgentRegistryOptions = {}): Promise<AgentSpec[]> {
+  return (await listAgentDefinitions(opts))
+    .flatMap(variantSpecs)
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The ids that load cleanly, for error messages (a broken config must not hide the others). */
+async function knownIds(opts: AgentRegistryOptions): Promise<string[]> {
+  const baseImage = opts.baseImage ?? baseImageTag();
+  const ids = await Promise.all(
+    (await agentNames(agentsDirOf(opts))).map((name) =>
+      loadAgentDefinition(name, { ...opts, baseImage }).then(
+        (def) => variantSpecs(def).map((s) => s.id),
+        () => [],
+      ),
+    ),
+  );
+  return ids.flat().sort();
+}
+
+/**
+ * The spec of `<name>` or `<name>/<variant>`. Only that agent's config is read, so one broken
+ * agent does not stop the others. Unknown → UnknownAgentError; malformed → AgentConfigError.
+ */
+export async function resolveAgent(agentId: string, opts: AgentRegistryOptions = {}): Promise<AgentSpec> {
+  const name = agentId.split('/')[0] ?? '';
+  if (!AGENT_NAME_RE.test(name) || !(await agentNames(agentsDirOf(opts))).includes(name)) {
+    throw new UnknownAgentError(agentId, await knownIds(opts));
+  }
+  // By exact id: `<name>/default` is not an alias of `<name>`.
+  const spec = variantSpecs(await loadAgentDefinition(name, opts)).find((s) => s.id === agentId);
+  if (!spec) throw new UnknownAgentError(agentId, await knownIds(opts));
+  return spec;
+}

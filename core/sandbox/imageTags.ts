@@ -1,0 +1,73 @@
+/**
+ * Content-addressed image tags: a tag names the exact files an image was built from, so a build
+ * is skipped when its tag exists and redone when anything that goes into it changed. Pure file
+ * hashing, no Docker, so the agents registry can name images without a daemon.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../config';
+
+export const IMAGES_DIR = path.join(REPO_ROOT, 'images');
+export const BASE_IMAGE_REPO = 'mlebench-base';
+const ROOTFS_IMAGE_REPO = 'mlebench-base-rootfs';
+/** The files that define the Debian root filesystem; the rest of images/ only finishes it. */
+const ROOTFS_FILES = ['packages.txt', 'Dockerfile', 'build-offline.sh'];
+const HASH_CHARS = 12;
+
+/** Relative paths (POSIX separators) of the regular files and symlinks under `dir`, sorted. */
+export function listTreeFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/**
+ * sha256 over each file's path, executable bit and content (a symlink's target), plus `extra`:
+ * everything a `COPY` of the folder carries into an image.
+ */
+export function hashFiles(dir: string, files: readonly string[], extra: readonly string[] = []): string {
+  const hash = createHash('sha256');
+  for (const rel of [...files].sort()) {
+    const abs = path.join(dir, rel);
+    const stat = lstatSync(abs);
+    const body = stat.isSymbolicLink() ? Buffer.from(`symlink:${readlinkSync(abs)}`) : readFileSync(abs);
+    hash.update(`${rel}\0${stat.mode & 0o111 ? 'x' : '-'}\0${body.length}\0`);
+    hash.update(body);
+  }
+  for (const e of extra) hash.update(`extra\0${e}\0`);
+  return hash.digest('hex').slice(0, HASH_CHARS);
+}
+
+/** The base image's tag: every file in images/ goes into it. */
+export function baseImageTag(imagesDir: string = IMAGES_DIR): string {
+  return `${BASE_IMAGE_REPO}:${hashFiles(imagesDir, listTreeFiles(imagesDir))}`;
+}
+
+/**
+ * The Debian root filesystem under the base image, tagged separately so that changing only
+ * base.Dockerfile or the validator rebuilds a thin layer in seconds, not the whole Debian tree.
+ */
+export function rootfsImageTag(imagesDir: string = IMAGES_DIR): string {
+  return `${ROOTFS_IMAGE_REPO}:${hashFiles(imagesDir, ROOTFS_FILES)}`;
+}
+
+/**
+ * The files of an agent folder that make its image: all but config.yaml, which the harness reads
+ * and the image never sees, so editing a variant's env does not rebuild anything.
+ */
+export function agentBuildFiles(agentDir: string): string[] {
+  return listTreeFiles(agentDir).filter((f) => f !== 'config.yaml');
+}
+
+/** `mlebench-agent-<name>:<hash of the agent's build files + the base image tag>`. */
+export function agentImageTag(name: string, agentDir: string, baseTag: string = baseImageTag()): string {
+  return `mlebench-agent-${name}:${hashFiles(agentDir, agentBuildFiles(agentDir), [baseTag])}`;
+}
