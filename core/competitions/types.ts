@@ -1,3 +1,5 @@
+import type { CompetitionConfig } from './config';
+
 export interface Competition {
   id: string;
   name: string;
@@ -7,6 +9,10 @@ export interface Competition {
   leaderboardPath: string;
   metric: string;
   modality: string;
+  /** In MLE-bench's Lite list (low complexity); every bundled offline competition is. */
+  lite?: boolean;
+  /** The validated config.yaml (data paths, source, prepare step and seed). */
+  config: CompetitionConfig;
 }
 
 export interface PreparedCompetition {
@@ -17,6 +23,8 @@ export interface PreparedCompetition {
   privateDir: string;
   /** Sample submission inside publicDir. */
   sampleSubmissionPath: string;
+  /** Answers inside privateDir. */
+  answersPath: string;
   /** Checksum of the prepared files, stable across re-preparations. */
   checksum: string;
 }
