@@ -12,6 +12,23 @@ export interface AgentContainerRequest {
   publicDataDir: string;
   /** The run's folder: submission/, code/, logs/ inside it are mounted at /home/<same>. */
   runDir: string;
+  /** Mounted read-only at /home/instructions.txt (default: agents/instructions.txt). */
+  instructionsFile?: string;
+  /** Overrides of the default limits (see defaultSandboxLimits). */
+  limits?: Partial<SandboxLimits>;
+}
+
+export interface SandboxLimits {
+  /** Memory cap, swap included (no swap); the kernel kills the agent past it (oomKilled). */
+  memoryBytes: number;
+  /** Processes and threads in the container. */
+  pidsLimit: number;
+  /** CPU cap in units of 1e-9 CPUs; undefined = no cap. */
+  nanoCpus?: number;
+  /** Size of the tmpfs at /tmp (RAM-backed: counts against memory). */
+  tmpBytes: number;
+  /** Size of the tmpfs at the agent's home, /home/agent, when the root fs is read-only. */
+  homeBytes: number;
 }
 
 export interface AgentContainerResult {
@@ -20,9 +37,13 @@ export interface AgentContainerResult {
   exitCode: number | null;
   startedAt: string;
   finishedAt: string;
+  /**
+   * Stopped at its time limit, or found exited after running past it (the worker was away):
+   * either way the run is a timeout, whatever `exitCode` says.
+   */
   timedOut: boolean;
   oomKilled: boolean;
-  /** True when this attempt found the container already running and attached to it. */
+  /** True when this attempt found the container already there (running or exited) instead of creating it. */
   reattached: boolean;
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The Docker engine as the sandbox sees it: the client, whether it answers, and the harness's
+ * containers found by label (the labels, not any remembered id, are how a later attempt or a
+ * cleanup finds them).
+ */
+import Docker from 'dockerode';
+import { InfraError, dockerCall, dockerStatus } from './errors';
+
+export const LABELS = {
+  group: 'mlebench.group',
+  run: 'mlebench.run',
+  competition: 'mlebench.competition',
+  agent: 'mlebench.agent',
+  seed: 'mlebench.seed',
+} as const;
+
+/** Seconds between SIGTERM and SIGKILL when the harness stops a container. */
+export const STOP_GRACE_SECS = 10;
+const PING_TIMEOUT_MS = 10_000;
+
+/** A client for the engine at DOCKER_HOST (unix://, tcp://; dockerode reads it), else the local socket. */
+export function dockerClient(): Docker {
+  return new Docker();
+}
+
+export function dockerHostDescription(): string {
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+/** Throws InfraError unless the engine answers within a few seconds. */
+export async function pingDocker(docker: Docker = dockerClient()): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${PING_TIMEOUT_MS / 1000}s`)), PING_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([docker.ping(), timeout]);
+  } catch (err) {
+    throw new InfraError(
+      `the Docker engine at ${dockerHostDescription()} is not answering (${(err as Error).message}): start it, e.g. with "bash scripts/setup.sh" as root`,
+      { cause: err },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface ContainerFilter {
+  groupId?: string;
+  runId?: string;
+  /** Only running containers (default: all states). */
+  running?: boolean;
+}
+
+/** The harness's agent containers matching the filter (any run when neither id is given). */
+export async function listAgentContainers(filter: ContainerFilter = {}, docker: Docker = dockerClient()): Promise<Docker.ContainerInfo[]> {
+  const label = [filter.runId === undefined ? LABELS.run : `${LABELS.run}=${filter.runId}`];
+  if (filter.groupId !== undefined) label.push(`${LABELS.group}=${filter.groupId}`);
+  return dockerCall('list containers', () => docker.listContainers({ all: !filter.running, filters: { label } }));
+}
+
+export async function countRunningAgentContainers(groupId?: string, docker: Docker = dockerClient()): Promise<number> {
+  return (await listAgentContainers({ groupId, running: true }, docker)).length;
+}
+
+/** Stops (SIGTERM, then SIGKILL after the grace period) and removes one container; gone already is fine. */
+export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
+  const container = docker.getContainer(id);
+  await dockerCall(`stop container ${id}`, async () => {
+    try {
+      await container.stop({ t: STOP_GRACE_SECS });
+    } catch (err) {
+      // 304: already stopped; 404: already removed.
+      if (dockerStatus(err) !== 304 && dockerStatus(err) !== 404) throw err;
+    }
+  });
+  await removeContainer(docker, id);
+}
+
+/** Removes a container (and its anonymous volumes); one already gone, or being removed, is fine. */
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  await dockerCall(`remove container ${id}`, async () => {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      if (dockerStatus(err) !== 404 && dockerStatus(err) !== 409) throw err;
+    }
+  });
+}
+
+/** Stops and removes the run's container(s): for a real cancel. Idempotent. */
+export async function stopAgentContainer(runId: string, docker: Docker = dockerClient()): Promise<number> {
+  const found = await listAgentContainers({ runId }, docker);
+  await Promise.all(found.map((c) => stopAndRemove(docker, c.Id)));
+  return found.length;
+}
+
+/** Stops and removes every container of a run group. Idempotent; returns how many there were. */
+export async function removeGroupContainers(groupId: string, docker: Docker = dockerClient()): Promise<number> {
+  const found = await listAgentContainers({ groupId }, docker);
+  await Promise.all(found.map((c) => stopAndRemove(docker, c.Id)));
+  return found.length;
+}

@@ -1,0 +1,260 @@
+/**
+ * Runs an agent's container to its end, surviving the caller's crashes: every call first looks
+ * the run's container up by label, so a retry re-attaches to a running container (never a
+ * second one), collects an exited one, and trusts the saved result once the container is gone.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { readJsonIfExists, writeJsonAtomic } from '../artifacts/atomic';
+import { log } from '../log';
+import { STOP_GRACE_SECS, dockerClient, listAgentContainers, pingDocker, removeContainer } from './docker';
+import { InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './errors';
+import { ensureAgentImage } from './images';
+import { followLogs } from './logs';
+import { AGENT_GID, AGENT_UID, containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths } from './spec';
+import type { AgentContainerProgress, AgentContainerRequest, AgentContainerResult } from './types';
+
+export interface RunAgentContainerOptions {
+  /** Stops the waiting (not the container): see SandboxAbortedError. */
+  signal?: AbortSignal;
+  /** Called on attach and then at least every `progressIntervalMs` while the container runs. */
+  onProgress?: (p: AgentContainerProgress) => void;
+  progressIntervalMs?: number;
+  docker?: Docker;
+}
+
+/** What the harness keeps of a finished container once the container itself is removed. */
+interface ContainerRecord {
+  runId: string;
+  containerName: string;
+  image: string;
+  result: AgentContainerResult;
+}
+
+/** A container that exited this long after its deadline ran past its limit unwatched. */
+const OVERRUN_TOLERANCE_MS = (STOP_GRACE_SECS + 5) * 1000;
+
+export async function runAgentContainer(req: AgentContainerRequest, opts: RunAgentContainerOptions = {}): Promise<AgentContainerResult> {
+  const docker = opts.docker ?? dockerClient();
+  const paths = runPaths(req.runDir);
+  throwIfAborted(opts.signal, req.runId);
+  await pingDocker(docker);
+
+  let container: Docker.Container;
+  let reattached: boolean;
+  const found = await findRunContainer(docker, req.runId);
+  if (found) {
+    container = docker.getContainer(found.Id);
+    reattached = true;
+  } else {
+    const record = await readJsonIfExists<ContainerRecord>(paths.result);
+    if (record) {
+      if (record.runId !== req.runId) throw new InfraError(`${paths.result} belongs to run "${record.runId}", not "${req.runId}"`);
+      log.info({ runId: req.runId, containerId: record.result.containerId }, 'container already finished and removed: using its saved result');
+      return record.result;
+    }
+    ({ container, reattached } = await createContainer(docker, req));
+  }
+
+  let info = await inspect(container);
+  if (info.State.Status === 'created') {
+    // Created by an attempt that died before starting it: start it now (it never ran).
+    await startContainer(container);
+    info = await inspect(container);
+  }
+  log.info({ runId: req.runId, containerId: info.Id, reattached, state: info.State.Status }, 'agent container attached');
+
+  const logs = await followLogs(docker, container, paths.agentLog);
+  let stoppedAtLimit = false;
+  try {
+    stoppedAtLimit = await waitForExit(container, info, req, reattached, opts);
+  } catch (err) {
+    logs.detach();
+    throw err;
+  }
+  await logs.drained();
+
+  const final = await inspectIfExists(container);
+  if (!final) {
+    // Another attempt raced us to the end and already saved the result and removed the container.
+    const record = await readJsonIfExists<ContainerRecord>(paths.result);
+    if (record?.runId === req.runId) return record.result;
+    throw new InfraError(`container ${info.Id} of run ${req.runId} disappeared before its result was saved`);
+  }
+  info = final;
+  const result = resultOf(info, req, { reattached, stoppedAtLimit });
+  const record: ContainerRecord = { runId: req.runId, containerName: info.Name.replace(/^\//, ''), image: req.agent.image, result };
+  try {
+    await writeJsonAtomic(paths.result, record);
+  } catch (err) {
+    throw new InfraError(`cannot save the container result to ${paths.result}: ${(err as Error).message}`, { cause: err });
+  }
+  await removeContainer(docker, info.Id);
+  log.info({ runId: req.runId, ...result }, 'agent container finished');
+  return result;
+}
+
+async function findRunContainer(docker: Docker, runId: string): Promise<Docker.ContainerInfo | undefined> {
+  const found = await listAgentContainers({ runId }, docker);
+  if (found.length > 1) {
+    // Cannot happen through this module (the name is unique per run); prefer a running one.
+    log.warn({ runId, ids: found.map((c) => c.Id) }, 'several containers carry this run id');
+  }
+  return found.find((c) => c.State === 'running') ?? found[0];
+}
+
+async function createContainer(docker: Docker, req: AgentContainerRequest): Promise<{ container: Docker.Container; reattached: boolean }> {
+  await ensureAgentImage(req.agent, docker);
+  const instructionsFile = req.instructionsFile ?? defaultInstructionsFile();
+  for (const [what, p] of [['public data folder', req.publicDataDir], ['instructions file', instructionsFile]] as const) {
+    if (!existsSync(p)) throw new InfraError(`${what} ${p} does not exist (run ${req.runId})`);
+  }
+  await prepareRunDirs(req.runDir);
+  const options = containerCreateOptions(req, { instructionsFile, limits: { ...defaultSandboxLimits(), ...req.limits } });
+  try {
+    const container = await docker.createContainer(options);
+    try {
+      await startContainer(container);
+    } catch (err) {
+      await removeContainer(docker, container.id); // never started: nothing of the agent's is lost
+      throw err;
+    }
+    return { container, reattached: false };
+  } catch (err) {
+    // 409: another attempt created it between our lookup and now; the name makes it the same run.
+    if (dockerStatus(err) === 409) return { container: await awaitNamedContainer(docker, options.name!), reattached: true };
+    if (err instanceof InfraError) throw err;
+    throw new InfraError(`docker: create container ${options.name} from ${req.agent.image}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Starts a container; one already started (by a concurrent attempt) is fine. */
+async function startContainer(container: Docker.Container): Promise<void> {
+  await dockerCall(`start container ${container.id}`, async () => {
+    try {
+      await container.start();
+    } catch (err) {
+      if (dockerStatus(err) !== 304) throw err;
+    }
+  });
+}
+
+/**
+ * The container a concurrent attempt is creating: Docker reserves the name (our 409) a moment
+ * before the container can be inspected, so wait for it, briefly.
+ */
+async function awaitNamedContainer(docker: Docker, name: string): Promise<Docker.Container> {
+  const container = docker.getContainer(name);
+  for (let i = 0; i < 50; i++) {
+    if (await inspectIfExists(container)) return container;
+    await sleep(100);
+  }
+  throw new InfraError(`container ${name} is reserved by another attempt but did not appear within 5s`);
+}
+
+/** The run's writable folders, owned by the container's user (or open to it when we are not root). */
+async function prepareRunDirs(runDir: string): Promise<void> {
+  const paths = runPaths(runDir);
+  for (const dir of [paths.submission, paths.code, paths.logs]) {
+    await fs.mkdir(dir, { recursive: true });
+    if (process.getuid?.() === 0) await fs.chown(dir, AGENT_UID, AGENT_GID);
+    else await fs.chmod(dir, 0o777);
+  }
+}
+
+async function inspect(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
+  return dockerCall(`inspect container ${container.id}`, () => container.inspect());
+}
+
+/** Undefined when the container is gone (removed by a concurrent attempt or a cancel). */
+async function inspectIfExists(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await inspect(container);
+  } catch (err) {
+    if (isGone(err)) return undefined;
+    throw err;
+  }
+}
+
+function isGone(err: unknown): boolean {
+  return dockerStatus(err) === 404 || (err instanceof InfraError && dockerStatus(err.cause) === 404);
+}
+
+/**
+ * Waits for the container to exit, reporting progress, and stops it at its deadline, measured
+ * from its own start so that re-attaching does not reset the clock. Returns true when the
+ * harness stopped it at the limit.
+ */
+async function waitForExit(
+  container: Docker.Container,
+  info: Docker.ContainerInspectInfo,
+  req: AgentContainerRequest,
+  reattached: boolean,
+  opts: RunAgentContainerOptions,
+): Promise<boolean> {
+  const startedMs = Date.parse(info.State.StartedAt);
+  const deadline = startedMs + req.timeLimitSecs * 1000;
+  const interval = opts.progressIntervalMs ?? 5000;
+  const progress = () => opts.onProgress?.({ containerId: info.Id, elapsedSecs: Math.max(0, (Date.now() - startedMs) / 1000), reattached });
+
+  if (!info.State.Running) return false;
+  const stop = new AbortController(); // ends our wait request and timers, never the container
+  const onAbort = () => stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const exited = dockerCall(`wait for container ${info.Id}`, () => container.wait({ condition: 'not-running', abortSignal: stop.signal })).then(
+    () => 'exited' as const,
+    (err: unknown) => {
+      if (stop.signal.aborted) return 'aborted' as const; // our own abort, not Docker failing
+      if (isGone(err)) return 'exited' as const; // removed by a concurrent attempt: it has ended
+      throw err;
+    },
+  );
+  exited.catch(() => undefined); // a Docker failure after we stopped racing it must not go unhandled
+  try {
+    while (true) {
+      throwIfAborted(opts.signal, req.runId);
+      const now = Date.now();
+      if (now >= deadline) break;
+      progress();
+      const tick = sleep(Math.min(interval, deadline - now), 'tick' as const, { signal: stop.signal }).catch(() => 'aborted' as const);
+      if ((await Promise.race([exited, tick])) === 'exited') return false;
+    }
+    // At the deadline: the agent may have finished just now; otherwise stop it.
+    const current = await inspectIfExists(container);
+    if (!current?.State.Running) return false;
+    log.info({ runId: req.runId, containerId: info.Id, timeLimitSecs: req.timeLimitSecs }, 'time limit reached: stopping the agent container');
+    await dockerCall(`stop container ${info.Id}`, async () => {
+      try {
+        await container.stop({ t: STOP_GRACE_SECS });
+      } catch (err) {
+        if (dockerStatus(err) !== 304) throw err;
+      }
+    });
+    return true;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    stop.abort();
+  }
+}
+
+function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest, how: { reattached: boolean; stoppedAtLimit: boolean }): AgentContainerResult {
+  const { State } = info;
+  const deadline = Date.parse(State.StartedAt) + req.timeLimitSecs * 1000;
+  const overran = Date.parse(State.FinishedAt) > deadline + OVERRUN_TOLERANCE_MS;
+  return {
+    containerId: info.Id,
+    exitCode: how.stoppedAtLimit ? null : State.ExitCode,
+    startedAt: State.StartedAt,
+    finishedAt: State.FinishedAt,
+    timedOut: how.stoppedAtLimit || overran,
+    oomKilled: State.OOMKilled,
+    reattached: how.reattached,
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, runId: string): void {
+  if (signal?.aborted) {
+    throw new SandboxAbortedError(`stopped waiting for the agent container of ${runId} (it keeps running)`, { cause: signal.reason });
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * What an agent container is: its name, labels, mounts, environment and limits, from a request.
+ * Pure (no Docker calls), so the sandbox's rules can be read, and tested, in one place.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { harnessPaths } from '../config';
+import { LABELS } from './docker';
+import type { AgentContainerRequest, SandboxLimits } from './types';
+
+/** The container user: the base image's `agent` (uid 1000), never root. */
+export const AGENT_UID = 1000;
+export const AGENT_GID = 1000;
+const GIB = 1024 ** 3;
+
+/** The run folder's parts the container sees, and the harness's own files. */
+export function runPaths(runDir: string) {
+  const logs = path.join(runDir, 'logs');
+  return {
+    submission: path.join(runDir, 'submission'),
+    code: path.join(runDir, 'code'),
+    logs,
+    /** The container's stdout+stderr, rewritten from Docker's copy on every attach. */
+    agentLog: path.join(logs, 'agent.log'),
+    /**
+     * The container's result, kept outside every folder the agent can write to, so an agent
+     * cannot plant a result for a later attempt to trust.
+     */
+    result: path.join(runDir, 'container.json'),
+  };
+}
+
+export function defaultInstructionsFile(): string {
+  return path.join(harnessPaths().agentsDir, 'instructions.txt');
+}
+
+/** "4g", "512m", "1.5GiB", or a number of bytes. */
+export function parseBytes(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) throw new Error(`not a size: "${value}" (use e.g. 4g, 512m or a number of bytes)`);
+  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
+  return Math.round(Number(m[1]) * 1024 ** power);
+}
+
+/** Defaults, overridable per machine: MLEBENCH_AGENT_MEMORY (e.g. 8g), MLEBENCH_AGENT_CPUS, MLEBENCH_AGENT_PIDS. */
+export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
+  const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
+  if (cpus !== undefined && !(cpus > 0)) throw new Error(`MLEBENCH_AGENT_CPUS must be a positive number, not "${env.MLEBENCH_AGENT_CPUS}"`);
+  const pids = env.MLEBENCH_AGENT_PIDS ? Number(env.MLEBENCH_AGENT_PIDS) : 1024;
+  if (!Number.isInteger(pids) || pids < 16) throw new Error(`MLEBENCH_AGENT_PIDS must be an integer >= 16, not "${env.MLEBENCH_AGENT_PIDS}"`);
+  return {
+    memoryBytes: env.MLEBENCH_AGENT_MEMORY ? parseBytes(env.MLEBENCH_AGENT_MEMORY) : 4 * GIB,
+    pidsLimit: pids,
+    nanoCpus: cpus === undefined ? undefined : Math.round(cpus * 1e9),
+    tmpBytes: 1 * GIB,
+    homeBytes: GIB / 2,
+  };
+}
+
+/**
+ * A stable, valid Docker name for a run: the sanitised run id (readable in `docker ps`) plus a
+ * hash of the exact id (distinct runs never collide after sanitising or truncating).
+ */
+export function containerName(runId: string): string {
+  const readable = runId
+    .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+    .replace(/^[^a-zA-Z0-9]+/, '')
+    .slice(0, 100)
+    .replace(/[-_.]+$/, '');
+  const hash = createHash('sha256').update(runId).digest('hex').slice(0, 8);
+  return `mlebench-${readable ? `${readable}-` : ''}${hash}`;
+}
+
+/** Only these reach the container: the contract's three variables and the variant's env, never the host's. */
+export function containerEnv(req: AgentContainerRequest): string[] {
+  const env: Record<string, string> = {
+    ...req.agent.env,
+    COMPETITION_ID: req.competitionId,
+    TIME_LIMIT_SECS: String(req.timeLimitSecs),
+    SEED: String(req.seed),
+  };
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export function containerLabels(req: AgentContainerRequest): Record<string, string> {
+  return {
+    [LABELS.group]: req.groupId,
+    [LABELS.run]: req.runId,
+    [LABELS.competition]: req.competitionId,
+    [LABELS.agent]: req.agent.id,
+    [LABELS.seed]: String(req.seed),
+  };
+}
+
+export interface ContainerSpecInput {
+  instructionsFile: string;
+  limits: SandboxLimits;
+}
+
+/** The create options of a run's container: no network, no privileges, no answers. */
+export function containerCreateOptions(req: AgentContainerRequest, input: ContainerSpecInput): Docker.ContainerCreateOptions {
+  const paths = runPaths(req.runDir);
+  const { limits } = input;
+  const bind = (source: string, target: string, readOnly: boolean) => ({ Type: 'bind' as const, Source: path.resolve(source), Target: target, ReadOnly: readOnly });
+  const tmpfs: Record<string, string> = { '/tmp': `rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777` };
+  // A read-only root leaves the agent no home to write caches to: give it a small tmpfs one.
+  if (req.agent.readOnlyRootfs) tmpfs['/home/agent'] = `rw,nosuid,nodev,size=${limits.homeBytes},uid=${AGENT_UID},gid=${AGENT_GID},mode=0700`;
+  return {
+    name: containerName(req.runId),
+    Image: req.agent.image,
+    ...(req.agent.command ? { Cmd: req.agent.command } : {}),
+    Env: containerEnv(req),
+    Labels: containerLabels(req),
+    User: `${AGENT_UID}:${AGENT_GID}`,
+    WorkingDir: '/home',
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: 'none',
+      // The answers are never among these: only the public folder, the run's three folders, the instructions.
+      Mounts: [
+        bind(req.publicDataDir, '/home/data', true),
+        bind(paths.submission, '/home/submission', false),
+        bind(paths.code, '/home/code', false),
+        bind(paths.logs, '/home/logs', false),
+        bind(input.instructionsFile, '/home/instructions.txt', true),
+      ],
+      Tmpfs: tmpfs,
+      ReadonlyRootfs: req.agent.readOnlyRootfs,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: limits.pidsLimit,
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      ...(limits.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
+      IpcMode: 'private',
+      // Docker keeps the logs so a re-attach can rewrite agent.log; rotation bounds a chatty agent.
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '50m', 'max-file': '4' } },
+      RestartPolicy: { Name: 'no' },
+      AutoRemove: false,
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/** The agent container's specification, without Docker: name, env, labels, mounts, limits. */
+import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../core/agents/types';
+import { containerCreateOptions, containerName, defaultSandboxLimits, parseBytes } from '../../core/sandbox/spec';
+import type { AgentContainerRequest } from '../../core/sandbox/types';
+
+const agent: AgentSpec = {
+  id: 'dummy/slow',
+  name: 'dummy',
+  variant: 'slow',
+  description: 'x',
+  image: 'mlebench-agent-dummy:000000000000',
+  dir: '/repo/agents/dummy',
+  env: { DUMMY_SLEEP_SECS: '5' },
+  readOnlyRootfs: true,
+};
+
+const req: AgentContainerRequest = {
+  runId: 'run-group-2024/sotu-authorship/seed-1',
+  groupId: 'run-group-2024',
+  agent,
+  competitionId: 'sotu-authorship',
+  seed: 1,
+  timeLimitSecs: 60,
+  publicDataDir: '/data/sotu-authorship/prepared/public',
+  runDir: '/runs/g/sotu-authorship_seed-1',
+};
+
+describe('containerName', () => {
+  it('is stable, valid for Docker, readable, and distinct for ids that sanitise alike', () => {
+    const name = containerName(req.runId);
+    expect(name).toBe(containerName(req.runId));
+    expect(name).toMatch(/^mlebench-run-group-2024-sotu-authorship-seed-1-[0-9a-f]{8}$/);
+    expect(containerName('a/b')).not.toBe(containerName('a-b'));
+    for (const id of ['/', '---', 'é'.repeat(300), 'x'.repeat(500)]) {
+      expect(containerName(id)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,200}$/);
+    }
+  });
+});
+
+describe('containerCreateOptions', () => {
+  const limits = defaultSandboxLimits({});
+  const spec = containerCreateOptions(req, { instructionsFile: '/repo/agents/instructions.txt', limits });
+
+  it('passes only the contract env and the variant env, never the host env', () => {
+    expect(spec.Env?.sort()).toEqual(['COMPETITION_ID=sotu-authorship', 'DUMMY_SLEEP_SECS=5', 'SEED=1', 'TIME_LIMIT_SECS=60']);
+  });
+
+  it('labels the container with the run, group, competition, agent and seed', () => {
+    expect(spec.Labels).toEqual({
+      'mlebench.group': 'run-group-2024',
+      'mlebench.run': req.runId,
+      'mlebench.competition': 'sotu-authorship',
+      'mlebench.agent': 'dummy/slow',
+      'mlebench.seed': '1',
+    });
+  });
+
+  it('sandboxes: no network, uid 1000, no capabilities, read-only root, limits', () => {
+    expect(spec.User).toBe('1000:1000');
+    expect(spec.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      PidsLimit: 1024,
+      Memory: 4 * 1024 ** 3,
+      MemorySwap: 4 * 1024 ** 3,
+    });
+    expect(Object.keys(spec.HostConfig?.Tmpfs ?? {}).sort()).toEqual(['/home/agent', '/tmp']);
+    expect(spec.HostConfig?.Binds).toBeUndefined();
+  });
+
+  it('mounts the public data and instructions read-only, the three run folders writable, nothing else', () => {
+    const mounts = (spec.HostConfig?.Mounts ?? []).map((m) => [m.Source, m.Target, m.ReadOnly]);
+    expect(mounts).toEqual([
+      ['/data/sotu-authorship/prepared/public', '/home/data', true],
+      ['/runs/g/sotu-authorship_seed-1/submission', '/home/submission', false],
+      ['/runs/g/sotu-authorship_seed-1/code', '/home/code', false],
+      ['/runs/g/sotu-authorship_seed-1/logs', '/home/logs', false],
+      ['/repo/agents/instructions.txt', '/home/instructions.txt', true],
+    ]);
+  });
+
+  it('uses the variant command when it has one, and a writable root when the agent asks', () => {
+    const custom = containerCreateOptions({ ...req, agent: { ...agent, command: ['sh', '-c', 'true'], readOnlyRootfs: false } }, { instructionsFile: '/i', limits });
+    expect(custom.Cmd).toEqual(['sh', '-c', 'true']);
+    expect(custom.HostConfig?.ReadonlyRootfs).toBe(false);
+    expect(Object.keys(custom.HostConfig?.Tmpfs ?? {})).toEqual(['/tmp']);
+    expect(spec.Cmd).toBeUndefined();
+  });
+});
+
+describe('limits', () => {
+  it('parses sizes and reads the machine overrides', () => {
+    expect(parseBytes('4g')).toBe(4 * 1024 ** 3);
+    expect(parseBytes('512MiB')).toBe(512 * 1024 ** 2);
+    expect(parseBytes('1.5G')).toBe(1.5 * 1024 ** 3);
+    expect(parseBytes('1000')).toBe(1000);
+    expect(() => parseBytes('lots')).toThrow(/not a size: "lots"/);
+    const l = defaultSandboxLimits({ MLEBENCH_AGENT_MEMORY: '8g', MLEBENCH_AGENT_CPUS: '1.5', MLEBENCH_AGENT_PIDS: '256' });
+    expect(l).toMatchObject({ memoryBytes: 8 * 1024 ** 3, nanoCpus: 1.5e9, pidsLimit: 256 });
+    expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_CPUS: '-1' })).toThrow(/MLEBENCH_AGENT_CPUS/);
+  });
+});
