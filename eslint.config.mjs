@@ -38,7 +38,11 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Workflows may import activity types only (import type), never their implementations.',
             },
-            { group: ['**/core/sandbox/**', '**/core/competitions/**', '**/core/artifacts/**'], message: 'Workflows may not import I/O modules.' },
+            {
+              group: ['**/core/sandbox/**', '**/core/competitions/**', '**/core/artifacts/**', '**/core/agents/**', '**/core/config'],
+              allowTypeImports: true,
+              message: 'Workflows may not import I/O modules (types are fine).',
+            },
           ],
         },
       ],

@@ -1,0 +1,23 @@
+/**
+ * The activities, each a thin adapter over one domain operation. Workflows import the *type*
+ * `Activities` only; the worker registers `createActivities(...)`.
+ */
+import { harnessPaths, type HarnessPaths } from '../core/config';
+import { planActivities } from './plan';
+import { prepareActivities } from './prepare';
+import { runAgentActivities } from './runAgent';
+import { gradeActivities } from './grade';
+import { persistActivities } from './persist';
+
+export function createActivities(paths: HarnessPaths = harnessPaths()) {
+  return {
+    ...planActivities(paths),
+    ...prepareActivities(paths),
+    ...runAgentActivities(),
+    ...gradeActivities(paths),
+    ...persistActivities(),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { RunAgentInput } from './runAgent';

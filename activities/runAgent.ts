@@ -1,0 +1,45 @@
+/**
+ * The agent step: start (or re-attach to) the run's container and wait for it, heartbeating the
+ * container id. On a real cancel the container is stopped; on a worker shutdown it is left running
+ * for the next attempt to re-attach to.
+ */
+import { Context } from '@temporalio/activity';
+import { resolveAgent } from '../core/agents';
+import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import type { AgentContainerResult } from '../core/sandbox/types';
+
+export interface RunAgentInput {
+  runId: string;
+  groupId: string;
+  agentId: string;
+  competitionId: string;
+  seed: number;
+  timeLimitSecs: number;
+  publicDataDir: string;
+  runDir: string;
+}
+
+export function runAgentActivities() {
+  return {
+    async runAgent(input: RunAgentInput): Promise<AgentContainerResult> {
+      const ctx = Context.current();
+      const agent = await resolveAgent(input.agentId);
+      try {
+        return await runAgentContainer(
+          { ...input, agent },
+          { signal: ctx.cancellationSignal, onProgress: (progress) => ctx.heartbeat(progress) },
+        );
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted && ctx.cancellationDetails?.workerShutdown !== true) {
+          await stopAgentContainer(input.runId);
+        }
+        throw err;
+      }
+    },
+
+    /** Stops a run's container; used when a run is cancelled outside runAgent. */
+    async stopAgent(input: { runId: string }): Promise<void> {
+      await stopAgentContainer(input.runId);
+    },
+  };
+}

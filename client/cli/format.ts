@@ -1,0 +1,45 @@
+/** How the CLI prints results: a table for people, one JSON object for machines. */
+import Table from 'cli-table3';
+import type { RunResult } from '../../core/runs/types';
+
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined || Number.isNaN(score) ? '—' : score.toPrecision(5);
+}
+
+export function resultsTable(runs: RunResult[]): string {
+  const table = new Table({ head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time'] });
+  for (const r of [...runs].sort((a, b) => a.competitionId.localeCompare(b.competitionId) || a.seed - b.seed)) {
+    table.push([
+      r.competitionId,
+      r.seed,
+      r.outcome + (r.reason && r.outcome !== 'succeeded' ? `\n${truncate(r.reason, 60)}` : ''),
+      formatScore(r.score),
+      r.medal ?? '—',
+      r.aboveMedian ? 'yes' : 'no',
+      r.timings.agentSecs === null ? '—' : `${r.timings.agentSecs.toFixed(1)} s`,
+    ]);
+  }
+  return table.toString();
+}
+
+export function runsJson(runs: RunResult[]) {
+  return runs.map((r) => ({
+    run_id: r.runId,
+    competition_id: r.competitionId,
+    seed: r.seed,
+    outcome: r.outcome,
+    reason: r.reason ?? null,
+    score: r.score,
+    medal: r.medal,
+    above_median: r.aboveMedian,
+    dir: r.runDir,
+  }));
+}
+
+function truncate(text: string, n: number): string {
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,54 @@
+/** `mlebench list [competitions|agents|tasks]`: what can be run. */
+import { Command, InvalidArgumentError } from 'commander';
+import Table from 'cli-table3';
+import { listCompetitions, isPrepared } from '../../core/competitions';
+import { listAgents } from '../../core/agents';
+import { harnessPaths } from '../../core/config';
+import { TECHNIQUE_TASKS } from '../../core/options';
+import { printJson } from './format';
+
+const KINDS = ['competitions', 'agents', 'tasks', 'all'] as const;
+type Kind = (typeof KINDS)[number];
+
+async function competitionRows() {
+  const { dataDir } = harnessPaths();
+  const competitions = await listCompetitions();
+  return Promise.all(
+    competitions.map(async (c) => ({
+      id: c.id,
+      name: c.name,
+      metric: c.metric,
+      modality: c.modality,
+      lite: c.lite !== false,
+      prepared: await isPrepared(c.id, { dataDir }),
+    })),
+  );
+}
+
+export function listCommand(): Command {
+  return new Command('list')
+    .description('list competitions (metric, modality, prepared), agents and technique tasks')
+    .argument('[kind]', `one of ${KINDS.join(', ')}`, (v: string) => {
+      if (!(KINDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${KINDS.join(', ')}`);
+      return v as Kind;
+    })
+    .option('--json', 'print JSON')
+    .action(async (kind: Kind | undefined, flags: { json?: boolean }) => {
+      const want = (k: Kind) => !kind || kind === 'all' || kind === k;
+      const out: Record<string, unknown> = {};
+      if (want('competitions')) out.competitions = await competitionRows();
+      if (want('agents')) out.agents = (await listAgents()).map((a) => ({ id: a.id, description: a.description, image: a.image }));
+      if (want('tasks')) out.technique_tasks = TECHNIQUE_TASKS.map((id) => ({ id, available: false, note: 'planned (issue 4)' }));
+      if (flags.json) return printJson(out);
+      const print = (title: string, rows: Record<string, unknown>[]) => {
+        if (rows.length === 0) return;
+        const head = Object.keys(rows[0]!);
+        const table = new Table({ head });
+        for (const row of rows) table.push(head.map((h) => String(row[h] as string | number | boolean)));
+        process.stdout.write(`${title}\n${table.toString()}\n`);
+      };
+      print('competitions', (out.competitions as Record<string, unknown>[] | undefined) ?? []);
+      print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
+      print('technique tasks', (out.technique_tasks as Record<string, unknown>[] | undefined) ?? []);
+    });
+}

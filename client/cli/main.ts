@@ -1,0 +1,29 @@
+/** The `mlebench` command line: one file per command, wired here. */
+import { Command } from 'commander';
+import { runCommand } from './run';
+import { cancelCommand, statusCommand, summaryCommand } from './status';
+import { listCommand } from './list';
+import { gradeCommand, prepareCommand } from './prepare';
+import { serverCommand, workerCommand } from './server';
+import { imagesCommand } from './images';
+import { InvalidRunOptionsError } from '../../core/options';
+
+const program = new Command('mlebench')
+  .description('MLE-bench Redux: run ML-engineering agents on competitions, durably, and grade them')
+  .showHelpAfterError()
+  .addCommand(runCommand())
+  .addCommand(statusCommand())
+  .addCommand(summaryCommand())
+  .addCommand(cancelCommand())
+  .addCommand(listCommand())
+  .addCommand(prepareCommand())
+  .addCommand(gradeCommand())
+  .addCommand(serverCommand())
+  .addCommand(workerCommand())
+  .addCommand(imagesCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof InvalidRunOptionsError ? err.message : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`mlebench: ${message}\n`);
+  process.exitCode = 1;
+});

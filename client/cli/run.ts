@@ -1,0 +1,95 @@
+/** `mlebench run`: start a run group, show each child's progress, then the results. */
+import { Command, InvalidArgumentError } from 'commander';
+import type { RunOptionsInput } from '../../core/options';
+import type { GroupProgress, RunPhase } from '../../core/runs/types';
+import { openSession } from './session';
+import { formatScore, printJson, resultsTable, runsJson } from './format';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+interface RunFlags {
+  agent: string;
+  competitions?: string[];
+  competitionSet?: string;
+  lite?: boolean;
+  seeds?: number;
+  maxParallel?: number;
+  timeLimit?: number;
+  notes?: string;
+  groupId?: string;
+  detach?: boolean;
+  json?: boolean;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run an agent on competitions (starts an embedded Temporal and worker when none is running)')
+    .requiredOption('-a, --agent <id>', 'agent id, e.g. dummy, baseline, aide/dev')
+    .option('-c, --competitions <ids>', 'comma-separated competition ids', list)
+    .option('-s, --competition-set <file>', 'split file with one competition id per line (e.g. splits/dev.txt)')
+    .option('--lite', 'only low-complexity competitions (runs splits/lite.txt when no set is given)')
+    .option('--seeds <n>', 'seeds per competition', positiveInt)
+    .option('-p, --max-parallel <n>', 'agent containers at once', positiveInt)
+    .option('-t, --time-limit <secs>', "each agent's time limit in seconds", positiveInt)
+    .option('--notes <text>', 'free text kept with the run group')
+    .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
+    .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
+    .option('--json', 'print one JSON object at the end instead of tables')
+    .action(async (flags: RunFlags) => {
+      const options: RunOptionsInput = {
+        agentId: flags.agent,
+        competitions: flags.competitions,
+        competitionSet: flags.competitionSet,
+        lite: flags.lite,
+        nSeeds: flags.seeds,
+        maxParallel: flags.maxParallel,
+        timeLimitSecs: flags.timeLimit,
+        notes: flags.notes,
+      };
+      const session = await openSession({ startServer: !flags.detach, worker: flags.detach ? 'never' : 'if-none' });
+      try {
+        const groupId = await session.client.run(options, { groupId: flags.groupId });
+        const url = session.client.webUiUrl(groupId);
+        if (flags.detach) {
+          if (flags.json) printJson({ run_group_id: groupId, web_ui: url });
+          else process.stdout.write(`${groupId}\n`);
+          return;
+        }
+        const say = (line: string) => !flags.json && process.stderr.write(`${line}\n`);
+        say(`run group ${groupId} started${url ? ` — ${url}` : ''}`);
+        const printer = progressPrinter(say);
+        const result = await session.client.waitForCompletion(groupId, { onProgress: printer });
+        if (flags.json) {
+          printJson({ run_group_id: groupId, status: result.status, run_group_dir: result.groupDir, web_ui: url, runs: runsJson(result.runs) });
+        } else {
+          process.stdout.write(`${resultsTable(result.runs)}\n`);
+          process.stdout.write(`run group: ${groupId} (${result.status})\nartifacts: ${result.groupDir}\n`);
+          if (url) process.stdout.write(`web ui:    ${url}\n`);
+        }
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+/** Prints one line per change of a child's phase or outcome. */
+function progressPrinter(say: (line: string) => void) {
+  const seen = new Map<string, string>();
+  return (progress: GroupProgress, phases: Map<string, RunPhase>) => {
+    for (const run of progress.runs) {
+      const phase = phases.get(run.runId) ?? run.phase;
+      const state = run.outcome ? `${run.outcome} score ${formatScore(run.score)}${run.medal ? ` (${run.medal})` : ''}` : phase.replace('_', ' ');
+      if (seen.get(run.runId) === state || phase === 'pending') continue;
+      seen.set(run.runId, state);
+      say(`[${progress.done}/${progress.total}] ${run.competitionId} seed ${run.seed}: ${state}`);
+    }
+  };
+}

@@ -1,0 +1,47 @@
+/** `mlebench server` and `mlebench worker`: each in the foreground, for a several-terminal set-up. */
+import { Command } from 'commander';
+import { NativeConnection } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { startDevServer } from '../../temporal/devServer';
+import { configuredTarget, ensureSearchAttributes } from '../../temporal/connection';
+import { createHarnessWorker } from '../../worker/worker';
+import { TASK_QUEUE } from '../../workflows/ids';
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('run the Temporal dev server (SQLite under .mlebench/, Web UI on :8233) in the foreground')
+    .option('--port <n>', 'frontend port', '7233')
+    .option('--ui-port <n>', 'Web UI port', '8233')
+    .option('--db-file <file>', 'SQLite file (default .mlebench/temporal.db)')
+    .action(async (flags: { port: string; uiPort: string; dbFile?: string }) => {
+      const server = await startDevServer({ port: Number(flags.port), uiPort: Number(flags.uiPort), dbFile: flags.dbFile, output: 'inherit' });
+      process.stderr.write(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl ?? 'off'}; Ctrl-C stops it\n`);
+      await untilSignal();
+      await server.stop();
+    });
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description(`run a harness worker on the task queue "${TASK_QUEUE}" (any number may run)`)
+    .action(async () => {
+      const target = configuredTarget();
+      const client = await Connection.connect({ address: target.address });
+      await ensureSearchAttributes(client, target.namespace);
+      await client.close();
+      const connection = await NativeConnection.connect({ address: target.address });
+      const worker = await createHarnessWorker({ connection, namespace: target.namespace });
+      process.stderr.write(`worker polling "${TASK_QUEUE}" on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`);
+      // The SDK stops the worker on SIGINT/SIGTERM; running activities end WORKER_SHUTDOWN and their
+      // containers are left running for the next worker to re-attach to.
+      await worker.run();
+      await connection.close();
+    });
+}

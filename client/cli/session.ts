@@ -1,0 +1,64 @@
+/**
+ * What a CLI command needs of Temporal: the target (maybe an embedded dev server) and, for `run`,
+ * an in-process worker when no other worker polls the task queue. `close()` undoes what was started.
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { ensureSearchAttributes, resolveTemporal, type TemporalTarget } from '../../temporal/connection';
+import { createHarnessWorker } from '../../worker/worker';
+import { Client } from '../sdk';
+import { TASK_QUEUE } from '../../workflows/ids';
+import { log } from '../../core/log';
+
+export interface Session {
+  target: TemporalTarget;
+  client: Client;
+  /** The worker this process runs, if any. */
+  worker: Worker | null;
+  close(): Promise<void>;
+}
+
+export async function openSession(opts: { startServer: boolean; worker: 'always' | 'if-none' | 'never' }): Promise<Session> {
+  const target = await resolveTemporal({ startIfMissing: opts.startServer });
+  const client = new Client({ address: target.address, namespace: target.namespace, uiUrl: target.uiUrl });
+  let worker: Worker | null = null;
+  let workerRun: Promise<void> | null = null;
+  let connection: NativeConnection | null = null;
+  try {
+    const wantWorker = opts.worker === 'always' || (opts.worker === 'if-none' && (target.devServer || !(await hasPollers(client))));
+    if (wantWorker) {
+      await ensureSearchAttributes(await client.connection(), target.namespace);
+      connection = await NativeConnection.connect({ address: target.address });
+      worker = await createHarnessWorker({ connection, namespace: target.namespace });
+      workerRun = worker.run();
+      log.debug({ event: 'worker.started', taskQueue: TASK_QUEUE }, 'in-process worker started');
+    }
+  } catch (err) {
+    await target.devServer?.stop();
+    throw err;
+  }
+  return {
+    target,
+    client,
+    worker,
+    async close() {
+      if (worker && workerRun) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun;
+      }
+      await connection?.close();
+      await client.close();
+      await target.devServer?.stop();
+    },
+  };
+}
+
+/** Does any worker poll our task queue? Then `run` need not start one. */
+async function hasPollers(client: Client): Promise<boolean> {
+  const connection = await client.connection();
+  const response = await connection.workflowService.describeTaskQueue({
+    namespace: client.namespace,
+    taskQueue: { name: TASK_QUEUE },
+    taskQueueType: 1, // workflow task queue
+  });
+  return (response.pollers ?? []).length > 0;
+}

@@ -1,0 +1,103 @@
+/**
+ * The JSON records of a run group on disk: each run's `run.json`, the group's `metadata.json`
+ * and `grading_report.json`. All written atomically; a half-written report never replaces a good one.
+ */
+import path from 'node:path';
+import { writeJsonAtomic } from './atomic';
+import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
+import { summarizeReports } from '../grading';
+import type { CompetitionReport, GradingReport } from '../grading/report';
+import type { RunGroupPlan, RunResult } from '../runs/types';
+import { harnessVersions } from './versions';
+
+export async function writeRunRecord(result: RunResult): Promise<string> {
+  const file = path.join(result.runDir, RUN_RECORD_FILE);
+  await writeJsonAtomic(file, result);
+  return file;
+}
+
+export type GroupStatus = 'running' | 'completed' | 'cancelled';
+
+export interface GroupMetadata {
+  run_group_id: string;
+  agent_id: string;
+  status: GroupStatus;
+  created_at: string;
+  finished_at: string | null;
+  options: RunGroupPlan['options'];
+  runs: {
+    run_id: string;
+    competition_id: string;
+    seed: number;
+    dir: string;
+    status: 'pending' | 'finished';
+    outcome: RunResult['outcome'] | null;
+    score: number | null;
+  }[];
+  versions: Record<string, string>;
+}
+
+export async function writeGroupMetadata(
+  plan: RunGroupPlan,
+  status: GroupStatus,
+  results: RunResult[],
+  finishedAt: string | null,
+): Promise<GroupMetadata> {
+  const byRun = new Map(results.map((r) => [r.runId, r]));
+  const metadata: GroupMetadata = {
+    run_group_id: plan.groupId,
+    agent_id: plan.agentId,
+    status,
+    created_at: plan.startedAt,
+    finished_at: finishedAt,
+    options: plan.options,
+    runs: plan.runs.map((run) => {
+      const result = byRun.get(run.runId);
+      return {
+        run_id: run.runId,
+        competition_id: run.competitionId,
+        seed: run.seed,
+        dir: path.relative(plan.groupDir, run.runDir),
+        status: result ? 'finished' : 'pending',
+        outcome: result?.outcome ?? null,
+        score: result?.score ?? null,
+      };
+    }),
+    versions: await harnessVersions(),
+  };
+  await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.metadata), metadata);
+  return metadata;
+}
+
+/**
+ * One report per finished run. A run that never graded (infra error, cancel) still counts, with no
+ * submission, so the totals say how many runs there were.
+ */
+export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
+  const reports: CompetitionReport[] = results.map((r) => r.grade ?? ungradedReport(r, createdAt));
+  const report = summarizeReports(reports);
+  await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);
+  return report;
+}
+
+function ungradedReport(result: RunResult, createdAt: string): CompetitionReport {
+  return {
+    competition_id: result.competitionId,
+    score: null,
+    gold_threshold: Number.NaN,
+    silver_threshold: Number.NaN,
+    bronze_threshold: Number.NaN,
+    median_threshold: Number.NaN,
+    any_medal: false,
+    gold_medal: false,
+    silver_medal: false,
+    bronze_medal: false,
+    above_median: false,
+    submission_exists: false,
+    valid_submission: false,
+    is_lower_better: false,
+    created_at: createdAt,
+    submission_path: '',
+    error: result.reason ?? `not graded: ${result.outcome}`,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * A real Temporal dev server (the installed CLI binary) and a harness worker over temporary
+ * run and data folders, shared by the tests of one file.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { harnessPaths, REPO_ROOT, temporalCliPath, type HarnessPaths } from '../../core/config';
+import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
+import { createHarnessWorker } from '../../worker/worker';
+import { Client } from '../../client/sdk';
+
+export interface HarnessTestEnv {
+  env: TestWorkflowEnvironment;
+  paths: HarnessPaths;
+  client: Client;
+  workflowCode: string;
+  /** A new worker on this env (not running yet). */
+  newWorker(): Promise<Worker>;
+  teardown(): Promise<void>;
+}
+
+export async function startHarnessTestEnv(): Promise<HarnessTestEnv> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+    },
+  });
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'mlebench-test-'));
+  const paths: HarnessPaths = { ...harnessPaths(), runsDir: path.join(scratch, 'runs'), dataDir: path.join(scratch, 'data') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'workflows', 'index.ts'), logger: quietLogger });
+  const client = new Client({ address: env.address, uiUrl: null });
+  return {
+    env,
+    paths,
+    client,
+    workflowCode: code,
+    newWorker: () => createHarnessWorker({ connection: env.nativeConnection, paths, workflowBundle: { code } }),
+    async teardown() {
+      await client.close();
+      await env.teardown();
+    },
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,144 @@
+/**
+ * Run groups end to end: a real Temporal dev server, a real worker, real agent containers.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { buildImages } from '../../core/sandbox/images';
+import type { GradingReport } from '../../core/grading/report';
+import type { GroupMetadata } from '../../core/artifacts/records';
+import type { RunResult } from '../../core/runs/types';
+import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { groupContainers, watchGroupContainers } from '../helpers/dockerEvents';
+
+let h: HarnessTestEnv;
+
+beforeAll(async () => {
+  await buildImages();
+  h = await startHarnessTestEnv();
+});
+
+afterAll(async () => {
+  await h?.teardown();
+});
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+describe('runGroup', () => {
+  it('runs 3 seeds at most 2 at a time and writes every artifact and report', async () => {
+    const groupId = 'test-parallel';
+    const watch = await watchGroupContainers(groupId);
+    const worker = await h.newWorker();
+    const result = await worker.runUntil(async () => {
+      await h.client.run({ agentId: 'dummy', competitions: ['sotu-authorship'], nSeeds: 3, maxParallel: 2 }, { groupId });
+      return h.client.waitForCompletion(groupId);
+    });
+    watch.stop();
+
+    expect(result.status).toBe('completed');
+    expect(result.runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(watch.starts).toBe(3);
+    expect(watch.maxConcurrent).toBeLessThanOrEqual(2);
+
+    for (const run of result.runs) {
+      expect(path.basename(run.runDir)).toBe(`sotu-authorship_seed-${run.seed}`);
+      expect(existsSync(path.join(run.runDir, 'submission', 'submission.csv'))).toBe(true);
+      expect(existsSync(path.join(run.runDir, 'logs', 'agent.log'))).toBe(true);
+      expect(existsSync(path.join(run.runDir, 'code'))).toBe(true);
+      const record = readJson<RunResult>(path.join(run.runDir, 'run.json'));
+      expect(record.outcome).toBe('succeeded');
+      expect(record.grade?.valid_submission).toBe(true);
+      expect(record.container?.exitCode).toBe(0);
+    }
+    expect(path.basename(result.groupDir)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-UTC_run-group_dummy$/);
+    const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
+    expect(report.total_runs).toBe(3);
+    expect(report.total_valid_submissions).toBe(3);
+    expect(report.competition_reports.every((r) => r.competition_id === 'sotu-authorship')).toBe(true);
+    const metadata = readJson<GroupMetadata>(path.join(result.groupDir, 'metadata.json'));
+    expect(metadata.status).toBe('completed');
+    expect(metadata.run_group_id).toBe(groupId);
+    expect(metadata.runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await groupContainers(groupId)).toEqual([]);
+
+    // The recorded history replays without non-determinism (the parent's and a child's).
+    const client = await h.client.workflowClient();
+    for (const id of [groupId, `${groupId}/sotu-authorship/seed-1`]) {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { code: h.workflowCode } }, history, id);
+      if (id === groupId && process.env.MLEBENCH_RECORD_HISTORY) {
+        mkdirSync(path.join(__dirname, '..', 'histories'), { recursive: true });
+        writeFileSync(path.join(__dirname, '..', 'histories', 'runGroup.json'), JSON.stringify(history));
+      }
+    }
+  });
+
+  it('ends a failing agent agent_failed while its siblings succeed', async () => {
+    const groupId = 'test-one-fails';
+    const worker = await h.newWorker();
+    const result = await worker.runUntil(async () => {
+      await h.client.run({ agentId: 'dummy/fail', competitions: ['sotu-authorship'], nSeeds: 3, maxParallel: 3 }, { groupId });
+      return h.client.waitForCompletion(groupId);
+    });
+    const bySeed = Object.fromEntries(result.runs.map((r) => [r.seed, r]));
+    expect(bySeed[2]?.outcome).toBe('agent_failed');
+    expect(bySeed[2]?.reason).toMatch(/exited with code 1/);
+    expect(bySeed[1]?.outcome).toBe('succeeded');
+    expect(bySeed[3]?.outcome).toBe('succeeded');
+    expect(result.status).toBe('completed');
+    const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
+    expect(report.total_runs).toBe(3);
+    expect(report.total_valid_submissions).toBe(2);
+  });
+
+  it('cancelling a running group stops its containers and ends the children cancelled', async () => {
+    const groupId = 'test-cancel';
+    const watch = await watchGroupContainers(groupId);
+    const worker = await h.newWorker();
+    const client = await h.client.workflowClient();
+    const failure = await worker.runUntil(async () => {
+      await h.client.run({ agentId: 'dummy/slow', competitions: ['sotu-authorship'], nSeeds: 2, maxParallel: 2 }, { groupId });
+      await watch.waitForStarts(2);
+      await h.client.cancel(groupId);
+      return h.client.waitForCompletion(groupId).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    });
+    watch.stop();
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await groupContainers(groupId)).toEqual([]);
+    for (const seed of [1, 2]) {
+      const child = await client.workflow.getHandle(`${groupId}/sotu-authorship/seed-${seed}`).describe();
+      expect(child.status.name).toBe('CANCELLED');
+    }
+    const status = await h.client.getRun(groupId);
+    expect(status.status).toBe('CANCELLED');
+    const metadata = readJson<GroupMetadata>(path.join(status.groupDir!, 'metadata.json'));
+    expect(metadata.status).toBe('cancelled');
+    expect(metadata.runs.map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
+    for (const run of metadata.runs) {
+      expect(readJson<RunResult>(path.join(status.groupDir!, run.dir, 'run.json')).outcome).toBe('cancelled');
+    }
+  });
+
+  it('rejects bad input through the workflow with the field and reason', async () => {
+    const client = await h.client.workflowClient();
+    const worker = await h.newWorker();
+    const err = await worker.runUntil(
+      client.workflow
+        .execute('runGroup', { taskQueue: 'mlebench', workflowId: 'test-bad-input', args: [{ agentId: 'dummy', competitions: ['no-such-competition'] }] })
+        .then(() => undefined, (e: unknown) => e),
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const messages: string[] = [];
+    for (let e: Error | undefined = err as Error; e; e = (e as { cause?: Error }).cause) messages.push(e.message);
+    expect(messages.join(' | ')).toMatch(/competitions: .*no-such-competition/);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Cross-cutting concerns of every activity, kept out of the activities themselves: a structured
+ * log line per attempt, and the mapping of domain errors to retryable or not. Errors that no retry
+ * can fix (bad input, unknown ids, tampered data) fail at once; everything else is retried with
+ * the workflow's backoff.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { log } from '../core/log';
+
+/** Error class names (their `name`) that retrying cannot fix. */
+export const NON_RETRYABLE_ERRORS = new Set([
+  'InvalidRunOptionsError',
+  'UnknownCompetitionError',
+  'UnknownAgentError',
+  'InvalidCompetitionConfigError',
+  'AgentConfigError',
+  'PreparedDataChangedError',
+  'ZodError',
+]);
+
+export function toActivityFailure(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof ApplicationFailure) return err;
+  const type = err.name && err.name !== 'Error' ? err.name : err.constructor.name;
+  if (NON_RETRYABLE_ERRORS.has(type)) return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
+  return err;
+}
+
+export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      const { activityType, attempt, workflowExecution } = ctx.info;
+      const fields = { activity: activityType, attempt, workflowId: workflowExecution?.workflowId };
+      const started = Date.now();
+      log.debug({ event: 'activity.started', ...fields }, `${activityType} started`);
+      try {
+        const result = await next(input);
+        log.info({ event: 'activity.completed', ...fields, ms: Date.now() - started }, `${activityType} completed`);
+        return result;
+      } catch (err) {
+        const failure = toActivityFailure(err);
+        const cancelled = ctx.cancellationSignal.aborted;
+        log[cancelled ? 'info' : 'warn'](
+          {
+            event: cancelled ? 'activity.cancelled' : 'activity.failed',
+            ...fields,
+            ms: Date.now() - started,
+            error: (err as Error).message,
+            retryable: !(failure instanceof ApplicationFailure && failure.nonRetryable),
+          },
+          `${activityType} ${cancelled ? 'cancelled' : 'failed'}`,
+        );
+        throw failure;
+      }
+    },
+  },
+});

@@ -1,0 +1,43 @@
+/**
+ * A harness worker: the workflows, the activities and the interceptors on the `mlebench` task
+ * queue. Any number of them may poll the same queue.
+ */
+import { NativeConnection, Worker, Runtime, DefaultLogger, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { harnessPaths, type HarnessPaths } from '../core/config';
+import { TASK_QUEUE } from '../workflows/ids';
+import { activityInterceptors } from './interceptors';
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs are noisy at INFO; ours go through pino. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.MLEBENCH_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  } catch {
+    // Already installed by the embedding process (tests): keep theirs.
+  }
+}
+
+export interface HarnessWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  paths?: HarnessPaths;
+  /** A pre-built bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
+  installRuntime();
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(opts.paths ?? harnessPaths()),
+    interceptors: { activity: [activityInterceptors] },
+  });
+}

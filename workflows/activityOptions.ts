@@ -1,0 +1,33 @@
+/** The activity proxies of the workflows, with their timeout and retry classes (from ids.ts). */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { TIMEOUTS } from './ids';
+
+/**
+ * Infrastructure hiccups (Docker restarting, a full disk cleared) are retried with backoff;
+ * errors that retrying cannot fix are made non-retryable by the worker's interceptor.
+ */
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 };
+
+export const { planRunGroup, finalizeRunGroup, persistArtifacts } = proxyActivities<Activities>({
+  startToCloseTimeout: TIMEOUTS.persist,
+  retry,
+});
+
+export const { prepareData } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.prepare, retry });
+
+export const { gradeSubmission } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.grade, retry });
+
+/** The agent step: its per-attempt timeout is set per call from the run's time limit. */
+export const { runAgent } = proxyActivities<Activities>({
+  // Overridden per call by agentAttemptTimeoutMs; the proxy needs a value to be valid.
+  startToCloseTimeout: '7 days',
+  heartbeatTimeout: TIMEOUTS.agentHeartbeat,
+  // Wait until the container is really stopped before the run records `cancelled`.
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  retry: { ...retry, maximumAttempts: 10 },
+});
+
+export function agentAttemptTimeoutMs(timeLimitSecs: number): number {
+  return (timeLimitSecs + TIMEOUTS.agentGraceSecs) * 1000;
+}

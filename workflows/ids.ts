@@ -1,0 +1,47 @@
+/**
+ * Every workflow id, task queue, search attribute and timeout class is defined here, once.
+ * Pure: imported by workflows, activities and clients alike.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TASK_QUEUE = 'mlebench';
+
+export const WORKFLOW_TYPES = { runGroup: 'runGroup', competitionRun: 'competitionRun' } as const;
+
+export const SEARCH_ATTRIBUTES = {
+  agent: defineSearchAttributeKey('Agent', SearchAttributeType.KEYWORD),
+  competition: defineSearchAttributeKey('Competition', SearchAttributeType.KEYWORD_LIST),
+  runGroup: defineSearchAttributeKey('RunGroup', SearchAttributeType.KEYWORD),
+  outcome: defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD),
+} as const;
+
+/** `name=Type` pairs for `temporal server start-dev --search-attribute`. */
+export const SEARCH_ATTRIBUTE_FLAGS = ['Agent=Keyword', 'Competition=KeywordList', 'RunGroup=Keyword', 'Outcome=Keyword'];
+
+/** Activity timeout classes: short steps, and the agent step whose length comes from the run's time limit. */
+export const TIMEOUTS = {
+  /** Prepare may build a data set from scratch on a first run. */
+  prepare: '30 minutes',
+  grade: '10 minutes',
+  persist: '2 minutes',
+  /** A dead worker is noticed within this; runAgent heartbeats every few seconds. */
+  agentHeartbeat: '10 seconds',
+  /** Added to the agent's time limit: image start, log flush, stop. */
+  agentGraceSecs: 300,
+} as const;
+
+/** `dummy-20261125-172233-k3f9`: readable, sortable by time, unique enough for one user. */
+export function newRunGroupId(agentId: string, at: Date, randomSuffix: string): string {
+  const stamp = at.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return `${agentId.replace(/\//g, '-')}-${stamp}-${randomSuffix}`;
+}
+
+/** `<group-id>/<competition>/seed-<n>` */
+export function competitionRunId(groupId: string, competitionId: string, seed: number): string {
+  return `${groupId}/${competitionId}/seed-${seed}`;
+}
+
+/** The Web UI page of one workflow. */
+export function webUiUrl(uiBase: string, namespace: string, workflowId: string): string {
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

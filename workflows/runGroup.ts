@@ -1,0 +1,181 @@
+/**
+ * A run group: plan the runs, start one `competitionRun` child per competition × seed with at most
+ * `maxParallel` in flight, then write the group's reports. A failed child never fails the group or
+ * its siblings; cancelling the group cancels the children, which stop their containers.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  defineQuery,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { InvalidRunOptionsError, parseRunOptions, type RunOptions } from '../core/options';
+import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult } from '../core/runs/types';
+import { SEARCH_ATTRIBUTES } from './ids';
+import { finalizeRunGroup, planRunGroup } from './activityOptions';
+import { competitionRun } from './competitionRun';
+import { describeFailure } from './failures';
+import { progressDetails } from './progress';
+
+export const progressQuery = defineQuery<GroupProgress>('progress');
+
+export async function runGroup(input: unknown): Promise<RunGroupResult> {
+  const options = validOptions(input);
+  const { workflowId: groupId, startTime } = workflowInfo();
+  const progress: GroupProgress = {
+    groupId,
+    agentId: options.agentId,
+    groupDir: null,
+    status: 'planning',
+    total: 0,
+    done: 0,
+    running: 0,
+    medals: 0,
+    runs: [],
+  };
+  setHandler(progressQuery, () => progress);
+
+  const plan = await planRunGroup.executeWithOptions({ summary: `plan ${options.agentId} runs` }, [
+    { groupId, options, startedAt: startTime.toISOString() },
+  ]);
+  progress.groupDir = plan.groupDir;
+  progress.total = plan.runs.length;
+  progress.runs = plan.runs.map((r) => ({ runId: r.runId, competitionId: r.competitionId, seed: r.seed, phase: 'pending' }));
+  progress.status = 'running';
+  upsertMemo({ groupDir: plan.groupDir, agentId: plan.agentId, notes: options.notes ?? '' });
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
+    { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
+    { key: SEARCH_ATTRIBUTES.competition, value: [...new Set(plan.runs.map((r) => r.competitionId))] },
+  ]);
+  setCurrentDetails(progressDetails(progress));
+
+  const results: RunResult[] = [];
+  const record = (result: RunResult) => {
+    results.push(result);
+    const entry = progress.runs.find((r) => r.runId === result.runId);
+    if (entry) Object.assign(entry, { phase: 'done', outcome: result.outcome, score: result.score, medal: result.medal });
+    progress.done = results.length;
+    progress.medals = results.filter((r) => r.medal !== null).length;
+    setCurrentDetails(progressDetails(progress));
+  };
+
+  let cancelled = false;
+  try {
+    await runWithLimit(plan.runs, options.maxParallel, async (run) => {
+      const entry = progress.runs.find((r) => r.runId === run.runId);
+      if (entry) entry.phase = 'running_agent';
+      progress.running++;
+      setCurrentDetails(progressDetails(progress));
+      try {
+        record(await runChild(plan, run, options));
+      } finally {
+        progress.running--;
+      }
+    });
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    cancelled = true;
+  }
+
+  if (cancelled) {
+    for (const run of plan.runs) {
+      if (!results.some((r) => r.runId === run.runId)) record(unfinishedResult(plan, run, 'cancelled', 'the run group was cancelled'));
+    }
+  }
+  progress.status = 'finalizing';
+  const status = cancelled ? 'cancelled' : 'completed';
+  await CancellationScope.nonCancellable(() =>
+    finalizeRunGroup.executeWithOptions({ summary: `write ${status} reports` }, [
+      { plan, results, status, finishedAt: new Date().toISOString() },
+    ]),
+  );
+  progress.status = status;
+  setCurrentDetails(progressDetails(progress));
+  if (cancelled) throw new CancelledFailure('the run group was cancelled');
+  return { groupId, agentId: plan.agentId, groupDir: plan.groupDir, status, runs: results };
+}
+
+/** Runs one child to its end. A child that fails for any reason but cancellation becomes an infra_error result. */
+async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions): Promise<RunResult> {
+  const handle = await startChild(competitionRun, {
+    workflowId: run.runId,
+    args: [
+      {
+        groupId: plan.groupId,
+        agentId: plan.agentId,
+        competitionId: run.competitionId,
+        seed: run.seed,
+        runDir: run.runDir,
+        timeLimitSecs: options.timeLimitSecs,
+      },
+    ],
+    parentClosePolicy: 'REQUEST_CANCEL',
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+    staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
+    staticDetails: `Run group ${plan.groupId}. Artifacts: ${run.runDir}`,
+    memo: { runDir: run.runDir },
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
+      { key: SEARCH_ATTRIBUTES.runGroup, value: plan.groupId },
+      { key: SEARCH_ATTRIBUTES.competition, value: [run.competitionId] },
+    ],
+  });
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return unfinishedResult(plan, run, 'infra_error', describeFailure(err));
+  }
+}
+
+function unfinishedResult(plan: RunGroupPlan, run: PlannedRun, outcome: 'cancelled' | 'infra_error', reason: string): RunResult {
+  const now = new Date().toISOString();
+  return {
+    runId: run.runId,
+    groupId: plan.groupId,
+    agentId: plan.agentId,
+    competitionId: run.competitionId,
+    seed: run.seed,
+    runDir: run.runDir,
+    outcome,
+    reason,
+    score: null,
+    medal: null,
+    aboveMedian: false,
+    timings: { startedAt: now, finishedAt: now, agentSecs: null },
+    container: null,
+    grade: null,
+  };
+}
+
+/** At most `limit` items in flight: a small pool of loops over a shared queue. */
+async function runWithLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const loop = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  // allSettled: a loop that fails (cancellation) must not leave the others' rejections unhandled.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, loop));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Bad input fails the workflow at once with the field and reason, instead of retrying a workflow task forever. */
+function validOptions(input: unknown): RunOptions {
+  try {
+    return parseRunOptions(input, 'runGroup input');
+  } catch (err) {
+    if (err instanceof InvalidRunOptionsError) {
+      throw ApplicationFailure.nonRetryable(err.message, 'InvalidRunOptionsError', err.issues);
+    }
+    throw err;
+  }
+}
