@@ -1,0 +1,125 @@
+/**
+ * From run options to a concrete plan: which competitions, which agent, which folders. The SDK and
+ * CLI call `resolveRunRequest` before starting anything (so a typo fails fast, with the field and
+ * reason); the `planRunGroup` activity calls it again for input that came in another way (the
+ * Temporal CLI), then lays out the folders.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InvalidRunOptionsError, type RunOptions } from '../options';
+import { loadCompetition } from '../competitions';
+import { resolveAgent } from '../agents';
+import type { AgentSpec } from '../agents/types';
+import type { HarnessPaths } from '../config';
+import { runDir, runGroupDirName } from '../artifacts/layout';
+import { competitionRunId } from '../../workflows/ids';
+import type { PlannedRun, RunGroupPlan } from './types';
+
+export interface ResolvedRunRequest {
+  agent: AgentSpec;
+  competitionIds: string[];
+}
+
+/** A split file: one competition id per line; `#` starts a comment. */
+export async function readSplitFile(file: string, paths: HarnessPaths): Promise<string[]> {
+  const candidates = path.isAbsolute(file) ? [file] : [path.resolve(file), path.resolve(path.dirname(paths.splitsDir), file)];
+  for (const candidate of candidates) {
+    let text: string;
+    try {
+      text = await fs.readFile(candidate, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `cannot read ${candidate}: ${(err as Error).message}` }]);
+    }
+    const ids = text
+      .split(/\r?\n/)
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
+    if (ids.length === 0) {
+      throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `${candidate} lists no competition` }]);
+    }
+    return ids;
+  }
+  throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file not found: ${candidates.join(' or ')}` }]);
+}
+
+export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths): Promise<ResolvedRunRequest> {
+  let ids: string[];
+  if (options.competitions) ids = options.competitions;
+  else if (options.competitionSet) ids = await readSplitFile(options.competitionSet, paths);
+  else if (options.lite) ids = await readSplitFile(path.join(paths.splitsDir, 'lite.txt'), paths);
+  else {
+    throw new InvalidRunOptionsError([
+      { field: 'competitions', reason: 'give competitions, a competitionSet (split file) or lite: true' },
+    ]);
+  }
+  const unique = [...new Set(ids)];
+  const problems: { field: string; reason: string }[] = [];
+  const competitions = await Promise.all(
+    unique.map((id) =>
+      loadCompetition(id).catch((err: Error) => {
+        problems.push({ field: 'competitions', reason: err.message });
+        return undefined;
+      }),
+    ),
+  );
+  const agent = await resolveAgent(options.agentId).catch((err: Error) => {
+    problems.push({ field: 'agentId', reason: err.message });
+    return undefined;
+  });
+  if (problems.length > 0 || !agent) throw new InvalidRunOptionsError(problems);
+  // Every bundled offline competition counts as Lite; `lite` filters only competitions that say otherwise.
+  const competitionIds = competitions.filter((c) => c !== undefined && (!options.lite || c.lite !== false)).map((c) => c!.id);
+  if (competitionIds.length === 0) {
+    throw new InvalidRunOptionsError([{ field: 'lite', reason: 'no competition of the set is in the Lite list' }]);
+  }
+  return { agent, competitionIds };
+}
+
+export function planRuns(groupId: string, groupDir: string, competitionIds: string[], nSeeds: number): PlannedRun[] {
+  return competitionIds.flatMap((competitionId) =>
+    Array.from({ length: nSeeds }, (_, i) => {
+      const seed = i + 1;
+      return { runId: competitionRunId(groupId, competitionId, seed), competitionId, seed, runDir: runDir(groupDir, competitionId, seed) };
+    }),
+  );
+}
+
+/**
+ * The group's folder. Two groups of one agent started in the same second would share a name, so
+ * the folder records its group id and a clash gets the group id appended; a retry of the same
+ * group finds its own folder again.
+ */
+export async function claimGroupDir(runsDir: string, groupId: string, agentId: string, startedAt: Date): Promise<string> {
+  const base = path.join(runsDir, runGroupDirName(startedAt, agentId));
+  for (const dir of [base, `${base}_${groupId.replace(/[^A-Za-z0-9._-]+/g, '-')}`]) {
+    await fs.mkdir(dir, { recursive: true });
+    const marker = path.join(dir, '.run-group-id');
+    try {
+      await fs.writeFile(marker, groupId, { flag: 'wx' });
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((await fs.readFile(marker, 'utf8')).trim() === groupId) return dir;
+    }
+  }
+  throw new Error(`cannot claim a run-group folder for ${groupId} under ${runsDir}`);
+}
+
+export async function createRunGroupPlan(
+  groupId: string,
+  options: RunOptions,
+  startedAt: Date,
+  paths: HarnessPaths,
+): Promise<RunGroupPlan> {
+  const { competitionIds } = await resolveRunRequest(options, paths);
+  const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
+  return {
+    groupId,
+    agentId: options.agentId,
+    groupDir,
+    startedAt: startedAt.toISOString(),
+    options,
+    runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds),
+  };
+}

@@ -1,0 +1,87 @@
+/** The shapes that flow between the workflows, the activities and the clients. Types only. */
+import type { RunOptions } from '../options';
+import type { Outcome } from '../outcomes';
+import type { CompetitionReport } from '../grading/report';
+import type { AgentContainerResult } from '../sandbox/types';
+
+export type Medal = 'gold' | 'silver' | 'bronze';
+
+/** One competition × seed of a group, as planned before anything runs. */
+export interface PlannedRun {
+  runId: string;
+  competitionId: string;
+  seed: number;
+  runDir: string;
+}
+
+export interface RunGroupPlan {
+  groupId: string;
+  agentId: string;
+  groupDir: string;
+  startedAt: string;
+  options: RunOptions;
+  runs: PlannedRun[];
+}
+
+/** The input of one `competitionRun` child workflow. */
+export interface CompetitionRunInput {
+  groupId: string;
+  agentId: string;
+  competitionId: string;
+  seed: number;
+  runDir: string;
+  timeLimitSecs: number;
+}
+
+export type RunPhase = 'pending' | 'preparing' | 'running_agent' | 'grading' | 'persisting' | 'done';
+
+/** What one run ended as; also the body of its `run.json`. */
+export interface RunResult {
+  runId: string;
+  groupId: string;
+  agentId: string;
+  competitionId: string;
+  seed: number;
+  runDir: string;
+  outcome: Outcome;
+  /** Why the outcome is not `succeeded` (exit code, time limit, invalid submission reason, infra message). */
+  reason?: string;
+  score: number | null;
+  medal: Medal | null;
+  aboveMedian: boolean;
+  timings: { startedAt: string; finishedAt: string; agentSecs: number | null };
+  container: AgentContainerResult | null;
+  grade: CompetitionReport | null;
+}
+
+export interface RunProgress {
+  runId: string;
+  competitionId: string;
+  seed: number;
+  phase: RunPhase;
+  outcome?: Outcome;
+  score?: number | null;
+  medal?: Medal | null;
+}
+
+/** The `progress` query of a run group. */
+export interface GroupProgress {
+  groupId: string;
+  agentId: string;
+  groupDir: string | null;
+  status: 'planning' | 'running' | 'finalizing' | 'completed' | 'cancelled';
+  total: number;
+  done: number;
+  running: number;
+  medals: number;
+  runs: RunProgress[];
+}
+
+/** What `runGroup` returns. */
+export interface RunGroupResult {
+  groupId: string;
+  agentId: string;
+  groupDir: string;
+  status: 'completed' | 'cancelled';
+  runs: RunResult[];
+}
