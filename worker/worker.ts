@@ -21,6 +21,12 @@ function installRuntime(): void {
   }
 }
 
+/** A worker connection, with our runtime (quiet SDK logs) installed before the first one is made. */
+export async function connectWorker(address: string): Promise<NativeConnection> {
+  installRuntime();
+  return NativeConnection.connect({ address });
+}
+
 export interface HarnessWorkerOptions {
   connection: NativeConnection;
   namespace?: string;

@@ -1,6 +1,8 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
 import { Command, InvalidArgumentError } from 'commander';
-import type { RunOptionsInput } from '../../core/options';
+import { parseRunOptions, type RunOptionsInput } from '../../core/options';
+import { resolveRunRequest } from '../../core/runs/plan';
+import { harnessPaths } from '../../core/config';
 import type { GroupProgress, RunPhase } from '../../core/runs/types';
 import { openSession } from './session';
 import { formatScore, printJson, resultsTable, runsJson } from './format';
@@ -54,6 +56,8 @@ export function runCommand(): Command {
         timeLimitSecs: flags.timeLimit,
         notes: flags.notes,
       };
+      // Validate before starting anything: a typo must not start a server first.
+      await resolveRunRequest(parseRunOptions(options), harnessPaths());
       const session = await openSession({ startServer: !flags.detach, worker: flags.detach ? 'never' : 'if-none' });
       try {
         const groupId = await session.client.run(options, { groupId: flags.groupId });
@@ -87,7 +91,8 @@ function progressPrinter(say: (line: string) => void) {
     for (const run of progress.runs) {
       const phase = phases.get(run.runId) ?? run.phase;
       const state = run.outcome ? `${run.outcome} score ${formatScore(run.score)}${run.medal ? ` (${run.medal})` : ''}` : phase.replace('_', ' ');
-      if (seen.get(run.runId) === state || phase === 'pending') continue;
+      // 'persisting'/'done' add nothing: the outcome line follows once the group records it.
+      if (seen.get(run.runId) === state || (!run.outcome && ['pending', 'persisting', 'done'].includes(phase))) continue;
       seen.set(run.runId, state);
       say(`[${progress.done}/${progress.total}] ${run.competitionId} seed ${run.seed}: ${state}`);
     }

@@ -1,10 +1,9 @@
 /** `mlebench server` and `mlebench worker`: each in the foreground, for a several-terminal set-up. */
 import { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { startDevServer } from '../../temporal/devServer';
 import { configuredTarget, ensureSearchAttributes } from '../../temporal/connection';
-import { createHarnessWorker } from '../../worker/worker';
+import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { TASK_QUEUE } from '../../workflows/ids';
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -36,7 +35,7 @@ export function workerCommand(): Command {
       const client = await Connection.connect({ address: target.address });
       await ensureSearchAttributes(client, target.namespace);
       await client.close();
-      const connection = await NativeConnection.connect({ address: target.address });
+      const connection = await connectWorker(target.address);
       const worker = await createHarnessWorker({ connection, namespace: target.namespace });
       process.stderr.write(`worker polling "${TASK_QUEUE}" on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`);
       // The SDK stops the worker on SIGINT/SIGTERM; running activities end WORKER_SHUTDOWN and their

@@ -2,9 +2,9 @@
  * What a CLI command needs of Temporal: the target (maybe an embedded dev server) and, for `run`,
  * an in-process worker when no other worker polls the task queue. `close()` undoes what was started.
  */
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureSearchAttributes, resolveTemporal, type TemporalTarget } from '../../temporal/connection';
-import { createHarnessWorker } from '../../worker/worker';
+import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { Client } from '../sdk';
 import { TASK_QUEUE } from '../../workflows/ids';
 import { log } from '../../core/log';
@@ -27,7 +27,7 @@ export async function openSession(opts: { startServer: boolean; worker: 'always'
     const wantWorker = opts.worker === 'always' || (opts.worker === 'if-none' && (target.devServer || !(await hasPollers(client))));
     if (wantWorker) {
       await ensureSearchAttributes(await client.connection(), target.namespace);
-      connection = await NativeConnection.connect({ address: target.address });
+      connection = await connectWorker(target.address);
       worker = await createHarnessWorker({ connection, namespace: target.namespace });
       workerRun = worker.run();
       log.debug({ event: 'worker.started', taskQueue: TASK_QUEUE }, 'in-process worker started');

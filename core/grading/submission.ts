@@ -3,7 +3,7 @@
  * returns a reason a person can act on ("missing columns: BHO"), and grading records it as
  * `valid_submission: false`.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { parseCsv } from '../csv';
 
 /** Default size cap: far above any honest submission, low enough to read into memory safely. */
@@ -43,21 +43,31 @@ function some(items: readonly string[]): string {
 }
 
 export async function validateSubmission(file: string, spec: SubmissionSpec): Promise<SubmissionCheck> {
-  let size: number;
+  // O_NOFOLLOW: the agent controls this folder; a symlink planted there (say, to the answers on
+  // the host) must never be followed by the grader, which runs outside the sandbox.
+  let handle: fs.FileHandle;
   try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return invalid(`${file} is not a file`, false);
-    size = stat.size;
-  } catch {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return invalid(`${file} is a symbolic link; the submission must be a regular file`);
     return invalid(`no submission file at ${file}`, false);
   }
-  const maxBytes = spec.maxBytes ?? DEFAULT_MAX_SUBMISSION_BYTES;
-  if (size > maxBytes) return invalid(`submission is ${size} bytes, over the limit of ${maxBytes} bytes`);
-  if (size === 0) return invalid('submission is empty (0 bytes)');
+  let bytes: Buffer;
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return invalid(`${file} is not a regular file`, false);
+    const maxBytes = spec.maxBytes ?? DEFAULT_MAX_SUBMISSION_BYTES;
+    if (stat.size > maxBytes) return invalid(`submission is ${stat.size} bytes, over the limit of ${maxBytes} bytes`);
+    if (stat.size === 0) return invalid('submission is empty (0 bytes)');
+    bytes = await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await fs.readFile(file));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return invalid('submission is not UTF-8 text (invalid byte sequence)');
   }

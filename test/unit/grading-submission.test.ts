@@ -2,6 +2,8 @@
  * Every kind of malformed submission grades as `valid_submission: false` with a reason; a
  * well-formed one in an unusual shape (reordered, BOM, CRLF, unnormalised rows) is still scored.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +77,23 @@ describe('invalid submissions grade as invalid, with the reason', () => {
   it('a directory instead of a file', async () => {
     const report = await grade(workDir);
     expect(report).toMatchObject({ valid_submission: false, submission_exists: false });
-    expect(report.error).toMatch(/is not a file/);
+    expect(report.error).toMatch(/is not a regular file/);
+  });
+
+  it('a symbolic link (say, planted by the agent towards the answers) is never followed', async () => {
+    const link = path.join(workDir, `link-${counter++}.csv`);
+    await fs.symlink(prepared.answersPath, link);
+    const report = await grade(link);
+    expect(report).toMatchObject({ score: null, valid_submission: false });
+    expect(report.error).toMatch(/is a symbolic link/);
+  });
+
+  it('a named pipe does not hang the grader', async () => {
+    const fifo = path.join(workDir, `fifo-${counter++}.csv`);
+    await promisify(execFile)('mkfifo', [fifo]);
+    const report = await grade(fifo);
+    expect(report).toMatchObject({ valid_submission: false, submission_exists: false });
+    expect(report.error).toMatch(/is not a regular file/);
   });
 
   it('empty file', async () => expectInvalid(await write(''), /empty \(0 bytes\)/));
