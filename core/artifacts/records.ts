@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { writeJsonAtomic } from './atomic';
 import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
-import { summarizeReports } from '../grading';
+import { summarizeReports, ungradedReport } from '../grading';
 import type { CompetitionReport, GradingReport } from '../grading/report';
 import type { RunGroupPlan, RunResult } from '../runs/types';
 import { harnessVersions } from './versions';
@@ -74,30 +74,10 @@ export async function writeGroupMetadata(
  * submission, so the totals say how many runs there were.
  */
 export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
-  const reports: CompetitionReport[] = results.map((r) => r.grade ?? ungradedReport(r, createdAt));
-  const report = summarizeReports(reports);
+  const reports: CompetitionReport[] = await Promise.all(
+    results.map((r) => r.grade ?? ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`)),
+  );
+  const report = summarizeReports(reports, new Date(createdAt));
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);
   return report;
-}
-
-function ungradedReport(result: RunResult, createdAt: string): CompetitionReport {
-  return {
-    competition_id: result.competitionId,
-    score: null,
-    gold_threshold: Number.NaN,
-    silver_threshold: Number.NaN,
-    bronze_threshold: Number.NaN,
-    median_threshold: Number.NaN,
-    any_medal: false,
-    gold_medal: false,
-    silver_medal: false,
-    bronze_medal: false,
-    above_median: false,
-    submission_exists: false,
-    valid_submission: false,
-    is_lower_better: false,
-    created_at: createdAt,
-    submission_path: '',
-    error: result.reason ?? `not graded: ${result.outcome}`,
-  };
 }

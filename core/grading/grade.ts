@@ -109,3 +109,32 @@ export async function gradeSubmission(options: GradeOptions): Promise<Competitio
     ...(check.valid ? {} : { error: check.reason }),
   };
 }
+
+/**
+ * The report of a run that was never graded (an infrastructure failure, a cancel): no submission
+ * counted, the leaderboard's thresholds as for any other run, and why.
+ */
+export async function ungradedReport(
+  competitionId: string,
+  reason: string,
+  options: Pick<GradeOptions, 'competitionsDir'> = {},
+): Promise<CompetitionReport> {
+  const competition = await loadCompetition(competitionId, options);
+  const leaderboard = await readLeaderboard(competition.leaderboardPath);
+  const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
+  return {
+    competition_id: competition.id,
+    score: null,
+    gold_threshold: thresholds.gold,
+    silver_threshold: thresholds.silver,
+    bronze_threshold: thresholds.bronze,
+    median_threshold: thresholds.median,
+    ...rankScore(null, thresholds, leaderboard.isLowerBetter),
+    submission_exists: false,
+    valid_submission: false,
+    is_lower_better: leaderboard.isLowerBetter,
+    created_at: new Date().toISOString(),
+    submission_path: '',
+    error: reason,
+  };
+}

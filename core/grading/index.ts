@@ -1,5 +1,5 @@
 /** Grading: metrics, submission validation, medals, per-competition and run-group reports. */
-export { gradeSubmission, checkSubmission, type GradeOptions } from './grade';
+export { gradeSubmission, checkSubmission, ungradedReport, type GradeOptions } from './grade';
 export { summarizeReports } from './summary';
 export { validateSubmission, DEFAULT_MAX_SUBMISSION_BYTES, type SubmissionSpec, type SubmissionCheck } from './submission';
 export { medalThresholds, medalRanks, rankScore, isLowerBetterFromLeaderboard, type MedalThresholds, type MedalResult } from './medals';

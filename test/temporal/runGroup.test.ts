@@ -126,6 +126,14 @@ describe('runGroup', () => {
     for (const run of metadata.runs) {
       expect(readJson<RunResult>(path.join(status.groupDir!, run.dir, 'run.json')).outcome).toBe('cancelled');
     }
+    // Cancelled runs count in the report, ungraded, with the leaderboard's thresholds and the reason.
+    const report = readJson<GradingReport>(path.join(status.groupDir!, 'grading_report.json'));
+    expect(report.total_runs).toBe(2);
+    expect(report.total_runs_with_submissions).toBe(0);
+    for (const r of report.competition_reports) {
+      expect(r).toMatchObject({ valid_submission: false, score: null, is_lower_better: true, error: expect.stringMatching(/cancelled/) as unknown });
+      expect(r.gold_threshold).toBeGreaterThan(0);
+    }
   });
 
   it('rejects bad input through the workflow with the field and reason', async () => {

@@ -1,11 +1,12 @@
 /**
- * Metrics against scikit-learn on the same inputs (python3 with the versions pinned in
- * requirements-dev.txt). Inputs are generated here with a seeded generator.
+ * Metrics against scikit-learn on the same inputs (the test virtualenv, with the versions pinned
+ * in requirements-dev.txt). Inputs are generated here with a seeded generator.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { accuracy, getMetric, LOG_LOSS_EPS, METRIC_NAMES, multiclassLogLoss } from '../../core/grading/metrics';
 import { seededRandom } from '../../core/competitions/random';
+import { testPython } from '../helpers/python';
 
 interface LogLossCase {
   name: string;
@@ -40,7 +41,7 @@ function sklearn(input: { log_loss: LogLossCase[]; accuracy: { yTrue: string[]; 
   log_loss: number[];
   accuracy: number[];
 } {
-  const stdout = execFileSync('python3', ['-c', PYTHON], { input: JSON.stringify(input), maxBuffer: 64 * 1024 * 1024 });
+  const stdout = execFileSync(testPython(), ['-c', PYTHON], { input: JSON.stringify(input), maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout.toString()) as { eps: number; log_loss: number[]; accuracy: number[] };
 }
 
