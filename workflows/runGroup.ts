@@ -92,6 +92,8 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   }
   progress.status = 'finalizing';
   const status = cancelled ? 'cancelled' : 'completed';
+  // Reports and the result list runs in plan order, whatever order they finished in.
+  results.sort((a, b) => plan.runs.findIndex((r) => r.runId === a.runId) - plan.runs.findIndex((r) => r.runId === b.runId));
   await CancellationScope.nonCancellable(() =>
     finalizeRunGroup.executeWithOptions({ summary: `write ${status} reports` }, [
       { plan, results, status, finishedAt: new Date().toISOString() },

@@ -75,7 +75,7 @@ export async function writeGroupMetadata(
  */
 export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
   const reports: CompetitionReport[] = await Promise.all(
-    results.map((r) => r.grade ?? ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`)),
+    results.map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
   );
   const report = summarizeReports(reports, new Date(createdAt));
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);
