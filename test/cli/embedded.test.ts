@@ -4,33 +4,19 @@
  * runs the baseline agent, and prints one JSON object.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, temporalCliPath } from '../../core/config';
 import { isPortOpen } from '../../temporal/devServer';
 import { buildImages } from '../../core/sandbox/images';
+import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 
 const exec = promisify(execFile);
-const cli = path.join(REPO_ROOT, 'bin', 'mlebench.js');
 
 beforeAll(async () => {
   await buildImages();
 });
-
-function cliEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MLEBENCH_HOME: home,
-    MLEBENCH_RUNS_DIR: path.join(home, 'runs'),
-    MLEBENCH_TEMPORAL_CLI: temporalCliPath(),
-    MLEBENCH_LOG_LEVEL: 'warn',
-  };
-  delete env.TEMPORAL_ADDRESS;
-  return env;
-}
 
 interface RunJson {
   run_group_id: string;
@@ -43,11 +29,11 @@ interface RunJson {
 describe('mlebench run (embedded Temporal)', () => {
   it('starts a dev server and a worker, runs the baseline, and prints the results as JSON', async () => {
     expect(await isPortOpen(7233)).toBe(false);
-    const home = mkdtempSync(path.join(os.tmpdir(), 'mlebench-home-'));
+    const { home, env } = cliEnv();
     const { stdout } = await exec(
       process.execPath,
-      [cli, 'run', '--agent', 'baseline', '--competitions', 'sotu-authorship', '--seeds', '2', '--max-parallel', '2', '--json'],
-      { env: cliEnv(home), timeout: 300_000 },
+      [MLEBENCH_BIN, 'run', '--agent', 'baseline', '--competitions', 'sotu-authorship', '--seeds', '2', '--max-parallel', '2', '--json'],
+      { env, timeout: 300_000 },
     );
     const out = JSON.parse(stdout) as RunJson;
     expect(out.status).toBe('completed');
@@ -68,8 +54,8 @@ describe('mlebench run (embedded Temporal)', () => {
   });
 
   it('rejects unknown ids before anything starts, naming the field', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'mlebench-home-'));
-    const err = (await exec(process.execPath, [cli, 'run', '--agent', 'nobody', '--competitions', 'nope'], { env: cliEnv(home) }).catch(
+    const { home, env } = cliEnv();
+    const err = (await exec(process.execPath, [MLEBENCH_BIN, 'run', '--agent', 'nobody', '--competitions', 'nope'], { env }).catch(
       (e: unknown) => e,
     )) as { code: number; stderr: string };
     expect(err.code).toBe(1);
