@@ -102,7 +102,11 @@ async function main(): Promise<void> {
     console.log(`sequential, ${n} runs`);
     console.log(`  bare docker run : ${fmt(bareSeq)}`);
     console.log(`  harness         : ${fmt(harnSeq)}`);
-    console.log(`  overhead/run    : median ${(harnSeq.median - bareSeq.median).toFixed(2)} s`);
+    console.log(`  overhead/run    : median ${(harnSeq.median - bareSeq.median).toFixed(2)} s (each child workflow, start to end)`);
+    console.log(
+      `  whole group     : ${seqHarness.totalSecs.toFixed(1)} s vs ${seqBare.totalSecs.toFixed(1)} s bare → ` +
+        `${((seqHarness.totalSecs - seqBare.totalSecs) / n).toFixed(2)} s per run including the group's own steps`,
+    );
     console.log(`parallel, ${m} runs at ${p}`);
     console.log(`  bare docker run : total ${parBare.totalSecs.toFixed(1)} s; per run ${fmt(stats(parBare.perRun))}`);
     console.log(`  harness         : total ${parHarness.totalSecs.toFixed(1)} s; per run ${fmt(stats(parHarness.perRun))}`);

@@ -7,6 +7,8 @@ import { createActivities } from '../activities';
 import { harnessPaths, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../workflows/ids';
 import { activityInterceptors } from './interceptors';
+import { WORKFLOW_BUNDLE_FILE } from './bundle';
+import { existsSync } from 'node:fs';
 
 let runtimeInstalled = false;
 
@@ -36,13 +38,21 @@ export interface HarnessWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/** The bundle given, else the one `npm run build` made, else bundle the sources now (slower, more memory). */
+function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  if (given) return { workflowBundle: given };
+  // Only a bundle built from this very dist/ matches the code; sources run through a test runner bundle themselves.
+  if (__filename.endsWith('.js') && existsSync(WORKFLOW_BUNDLE_FILE)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_FILE } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
 export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
   installRuntime();
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(opts.workflowBundle),
     activities: createActivities(opts.paths ?? harnessPaths()),
     interceptors: { activity: [activityInterceptors] },
   });

@@ -4,7 +4,6 @@
  * its siblings; cancelling the group cancels the children, which stop their containers.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   defineQuery,
@@ -16,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { InvalidRunOptionsError, parseRunOptions, type RunOptions } from '../core/options';
+import type { RunOptions } from '../core/options';
 import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult } from '../core/runs/types';
 import { SEARCH_ATTRIBUTES } from './ids';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
@@ -27,11 +26,10 @@ import { progressDetails } from './progress';
 export const progressQuery = defineQuery<GroupProgress>('progress');
 
 export async function runGroup(input: unknown): Promise<RunGroupResult> {
-  const options = validOptions(input);
   const { workflowId: groupId, startTime } = workflowInfo();
   const progress: GroupProgress = {
     groupId,
-    agentId: options.agentId,
+    agentId: '',
     groupDir: null,
     status: 'planning',
     total: 0,
@@ -42,9 +40,13 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   };
   setHandler(progressQuery, () => progress);
 
-  const plan = await planRunGroup.executeWithOptions({ summary: `plan ${options.agentId} runs` }, [
-    { groupId, options, startedAt: startTime.toISOString() },
+  // The options are validated once, by the plan (zod, the registries): bad input fails the group
+  // there, non-retryable, with the field and the reason.
+  const plan = await planRunGroup.executeWithOptions({ summary: 'validate the options and plan the runs' }, [
+    { groupId, options: input, startedAt: startTime.toISOString() },
   ]);
+  const { options } = plan;
+  progress.agentId = plan.agentId;
   progress.groupDir = plan.groupDir;
   progress.total = plan.runs.length;
   progress.runs = plan.runs.map((r) => ({ runId: r.runId, competitionId: r.competitionId, seed: r.seed, phase: 'pending' }));
@@ -168,16 +170,4 @@ async function runWithLimit<T>(items: T[], limit: number, work: (item: T) => Pro
   const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, loop));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-/** Bad input fails the workflow at once with the field and reason, instead of retrying a workflow task forever. */
-function validOptions(input: unknown): RunOptions {
-  try {
-    return parseRunOptions(input, 'runGroup input');
-  } catch (err) {
-    if (err instanceof InvalidRunOptionsError) {
-      throw ApplicationFailure.nonRetryable(err.message, 'InvalidRunOptionsError', err.issues);
-    }
-    throw err;
-  }
 }
