@@ -129,8 +129,9 @@ export class Client {
 
   async getRun(id: string): Promise<RunGroupStatus> {
     const client = await this.workflowClient();
-    const description = await client.workflow.getHandle(id).describe();
-    const progress = await this.progress(id).catch(() => null);
+    const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
+    const description = await handle.describe();
+    const progress = await this.closedOrLiveProgress(id, description.status.name);
     const memo = (description.memo ?? {}) as { groupDir?: string; agentId?: string };
     return {
       id,
@@ -204,6 +205,17 @@ export class Client {
     return client.workflow.getHandle(id).query<GroupProgress>('progress');
   }
 
+  /**
+   * A completed group's progress comes from its result; a live one's from the query. A query on
+   * any other closed group needs a worker to replay it, so it gets a short deadline.
+   */
+  private async closedOrLiveProgress(id: string, status: WorkflowExecutionStatusName): Promise<GroupProgress | null> {
+    const client = await this.workflowClient();
+    if (status === 'COMPLETED') return progressOf(await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result());
+    if (status === 'RUNNING') return this.progress(id).catch(() => null);
+    return client.withDeadline(Date.now() + 3000, () => this.progress(id)).catch(() => null);
+  }
+
   /** The phase of each running child (preparing, running the agent, grading...). */
   private async childPhases(progress: GroupProgress): Promise<Map<string, RunPhase>> {
     const client = await this.workflowClient();
@@ -213,6 +225,20 @@ export class Client {
     );
     return new Map(phases);
   }
+}
+
+function progressOf(result: RunGroupResult): GroupProgress {
+  return {
+    groupId: result.groupId,
+    agentId: result.agentId,
+    groupDir: result.groupDir,
+    status: result.status,
+    total: result.runs.length,
+    done: result.runs.length,
+    running: 0,
+    medals: result.runs.filter((r) => r.medal !== null).length,
+    runs: result.runs.map((r) => ({ runId: r.runId, competitionId: r.competitionId, seed: r.seed, phase: 'done', outcome: r.outcome, score: r.score, medal: r.medal })),
+  };
 }
 
 function failureMessage(err: Error): string {
