@@ -1,13 +1,15 @@
 /** Prepare steps by name: config.yaml's `prepare.step` picks one. */
 import { sotuAuthorship } from './sotuAuthorship';
+import { tabularSteps } from './tabular';
+import { mediaSteps } from './media';
 import type { PrepareStep } from './types';
 
 export type { PrepareContext, PrepareStep } from './types';
 
 // Each step validates its own options, so the registry can hold them without their option types.
-const steps: Record<string, PrepareStep<unknown>> = {
-  [sotuAuthorship.name]: sotuAuthorship,
-};
+const steps: Record<string, PrepareStep<unknown>> = Object.fromEntries(
+  [sotuAuthorship as PrepareStep<unknown>, ...tabularSteps, ...mediaSteps].map((step) => [step.name, step]),
+);
 
 export const PREPARE_STEP_NAMES: readonly string[] = Object.keys(steps);
 
