@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidRunOptionsError, type RunOptions } from '../options';
-import { loadCompetition } from '../competitions';
+import { loadCompetition, UnknownCompetitionError } from '../competitions';
+import { kaggleCompetitionProblem } from '../competitions/kaggle';
 import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
 import type { HarnessPaths } from '../config';
@@ -57,8 +58,10 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   const problems: { field: string; reason: string }[] = [];
   const competitions = await Promise.all(
     unique.map((id) =>
-      loadCompetition(id).catch((err: Error) => {
-        problems.push({ field: 'competitions', reason: err.message });
+      loadCompetition(id).catch(async (err: Error) => {
+        // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
+        const kaggle = err instanceof UnknownCompetitionError ? await kaggleCompetitionProblem(id, { dataDir: paths.dataDir }) : undefined;
+        problems.push({ field: 'competitions', reason: (kaggle ?? err).message });
         return undefined;
       }),
     ),

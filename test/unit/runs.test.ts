@@ -82,7 +82,8 @@ describe('run-group plan', () => {
     writeFileSync(file, '# my split\nsotu-authorship\n\n  sotu-authorship # again\n');
     expect(await readSplitFile(file, paths)).toEqual(['sotu-authorship', 'sotu-authorship']);
     await expect(readSplitFile(path.join(dir, 'nope.txt'), paths)).rejects.toThrow(/competitionSet: split file not found/);
-    expect(await readSplitFile('splits/dev.txt', paths)).toContain('sotu-authorship');
+    expect(await readSplitFile('splits/offline-dev.txt', paths)).toContain('sotu-authorship');
+    expect(await readSplitFile('splits/lite.txt', paths)).toHaveLength(22);
   });
 
   it('rejects unknown competitions and agents before anything starts', async () => {
@@ -91,9 +92,25 @@ describe('run-group plan', () => {
     expect((err as InvalidRunOptionsError).issues.map((i) => i.field).sort()).toEqual(['agentId', 'competitions']);
   });
 
-  it('resolves lite to the lite split', async () => {
-    const { competitionIds } = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', lite: true }), paths);
+  it('keeps Lite competitions of a set: every bundled offline one counts', async () => {
+    const { competitionIds } = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', lite: true, competitionSet: 'splits/offline.txt' }), paths);
     expect(competitionIds).toContain('sotu-authorship');
+  });
+
+  it('fails fast on a Kaggle competition whose data is not here, saying what is missing and how to get it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'data-'));
+    const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitionSet: 'splits/dev.txt' }), { ...paths, dataDir }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidRunOptionsError);
+    const issues = (err as InvalidRunOptionsError).issues;
+    expect(issues.map((i) => i.field)).toEqual(['competitions', 'competitions', 'competitions']);
+    expect(issues[0]!.reason).toContain(`"random-acts-of-pizza" is a Kaggle competition of MLE-bench`);
+    expect(issues[0]!.reason).toContain(path.join(dataDir, 'random-acts-of-pizza', 'prepared', 'public'));
+    expect(issues[0]!.reason).toContain('~/.kaggle/kaggle.json');
+    // MLE-bench's Lite split with no set given: the same, for its 22 Kaggle competitions.
+    const lite = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', lite: true }), { ...paths, dataDir }).catch((e: unknown) => e);
+    expect((lite as InvalidRunOptionsError).issues).toHaveLength(22);
   });
 
   it('gives a retried group its own folder back and a clashing group another', async () => {
