@@ -19,6 +19,8 @@ async function competitionRows() {
       name: c.name,
       metric: c.metric,
       modality: c.modality,
+      source: c.config.source.name,
+      licence: c.config.source.licence,
       lite: c.lite !== false,
       prepared: await isPrepared(c.id, { dataDir }),
     })),
@@ -47,7 +49,9 @@ export function listCommand(): Command {
         for (const row of rows) table.push(head.map((h) => String(row[h] as string | number | boolean)));
         process.stdout.write(`${title}\n${table.toString()}\n`);
       };
-      print('competitions', (out.competitions as Record<string, unknown>[] | undefined) ?? []);
+      // The table keeps what fits a terminal; --json has every field.
+      const narrow = ({ id, metric, modality, source, prepared }: Record<string, unknown>) => ({ id, metric, modality, source, prepared });
+      print('competitions', ((out.competitions as Record<string, unknown>[] | undefined) ?? []).map(narrow));
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
       print('technique tasks', (out.technique_tasks as Record<string, unknown>[] | undefined) ?? []);
     });
