@@ -37,9 +37,5 @@ export function runAgentActivities() {
       }
     },
 
-    /** Stops a run's container; used when a run is cancelled outside runAgent. */
-    async stopAgent(input: { runId: string }): Promise<void> {
-      await stopAgentContainer(input.runId);
-    },
   };
 }
