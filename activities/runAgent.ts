@@ -36,6 +36,5 @@ export function runAgentActivities() {
         throw err;
       }
     },
-
   };
 }
