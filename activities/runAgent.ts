@@ -30,11 +30,20 @@ export function runAgentActivities() {
           { signal: ctx.cancellationSignal, onProgress: (progress) => ctx.heartbeat(progress) },
         );
       } catch (err) {
-        if (ctx.cancellationSignal.aborted && ctx.cancellationDetails?.workerShutdown !== true) {
-          await stopAgentContainer(input.runId);
-        }
+        if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) await stopAgentContainer(input.runId);
         throw err;
       }
     },
   };
+}
+
+/**
+ * Only a cancel asked for by the workflow stops the agent. A worker shutdown, a heartbeat time-out
+ * or a reset leaves the container running for the next attempt to re-attach to.
+ */
+function isRealCancel(ctx: Context): boolean {
+  const details = ctx.cancellationDetails;
+  if (details) return details.cancelRequested && !details.workerShutdown;
+  const reason: unknown = ctx.cancellationSignal.reason;
+  return reason instanceof Error && reason.message === 'CANCELLED';
 }
