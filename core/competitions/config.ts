@@ -17,6 +17,9 @@ const relativePath = z
   .min(1)
   .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
 
+/** A class label as the answers' CSV spells it; YAML reads `1` as a number, so numbers are taken as text. */
+const labelValue = z.union([z.string().min(1), z.number().transform(String)]);
+
 const configSchema = z
   .object({
     id: z.string().regex(COMPETITION_ID_PATTERN, 'must be lower case letters, digits, . _ -'),
@@ -35,8 +38,21 @@ const configSchema = z
         answers: relativePath.refine((p) => p.startsWith('private/'), 'must be under private/ (answers are never public)'),
         sample_submission: relativePath.refine((p) => p.startsWith('public/'), 'must be under public/'),
         id_column: z.string().min(1).default('id'),
-        /** The answers' label column. */
+        /**
+         * The answers' label column. For a multi-label metric the answers instead hold the sample
+         * submission's columns (0 or 1 each), and this names any one of them.
+         */
         target_column: z.string().min(1),
+        /**
+         * Binary metrics (roc-auc, binary-log-loss): the answers' label that counts as positive.
+         * Default: 1 for 0/1 labels, else the greater of the two (scikit-learn's rule).
+         */
+        positive_label: labelValue.optional(),
+        /**
+         * Label metrics: every label a prediction may name. Default: the labels in the answers;
+         * list them when a class may be absent from the test set.
+         */
+        labels: z.array(labelValue).min(2).optional(),
       })
       .strict(),
     source: z

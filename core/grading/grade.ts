@@ -9,6 +9,7 @@ import { loadCompetition, prepareCompetition, type PrepareOptions } from '../com
 import type { Competition, PreparedCompetition } from '../competitions';
 import { readLeaderboard } from './leaderboard';
 import { medalThresholds, rankScore } from './medals';
+import { truthFor, type AnswerColumns, type Truth } from './answers';
 import { getMetric, type Metric } from './metrics';
 import type { CompetitionReport } from './report';
 import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from './submission';
@@ -20,47 +21,69 @@ export interface GradeOptions extends Pick<PrepareOptions, 'dataDir' | 'competit
   maxSubmissionBytes?: number;
 }
 
-interface Answers {
-  ids: string[];
-  labels: string[];
-}
-
 /** Scores are rounded to 5 decimals before ranking, as MLE-bench does. */
 function round5(x: number): number {
   return Number(x.toFixed(5));
 }
 
-async function readAnswers(competition: Competition, prepared: PreparedCompetition): Promise<Answers> {
+async function readAnswers(competition: Competition, prepared: PreparedCompetition): Promise<AnswerColumns> {
   const table = await readCsvFile(prepared.answersPath);
   const idAt = columnIndex(table, competition.config.dataset.id_column, prepared.answersPath);
-  const labelAt = columnIndex(table, competition.config.dataset.target_column, prepared.answersPath);
-  return { ids: table.rows.map((r) => r[idAt]!), labels: table.rows.map((r) => r[labelAt]!) };
+  return {
+    ids: table.rows.map((r) => r[idAt]!.trim()),
+    column: (name) => {
+      const at = columnIndex(table, name, prepared.answersPath);
+      return table.rows.map((r) => r[at]!);
+    },
+  };
 }
 
 async function submissionSpec(
   competition: Competition,
   prepared: PreparedCompetition,
   metric: Metric,
-  answers: Answers,
+  answers: AnswerColumns,
   maxBytes: number | undefined,
-): Promise<SubmissionSpec> {
+): Promise<{ spec: SubmissionSpec; truth: Truth }> {
   const sample = await readCsvFile(prepared.sampleSubmissionPath);
-  const idColumn = competition.config.dataset.id_column;
+  const { id_column: idColumn, target_column: targetColumn, positive_label: positiveLabel, labels } = competition.config.dataset;
   columnIndex(sample, idColumn, prepared.sampleSubmissionPath);
-  return { idColumn, columns: sample.header, ids: answers.ids, kind: metric.kind, maxBytes };
+  const valueColumns = sample.header.filter((c) => c !== idColumn);
+  const truth = truthFor(metric, answers, { source: prepared.answersPath, targetColumn, valueColumns, positiveLabel });
+  const knownLabels = truth.kind === 'labels' ? new Set(labels ?? truth.labels) : undefined;
+  return {
+    truth,
+    spec: {
+      idColumn,
+      columns: sample.header,
+      ids: answers.ids,
+      cells: metric.cells,
+      labels: knownLabels,
+      rowsRescaled: metric.kind === 'probabilities',
+      maxBytes,
+    },
+  };
 }
 
-function score(metric: Metric, answers: Answers, check: Extract<SubmissionCheck, { valid: true }>): number {
-  if (metric.kind === 'probabilities') {
-    return metric.compute(answers.labels, check.values.map((row) => row.map(Number)), check.valueColumns);
+/** The metric on the validated submission; `check.values` rows are aligned with the answers' ids. */
+function score(metric: Metric, truth: Truth, check: Extract<SubmissionCheck, { valid: true }>): number {
+  const column = (c: number) => Float64Array.from(check.values, (row) => Number(row[c]));
+  if (metric.kind === 'labels' && truth.kind === 'labels') return metric.compute(truth.labels, check.values.map((row) => row[0]!));
+  if (metric.kind === 'values' && truth.kind === 'values') return metric.compute(truth.values, column(0));
+  if (metric.kind === 'probability' && truth.kind === 'probability') return metric.compute(truth.positive, column(0));
+  if (metric.kind === 'probabilities' && truth.kind === 'probabilities') {
+    return metric.compute(truth.classIndex, check.valueColumns.map((_, c) => column(c)));
   }
-  return metric.compute(answers.labels, check.values.map((row) => row[0]!));
+  if (metric.kind === 'multilabel-probabilities' && truth.kind === 'multilabel-probabilities') {
+    return metric.compute(truth.columns, check.valueColumns.map((_, c) => column(c)), check.valueColumns);
+  }
+  throw new Error(`metric ${metric.name} (${metric.kind}) got answers of kind ${truth.kind}`);
 }
 
 interface GradingContext {
   competition: Competition;
   metric: Metric;
-  answers: Answers;
+  truth: Truth;
   check: SubmissionCheck;
 }
 
@@ -70,8 +93,8 @@ async function validateFor(options: GradeOptions): Promise<GradingContext> {
   const prepared = await prepareCompetition(options.competitionId, options);
   const metric = getMetric(competition.metric);
   const answers = await readAnswers(competition, prepared);
-  const spec = await submissionSpec(competition, prepared, metric, answers, options.maxSubmissionBytes);
-  return { competition, metric, answers, check: await validateSubmission(options.submissionPath, spec) };
+  const { spec, truth } = await submissionSpec(competition, prepared, metric, answers, options.maxSubmissionBytes);
+  return { competition, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
 }
 
 /** Validates without scoring: what an agent may learn about its submission. */
@@ -81,7 +104,7 @@ export async function checkSubmission(options: GradeOptions): Promise<{ valid: b
 }
 
 export async function gradeSubmission(options: GradeOptions): Promise<CompetitionReport> {
-  const { competition, metric, answers, check } = await validateFor(options);
+  const { competition, metric, truth, check } = await validateFor(options);
   const leaderboard = await readLeaderboard(competition.leaderboardPath);
   if (leaderboard.isLowerBetter !== metric.lowerIsBetter) {
     throw new Error(
@@ -91,7 +114,19 @@ export async function gradeSubmission(options: GradeOptions): Promise<Competitio
   }
   const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
 
-  const value = check.valid ? round5(score(metric, answers, check)) : null;
+  // A metric can be undefined on valid input (AUC when the answers hold one class): like
+  // MLE-bench, the run then has no score, and the report says why instead of the grader crashing.
+  let value: number | null = null;
+  let error = check.valid ? undefined : check.reason;
+  if (check.valid) {
+    try {
+      const raw = score(metric, truth, check);
+      if (!Number.isFinite(raw)) throw new Error(`${metric.name} is ${raw}`);
+      value = round5(raw);
+    } catch (err) {
+      error = `scoring failed: ${(err as Error).message}`;
+    }
+  }
   const medals = rankScore(value, thresholds, leaderboard.isLowerBetter);
   return {
     competition_id: competition.id,
@@ -102,11 +137,11 @@ export async function gradeSubmission(options: GradeOptions): Promise<Competitio
     median_threshold: thresholds.median,
     ...medals,
     submission_exists: check.valid || check.exists,
-    valid_submission: check.valid,
+    valid_submission: value !== null,
     is_lower_better: leaderboard.isLowerBetter,
     created_at: new Date().toISOString(),
     submission_path: options.submissionPath,
-    ...(check.valid ? {} : { error: check.reason }),
+    ...(error === undefined ? {} : { error }),
   };
 }
 

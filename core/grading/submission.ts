@@ -5,6 +5,7 @@
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { parseCsv } from '../csv';
+import type { CellRule } from './metrics';
 
 /** Default size cap: far above any honest submission, low enough to read into memory safely. */
 export const DEFAULT_MAX_SUBMISSION_BYTES = 100 * 1024 * 1024;
@@ -15,8 +16,15 @@ export interface SubmissionSpec {
   columns: readonly string[];
   /** The expected ids (the answers'), one row each. */
   ids: readonly string[];
-  /** `probabilities`: every non-id column holds a number in [0, 1]; `labels`: non-empty text. */
-  kind: 'probabilities' | 'labels';
+  /** What every value cell must hold (the metric's rule). */
+  cells: CellRule;
+  /** For `label` and `integer` cells: the labels a prediction may name. */
+  labels?: ReadonlySet<string>;
+  /**
+   * For `probability` cells in several columns (one per class): a row must not be all zeros,
+   * since it is rescaled to sum to one before scoring.
+   */
+  rowsRescaled?: boolean;
   maxBytes?: number;
 }
 
@@ -30,6 +38,7 @@ export type SubmissionCheck =
     }
   | { valid: false; exists: boolean; reason: string };
 
+const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SHOWN = 5;
 
@@ -118,26 +127,33 @@ export async function validateSubmission(file: string, spec: SubmissionSpec): Pr
     const row = table.rows[i]!;
     const cells = valueAt.map((at) => row[at]!.trim());
     const where = (c: number) => `line ${i + 2} (id ${id}), column ${valueColumns[c]}`;
-    if (spec.kind === 'labels') {
-      cells.forEach((cell, c) => {
-        if (cell === '') problems.push(`${where(c)}: empty label`);
-      });
-      return cells;
-    }
     let rowSum = 0;
     const before = problems.length;
     cells.forEach((cell, c) => {
-      const value = Number(cell);
-      if (!NUMBER.test(cell) || !Number.isFinite(value)) problems.push(`${where(c)}: "${cell}" is not a finite number`);
-      else if (value < 0 || value > 1) problems.push(`${where(c)}: probability ${cell} is outside [0, 1]`);
-      else rowSum += value;
+      const problem = cellProblem(cell, spec);
+      if (problem) problems.push(`${where(c)}: ${problem}`);
+      else if (spec.rowsRescaled) rowSum += Number(cell);
     });
-    // Rows are rescaled to sum to one before scoring; an all-zero row cannot be.
-    if (rowSum === 0 && problems.length === before) problems.push(`line ${i + 2} (id ${id}): all probabilities are 0`);
+    if (spec.rowsRescaled && rowSum === 0 && problems.length === before) problems.push(`line ${i + 2} (id ${id}): all probabilities are 0`);
     return cells;
   });
   if (problems.length > 0) {
     return invalid(problems.length === 1 ? problems[0]! : `${problems.length} bad values; first: ${problems[0]!}`);
   }
   return { valid: true, valueColumns, values };
+}
+
+/** Why one value cell breaks the rule, or undefined when it is fine. */
+export function cellProblem(cell: string, spec: Pick<SubmissionSpec, 'cells' | 'labels'>): string | undefined {
+  if (spec.cells === 'label' || spec.cells === 'integer') {
+    if (cell === '') return 'empty label';
+    if (spec.cells === 'integer' && !INTEGER.test(cell)) return `"${cell}" is not an integer label`;
+    if (spec.labels && !spec.labels.has(cell)) return `unknown label "${cell}" (known: ${some([...spec.labels])})`;
+    return undefined;
+  }
+  const value = Number(cell);
+  if (!NUMBER.test(cell) || !Number.isFinite(value)) return `"${cell}" is not a finite number`;
+  if (spec.cells === 'probability' && (value < 0 || value > 1)) return `probability ${cell} is outside [0, 1]`;
+  if (spec.cells === 'above-minus-one' && value <= -1) return `${cell} is not above -1 (the metric takes log(1 + value))`;
+  return undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { accuracy, getMetric, LOG_LOSS_EPS, METRIC_NAMES, multiclassLogLoss } from '../../core/grading/metrics';
+import { accuracy, getMetric, LOG_LOSS_EPS, METRIC_NAMES, multiclassLogLoss as logLossColumns } from '../../core/grading/metrics';
 import { seededRandom } from '../../core/competitions/random';
 import { testPython } from '../helpers/python';
 
@@ -43,6 +43,15 @@ function sklearn(input: { log_loss: LogLossCase[]; accuracy: { yTrue: string[]; 
 } {
   const stdout = execFileSync(testPython(), ['-c', PYTHON], { input: JSON.stringify(input), maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout.toString()) as { eps: number; log_loss: number[]; accuracy: number[] };
+}
+
+/** Rows of probabilities and label names, as people write them, turned into the metric's columns. */
+function multiclassLogLoss(yTrue: string[], rows: number[][], labels: string[]): number {
+  const classIndex = yTrue.map((l) => {
+    if (!labels.includes(l)) throw new Error(`"${l}" is not one of ${labels.join(', ')}`);
+    return labels.indexOf(l);
+  });
+  return logLossColumns(classIndex, labels.map((_, k) => rows.map((r) => r[k]!)));
 }
 
 function expectClose(actual: number, expected: number, rel = 1e-9): void {
@@ -127,13 +136,13 @@ describe('multiclassLogLoss against scikit-learn', () => {
     expect(() => multiclassLogLoss(['z'], [[0.5, 0.5]], ['a', 'b'])).toThrow(/"z" is not one of a, b/);
     expect(() => multiclassLogLoss(['a'], [[1.5, 0]], ['a', 'b'])).toThrow(/outside \[0, 1\]/);
     expect(() => multiclassLogLoss(['a'], [[Number.NaN, 0.5]], ['a', 'b'])).toThrow(/outside/);
-    expect(() => multiclassLogLoss(['a', 'b'], [[0.5, 0.5]], ['a', 'b'])).toThrow(/2 true labels but 1/);
-    expect(() => multiclassLogLoss(['a'], [[0.5, 0.5, 0]], ['a', 'b'])).toThrow(/3 probabilities for 2 classes/);
+    expect(() => multiclassLogLoss(['a', 'b'], [[0.5, 0.5]], ['a', 'b'])).toThrow(/2 true values but 1/);
+    expect(() => logLossColumns([0, 2], [[0.5, 0.5], [0.5, 0.5]])).toThrow(/true class 2 is not one of 0..1/);
   });
 
   it('accuracy matches scikit-learn', () => {
     accuracyCases.forEach((c, i) => expect(accuracy(c.yTrue, c.yPred)).toBe(reference.accuracy[i]));
-    expect(() => accuracy(['a'], [])).toThrow(/1 true labels but 0/);
+    expect(() => accuracy(['a'], [])).toThrow(/1 true values but 0/);
   });
 });
 

@@ -217,7 +217,7 @@ describe('valid submissions in unusual shapes', () => {
 });
 
 describe('label submissions (metrics such as accuracy)', () => {
-  const spec = { idColumn: 'id', columns: ['id', 'label'], ids: ['a', 'b', 'c'], kind: 'labels' as const };
+  const spec = { idColumn: 'id', columns: ['id', 'label'], ids: ['a', 'b', 'c'], cells: 'label' as const };
 
   it('returns the labels aligned with the expected ids', async () => {
     const file = await write('label,id\ncat,c\ndog,a\n"cat, black",b\n');
