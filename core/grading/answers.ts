@@ -3,12 +3,83 @@
  * metric's kind (see metrics/index.ts); a mismatch between answers, sample submission and metric
  * is the competition's fault, not the agent's, so it throws naming the file.
  */
+import { promises as fs } from 'node:fs';
+import { readCsvStream } from './csvReader';
 import type { Metric } from './metrics';
+
+/** The answers are ours, not the agent's: a long record is allowed, only a broken file is refused. */
+const MAX_ANSWER_RECORD_BYTES = 64 * 1024 * 1024;
 
 export interface AnswerColumns {
   ids: string[];
   /** The answers' columns by name, one cell per id. */
   column(name: string): string[];
+}
+
+async function withFile<T>(file: string, use: (handle: fs.FileHandle) => Promise<T>): Promise<T> {
+  const handle = await fs.open(file, 'r');
+  try {
+    return await use(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The header of a CSV file (the sample submission's), without reading the rest. */
+export async function readCsvHeader(file: string): Promise<string[]> {
+  let names: string[] = [];
+  await withFile(file, (handle) =>
+    readCsvStream(handle, file, { header: (h) => ((names = h), false), record: () => false }, { maxRecordBytes: MAX_ANSWER_RECORD_BYTES }),
+  );
+  return names;
+}
+
+function missingColumn(file: string, name: string, header: readonly string[]): Error {
+  return new Error(`${file}: missing column "${name}" (columns: ${header.join(', ')})`);
+}
+
+/**
+ * The id column and the `wanted` columns of the answers, streamed: a million-row answers file
+ * costs its kept cells, not the whole text.
+ */
+export async function readAnswerColumns(file: string, idColumn: string, wanted: readonly string[]): Promise<AnswerColumns> {
+  const names = [...new Set([idColumn, ...wanted])];
+  const kept: string[][] = names.map(() => []);
+  let at: number[] = [];
+  let header: string[] = [];
+  await withFile(file, (handle) =>
+    readCsvStream(
+      handle,
+      file,
+      {
+        header: (h) => {
+          header = h;
+          at = names.map((n) => {
+            const i = h.indexOf(n);
+            if (i < 0) throw missingColumn(file, n, h);
+            return i;
+          });
+        },
+        record: (f) => {
+          for (let k = 0; k < at.length; k += 1) kept[k]!.push(f.string(at[k]!));
+        },
+      },
+      { maxRecordBytes: MAX_ANSWER_RECORD_BYTES },
+    ),
+  );
+  return {
+    ids: kept[0]!,
+    column: (name) => {
+      const k = names.indexOf(name);
+      if (k < 0) throw missingColumn(file, name, header);
+      return kept[k]!;
+    },
+  };
+}
+
+/** The answers' columns a metric of this kind reads: the target, or (multi-label) the value columns. */
+export function answerColumnsFor(metric: Metric, targetColumn: string, valueColumns: readonly string[]): readonly string[] {
+  return metric.kind === 'multilabel-probabilities' ? valueColumns : [targetColumn];
 }
 
 /** What the metric receives as the truth, by kind. */

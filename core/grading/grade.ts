@@ -4,12 +4,11 @@
  * submission yields a report (`valid_submission: false` and why); problems of the harness
  * itself (unknown competition, tampered answers, a broken leaderboard) throw.
  */
-import { columnIndex, readCsvFile } from '../csv';
 import { loadCompetition, prepareCompetition, type PrepareOptions } from '../competitions';
 import type { Competition, PreparedCompetition } from '../competitions';
 import { readLeaderboard } from './leaderboard';
 import { medalThresholds, rankScore } from './medals';
-import { truthFor, type AnswerColumns, type Truth } from './answers';
+import { answerColumnsFor, readAnswerColumns, readCsvHeader, truthFor, type Truth } from './answers';
 import { getMetric, type Metric } from './metrics';
 import type { CompetitionReport } from './report';
 import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from './submission';
@@ -17,7 +16,7 @@ import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from '.
 export interface GradeOptions extends Pick<PrepareOptions, 'dataDir' | 'competitionsDir'> {
   competitionId: string;
   submissionPath: string;
-  /** Size cap for the submission file (default DEFAULT_MAX_SUBMISSION_BYTES). */
+  /** Size cap for the submission file (default: submissionByteLimit, at least DEFAULT_MAX_SUBMISSION_BYTES). */
   maxSubmissionBytes?: number;
 }
 
@@ -26,36 +25,26 @@ function round5(x: number): number {
   return Number(x.toFixed(5));
 }
 
-async function readAnswers(competition: Competition, prepared: PreparedCompetition): Promise<AnswerColumns> {
-  const table = await readCsvFile(prepared.answersPath);
-  const idAt = columnIndex(table, competition.config.dataset.id_column, prepared.answersPath);
-  return {
-    ids: table.rows.map((r) => r[idAt]!.trim()),
-    column: (name) => {
-      const at = columnIndex(table, name, prepared.answersPath);
-      return table.rows.map((r) => r[at]!);
-    },
-  };
-}
-
 async function submissionSpec(
   competition: Competition,
   prepared: PreparedCompetition,
   metric: Metric,
-  answers: AnswerColumns,
   maxBytes: number | undefined,
 ): Promise<{ spec: SubmissionSpec; truth: Truth }> {
-  const sample = await readCsvFile(prepared.sampleSubmissionPath);
+  const header = await readCsvHeader(prepared.sampleSubmissionPath);
   const { id_column: idColumn, target_column: targetColumn, positive_label: positiveLabel, labels } = competition.config.dataset;
-  columnIndex(sample, idColumn, prepared.sampleSubmissionPath);
-  const valueColumns = sample.header.filter((c) => c !== idColumn);
+  if (!header.includes(idColumn)) {
+    throw new Error(`${prepared.sampleSubmissionPath}: missing column "${idColumn}" (columns: ${header.join(', ')})`);
+  }
+  const valueColumns = header.filter((c) => c !== idColumn);
+  const answers = await readAnswerColumns(prepared.answersPath, idColumn, answerColumnsFor(metric, targetColumn, valueColumns));
   const truth = truthFor(metric, answers, { source: prepared.answersPath, targetColumn, valueColumns, positiveLabel });
   const knownLabels = truth.kind === 'labels' ? new Set(labels ?? truth.labels) : undefined;
   return {
     truth,
     spec: {
       idColumn,
-      columns: sample.header,
+      columns: header,
       ids: answers.ids,
       cells: metric.cells,
       labels: knownLabels,
@@ -65,17 +54,15 @@ async function submissionSpec(
   };
 }
 
-/** The metric on the validated submission; `check.values` rows are aligned with the answers' ids. */
+/** The metric on the validated submission, whose columns are aligned with the answers' ids. */
 function score(metric: Metric, truth: Truth, check: Extract<SubmissionCheck, { valid: true }>): number {
-  const column = (c: number) => Float64Array.from(check.values, (row) => Number(row[c]));
-  if (metric.kind === 'labels' && truth.kind === 'labels') return metric.compute(truth.labels, check.values.map((row) => row[0]!));
-  if (metric.kind === 'values' && truth.kind === 'values') return metric.compute(truth.values, column(0));
-  if (metric.kind === 'probability' && truth.kind === 'probability') return metric.compute(truth.positive, column(0));
-  if (metric.kind === 'probabilities' && truth.kind === 'probabilities') {
-    return metric.compute(truth.classIndex, check.valueColumns.map((_, c) => column(c)));
-  }
+  const { numbers, labels } = check;
+  if (metric.kind === 'labels' && truth.kind === 'labels') return metric.compute(truth.labels, labels[0]!);
+  if (metric.kind === 'values' && truth.kind === 'values') return metric.compute(truth.values, numbers[0]!);
+  if (metric.kind === 'probability' && truth.kind === 'probability') return metric.compute(truth.positive, numbers[0]!);
+  if (metric.kind === 'probabilities' && truth.kind === 'probabilities') return metric.compute(truth.classIndex, numbers);
   if (metric.kind === 'multilabel-probabilities' && truth.kind === 'multilabel-probabilities') {
-    return metric.compute(truth.columns, check.valueColumns.map((_, c) => column(c)), check.valueColumns);
+    return metric.compute(truth.columns, numbers, check.valueColumns);
   }
   throw new Error(`metric ${metric.name} (${metric.kind}) got answers of kind ${truth.kind}`);
 }
@@ -92,8 +79,7 @@ async function validateFor(options: GradeOptions): Promise<GradingContext> {
   // Cached and checksum-verified: grading never runs against edited answers.
   const prepared = await prepareCompetition(options.competitionId, options);
   const metric = getMetric(competition.metric);
-  const answers = await readAnswers(competition, prepared);
-  const { spec, truth } = await submissionSpec(competition, prepared, metric, answers, options.maxSubmissionBytes);
+  const { spec, truth } = await submissionSpec(competition, prepared, metric, options.maxSubmissionBytes);
   return { competition, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
 }
 

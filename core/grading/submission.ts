@@ -2,13 +2,25 @@
  * Submission validation. A malformed submission is the agent's result, not an error: each check
  * returns a reason a person can act on ("missing columns: BHO"), and grading records it as
  * `valid_submission: false`.
+ *
+ * Memory stays bounded whatever the agent wrote: the file is refused above a size cap before it
+ * is read, then streamed (csvReader.ts) one record at a time into typed arrays sized by the
+ * expected ids, keeping only the first few bad ids and values for the reason.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
-import { parseCsv } from '../csv';
+import { CsvFormatError, readCsvStream, type CsvFields } from './csvReader';
 import type { CellRule } from './metrics';
+import { cellProblem, numberProblem } from './cells';
 
-/** Default size cap: far above any honest submission, low enough to read into memory safely. */
+/** Size cap floor: far above any honest submission of an ordinary competition. */
 export const DEFAULT_MAX_SUBMISSION_BYTES = 100 * 1024 * 1024;
+/**
+ * Bytes allowed per expected cell above the floor: a double in full precision takes 24 characters,
+ * so a million rows of ten probabilities (about 200 MB as pandas writes them) still fit.
+ */
+export const MAX_BYTES_PER_CELL = 64;
+/** One record (line) at most: bounds what a file without line ends can make us hold. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
 
 export interface SubmissionSpec {
   idColumn: string;
@@ -25,6 +37,7 @@ export interface SubmissionSpec {
    * since it is rescaled to sum to one before scoring.
    */
   rowsRescaled?: boolean;
+  /** Size cap in bytes; default submissionByteLimit(spec). */
   maxBytes?: number;
 }
 
@@ -33,22 +46,154 @@ export type SubmissionCheck =
       valid: true;
       /** Value columns: the spec's columns without the id column, in the spec's order. */
       valueColumns: string[];
-      /** One row of cells per expected id, aligned with `spec.ids`. */
-      values: string[][];
+      /** For number cells: one array per value column, aligned with `spec.ids`; else empty. */
+      numbers: Float64Array[];
+      /** For label cells: one array per value column, aligned with `spec.ids`; else empty. */
+      labels: string[][];
     }
   | { valid: false; exists: boolean; reason: string };
 
-const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SHOWN = 5;
 
 function invalid(reason: string, exists = true): SubmissionCheck {
   return { valid: false, exists, reason };
 }
 
-function some(items: readonly string[]): string {
+function some(items: readonly string[], total = items.length): string {
   const shown = items.slice(0, SHOWN).join(', ');
-  return items.length > SHOWN ? `${shown} and ${items.length - SHOWN} more` : shown;
+  return total > SHOWN ? `${shown} and ${total - SHOWN} more` : shown;
+}
+
+/** The size cap for a spec: the floor, or more for a competition with very many expected cells. */
+export function submissionByteLimit(spec: Pick<SubmissionSpec, 'ids' | 'columns' | 'maxBytes'>): number {
+  return spec.maxBytes ?? Math.max(DEFAULT_MAX_SUBMISSION_BYTES, spec.ids.length * spec.columns.length * MAX_BYTES_PER_CELL);
+}
+
+/** A few examples and a count: what a reason shows of a problem repeated a million times. */
+class Examples {
+  readonly items: string[] = [];
+  count = 0;
+  add(item: string): void {
+    if (this.items.length < SHOWN && !this.items.includes(item)) this.items.push(item);
+    this.count += 1;
+  }
+}
+
+/** Reads the records of an open submission, checking header, ids and cells as it goes. */
+class SubmissionReader {
+  headerProblem: string | undefined;
+  blankHeader = false;
+  rows = 0;
+  readonly duplicates = new Examples();
+  readonly unknown = new Examples();
+  readonly problems = new Examples();
+  readonly valueColumns: string[];
+  readonly numbers: Float64Array[] = [];
+  readonly labels: string[][] = [];
+  readonly seen: Uint8Array;
+  private readonly positionOf = new Map<string, number>();
+  private idAt = -1;
+  private valueAt: number[] = [];
+  private readonly numeric: boolean;
+
+  constructor(private readonly spec: SubmissionSpec) {
+    spec.ids.forEach((id, i) => this.positionOf.set(id, i));
+    this.seen = new Uint8Array(spec.ids.length);
+    this.valueColumns = spec.columns.filter((c) => c !== spec.idColumn);
+    this.numeric = spec.cells !== 'label' && spec.cells !== 'integer';
+    for (let c = 0; c < this.valueColumns.length; c += 1) {
+      if (this.numeric) this.numbers.push(new Float64Array(spec.ids.length));
+      else this.labels.push(new Array<string>(spec.ids.length).fill(''));
+    }
+  }
+
+  header(names: string[]): boolean {
+    const { spec } = this;
+    if (names.every((n) => n === '')) {
+      this.blankHeader = true;
+      return true;
+    }
+    const duplicated = names.filter((h, i) => names.indexOf(h) !== i);
+    const missing = spec.columns.filter((c) => !names.includes(c));
+    const extra = names.filter((c) => !spec.columns.includes(c));
+    if (duplicated.length > 0) this.headerProblem = `duplicate columns: ${some([...new Set(duplicated)])}`;
+    else if (missing.length > 0 || extra.length > 0) {
+      const parts = [missing.length > 0 ? `missing columns: ${some(missing)}` : '', extra.length > 0 ? `unexpected columns: ${some(extra)}` : ''];
+      this.headerProblem = `${parts.filter(Boolean).join('; ')} (expected: ${spec.columns.join(', ')})`;
+    }
+    this.idAt = names.indexOf(spec.idColumn);
+    this.valueAt = this.valueColumns.map((c) => names.indexOf(c));
+    return this.headerProblem === undefined;
+  }
+
+  record(f: CsvFields): boolean {
+    if (this.blankHeader) {
+      for (let k = 0; k < f.count; k += 1) if (f.string(k) !== '') return this.stop('the first line (the header) is blank');
+      return true;
+    }
+    this.rows += 1;
+    const id = f.string(this.idAt);
+    const pos = this.positionOf.get(id);
+    if (pos === undefined) {
+      this.unknown.add(id === '' ? '(empty)' : id);
+      return true;
+    }
+    if (this.seen[pos] === 1) {
+      this.duplicates.add(id);
+      return true;
+    }
+    this.seen[pos] = 1;
+    const where = (c: number) => `line ${f.line} (id ${id}), column ${this.valueColumns[c]}`;
+    if (!this.numeric) {
+      for (let c = 0; c < this.valueAt.length; c += 1) {
+        const cell = f.string(this.valueAt[c]!);
+        const problem = cellProblem(cell, this.spec);
+        if (problem) this.problems.add(`${where(c)}: ${problem}`);
+        this.labels[c]![pos] = cell;
+      }
+      return true;
+    }
+    let rowSum = 0;
+    let bad = false;
+    for (let c = 0; c < this.valueAt.length; c += 1) {
+      const v = f.number(this.valueAt[c]!);
+      const problem = numberProblem(v, this.spec.cells, () => f.string(this.valueAt[c]!));
+      if (problem) {
+        this.problems.add(`${where(c)}: ${problem}`);
+        bad = true;
+      }
+      this.numbers[c]![pos] = v;
+      rowSum += v;
+    }
+    if (this.spec.rowsRescaled && !bad && rowSum === 0) this.problems.add(`line ${f.line} (id ${id}): all probabilities are 0`);
+    return true;
+  }
+
+  private stop(problem: string): false {
+    this.headerProblem = problem;
+    return false;
+  }
+
+  /** The first reason the submission is invalid, in the order a person would fix things. */
+  verdict(): SubmissionCheck {
+    const { spec } = this;
+    if (this.blankHeader && this.headerProblem === undefined) return invalid('submission is empty (only whitespace)');
+    if (this.headerProblem !== undefined) return invalid(this.headerProblem);
+    if (this.rows === 0) return invalid(`submission has a header but no rows (expected ${spec.ids.length})`);
+    if (this.duplicates.count > 0) return invalid(`duplicate ids: ${some(this.duplicates.items, this.duplicates.count)}`);
+    if (this.unknown.count > 0) return invalid(`unknown ids (not in the test set): ${some(this.unknown.items, this.unknown.count)}`);
+    if (this.rows !== spec.ids.length) {
+      const absent: string[] = [];
+      for (let i = 0; i < spec.ids.length && absent.length < SHOWN; i += 1) if (this.seen[i] === 0) absent.push(spec.ids[i]!);
+      const missing = spec.ids.length - this.rows;
+      return invalid(`submission has ${this.rows} rows, expected ${spec.ids.length} (one per test id); missing ids: ${some(absent, missing)}`);
+    }
+    if (this.problems.count > 0) {
+      const first = this.problems.items[0]!;
+      return invalid(this.problems.count === 1 ? first : `${this.problems.count} bad values; first: ${first}`);
+    }
+    return { valid: true, valueColumns: this.valueColumns, numbers: this.numbers, labels: this.labels };
+  }
 }
 
 export async function validateSubmission(file: string, spec: SubmissionSpec): Promise<SubmissionCheck> {
@@ -62,98 +207,23 @@ export async function validateSubmission(file: string, spec: SubmissionSpec): Pr
     if (code === 'ELOOP') return invalid(`${file} is a symbolic link; the submission must be a regular file`);
     return invalid(`no submission file at ${file}`, false);
   }
-  let bytes: Buffer;
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) return invalid(`${file} is not a regular file`, false);
-    const maxBytes = spec.maxBytes ?? DEFAULT_MAX_SUBMISSION_BYTES;
+    const maxBytes = submissionByteLimit(spec);
     if (stat.size > maxBytes) return invalid(`submission is ${stat.size} bytes, over the limit of ${maxBytes} bytes`);
     if (stat.size === 0) return invalid('submission is empty (0 bytes)');
-    bytes = await handle.readFile();
+    const reader = new SubmissionReader(spec);
+    try {
+      await readCsvStream(handle, 'submission', reader, { maxRecordBytes: MAX_RECORD_BYTES });
+    } catch (err) {
+      if (!(err instanceof CsvFormatError)) throw err;
+      if (err.reason === 'empty CSV (no header)') return invalid('submission is empty (only whitespace)');
+      if (err.reason.startsWith('not UTF-8')) return invalid(`submission is ${err.reason}`);
+      return invalid(`submission is not valid CSV: ${err.line > 0 ? `line ${err.line}: ` : ''}${err.reason}`);
+    }
+    return reader.verdict();
   } finally {
     await handle.close();
   }
-
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return invalid('submission is not UTF-8 text (invalid byte sequence)');
-  }
-  if (text.trim() === '') return invalid('submission is empty (only whitespace)');
-
-  let table;
-  try {
-    table = parseCsv(text, 'submission');
-  } catch (err) {
-    return invalid((err as Error).message);
-  }
-  const header = table.header.map((h) => h.trim());
-
-  const duplicated = header.filter((h, i) => header.indexOf(h) !== i);
-  if (duplicated.length > 0) return invalid(`duplicate columns: ${some([...new Set(duplicated)])}`);
-  const missing = spec.columns.filter((c) => !header.includes(c));
-  const extra = header.filter((c) => !spec.columns.includes(c));
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [missing.length > 0 ? `missing columns: ${some(missing)}` : '', extra.length > 0 ? `unexpected columns: ${some(extra)}` : ''];
-    return invalid(`${parts.filter(Boolean).join('; ')} (expected: ${spec.columns.join(', ')})`);
-  }
-
-  const idAt = header.indexOf(spec.idColumn);
-  const valueColumns = spec.columns.filter((c) => c !== spec.idColumn);
-  const valueAt = valueColumns.map((c) => header.indexOf(c));
-  if (table.rows.length === 0) return invalid(`submission has a header but no rows (expected ${spec.ids.length})`);
-
-  const expected = new Set(spec.ids);
-  const rowOf = new Map<string, number>();
-  const duplicates: string[] = [];
-  const unknown: string[] = [];
-  table.rows.forEach((row, i) => {
-    const id = row[idAt]!.trim();
-    if (rowOf.has(id)) duplicates.push(id);
-    else rowOf.set(id, i);
-    if (!expected.has(id)) unknown.push(id === '' ? '(empty)' : id);
-  });
-  if (duplicates.length > 0) return invalid(`duplicate ids: ${some([...new Set(duplicates)])}`);
-  if (unknown.length > 0) return invalid(`unknown ids (not in the test set): ${some(unknown)}`);
-  if (table.rows.length !== spec.ids.length) {
-    const absent = spec.ids.filter((id) => !rowOf.has(id));
-    return invalid(`submission has ${table.rows.length} rows, expected ${spec.ids.length} (one per test id); missing ids: ${some(absent)}`);
-  }
-
-  const problems: string[] = [];
-  const values = spec.ids.map((id) => {
-    const i = rowOf.get(id)!;
-    const row = table.rows[i]!;
-    const cells = valueAt.map((at) => row[at]!.trim());
-    const where = (c: number) => `line ${i + 2} (id ${id}), column ${valueColumns[c]}`;
-    let rowSum = 0;
-    const before = problems.length;
-    cells.forEach((cell, c) => {
-      const problem = cellProblem(cell, spec);
-      if (problem) problems.push(`${where(c)}: ${problem}`);
-      else if (spec.rowsRescaled) rowSum += Number(cell);
-    });
-    if (spec.rowsRescaled && rowSum === 0 && problems.length === before) problems.push(`line ${i + 2} (id ${id}): all probabilities are 0`);
-    return cells;
-  });
-  if (problems.length > 0) {
-    return invalid(problems.length === 1 ? problems[0]! : `${problems.length} bad values; first: ${problems[0]!}`);
-  }
-  return { valid: true, valueColumns, values };
-}
-
-/** Why one value cell breaks the rule, or undefined when it is fine. */
-export function cellProblem(cell: string, spec: Pick<SubmissionSpec, 'cells' | 'labels'>): string | undefined {
-  if (spec.cells === 'label' || spec.cells === 'integer') {
-    if (cell === '') return 'empty label';
-    if (spec.cells === 'integer' && !INTEGER.test(cell)) return `"${cell}" is not an integer label`;
-    if (spec.labels && !spec.labels.has(cell)) return `unknown label "${cell}" (known: ${some([...spec.labels])})`;
-    return undefined;
-  }
-  const value = Number(cell);
-  if (!NUMBER.test(cell) || !Number.isFinite(value)) return `"${cell}" is not a finite number`;
-  if (spec.cells === 'probability' && (value < 0 || value > 1)) return `probability ${cell} is outside [0, 1]`;
-  if (spec.cells === 'above-minus-one' && value <= -1) return `${cell} is not above -1 (the metric takes log(1 + value))`;
-  return undefined;
 }

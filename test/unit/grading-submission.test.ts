@@ -224,7 +224,8 @@ describe('label submissions (metrics such as accuracy)', () => {
     expect(await validateSubmission(file, spec)).toEqual({
       valid: true,
       valueColumns: ['label'],
-      values: [['dog'], ['cat, black'], ['cat']],
+      numbers: [],
+      labels: [['dog', 'cat, black', 'cat']],
     });
   });
 
