@@ -32,6 +32,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from dates import add_date_features
+from images import add_image_features
+
 DATA = "/home/data"
 SUBMISSION = "/home/submission/submission.csv"
 CODE = "/home/code"
@@ -228,6 +231,8 @@ def main():
         handlers=[logging.StreamHandler(sys.stdout), logging.FileHandler(os.path.join(LOGS, "baseline.log"))],
     )
     shutil.copyfile(os.path.abspath(__file__), os.path.join(CODE, "baseline.py"))
+    for module in ("dates.py", "images.py"):
+        shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), module), os.path.join(CODE, module))
     log.info("competition %s, seed %d, time limit %ss", os.environ.get("COMPETITION_ID"), SEED, os.environ.get("TIME_LIMIT_SECS"))
 
     # Ids stay strings so they are written back exactly as the sample has them.
@@ -236,6 +241,9 @@ def main():
     train = pd.read_csv(os.path.join(DATA, "train.csv"), dtype=ids)
     test = pd.read_csv(os.path.join(DATA, "test.csv"), dtype=ids)
     task = infer_task(train, test, sample)
+    # Image files and calendar dates become numeric columns (images.py, dates.py beside this file).
+    train, test = add_image_features(DATA, train, test, task.id_col, SEED)
+    train, test = add_date_features(train, test, task.targets)
     plan = feature_plan(train, test, task)
     log.info("train %s, test %s: %s", train.shape, test.shape, task)
 
