@@ -28,6 +28,18 @@ afterAll(async () => {
   await h?.teardown();
 });
 
+/** Workflow ids matching a visibility query, once `expected` of them are visible (or after ~10 s). */
+async function visibleIds(query: string, expected: number): Promise<string[]> {
+  const client = await h.client.workflowClient();
+  let ids: string[] = [];
+  for (let attempt = 0; attempt < 50 && ids.length < expected; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    ids = [];
+    for await (const info of client.workflow.list({ query })) ids.push(info.workflowId);
+  }
+  return ids.sort();
+}
+
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
@@ -105,6 +117,11 @@ describe('runGroup', () => {
     const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
     expect(report.total_runs).toBe(3);
     expect(report.total_valid_submissions).toBe(2);
+
+    // Findable in the Web UI by search attributes (visibility is eventually consistent: poll, bounded).
+    const ids = await visibleIds(`RunGroup = '${groupId}' AND Outcome = 'agent_failed'`, 1);
+    expect(ids).toEqual([`${groupId}/sotu-authorship/seed-2`]);
+    expect(await visibleIds(`Agent = 'dummy/fail' AND Competition = 'sotu-authorship' AND RunGroup = '${groupId}'`, 4)).toHaveLength(4);
   });
 
   it('cancelling a running group stops its containers and ends the children cancelled', async () => {
