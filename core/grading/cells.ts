@@ -16,13 +16,18 @@ export function cellProblem(cell: string, spec: { cells: CellRule; labels?: Read
   return undefined;
 }
 
-/**
- * Why a number cell breaks the rule, or undefined when it is fine. `value` is the parsed cell (NaN
- * when it is not a decimal number); `text` gives the cell as written, only needed for the message.
- */
-export function numberProblem(value: number, rule: CellRule, text: () => string): string | undefined {
-  if (!Number.isFinite(value)) return `"${text()}" is not a finite number`;
-  if (rule === 'probability' && (value < 0 || value > 1)) return `probability ${text()} is outside [0, 1]`;
-  if (rule === 'above-minus-one' && value <= -1) return `${text()} is not above -1 (the metric takes log(1 + value))`;
+/** Whether a parsed number cell (NaN when it is not a decimal number) follows the rule. */
+export function numberOk(value: number, rule: CellRule): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (rule === 'probability') return value >= 0 && value <= 1;
+  if (rule === 'above-minus-one') return value > -1;
+  return true;
+}
+
+/** Why a number cell breaks the rule (`value` parsed, `text` as written), or undefined when it is fine. */
+export function numberProblem(value: number, rule: CellRule, text: string): string | undefined {
+  if (!Number.isFinite(value)) return `"${text}" is not a finite number`;
+  if (rule === 'probability' && (value < 0 || value > 1)) return `probability ${text} is outside [0, 1]`;
+  if (rule === 'above-minus-one' && value <= -1) return `${text} is not above -1 (the metric takes log(1 + value))`;
   return undefined;
 }

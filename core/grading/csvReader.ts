@@ -9,6 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { promises as fs } from 'node:fs';
+import { parseDecimal } from './decimal';
 
 const CHUNK_BYTES = 1 << 20;
 const QUOTE = 0x22;
@@ -40,11 +41,6 @@ export interface CsvReadOptions {
   maxRecordBytes: number;
 }
 
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
-
-function isBlankByte(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c || c === CR;
-}
 
 /** The fields of the current record, as byte ranges of `bytes`. */
 export class CsvFields {
@@ -107,72 +103,14 @@ export class CsvFields {
   }
 
   /**
-   * Field i as a number, or NaN unless it is a decimal number (`[+-]digits[.digits][e[+-]digits]`,
-   * blanks around allowed; no `inf`, `nan` or hex, which Python would read but a grader should
-   * not guess at). Infinite when it overflows. Correctly rounded: up to 15 significant digits and a
-   * power of ten up to 22 are exact in a double, so one multiplication or division rounds once
-   * (Clinger's fast path); anything longer goes to the engine's own conversion.
+   * Field i as a number (see decimal.ts): NaN unless it is a decimal number, blanks around allowed;
+   * infinite when it overflows; correctly rounded.
    */
   number(i: number): number {
-    const b = this.bytes;
-    let s = this.starts[i]!;
-    let e = this.ends[i]!;
     if (this.escaped[i]) return Number.NaN;
-    while (s < e && isBlankByte(b[s]!)) s += 1;
-    while (e > s && isBlankByte(b[e - 1]!)) e -= 1;
-    let p = s;
-    let c = b[p];
-    const negative = c === 0x2d;
-    if (negative || c === 0x2b) p += 1;
-    let mantissa = 0;
-    let significant = 0;
-    let scale = 0;
-    let digits = 0;
-    while (p < e && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      if (mantissa !== 0 || c !== 0x30) {
-        if (significant < 15) mantissa = mantissa * 10 + (c - 0x30);
-        else scale += 1;
-        significant += 1;
-      }
-      digits += 1;
-      p += 1;
-    }
-    if (p < e && b[p] === 0x2e) {
-      p += 1;
-      while (p < e && (c = b[p]!) >= 0x30 && c <= 0x39) {
-        if (mantissa !== 0 || c !== 0x30) {
-          if (significant < 15) {
-            mantissa = mantissa * 10 + (c - 0x30);
-            scale -= 1;
-          }
-          significant += 1;
-        } else scale -= 1;
-        digits += 1;
-        p += 1;
-      }
-    }
-    if (digits === 0) return Number.NaN;
-    if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
-      p += 1;
-      let expNegative = false;
-      if (b[p] === 0x2d || b[p] === 0x2b) {
-        expNegative = b[p] === 0x2d;
-        p += 1;
-      }
-      const expStart = p;
-      let exponent = 0;
-      while (p < e && (c = b[p]!) >= 0x30 && c <= 0x39) {
-        if (exponent < 1e6) exponent = exponent * 10 + (c - 0x30);
-        p += 1;
-      }
-      if (p === expStart) return Number.NaN;
-      scale += expNegative ? -exponent : exponent;
-    }
-    if (p !== e) return Number.NaN;
-    if (mantissa === 0) return negative ? -0 : 0;
-    if (significant > 15 || scale > 22 || scale < -22) return Number(this.latin1().slice(s, e));
-    const magnitude = scale >= 0 ? mantissa * POW10[scale]! : mantissa / POW10[-scale]!;
-    return negative ? -magnitude : magnitude;
+    const s = this.starts[i]!;
+    const e = this.ends[i]!;
+    return parseDecimal(this.bytes, s, e) ?? Number(this.latin1().slice(s, e));
   }
 }
 

@@ -10,7 +10,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { CsvFormatError, readCsvStream, type CsvFields } from './csvReader';
 import type { CellRule } from './metrics';
-import { cellProblem, numberProblem } from './cells';
+import { cellProblem, numberOk, numberProblem } from './cells';
 
 /** Size cap floor: far above any honest submission of an ordinary competition. */
 export const DEFAULT_MAX_SUBMISSION_BYTES = 100 * 1024 * 1024;
@@ -91,13 +91,13 @@ class SubmissionReader {
   readonly numbers: Float64Array[] = [];
   readonly labels: string[][] = [];
   readonly seen: Uint8Array;
-  private readonly positionOf = new Map<string, number>();
+  /** Built on the first row out of the answers' order: most submissions follow it, and a million-key map costs a second. */
+  private positionOf: Map<string, number> | undefined;
   private idAt = -1;
   private valueAt: number[] = [];
   private readonly numeric: boolean;
 
   constructor(private readonly spec: SubmissionSpec) {
-    spec.ids.forEach((id, i) => this.positionOf.set(id, i));
     this.seen = new Uint8Array(spec.ids.length);
     this.valueColumns = spec.columns.filter((c) => c !== spec.idColumn);
     this.numeric = spec.cells !== 'label' && spec.cells !== 'integer';
@@ -131,9 +131,10 @@ class SubmissionReader {
       for (let k = 0; k < f.count; k += 1) if (f.string(k) !== '') return this.stop('the first line (the header) is blank');
       return true;
     }
+    const row = this.rows;
     this.rows += 1;
     const id = f.string(this.idAt);
-    const pos = this.positionOf.get(id);
+    const pos = this.spec.ids[row] === id ? row : this.lookup(id);
     if (pos === undefined) {
       this.unknown.add(id === '' ? '(empty)' : id);
       return true;
@@ -143,23 +144,23 @@ class SubmissionReader {
       return true;
     }
     this.seen[pos] = 1;
-    const where = (c: number) => `line ${f.line} (id ${id}), column ${this.valueColumns[c]}`;
     if (!this.numeric) {
       for (let c = 0; c < this.valueAt.length; c += 1) {
         const cell = f.string(this.valueAt[c]!);
         const problem = cellProblem(cell, this.spec);
-        if (problem) this.problems.add(`${where(c)}: ${problem}`);
+        if (problem) this.problems.add(`${this.where(f, id, c)}: ${problem}`);
         this.labels[c]![pos] = cell;
       }
       return true;
     }
+    // The hot loop of a million-row file: no closures or strings unless a value is bad.
+    const rule = this.spec.cells;
     let rowSum = 0;
     let bad = false;
     for (let c = 0; c < this.valueAt.length; c += 1) {
       const v = f.number(this.valueAt[c]!);
-      const problem = numberProblem(v, this.spec.cells, () => f.string(this.valueAt[c]!));
-      if (problem) {
-        this.problems.add(`${where(c)}: ${problem}`);
+      if (!numberOk(v, rule)) {
+        this.problems.add(`${this.where(f, id, c)}: ${numberProblem(v, rule, f.string(this.valueAt[c]!))}`);
         bad = true;
       }
       this.numbers[c]![pos] = v;
@@ -167,6 +168,18 @@ class SubmissionReader {
     }
     if (this.spec.rowsRescaled && !bad && rowSum === 0) this.problems.add(`line ${f.line} (id ${id}): all probabilities are 0`);
     return true;
+  }
+
+  private where(f: CsvFields, id: string, c: number): string {
+    return `line ${f.line} (id ${id}), column ${this.valueColumns[c]}`;
+  }
+
+  private lookup(id: string): number | undefined {
+    if (!this.positionOf) {
+      this.positionOf = new Map();
+      this.spec.ids.forEach((expected, i) => this.positionOf!.set(expected, i));
+    }
+    return this.positionOf.get(id);
   }
 
   private stop(problem: string): false {
