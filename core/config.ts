@@ -20,6 +20,10 @@ export interface HarnessPaths {
   dataDir: string;
   /** Run-group folders. */
   runsDir: string;
+  /**
+   * Competition definitions (`<dir>/<id>/config.yaml`). MLEBENCH_COMPETITIONS_DIR points elsewhere,
+   * for competitions that are not the repository's (the grading benchmark's synthetic one).
+   */
   competitionsDir: string;
   agentsDir: string;
   splitsDir: string;
@@ -31,7 +35,7 @@ export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths
     home,
     dataDir: path.resolve(env.MLEBENCH_DATA_DIR ?? path.join(home, 'data')),
     runsDir: path.resolve(env.MLEBENCH_RUNS_DIR ?? path.join(REPO_ROOT, 'runs')),
-    competitionsDir: path.join(REPO_ROOT, 'competitions'),
+    competitionsDir: path.resolve(env.MLEBENCH_COMPETITIONS_DIR ?? path.join(REPO_ROOT, 'competitions')),
     agentsDir: path.join(REPO_ROOT, 'agents'),
     splitsDir: path.join(REPO_ROOT, 'splits'),
   };
