@@ -11,8 +11,11 @@ It reads /home/data/{train,test,sample_submission}.csv and works out the task fr
   target whose sample holds probabilities -> P(second class); otherwise -> the label.
 Features: long free-text columns -> TF-IDF (words and characters), numbers -> median-imputed
 and scaled, short strings with few values -> one-hot; identifier-like columns are dropped.
-A holdout split picks the regularisation and reports a validation score in the logs; the
-final model is refit on all of train. Its code is copied to /home/code, its log to /home/logs.
+Models: a linear one (logistic or ridge regression) at three strengths, and for tables without
+free text also gradient-boosted trees (HistGradientBoosting); a holdout split picks the best and
+reports its validation score in the logs; the final model is refit on all of train. A numeric
+target that is never negative is modelled as log(1 + y), so predictions stay non-negative.
+Its code is copied to /home/code, its log to /home/logs.
 """
 import logging
 import os
@@ -24,13 +27,14 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from dates import add_date_features
 from images import add_image_features
@@ -156,8 +160,34 @@ def clean(frame, plan):
 
 # ---------------------------------------------------------------- models
 
+# Candidates compared on the holdout: a linear model at three strengths, and for tables without
+# free text gradient-boosted trees (which need no scaling and see interactions a linear model misses).
+LINEAR_STRENGTHS = [1.0, 4.0, 16.0]
 
-def make_model(task, strength):
+
+def tree_preprocessor(plan):
+    """Numbers as they are (trees split on NaN themselves), categories as ordinal codes."""
+    parts = []
+    if plan["numeric"]:
+        parts.append(("numeric", "passthrough", plan["numeric"]))
+    if plan["categorical"]:
+        parts.append(("categorical", OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan,
+        ), plan["categorical"]))
+    return ColumnTransformer(parts)
+
+
+def make_model(task, candidate, plan, n_iter=None):
+    """`n_iter`: refit the trees with this many rounds (found on the holdout) instead of stopping early."""
+    kind, strength = candidate
+    if kind == "trees":
+        categorical = [False] * len(plan["numeric"]) + [True] * len(plan["categorical"])
+        stopping = dict(early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, max_iter=300)
+        options = dict(learning_rate=0.1, random_state=SEED, categorical_features=categorical if any(categorical) else None,
+                       **(stopping if n_iter is None else dict(early_stopping=False, max_iter=n_iter)))
+        if task.kind == "regression":
+            return HistGradientBoostingRegressor(**options)
+        return HistGradientBoostingClassifier(**options)
     if task.kind == "regression":
         return Ridge(alpha=1.0 / strength)
     return LogisticRegression(C=strength, max_iter=2000)
@@ -172,19 +202,24 @@ def holdout_score(task, y_true, model, X):
     return log_loss(y_true, model.predict_proba(X), labels=model.classes_), "log loss"
 
 
-def fit_one(task, X, y, strengths):
-    """Picks the regularisation on a holdout, refits on everything, predicts the test set."""
+def fit_one(task, features, y, candidates, plan):
+    """Picks the candidate on a holdout, refits it on everything; returns (model, its test features)."""
     stratify = y if task.kind != "regression" and y.value_counts().min() >= 2 else None
-    X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=0.2, random_state=SEED, stratify=stratify)
+    rows = np.arange(len(y))
+    tr, val = train_test_split(rows, test_size=0.2, random_state=SEED, stratify=stratify)
     best = None
-    for strength in strengths:
-        model = make_model(task, strength).fit(X_tr, y_tr)
-        score, name = holdout_score(task, y_val, model, X_val)
-        log.info("holdout %s = %.4f with strength %g", name, score, strength)
+    for candidate in candidates:
+        X = features[candidate[0]][0]
+        model = make_model(task, candidate, plan).fit(X[tr], y.iloc[tr])
+        score, name = holdout_score(task, y.iloc[val], model, X[val])
+        # Trees refit on all rows get the rounds early stopping found, plus a quarter for the extra data.
+        n_iter = int(model.n_iter_ * 1.25) + 1 if candidate[0] == "trees" else None
+        log.info("holdout %s = %.4f with %s%s", name, score, candidate, f", {model.n_iter_} rounds" if n_iter else "")
         if best is None or score < best[0]:
-            best = (score, strength)
-    model = make_model(task, best[1]).fit(X, y)
-    return model
+            best = (score, candidate, n_iter)
+    X, X_test = features[best[1][0]]
+    log.info("chose %s", best[1])
+    return make_model(task, best[1], plan, best[2]).fit(X, y), X_test
 
 
 def predict(task, train, test, plan):
@@ -192,18 +227,32 @@ def predict(task, train, test, plan):
     X = pre.fit_transform(clean(train, plan))
     X_test = pre.transform(clean(test, plan))
     log.info("features: %d columns from %s", X.shape[1], {k: v for k, v in plan.items() if v})
-    strengths = [1.0, 4.0, 16.0]
+    features = {"linear": (X.tocsr() if hasattr(X, "tocsr") else X, X_test)}
+    candidates = [("linear", s) for s in LINEAR_STRENGTHS]
+    if not plan["text"]:
+        trees = tree_preprocessor(plan)
+        features["trees"] = (trees.fit_transform(clean(train, plan)), trees.transform(clean(test, plan)))
+        candidates.append(("trees", None))
     out = pd.DataFrame({task.id_col: test[task.id_col].values})
     if task.kind == "multilabel_proba":
         for col in task.pred_cols:
             y = train[col]
-            model = fit_one(Task("binary_proba", task.id_col, [col], [col]), X, y, strengths)
-            out[col] = model.predict_proba(X_test)[:, 1]
+            model, X_col = fit_one(Task("binary_proba", task.id_col, [col], [col]), features, y, candidates, plan)
+            out[col] = model.predict_proba(X_col)[:, 1]
         return out
     y = train[task.targets[0]]
-    if task.kind != "regression":
+    # A target that is never negative (prices, counts) is modelled on a log scale: errors become
+    # relative, as RMSLE counts them, and predictions can never be negative.
+    log_target = task.kind == "regression" and y.min() >= 0
+    if log_target:
+        y = np.log1p(y)
+    elif task.kind != "regression":
         y = y.astype(str)
-    model = fit_one(task, X, y, strengths)
+    model, X_test = fit_one(task, features, y, candidates, plan)
+    if task.kind == "regression":
+        pred = model.predict(X_test)
+        out[task.pred_cols[0]] = np.clip(np.expm1(pred), 0, None) if log_target else pred
+        return out
     if task.kind == "multiclass_proba":
         proba = model.predict_proba(X_test)
         classes = list(model.classes_)
