@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCompetition } from '../../core/competitions';
 import { readLeaderboard } from '../../core/grading/leaderboard';
 import { isLowerBetterFromLeaderboard, medalRanks, medalThresholds, rankScore } from '../../core/grading/medals';
+import { testPython } from '../helpers/python';
 
 /** Scores 1..n in steps of one, best first, for either direction. */
 function ladder(n: number, lowerIsBetter: boolean): number[] {
@@ -141,5 +143,82 @@ describe('leaderboard direction and file', () => {
     await expect(readLeaderboard(await leaderboardFile('teamId,score\n1,0.5\n2,abc\n'))).rejects.toThrow(/line 3: score "abc"/);
     await expect(readLeaderboard(await leaderboardFile('teamId,points\n1,0.5\n'))).rejects.toThrow(/leaderboard\.csv: missing column "score"/);
     await expect(readLeaderboard(await leaderboardFile('score\n'))).rejects.toThrow(/no rows/);
+  });
+});
+
+describe('the edges of every team-count bracket, end to end from a leaderboard file', () => {
+  const tmp: string[] = [];
+  afterAll(async () => {
+    await Promise.all(tmp.map((d) => fs.rm(d, { recursive: true, force: true })));
+  });
+
+  // [teams, gold rank, silver rank, bronze rank], from the rules by hand: the last and first size of
+  // each bracket (1-99, 100-249, 250-999, 1000+).
+  const edges: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [99, 9, 19, 39],
+    [100, 10, 20, 40],
+    [249, 10, 49, 99],
+    [250, 10, 50, 100],
+    [999, 11, 50, 100],
+    [1000, 12, 50, 100],
+    [1001, 12, 50, 100],
+  ];
+
+  it.each(edges.flatMap(([n, g, s, b]) => [true, false].map((lower) => [n, lower ? 'lower' : 'higher', g, s, b, lower] as const)))(
+    '%i teams, %s is better: medals at ranks %i / %i / %i, inclusive; above median strict',
+    async (n, _dir, goldRank, silverRank, bronzeRank, lower) => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-lb-'));
+      tmp.push(dir);
+      const file = path.join(dir, 'leaderboard.csv');
+      // Rank r scores r (lower is better) or n + 1 - r (higher is better); with one team, the
+      // single row cannot show a direction, and MLE-bench then reads it as higher-is-better.
+      const scoreAt = (rank: number) => (lower ? rank : n + 1 - rank);
+      await fs.writeFile(file, `teamId,score\n${Array.from({ length: n }, (_, i) => `t${i + 1},${scoreAt(i + 1)}`).join('\n')}\n`);
+      const lb = await readLeaderboard(file);
+      expect(lb.isLowerBetter).toBe(n > 1 && lower);
+      const t = medalThresholds(lb.scores, lb.isLowerBetter);
+      expect(t).toMatchObject({ gold: scoreAt(goldRank), silver: scoreAt(silverRank), bronze: scoreAt(bronzeRank), median: (n + 1) / 2 });
+
+      const at = (rank: number) => rankScore(scoreAt(rank), t, lb.isLowerBetter);
+      // Equal to a threshold earns that medal (or a better one, where two ranks coincide)...
+      expect(at(goldRank).gold_medal).toBe(true);
+      expect(at(silverRank).gold_medal || at(silverRank).silver_medal).toBe(true);
+      expect(at(bronzeRank).any_medal).toBe(true);
+      if (n > 1) {
+        // ...and one place below it does not.
+        expect(at(goldRank + 1).gold_medal).toBe(false);
+        expect(at(silverRank + 1).gold_medal || at(silverRank + 1).silver_medal).toBe(false);
+        expect(at(bronzeRank + 1).any_medal).toBe(false);
+        // A score equal to the median is not above it; half a place better is.
+        const better = lb.isLowerBetter ? -0.5 : 0.5;
+        expect(rankScore(t.median, t, lb.isLowerBetter).above_median).toBe(false);
+        expect(rankScore(t.median + better, t, lb.isLowerBetter).above_median).toBe(true);
+      }
+    },
+  );
+
+  it('ties at a threshold: every team with the threshold score earns the medal', () => {
+    // 20 teams, lower is better: gold at rank 2, whose score 0.1 is shared by ranks 1-3.
+    const scores = [0.1, 0.1, 0.1, ...Array.from({ length: 17 }, (_, i) => 0.2 + i * 0.01)];
+    const t = medalThresholds(scores, true);
+    expect(t.gold).toBe(0.1);
+    expect(rankScore(0.1, t, true)).toMatchObject({ gold_medal: true, any_medal: true });
+  });
+
+  it("agrees with Python's int() on the rank arithmetic for every size up to 5000", () => {
+    const ns = Array.from({ length: 5000 }, (_, i) => i + 1);
+    const script = [
+      'import json, sys',
+      'def ranks(n):',
+      '    at = lambda f: max(1, int(n * f))',
+      '    if n < 100: return [at(0.1), at(0.2), at(0.4)]',
+      '    if n < 250: return [10, at(0.2), at(0.4)]',
+      '    if n < 1000: return [10 + int(n * 0.002), 50, 100]',
+      '    return [10 + int(n * 0.002), at(0.05), at(0.1)]',
+      'print(json.dumps([ranks(n) for n in json.load(sys.stdin)]))',
+    ].join('\n');
+    const python = JSON.parse(execFileSync(testPython(), ['-c', script], { input: JSON.stringify(ns) }).toString()) as number[][];
+    expect(ns.map((n) => Object.values(medalRanks(n)))).toEqual(python);
   });
 });
