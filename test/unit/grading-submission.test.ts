@@ -173,12 +173,12 @@ describe('invalid submissions grade as invalid, with the reason', () => {
 
   it('huge file (over the configured cap)', async () => expectInvalid(prepared.sampleSubmissionPath, /bytes, over the limit of 1000 bytes/, 1000));
 
-  it('huge file (over the default cap), refused without reading it', async () => {
+  it('a 300 MB file (over the default cap), refused without reading it', async () => {
     const file = path.join(workDir, 'huge.csv');
     const handle = await fs.open(file, 'w');
-    await handle.truncate(200 * 1024 * 1024); // sparse: no 200 MiB written
+    await handle.truncate(300 * 1024 * 1024); // sparse: no 300 MiB written
     await handle.close();
-    await expectInvalid(file, /209715200 bytes, over the limit of 104857600 bytes/);
+    await expectInvalid(file, /314572800 bytes, over the limit of 104857600 bytes/);
   });
 });
 
