@@ -3,9 +3,11 @@
  * harness cache, as prepare does), and on hand-made serializations for the edge cases.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decompress, sniffCompression } from '../../core/competitions/sources/compression';
-import { debianPackagePath, type DebianPackage } from '../../core/competitions/sources/debian';
+import { DebianPackageError, debianPackagePath, unpackDebianPackage, type DebianPackage } from '../../core/competitions/sources/debian';
 import { openLazyLoadDb } from '../../core/competitions/sources/lazyload';
 import { RDataError, readRdaObjects, unserialize, type RValue } from '../../core/competitions/sources/rdata';
 import { asDataFrame, NotADataFrameError, type RColumn, type RDataFrame } from '../../core/competitions/sources/rframe';
@@ -186,5 +188,43 @@ describe('unserialize (hand-made input)', () => {
     const closure = new Xdr().int(21).bytes();
     expect(() => unserialize(closure, 'code.rds')).toThrow(/code\.rds: .*is code, not data/);
     expect(() => asDataFrame({ type: 'double', data: [1], attributes: new Map() }, 'x')).toThrow(NotADataFrameError);
+  });
+});
+
+describe('Debian packages', () => {
+  async function withCache<T>(fn: (cache: string) => Promise<T>): Promise<T> {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-debs-'));
+    try {
+      return await fn(cache);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  }
+
+  it('says what is missing on a host without apt-get, and how to get the package', async () => {
+    const savedPath = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const err = await withCache((cache) => unpackDebianPackage(KERNLAB, cache).catch((e: unknown) => e));
+      expect(err).toBeInstanceOf(DebianPackageError);
+      expect((err as Error).message).toMatch(/^Debian package r-cran-kernlab=0\.9-32-1: apt-get is not installed.*Prepare this competition on Debian/);
+      expect((err as Error).message).toContain('r-cran-kernlab_0.9-32-1_<arch>.deb');
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
+  it('names the package, version and apt-get update when apt does not know the version', async () => {
+    const err = await withCache((cache) => unpackDebianPackage({ name: 'r-cran-kernlab', version: '0.0-0-1' }, cache).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(DebianPackageError);
+    expect((err as Error).message).toMatch(/^Debian package r-cran-kernlab=0\.0-0-1: apt-get download failed: .*0\.0-0-1.*apt-get update/);
+  });
+
+  it('refuses a cached .deb whose sha256 differs from the pin', async () => {
+    const err = await withCache(async (cache) => {
+      await fs.writeFile(path.join(cache, 'r-cran-kernlab_0.9-32-1_amd64.deb'), 'not a package');
+      return unpackDebianPackage({ ...KERNLAB, sha256: '0'.repeat(64) }, cache).catch((e: unknown) => e);
+    });
+    expect((err as Error).message).toMatch(/r-cran-kernlab_0\.9-32-1_amd64\.deb has sha256 [0-9a-f]{64}, the config pins 0{64}; delete the file/);
   });
 });
