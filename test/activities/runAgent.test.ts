@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** Runs the activity until its first heartbeat (the container runs), then cancels it the given way. */
 async function runThenCancel(env: MockActivityEnvironment, run: RunAgentInput, how: ActivityCancellationDetails): Promise<{ error: unknown; containerId: string }> {
-  const { runAgent } = runAgentActivities();
+  const activities = runAgentActivities();
   let containerId = '';
   const heartbeat = new Promise<void>((resolve) =>
     env.on('heartbeat', (details: AgentContainerProgress) => {
@@ -49,7 +49,7 @@ async function runThenCancel(env: MockActivityEnvironment, run: RunAgentInput, h
       resolve();
     }),
   );
-  const running = env.run(runAgent, run).then(
+  const running = env.run((i: RunAgentInput) => activities.runAgent(i), run).then(
     () => undefined,
     (err: unknown) => err,
   );
