@@ -8,7 +8,7 @@ import { grayscalePng } from '../../core/competitions/steps/media/fashionMnist';
 import { decodeEntities, htmlToText } from '../../core/competitions/steps/media/html';
 import { idxImages, parseIdx } from '../../core/competitions/steps/media/idx';
 import { decodeEncodedWords, parseMail } from '../../core/competitions/steps/media/mail';
-import { cleanMailText, stripListFooters, stripListTags, truncate } from '../../core/competitions/steps/media/mailText';
+import { cleanMailText, stripEmbeddedHeaders, stripListFooters, stripListTags, truncate } from '../../core/competitions/steps/media/mailText';
 import { dropDuplicateMails, type MailRow } from '../../core/competitions/steps/media/spamAssassin';
 import { parseBirths } from '../../core/competitions/steps/media/usBirths';
 
@@ -110,6 +110,9 @@ describe('cleaning mail text', () => {
     );
     expect(stripListFooters(text)).toBe(lines('Real content here.', '-- ', 'Jane'));
     expect(stripListFooters(lines('Hello', 'http://xent.com/mailman/listinfo/fork'))).toBe('Hello');
+    // Also when quoted in a reply.
+    const quoted = lines('Agreed.', '', '> Question?', '> _______________________________________________', '> Razor-users mailing list', '> https://lists.sourceforge.net/lists/listinfo/razor-users', '>');
+    expect(stripListFooters(quoted)).toBe(lines('Agreed.', '', '> Question?'));
     // A rule followed by the sender's own words stays.
     expect(stripListFooters(lines('Offer', '----------', 'Call now, unsubscribe anytime'))).toBe(lines('Offer', '----------', 'Call now, unsubscribe anytime'));
   });
@@ -120,9 +123,26 @@ describe('cleaning mail text', () => {
     expect(truncate('ab\u{1F600}', 3)).toBe('ab'); // never half a surrogate pair
   });
 
+  it('removes transport headers pasted into a body, keeps a quoted reply header', () => {
+    const forwarded = lines(
+      'Look at this:',
+      'Return-Path: <a@spam.example>',
+      'Received: from mx.example',
+      '  by trap.example; Fri, 26 Apr 2002',
+      'Subject: Hello',
+      '',
+      'Make money fast.',
+    );
+    expect(stripEmbeddedHeaders(forwarded)).toBe(lines('Look at this:', '', 'Make money fast.'));
+    const reply = lines('-----Original Message-----', 'From: Bob', 'Sent: Monday', 'To: Alice', 'Subject: lunch', '', 'Noon?');
+    expect(stripEmbeddedHeaders(reply)).toBe(reply);
+    expect(stripEmbeddedHeaders('X-Files: a single header-like line stays')).toBe('X-Files: a single header-like line stays');
+  });
+
   it('removes list tags from subjects, after reply prefixes', () => {
     expect(stripListTags('Re: [ILUG] [SAtalk] Hello')).toBe('Re: Hello');
     expect(stripListTags('[zzzzteana] News')).toBe('News');
+    expect(stripListTags('[ILUG] Re: Re: [ILUG] Out of office')).toBe('Re: Re: Out of office');
     expect(stripListTags('Price [50% off]')).toBe('Price [50% off]');
   });
 
