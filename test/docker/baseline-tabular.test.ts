@@ -1,0 +1,76 @@
+/**
+ * The baseline agent, in its real container, on each tabular competition prepared from its
+ * Debian R package (binary AUC, multiclass log loss, RMSLE regression, ordinal kappa): it must
+ * leave a valid submission that the grader scores better than the sample submission, and above
+ * the median of the competition's reference leaderboard.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveAgent } from '../../core/agents';
+import type { AgentSpec } from '../../core/agents/types';
+import { prepareCompetition, type PreparedCompetition } from '../../core/competitions';
+import { gradeSubmission } from '../../core/grading';
+import { removeGroupContainers, runAgentContainer } from '../../core/sandbox';
+import { buildImages } from '../../core/sandbox/images';
+
+const COMPETITIONS = ['spambase', 'letter-recognition', 'ames-housing', 'hpc-job-class'];
+const group = `baseline-tabular-test-${process.pid}-${Date.now()}`;
+let tmp: string;
+let dataDir: string;
+let baseline: AgentSpec;
+const prepared = new Map<string, PreparedCompetition>();
+
+beforeAll(async () => {
+  await buildImages();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'baseline-tabular-'));
+  dataDir = path.join(tmp, 'data');
+  baseline = await resolveAgent('baseline');
+  for (const id of COMPETITIONS) prepared.set(id, await prepareCompetition(id, { dataDir }));
+});
+
+afterAll(async () => {
+  await removeGroupContainers(group);
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the baseline agent on the tabular competitions', () => {
+  it.each(COMPETITIONS)(
+    '%s: a valid submission that beats the sample submission and the leaderboard median',
+    async (competitionId) => {
+      const data = prepared.get(competitionId)!;
+      const runDir = path.join(tmp, 'runs', competitionId);
+      const started = Date.now();
+      const result = await runAgentContainer({
+        runId: `${group}/${competitionId}`,
+        groupId: group,
+        agent: baseline,
+        competitionId,
+        seed: 1,
+        timeLimitSecs: 900,
+        publicDataDir: data.publicDir,
+        runDir,
+      });
+      const secs = (Date.now() - started) / 1000;
+      const agentLog = () => readFileSync(path.join(runDir, 'logs', 'agent.log'), 'utf8').slice(-2000);
+      expect(result, agentLog()).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
+
+      const submissionPath = path.join(runDir, 'submission', 'submission.csv');
+      const report = await gradeSubmission({ competitionId, submissionPath, dataDir });
+      const sample = await gradeSubmission({ competitionId, submissionPath: data.sampleSubmissionPath, dataDir });
+      console.log(
+        `baseline on ${competitionId}: ${report.score} (sample ${sample.score}; median ${report.median_threshold}, ` +
+          `bronze ${report.bronze_threshold}, silver ${report.silver_threshold}, gold ${report.gold_threshold}; ` +
+          `medal: ${report.any_medal}) in ${secs.toFixed(1)} s`,
+      );
+      expect(report, report.error).toMatchObject({ valid_submission: true, submission_exists: true });
+      expect(sample.valid_submission).toBe(true);
+      const better = report.is_lower_better ? report.score! < sample.score! : report.score! > sample.score!;
+      expect(better, `baseline ${report.score} vs sample ${sample.score}`).toBe(true);
+      expect(report.above_median, `baseline ${report.score} vs median ${report.median_threshold}`).toBe(true);
+      expect(readFileSync(path.join(runDir, 'logs', 'baseline.log'), 'utf8')).toMatch(/validate-submission: valid/);
+    },
+    900_000,
+  );
+});
