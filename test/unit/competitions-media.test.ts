@@ -204,7 +204,9 @@ describe('fashion-mnist-shirts', () => {
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).message).toMatch(/dataset-fashion-mnist=.*apt-get is not installed.*cache/);
     } finally {
-      process.env.MLEBENCH_HOME = saved.home;
+      // Assigning undefined to process.env stores the string "undefined": delete instead.
+      if (saved.home === undefined) delete process.env.MLEBENCH_HOME;
+      else process.env.MLEBENCH_HOME = saved.home;
       process.env.PATH = saved.path;
     }
   });
