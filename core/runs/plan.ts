@@ -55,17 +55,21 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
     ]);
   }
   const unique = [...new Set(ids)];
-  const problems: { field: string; reason: string }[] = [];
-  const competitions = await Promise.all(
+  // Problems are reported in the order the ids were given, whatever order the look-ups finish in.
+  const looked = await Promise.all(
     unique.map((id) =>
-      loadCompetition(id).catch(async (err: Error) => {
-        // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
-        const kaggle = err instanceof UnknownCompetitionError ? await kaggleCompetitionProblem(id, { dataDir: paths.dataDir }) : undefined;
-        problems.push({ field: 'competitions', reason: (kaggle ?? err).message });
-        return undefined;
-      }),
+      loadCompetition(id).then(
+        (competition) => ({ competition, problem: undefined }),
+        async (err: Error) => {
+          // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
+          const kaggle = err instanceof UnknownCompetitionError ? await kaggleCompetitionProblem(id, { dataDir: paths.dataDir }) : undefined;
+          return { competition: undefined, problem: { field: 'competitions', reason: (kaggle ?? err).message } };
+        },
+      ),
     ),
   );
+  const competitions = looked.map((l) => l.competition);
+  const problems = looked.flatMap((l) => (l.problem ? [l.problem] : []));
   const agent = await resolveAgent(options.agentId).catch((err: Error) => {
     problems.push({ field: 'agentId', reason: err.message });
     return undefined;
