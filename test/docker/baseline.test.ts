@@ -1,8 +1,7 @@
 /**
- * The baseline agent, in its real container, on each tabular competition prepared from its
- * Debian R package (binary AUC, multiclass log loss, RMSLE regression, ordinal kappa): it must
- * leave a valid submission that the grader scores better than the sample submission, and above
- * the median of the competition's reference leaderboard.
+ * The baseline agent, in its real container, on every offline competition (splits/offline.txt),
+ * each prepared from its real data: it must leave a valid submission that the grader scores better
+ * than the sample submission, and above the median of the competition's reference leaderboard.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,23 +10,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAgent } from '../../core/agents';
 import type { AgentSpec } from '../../core/agents/types';
 import { prepareCompetition, type PreparedCompetition } from '../../core/competitions';
+import { harnessPaths } from '../../core/config';
 import { gradeSubmission } from '../../core/grading';
+import { readSplitFile } from '../../core/runs/plan';
 import { removeGroupContainers, runAgentContainer } from '../../core/sandbox';
 import { buildImages } from '../../core/sandbox/images';
 
-const COMPETITIONS = ['spambase', 'letter-recognition', 'ames-housing', 'hpc-job-class'];
-const group = `baseline-tabular-test-${process.pid}-${Date.now()}`;
+const group = `baseline-test-${process.pid}-${Date.now()}`;
 let tmp: string;
 let dataDir: string;
 let baseline: AgentSpec;
 const prepared = new Map<string, PreparedCompetition>();
+// Read at collection time: one test per competition of the offline split.
+const competitions = readFileSync(path.join(harnessPaths().splitsDir, 'offline.txt'), 'utf8')
+  .split('\n')
+  .map((line) => line.replace(/#.*/, '').trim())
+  .filter(Boolean);
 
 beforeAll(async () => {
   await buildImages();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'baseline-tabular-'));
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'baseline-'));
   dataDir = path.join(tmp, 'data');
   baseline = await resolveAgent('baseline');
-  for (const id of COMPETITIONS) prepared.set(id, await prepareCompetition(id, { dataDir }));
+  expect(await readSplitFile('splits/offline.txt', harnessPaths())).toEqual(competitions);
+  for (const id of competitions) prepared.set(id, await prepareCompetition(id, { dataDir }));
 });
 
 afterAll(async () => {
@@ -35,8 +41,10 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('the baseline agent on the tabular competitions', () => {
-  it.each(COMPETITIONS)(
+describe('the baseline agent on every offline competition', () => {
+  it('covers all eight', () => expect(competitions).toHaveLength(8));
+
+  it.each(competitions)(
     '%s: a valid submission that beats the sample submission and the leaderboard median',
     async (competitionId) => {
       const data = prepared.get(competitionId)!;
@@ -48,13 +56,13 @@ describe('the baseline agent on the tabular competitions', () => {
         agent: baseline,
         competitionId,
         seed: 1,
-        timeLimitSecs: 900,
+        timeLimitSecs: 850,
         publicDataDir: data.publicDir,
         runDir,
       });
       const secs = (Date.now() - started) / 1000;
-      const agentLog = () => readFileSync(path.join(runDir, 'logs', 'agent.log'), 'utf8').slice(-2000);
-      expect(result, agentLog()).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
+      const agentLog = readFileSync(path.join(runDir, 'logs', 'agent.log'), 'utf8').slice(-2000);
+      expect(result, agentLog).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
 
       const submissionPath = path.join(runDir, 'submission', 'submission.csv');
       const report = await gradeSubmission({ competitionId, submissionPath, dataDir });
