@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../artifacts/atomic';
 import { listCompetitionIds } from '../competitions';
 import { gradeSubmission, type GradeOptions } from './grade';
-import type { CompetitionReport } from './report';
+import type { CompetitionReport, GradingReport } from './report';
 import { summarizeReports } from './summary';
 
 export interface BatchEntry {
@@ -22,18 +22,10 @@ export interface BatchEntry {
 /** One competition's report with exactly MLE-bench's fields, in its order (`CompetitionReport.to_dict`). */
 export type MleBenchCompetitionReport = Omit<CompetitionReport, 'error'>;
 
-/** The report file's content: MLE-bench's totals, in its order, then the reports. */
-export interface MleBenchGradingReport {
-  total_runs: number;
-  total_runs_with_submissions: number;
-  total_valid_submissions: number;
-  total_medals: number;
-  total_gold_medals: number;
-  total_silver_medals: number;
-  total_bronze_medals: number;
-  total_above_median: number;
+/** The report file's content: MLE-bench's totals, in its order, then the reports (no `created_at`). */
+export type MleBenchGradingReport = Omit<GradingReport, 'created_at' | 'competition_reports'> & {
   competition_reports: MleBenchCompetitionReport[];
-}
+};
 
 /**
  * Parses the JSONL as MLE-bench reads it (`read_jsonl(..., skip_commented_out_lines=True)`): blank

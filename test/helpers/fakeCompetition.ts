@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../../core/competitions/random';
 
 export interface FakeCompetition {
   publicDir: string;
@@ -11,18 +12,6 @@ export interface FakeCompetition {
   /** The answers by id: a class label, or for `tabular` the 0/1 target. */
   answers: Map<string, string>;
   classes: string[];
-}
-
-/** A deterministic PRNG (mulberry32), so fixtures are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -47,7 +36,7 @@ const STYLE: Record<string, string[]> = {
 /** A text competition shaped like sotu-authorship: id,text,author; probabilities per author. */
 export function makeTextCompetition(root: string, nTrain = 600, nTest = 150, seed = 7): FakeCompetition {
   const { publicDir, privateDir } = layout(root, '# Fake authorship\n\nPredict the author of each sentence. Metric: multiclass log loss.\n');
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const classes = Object.keys(STYLE);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
   const sentence = (author: string) => {
@@ -70,7 +59,7 @@ export function makeTextCompetition(root: string, nTrain = 600, nTest = 150, see
 /** A tabular binary competition: numbers with gaps, a category, an id-like column; P(target = 1). */
 export function makeTabularCompetition(root: string, nTrain = 500, nTest = 150, seed = 11): FakeCompetition {
   const { publicDir, privateDir } = layout(root, '# Fake churn\n\nPredict the probability that target is 1. Metric: ROC AUC.\n');
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const rows = Array.from({ length: nTrain + nTest }, (_, i) => {
     const x = random() * 10;
     const z = random() * 10;
