@@ -27,6 +27,8 @@ export interface HarnessPaths {
   competitionsDir: string;
   agentsDir: string;
   splitsDir: string;
+  /** Technique task descriptions (`<dir>/<task>/description.md`). */
+  techniquesDir: string;
 }
 
 export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths {
@@ -38,6 +40,7 @@ export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths
     competitionsDir: path.resolve(env.MLEBENCH_COMPETITIONS_DIR ?? path.join(REPO_ROOT, 'competitions')),
     agentsDir: path.join(REPO_ROOT, 'agents'),
     splitsDir: path.join(REPO_ROOT, 'splits'),
+    techniquesDir: path.join(REPO_ROOT, 'techniques'),
   };
 }
 

@@ -104,25 +104,30 @@ export async function prepareCompetition(id: string, options: PrepareOptions = {
   if (existing && existing.inputs !== inputs) log.info({ competitionId: id }, 'competition config changed: preparing again');
 
   const started = Date.now();
-  const manifest = await buildAndInstall(competition, dataDir, inputs, { replace: existing !== undefined || !!options.force });
+  const manifest = await installPreparedFolder(path.join(dataDir, id), id, (dir) => build(competition, dir, inputs), {
+    replace: existing !== undefined || !!options.force,
+  });
   log.info({ competitionId: id, ms: Date.now() - started, checksum: manifest.checksum }, 'competition prepared');
   return toPrepared(competition, preparedDir, manifest);
 }
 
-async function buildAndInstall(
-  competition: Competition,
-  dataDir: string,
-  inputs: string,
+/**
+ * Builds `<root>/prepared` in a temp folder beside it and renames it into place, so readers only
+ * ever see a complete folder. Shared by competitions and technique tasks (core/techniques).
+ */
+export async function installPreparedFolder(
+  root: string,
+  id: string,
+  build: (dir: string) => Promise<Manifest>,
   { replace }: { replace: boolean },
 ): Promise<Manifest> {
-  const root = path.join(dataDir, competition.id);
   const preparedDir = path.join(root, 'prepared');
   await fs.mkdir(root, { recursive: true });
   await removeStaleTemps(root);
 
   const tmp = path.join(root, `.prepare-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const manifest = await build(competition, tmp, inputs);
+    const manifest = await build(tmp);
     if (replace) await moveAside(preparedDir, root);
     try {
       await fs.rename(tmp, preparedDir);
@@ -132,7 +137,7 @@ async function buildAndInstall(
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       // Another worker installed its copy first; preparation is deterministic, so use theirs.
       const theirs = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
-      if (!theirs) throw new PreparedDataChangedError(competition.id, preparedDir, [{ file: MANIFEST_FILE, problem: 'missing' }]);
+      if (!theirs) throw new PreparedDataChangedError(id, preparedDir, [{ file: MANIFEST_FILE, problem: 'missing' }]);
       return theirs;
     }
   } finally {
