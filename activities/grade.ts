@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { HarnessPaths } from '../core/config';
 import { gradeSubmission as gradeCompetitionSubmission } from '../core/grading';
 import { submissionPath } from '../core/artifacts/layout';
 import type { CompetitionReport } from '../core/grading/report';
+import { gradeTechniqueSubmission as gradeTechnique, type TechniqueGrade, type TechniqueRunKey } from '../core/techniques';
 
 export function gradeActivities(paths: HarnessPaths) {
   return {
@@ -12,6 +14,12 @@ export function gradeActivities(paths: HarnessPaths) {
         submissionPath: submissionPath(input.runDir),
         dataDir: paths.dataDir,
       });
+    },
+
+    /** Grades a technique run's predictions and analysis (in `<runDir>/submission/`) against the planted truth. */
+    async gradeTechniqueSubmission(input: TechniqueRunKey & { runDir: string }): Promise<TechniqueGrade> {
+      const { runDir, ...key } = input;
+      return gradeTechnique({ ...key, submissionDir: path.dirname(submissionPath(runDir)) }, { dataDir: paths.dataDir });
     },
   };
 }

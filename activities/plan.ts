@@ -2,7 +2,7 @@
 import type { HarnessPaths } from '../core/config';
 import { parseRunOptions } from '../core/options';
 import { createRunGroupPlan } from '../core/runs/plan';
-import { writeGradingReport, writeGroupMetadata, type GroupStatus } from '../core/artifacts/records';
+import { writeGradingReport, writeGroupMetadata, writeTechniqueGrades, type GroupStatus } from '../core/artifacts/records';
 import type { RunGroupPlan, RunResult } from '../core/runs/types';
 
 export function planActivities(paths: HarnessPaths) {
@@ -15,9 +15,10 @@ export function planActivities(paths: HarnessPaths) {
       return plan;
     },
 
-    /** Writes grading_report.json and the final metadata.json. */
+    /** Writes grading_report.json (competition runs) or technique_grades.json (technique runs), then the final metadata.json. */
     async finalizeRunGroup(input: { plan: RunGroupPlan; results: RunResult[]; status: GroupStatus; finishedAt: string }): Promise<void> {
-      await writeGradingReport(input.plan, input.results, input.finishedAt);
+      if (input.plan.options.techniqueTasks) await writeTechniqueGrades(input.plan, input.results, input.finishedAt);
+      else await writeGradingReport(input.plan, input.results, input.finishedAt);
       await writeGroupMetadata(input.plan, input.status, input.results, input.finishedAt);
     },
   };

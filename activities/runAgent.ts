@@ -13,6 +13,8 @@ export interface RunAgentInput {
   groupId: string;
   agentId: string;
   competitionId: string;
+  /** Set on a technique run (the container's TECHNIQUE_TASK). */
+  techniqueTask?: string;
   seed: number;
   timeLimitSecs: number;
   publicDataDir: string;

@@ -10,6 +10,7 @@ import { harnessPaths } from '../core/config';
 import { resolveRunRequest } from '../core/runs/plan';
 import { summarizeReports } from '../core/grading';
 import type { GradingReport } from '../core/grading/report';
+import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/techniques/report';
 import type { GroupProgress, RunGroupResult, RunPhase, RunResult } from '../core/runs/types';
 import { newRunGroupId, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, webUiUrl } from '../workflows/ids';
 import { configuredTarget } from '../temporal/connection';
@@ -39,7 +40,10 @@ export interface RunGroupSummary {
   id: string;
   status: WorkflowExecutionStatusName;
   groupDir: string | null;
+  /** Competition runs' report (MLE-bench's fields); null for a technique group or before completion. */
   gradingReport: GradingReport | null;
+  /** Technique runs' grades with their criteria; null for a competition group or before completion. */
+  techniqueGrades: TechniqueGradesReport | null;
   runs: RunResult[];
   /** Why the group failed, when it did (e.g. invalid input given through the Temporal CLI). */
   error?: string;
@@ -152,16 +156,18 @@ export class Client {
     const memo = (description.memo ?? {}) as { groupDir?: string };
     if (description.status.name === 'COMPLETED') {
       const result = await handle.result();
+      const technique = result.runs.some((r) => r.task !== undefined) || (result.skipped?.length ?? 0) > 0;
       return {
         id,
         status: 'COMPLETED',
         groupDir: result.groupDir,
-        gradingReport: summarizeReports(result.runs.flatMap((r) => (r.grade ? [r.grade] : []))),
+        gradingReport: technique ? null : summarizeReports(result.runs.flatMap((r) => (r.grade ? [r.grade] : []))),
+        techniqueGrades: technique ? summarizeTechniqueGrades(result.runs, result.skipped ?? [], new Date().toISOString()) : null,
         runs: result.runs,
       };
     }
     const error = description.status.name === 'FAILED' ? await handle.result().then(() => undefined, (err: Error) => failureMessage(err)) : undefined;
-    return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, runs: [], error };
+    return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, techniqueGrades: null, runs: [], error };
   }
 
   /** Run groups, newest first. */

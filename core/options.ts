@@ -33,6 +33,10 @@ export const runOptionsSchema = z
   .refine((o) => !(o.competitionSet && o.competitions), {
     message: 'give either competitionSet or competitions, not both',
     path: ['competitions'],
+  })
+  .refine((o) => !o.tasks || o.techniqueTasks, {
+    message: 'tasks choose technique tasks: set techniqueTasks: true too',
+    path: ['tasks'],
   });
 
 /** What callers pass (defaults optional). */

@@ -16,6 +16,7 @@ export const NON_RETRYABLE_ERRORS = new Set([
   'InvalidCompetitionConfigError',
   'AgentConfigError',
   'PreparedDataChangedError',
+  'TechniqueNotApplicableError',
   'ZodError',
 ]);
 

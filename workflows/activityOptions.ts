@@ -14,9 +14,9 @@ export const { planRunGroup, finalizeRunGroup, persistArtifacts } = proxyActivit
   retry,
 });
 
-export const { prepareData } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.prepare, retry });
+export const { prepareData, prepareTechniqueData } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.prepare, retry });
 
-export const { gradeSubmission } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.grade, retry });
+export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.grade, retry });
 
 /** The agent step: its per-attempt timeout is set per call from the run's time limit. */
 export const { runAgent } = proxyActivities<Activities>({

@@ -6,17 +6,18 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'mlebench';
 
-export const WORKFLOW_TYPES = { runGroup: 'runGroup', competitionRun: 'competitionRun' } as const;
+export const WORKFLOW_TYPES = { runGroup: 'runGroup', competitionRun: 'competitionRun', techniqueRun: 'techniqueRun' } as const;
 
 export const SEARCH_ATTRIBUTES = {
   agent: defineSearchAttributeKey('Agent', SearchAttributeType.KEYWORD),
   competition: defineSearchAttributeKey('Competition', SearchAttributeType.KEYWORD_LIST),
   runGroup: defineSearchAttributeKey('RunGroup', SearchAttributeType.KEYWORD),
   outcome: defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD),
+  techniqueTask: defineSearchAttributeKey('TechniqueTask', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `name=Type` pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['Agent=Keyword', 'Competition=KeywordList', 'RunGroup=Keyword', 'Outcome=Keyword'];
+export const SEARCH_ATTRIBUTE_FLAGS = ['Agent=Keyword', 'Competition=KeywordList', 'RunGroup=Keyword', 'Outcome=Keyword', 'TechniqueTask=Keyword'];
 
 /** Activity timeout classes: short steps, and the agent step whose length comes from the run's time limit. */
 export const TIMEOUTS = {
@@ -39,6 +40,11 @@ export function newRunGroupId(agentId: string, at: Date, randomSuffix: string): 
 /** `<group-id>/<competition>/seed-<n>` */
 export function competitionRunId(groupId: string, competitionId: string, seed: number): string {
   return `${groupId}/${competitionId}/seed-${seed}`;
+}
+
+/** `<group-id>/<task>/<competition>/seed-<n>`: one more segment than a competition run, so the two never clash. */
+export function techniqueRunId(groupId: string, task: string, competitionId: string, seed: number): string {
+  return `${groupId}/${task}/${competitionId}/seed-${seed}`;
 }
 
 /** The Web UI page of one workflow. */

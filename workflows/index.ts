@@ -1,3 +1,5 @@
 /** The workflows the worker registers. */
 export { runGroup, progressQuery } from './runGroup';
-export { competitionRun, runPhaseQuery } from './competitionRun';
+export { competitionRun } from './competitionRun';
+export { techniqueRun } from './techniqueRun';
+export { runPhaseQuery } from './agentRun';

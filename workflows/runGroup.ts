@@ -20,6 +20,7 @@ import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult
 import { SEARCH_ATTRIBUTES } from './ids';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
 import { competitionRun } from './competitionRun';
+import { techniqueRun } from './techniqueRun';
 import { describeFailure } from './failures';
 import { progressDetails } from './progress';
 
@@ -49,7 +50,13 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   progress.agentId = plan.agentId;
   progress.groupDir = plan.groupDir;
   progress.total = plan.runs.length;
-  progress.runs = plan.runs.map((r) => ({ runId: r.runId, competitionId: r.competitionId, seed: r.seed, phase: 'pending' }));
+  progress.runs = plan.runs.map((r) => ({
+    runId: r.runId,
+    competitionId: r.competitionId,
+    ...(r.task ? { task: r.task } : {}),
+    seed: r.seed,
+    phase: 'pending',
+  }));
   progress.status = 'running';
   upsertMemo({ groupDir: plan.groupDir, agentId: plan.agentId, notes: options.notes ?? '' });
   upsertSearchAttributes([
@@ -104,34 +111,44 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   progress.status = status;
   setCurrentDetails(progressDetails(progress));
   if (cancelled) throw new CancelledFailure('the run group was cancelled');
-  return { groupId, agentId: plan.agentId, groupDir: plan.groupDir, status, runs: results };
+  return { groupId, agentId: plan.agentId, groupDir: plan.groupDir, status, runs: results, skipped: plan.skipped };
 }
 
 /** Runs one child to its end. A child that fails for any reason but cancellation becomes an infra_error result. */
 async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions): Promise<RunResult> {
-  const handle = await startChild(competitionRun, {
+  const input = {
+    groupId: plan.groupId,
+    agentId: plan.agentId,
+    competitionId: run.competitionId,
+    seed: run.seed,
+    runDir: run.runDir,
+    timeLimitSecs: options.timeLimitSecs,
+  };
+  const common = {
     workflowId: run.runId,
-    args: [
-      {
-        groupId: plan.groupId,
-        agentId: plan.agentId,
-        competitionId: run.competitionId,
-        seed: run.seed,
-        runDir: run.runDir,
-        timeLimitSecs: options.timeLimitSecs,
-      },
-    ],
     parentClosePolicy: 'REQUEST_CANCEL',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
     staticDetails: `Run group ${plan.groupId}. Artifacts: ${run.runDir}`,
     memo: { runDir: run.runDir },
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
-      { key: SEARCH_ATTRIBUTES.runGroup, value: plan.groupId },
-      { key: SEARCH_ATTRIBUTES.competition, value: [run.competitionId] },
-    ],
-  });
+  } as const;
+  const attributes = [
+    { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
+    { key: SEARCH_ATTRIBUTES.runGroup, value: plan.groupId },
+    { key: SEARCH_ATTRIBUTES.competition, value: [run.competitionId] },
+  ];
+  const handle = run.task
+    ? await startChild(techniqueRun, {
+        ...common,
+        args: [{ ...input, task: run.task }],
+        staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}`,
+        typedSearchAttributes: [...attributes, { key: SEARCH_ATTRIBUTES.techniqueTask, value: run.task }],
+      })
+    : await startChild(competitionRun, {
+        ...common,
+        args: [input],
+        staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
+        typedSearchAttributes: attributes,
+      });
   try {
     return await handle.result();
   } catch (err) {
@@ -147,6 +164,7 @@ function unfinishedResult(plan: RunGroupPlan, run: PlannedRun, outcome: 'cancell
     groupId: plan.groupId,
     agentId: plan.agentId,
     competitionId: run.competitionId,
+    ...(run.task ? { task: run.task } : {}),
     seed: run.seed,
     runDir: run.runDir,
     outcome,

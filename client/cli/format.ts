@@ -1,12 +1,15 @@
 /** How the CLI prints results: a table for people, one JSON object for machines. */
 import Table from 'cli-table3';
 import type { RunResult } from '../../core/runs/types';
+import type { SkippedTechniqueRun } from '../../core/techniques/types';
 
 export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined || Number.isNaN(score) ? '—' : score.toPrecision(5);
 }
 
-export function resultsTable(runs: RunResult[]): string {
+/** The results of a group: competition runs (score, medal) or technique runs (grade and its criteria). */
+export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[] = []): string {
+  if (runs.some((r) => r.task !== undefined) || skipped.length > 0) return techniqueTable(runs, skipped);
   const table = new Table({ head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time'] });
   for (const r of [...runs].sort((a, b) => a.competitionId.localeCompare(b.competitionId) || a.seed - b.seed)) {
     table.push([
@@ -22,9 +25,29 @@ export function resultsTable(runs: RunResult[]): string {
   return table.toString();
 }
 
+function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[]): string {
+  const table = new Table({ head: ['task', 'competition', 'seed', 'outcome', 'grade', 'criteria', 'agent time'] });
+  const key = (r: RunResult) => `${r.task ?? ''} ${r.competitionId}`;
+  for (const r of [...runs].sort((a, b) => key(a).localeCompare(key(b)) || a.seed - b.seed)) {
+    const criteria = r.techniqueGrade?.criteria.map((c) => `${c.name} ${c.score.toFixed(2)} ×${c.weight}`).join('\n') ?? '—';
+    table.push([
+      r.task ?? '—',
+      r.competitionId,
+      r.seed,
+      r.outcome + (r.reason && r.outcome !== 'succeeded' ? `\n${truncate(r.reason, 60)}` : ''),
+      formatScore(r.score),
+      criteria,
+      r.timings.agentSecs === null ? '—' : `${r.timings.agentSecs.toFixed(1)} s`,
+    ]);
+  }
+  const notes = skipped.map((s) => `skipped ${s.task} on ${s.competition_id}: ${s.reason}`);
+  return [table.toString(), ...notes].join('\n');
+}
+
 export function runsJson(runs: RunResult[]) {
   return runs.map((r) => ({
     run_id: r.runId,
+    ...(r.task ? { task: r.task, criteria: r.techniqueGrade?.criteria ?? [] } : {}),
     competition_id: r.competitionId,
     seed: r.seed,
     outcome: r.outcome,

@@ -1,10 +1,11 @@
-/** `mlebench list [competitions|agents|tasks]`: what can be run. */
+/** `mlebench list [competitions|agents|tasks]` (`--techniques` = tasks): what can be run. */
 import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { listCompetitions, isPrepared } from '../../core/competitions';
 import { listAgents } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
-import { TECHNIQUE_TASKS } from '../../core/options';
+import { analysisFileName, listTechniqueTasks, whyNotApplicable } from '../../core/techniques';
+import type { Competition } from '../../core/competitions';
 import { printJson } from './format';
 
 const KINDS = ['competitions', 'agents', 'tasks', 'all'] as const;
@@ -27,6 +28,17 @@ async function competitionRows() {
   );
 }
 
+/** Each task, what it asks for, and the registered competitions it applies to. */
+function techniqueRows(competitions: Competition[]) {
+  return listTechniqueTasks().map((t) => ({
+    id: t.id,
+    title: t.title,
+    targets: t.problems.join(', '),
+    writes: ['submission.csv', analysisFileName(t.id), ...(t.extraFiles ?? [])].join(', '),
+    applies_to: competitions.filter((c) => !whyNotApplicable(t.id, c)).map((c) => c.id).join(', ') || '(none)',
+  }));
+}
+
 export function listCommand(): Command {
   return new Command('list')
     .description('list competitions (metric, modality, prepared), agents and technique tasks')
@@ -34,13 +46,15 @@ export function listCommand(): Command {
       if (!(KINDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${KINDS.join(', ')}`);
       return v as Kind;
     })
+    .option('--techniques', 'list the technique tasks (same as the kind "tasks")')
     .option('--json', 'print JSON')
-    .action(async (kind: Kind | undefined, flags: { json?: boolean }) => {
+    .action(async (kindArg: Kind | undefined, flags: { json?: boolean; techniques?: boolean }) => {
+      const kind = flags.techniques ? 'tasks' : kindArg;
       const want = (k: Kind) => !kind || kind === 'all' || kind === k;
       const out: Record<string, unknown> = {};
       if (want('competitions')) out.competitions = await competitionRows();
       if (want('agents')) out.agents = (await listAgents()).map((a) => ({ id: a.id, description: a.description, image: a.image }));
-      if (want('tasks')) out.technique_tasks = TECHNIQUE_TASKS.map((id) => ({ id, available: false, note: 'planned (issue 4)' }));
+      if (want('tasks')) out.technique_tasks = techniqueRows(await listCompetitions());
       if (flags.json) return printJson(out);
       const print = (title: string, rows: Record<string, unknown>[]) => {
         if (rows.length === 0) return;
@@ -53,6 +67,7 @@ export function listCommand(): Command {
       const narrow = ({ id, metric, modality, source, prepared }: Record<string, unknown>) => ({ id, metric, modality, source, prepared });
       print('competitions', ((out.competitions as Record<string, unknown>[] | undefined) ?? []).map(narrow));
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
-      print('technique tasks', (out.technique_tasks as Record<string, unknown>[] | undefined) ?? []);
+      const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to });
+      print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));
     });
 }

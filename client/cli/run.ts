@@ -1,6 +1,6 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseRunOptions, type RunOptionsInput } from '../../core/options';
+import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress, RunPhase } from '../../core/runs/types';
@@ -17,11 +17,20 @@ function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function taskList(value: string): TechniqueTask[] {
+  const tasks = list(value);
+  const unknown = tasks.filter((t) => !(TECHNIQUE_TASKS as readonly string[]).includes(t));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown technique task ${unknown.join(', ')}; the tasks are ${TECHNIQUE_TASKS.join(', ')}`);
+  return tasks as TechniqueTask[];
+}
+
 interface RunFlags {
   agent: string;
   competitions?: string[];
   competitionSet?: string;
   lite?: boolean;
+  techniqueTasks?: boolean;
+  tasks?: TechniqueTask[];
   seeds?: number;
   maxParallel?: number;
   timeLimit?: number;
@@ -38,6 +47,8 @@ export function runCommand(): Command {
     .option('-c, --competitions <ids>', 'comma-separated competition ids', list)
     .option('-s, --competition-set <file>', 'split file with one competition id per line (e.g. splits/dev.txt)')
     .option('--lite', 'only low-complexity competitions (runs splits/lite.txt when no set is given)')
+    .option('--technique-tasks', "run technique tasks on the competitions' data instead of the competitions (mlebench list tasks)")
+    .option('--tasks <tasks>', `with --technique-tasks: comma-separated subset of ${TECHNIQUE_TASKS.join(', ')} (default: all)`, taskList)
     .option('--seeds <n>', 'seeds per competition', positiveInt)
     .option('-p, --max-parallel <n>', 'agent containers at once', positiveInt)
     .option('-t, --time-limit <secs>', "each agent's time limit in seconds", positiveInt)
@@ -51,6 +62,8 @@ export function runCommand(): Command {
         competitions: flags.competitions,
         competitionSet: flags.competitionSet,
         lite: flags.lite,
+        techniqueTasks: flags.techniqueTasks,
+        tasks: flags.tasks,
         nSeeds: flags.seeds,
         maxParallel: flags.maxParallel,
         timeLimitSecs: flags.timeLimit,
@@ -72,9 +85,16 @@ export function runCommand(): Command {
         const printer = progressPrinter(say);
         const result = await session.client.waitForCompletion(groupId, { onProgress: printer });
         if (flags.json) {
-          printJson({ run_group_id: groupId, status: result.status, run_group_dir: result.groupDir, web_ui: url, runs: runsJson(result.runs) });
+          printJson({
+            run_group_id: groupId,
+            status: result.status,
+            run_group_dir: result.groupDir,
+            web_ui: url,
+            runs: runsJson(result.runs),
+            ...(result.skipped?.length ? { skipped: result.skipped } : {}),
+          });
         } else {
-          process.stdout.write(`${resultsTable(result.runs)}\n`);
+          process.stdout.write(`${resultsTable(result.runs, result.skipped)}\n`);
           process.stdout.write(`run group: ${groupId} (${result.status})\nartifacts: ${result.groupDir}\n`);
           if (url) process.stdout.write(`web ui:    ${url}\n`);
         }
@@ -94,7 +114,7 @@ function progressPrinter(say: (line: string) => void) {
       // 'persisting'/'done' add nothing: the outcome line follows once the group records it.
       if (seen.get(run.runId) === state || (!run.outcome && ['pending', 'persisting', 'done'].includes(phase))) continue;
       seen.set(run.runId, state);
-      say(`[${progress.done}/${progress.total}] ${run.competitionId} seed ${run.seed}: ${state}`);
+      say(`[${progress.done}/${progress.total}] ${run.task ? `${run.task} on ` : ''}${run.competitionId} seed ${run.seed}: ${state}`);
     }
   };
 }

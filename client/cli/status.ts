@@ -48,9 +48,13 @@ export function summaryCommand(): Command {
         const summary = await client.getRunSummary(id);
         if (flags.json) return printJson(summary);
         if (summary.error) process.stdout.write(`${id} failed: ${summary.error}\n`);
-        if (summary.runs.length) process.stdout.write(`${resultsTable(summary.runs)}\n`);
+        const t = summary.techniqueGrades;
+        if (summary.runs.length || t?.skipped.length) process.stdout.write(`${resultsTable(summary.runs, t?.skipped)}\n`);
         const g = summary.gradingReport;
-        if (g) {
+        if (t) {
+          const perTask = Object.entries(t.by_task).map(([task, s]) => `${task} ${s.mean_score ?? '—'}`);
+          process.stdout.write(`${t.total_runs} technique runs, ${t.total_graded} graded, mean grade ${t.mean_score ?? '—'} (${perTask.join(', ')})\n`);
+        } else if (g) {
           process.stdout.write(
             `${g.total_runs} runs, ${g.total_valid_submissions} valid submissions, ${g.total_medals} medals (gold ${g.total_gold_medals}, silver ${g.total_silver_medals}, bronze ${g.total_bronze_medals}), above median ${g.total_above_median}\n`,
           );

@@ -1,6 +1,7 @@
 /**
- * The JSON records of a run group on disk: each run's `run.json`, the group's `metadata.json`
- * and `grading_report.json`. All written atomically; a half-written report never replaces a good one.
+ * The JSON records of a run group on disk: each run's `run.json`, the group's `metadata.json`,
+ * `grading_report.json` (competition runs) and `technique_grades.json` (technique runs). All
+ * written atomically; a half-written report never replaces a good one.
  */
 import path from 'node:path';
 import { writeJsonAtomic } from './atomic';
@@ -8,6 +9,8 @@ import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
 import { summarizeReports, ungradedReport } from '../grading';
 import type { CompetitionReport, GradingReport } from '../grading/report';
 import type { RunGroupPlan, RunResult } from '../runs/types';
+import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../techniques/report';
+import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import { harnessVersions } from './versions';
 
 export async function writeRunRecord(result: RunResult): Promise<string> {
@@ -28,12 +31,16 @@ export interface GroupMetadata {
   runs: {
     run_id: string;
     competition_id: string;
+    /** Technique runs only. */
+    task?: TechniqueTask;
     seed: number;
     dir: string;
     status: 'pending' | 'finished';
     outcome: RunResult['outcome'] | null;
     score: number | null;
   }[];
+  /** Technique task × competition pairs not run because the task does not apply. */
+  skipped: SkippedTechniqueRun[];
   versions: Record<string, string>;
 }
 
@@ -56,6 +63,7 @@ export async function writeGroupMetadata(
       return {
         run_id: run.runId,
         competition_id: run.competitionId,
+        ...(run.task ? { task: run.task } : {}),
         seed: run.seed,
         dir: path.relative(plan.groupDir, run.runDir),
         status: result ? 'finished' : 'pending',
@@ -63,6 +71,7 @@ export async function writeGroupMetadata(
         score: result?.score ?? null,
       };
     }),
+    skipped: plan.skipped ?? [],
     versions: await harnessVersions(),
   };
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.metadata), metadata);
@@ -75,9 +84,15 @@ export async function writeGroupMetadata(
  */
 export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
   const reports: CompetitionReport[] = await Promise.all(
-    results.map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
+    results.filter((r) => r.task === undefined).map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
   );
   const report = summarizeReports(reports, new Date(createdAt));
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);
+  return report;
+}
+
+export async function writeTechniqueGrades(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<TechniqueGradesReport> {
+  const report = summarizeTechniqueGrades(results, plan.skipped ?? [], createdAt);
+  await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.techniqueGrades), report);
   return report;
 }

@@ -11,9 +11,12 @@ import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
 import type { Medal } from './types';
 
+/** What decides an outcome of any grade: a competition's report or a technique grade. */
+export type GradedSubmission = Pick<CompetitionReport, 'submission_exists' | 'valid_submission' | 'error'>;
+
 export function decideOutcome(
   container: AgentContainerResult,
-  grade: CompetitionReport | null,
+  grade: GradedSubmission | null,
 ): { outcome: Outcome; reason?: string } {
   if (container.timedOut) return { outcome: 'agent_timeout', reason: 'the agent was stopped at its time limit' };
   if (container.oomKilled) return { outcome: 'agent_failed', reason: 'oom: the agent ran out of memory and was killed' };

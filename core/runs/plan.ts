@@ -6,19 +6,22 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidRunOptionsError, type RunOptions } from '../options';
-import { loadCompetition, UnknownCompetitionError } from '../competitions';
+import { InvalidRunOptionsError, TECHNIQUE_TASKS, type RunOptions } from '../options';
+import { loadCompetition, UnknownCompetitionError, type Competition } from '../competitions';
 import { kaggleCompetitionProblem } from '../competitions/kaggle';
 import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
 import type { HarnessPaths } from '../config';
 import { runDir, runGroupDirName } from '../artifacts/layout';
-import { competitionRunId } from '../../workflows/ids';
+import { competitionRunId, techniqueRunId } from '../../workflows/ids';
+import { whyNotApplicable } from '../techniques/registry';
+import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import type { PlannedRun, RunGroupPlan } from './types';
 
 export interface ResolvedRunRequest {
   agent: AgentSpec;
   competitionIds: string[];
+  competitions: Competition[];
 }
 
 /** A split file: one competition id per line; `#` starts a comment. */
@@ -76,11 +79,11 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   });
   if (problems.length > 0 || !agent) throw new InvalidRunOptionsError(problems);
   // Every bundled offline competition counts as Lite; `lite` filters only competitions that say otherwise.
-  const competitionIds = competitions.filter((c) => c !== undefined && (!options.lite || c.lite !== false)).map((c) => c!.id);
-  if (competitionIds.length === 0) {
+  const kept = competitions.filter((c): c is Competition => c !== undefined && (!options.lite || c.lite !== false));
+  if (kept.length === 0) {
     throw new InvalidRunOptionsError([{ field: 'lite', reason: 'no competition of the set is in the Lite list' }]);
   }
-  return { agent, competitionIds };
+  return { agent, competitionIds: kept.map((c) => c.id), competitions: kept };
 }
 
 export function planRuns(groupId: string, groupDir: string, competitionIds: string[], nSeeds: number): PlannedRun[] {
@@ -90,6 +93,40 @@ export function planRuns(groupId: string, groupDir: string, competitionIds: stri
       return { runId: competitionRunId(groupId, competitionId, seed), competitionId, seed, runDir: runDir(groupDir, competitionId, seed) };
     }),
   );
+}
+
+/**
+ * Technique runs: every task × competition × seed where the task applies (task by task, in the
+ * order of TECHNIQUE_TASKS); the pairs where it does not are returned with the reason.
+ */
+export function planTechniqueRuns(
+  groupId: string,
+  groupDir: string,
+  competitions: readonly Competition[],
+  tasks: readonly TechniqueTask[],
+  nSeeds: number,
+): { runs: PlannedRun[]; skipped: SkippedTechniqueRun[] } {
+  const runs: PlannedRun[] = [];
+  const skipped: SkippedTechniqueRun[] = [];
+  for (const task of TECHNIQUE_TASKS.filter((t) => tasks.includes(t))) {
+    for (const competition of competitions) {
+      const reason = whyNotApplicable(task, competition);
+      if (reason) {
+        skipped.push({ task, competition_id: competition.id, reason });
+        continue;
+      }
+      for (let seed = 1; seed <= nSeeds; seed += 1) {
+        runs.push({
+          runId: techniqueRunId(groupId, task, competition.id, seed),
+          competitionId: competition.id,
+          task,
+          seed,
+          runDir: runDir(groupDir, `${task}_${competition.id}`, seed),
+        });
+      }
+    }
+  }
+  return { runs, skipped };
 }
 
 /**
@@ -119,14 +156,10 @@ export async function createRunGroupPlan(
   startedAt: Date,
   paths: HarnessPaths,
 ): Promise<RunGroupPlan> {
-  const { competitionIds } = await resolveRunRequest(options, paths);
+  const { competitionIds, competitions } = await resolveRunRequest(options, paths);
   const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
-  return {
-    groupId,
-    agentId: options.agentId,
-    groupDir,
-    startedAt: startedAt.toISOString(),
-    options,
-    runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds),
-  };
+  const { runs, skipped } = options.techniqueTasks
+    ? planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds)
+    : { runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds), skipped: [] };
+  return { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options, runs, skipped };
 }

@@ -3,13 +3,16 @@ import type { RunOptions } from '../options';
 import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
+import type { SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from '../techniques/types';
 
 export type Medal = 'gold' | 'silver' | 'bronze';
 
-/** One competition × seed of a group, as planned before anything runs. */
+/** One competition (or technique task × competition) × seed of a group, as planned before anything runs. */
 export interface PlannedRun {
   runId: string;
   competitionId: string;
+  /** Set for a technique run: the task planted in the competition's data. */
+  task?: TechniqueTask;
   seed: number;
   runDir: string;
 }
@@ -21,6 +24,8 @@ export interface RunGroupPlan {
   startedAt: string;
   options: RunOptions;
   runs: PlannedRun[];
+  /** Technique task × competition pairs that do not apply, with why: reported, not run. */
+  skipped: SkippedTechniqueRun[];
 }
 
 /** The input of one `competitionRun` child workflow. */
@@ -33,6 +38,11 @@ export interface CompetitionRunInput {
   timeLimitSecs: number;
 }
 
+/** The input of one `techniqueRun` child workflow. */
+export interface TechniqueRunInput extends CompetitionRunInput {
+  task: TechniqueTask;
+}
+
 export type RunPhase = 'pending' | 'preparing' | 'running_agent' | 'grading' | 'persisting' | 'done';
 
 /** What one run ended as; also the body of its `run.json`. */
@@ -41,6 +51,8 @@ export interface RunResult {
   groupId: string;
   agentId: string;
   competitionId: string;
+  /** Set for a technique run. */
+  task?: TechniqueTask;
   seed: number;
   runDir: string;
   outcome: Outcome;
@@ -51,12 +63,16 @@ export interface RunResult {
   aboveMedian: boolean;
   timings: { startedAt: string; finishedAt: string; agentSecs: number | null };
   container: AgentContainerResult | null;
+  /** A competition run's grade (null for a technique run, or when not graded). */
   grade: CompetitionReport | null;
+  /** A technique run's grade: `score` is its 0..1 total. */
+  techniqueGrade?: TechniqueGrade | null;
 }
 
 export interface RunProgress {
   runId: string;
   competitionId: string;
+  task?: TechniqueTask;
   seed: number;
   phase: RunPhase;
   outcome?: Outcome;
@@ -84,4 +100,6 @@ export interface RunGroupResult {
   groupDir: string;
   status: 'completed' | 'cancelled';
   runs: RunResult[];
+  /** Technique task × competition pairs not run because the task does not apply. */
+  skipped?: SkippedTechniqueRun[];
 }

@@ -72,13 +72,17 @@ export function containerName(runId: string): string {
   return `mlebench-${readable ? `${readable}-` : ''}${hash}`;
 }
 
-/** Only these reach the container: the contract's three variables and the variant's env, never the host's. */
+/**
+ * Only these reach the container: the contract's three variables (and TECHNIQUE_TASK on a
+ * technique run) and the variant's env, never the host's.
+ */
 export function containerEnv(req: AgentContainerRequest): string[] {
   const env: Record<string, string> = {
     ...req.agent.env,
     COMPETITION_ID: req.competitionId,
     TIME_LIMIT_SECS: String(req.timeLimitSecs),
     SEED: String(req.seed),
+    ...(req.techniqueTask ? { TECHNIQUE_TASK: req.techniqueTask } : {}),
   };
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }

@@ -6,6 +6,8 @@ export interface AgentContainerRequest {
   groupId: string;
   agent: AgentSpec;
   competitionId: string;
+  /** A technique run's task: the container gets it as TECHNIQUE_TASK. */
+  techniqueTask?: string;
   seed: number;
   timeLimitSecs: number;
   /** Mounted read-only at /home/data (holds description.md). */

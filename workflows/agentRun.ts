@@ -1,0 +1,88 @@
+/**
+ * The shape every run shares, competition or technique task: prepare the data the agent sees,
+ * run the agent in its container, grade what it wrote, persist the record. Every ending — success,
+ * the agent's failure, infrastructure, cancellation — is written to the run's `run.json`.
+ */
+import { CancellationScope, defineQuery, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Outcome } from '../core/outcomes';
+import type { AgentContainerResult } from '../core/sandbox/types';
+import type { CompetitionRunInput, RunPhase, RunResult } from '../core/runs/types';
+import { decideOutcome, type GradedSubmission } from '../core/runs/outcome';
+import type { TechniqueTask } from '../core/techniques/types';
+import { SEARCH_ATTRIBUTES } from './ids';
+import { agentAttemptTimeoutMs, persistArtifacts, runAgent } from './activityOptions';
+import { describeFailure } from './failures';
+
+export const runPhaseQuery = defineQuery<RunPhase>('phase');
+
+export interface RunSteps<G extends GradedSubmission> {
+  /** What the agent works on (e.g. `spambase`, `leakage on spambase`), for summaries. */
+  subject: string;
+  task?: TechniqueTask;
+  /** Prepares the data; returns the folder mounted at /home/data. */
+  prepare(): Promise<string>;
+  grade(): Promise<G>;
+  /** The grade's part of the run record. */
+  recordGrade(grade: G | null): Pick<RunResult, 'score' | 'medal' | 'aboveMedian' | 'grade' | 'techniqueGrade'>;
+}
+
+export async function runAgentSteps<G extends GradedSubmission>(input: CompetitionRunInput, steps: RunSteps<G>): Promise<RunResult> {
+  const { workflowId: runId } = workflowInfo();
+  const startedAt = new Date().toISOString();
+  let phase: RunPhase = 'preparing';
+  setHandler(runPhaseQuery, () => phase);
+  let container: AgentContainerResult | null = null;
+  let grade: G | null = null;
+
+  const finish = async (outcome: Outcome, reason?: string): Promise<RunResult> => {
+    phase = 'persisting';
+    const result: RunResult = {
+      runId,
+      groupId: input.groupId,
+      agentId: input.agentId,
+      competitionId: input.competitionId,
+      ...(steps.task ? { task: steps.task } : {}),
+      seed: input.seed,
+      runDir: input.runDir,
+      outcome,
+      reason,
+      ...steps.recordGrade(grade),
+      timings: { startedAt, finishedAt: new Date().toISOString(), agentSecs: agentSeconds(container) },
+      container,
+    };
+    await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);
+    phase = 'done';
+    return result;
+  };
+
+  try {
+    const publicDataDir = await steps.prepare();
+
+    phase = 'running_agent';
+    container = await runAgent.executeWithOptions(
+      {
+        summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)`,
+        startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
+      },
+      [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}) }],
+    );
+
+    phase = 'grading';
+    grade = await steps.grade();
+    const { outcome, reason } = decideOutcome(container, grade);
+    return await finish(outcome, reason);
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => finish('cancelled', 'the run was cancelled'));
+      throw err;
+    }
+    // Whatever is left after retries is the harness's failure, never the agent's.
+    return await finish('infra_error', describeFailure(err));
+  }
+}
+
+function agentSeconds(container: AgentContainerResult | null): number | null {
+  if (!container) return null;
+  return (Date.parse(container.finishedAt) - Date.parse(container.startedAt)) / 1000;
+}
