@@ -1,16 +1,178 @@
-/** cv: to be written (placeholder so the registry compiles). */
+/**
+ * cv: estimate, by cross-validation on train only, the score your own test predictions will get.
+ * The true held-out score is computed by the grader from the agent's submission and the answers,
+ * under the metric the task fixes (task.json `facts.cv_metric`): `accuracy` for classification,
+ * `r2` (scikit-learn's r2_score) for regression.
+ *
+ * The plant: train is cut to a seeded few hundred rows (n in [250, 400]; at least 20 per class
+ * for multiclass, e.g. 520 for 26 letters), stratified by class for classification (each class
+ * keeps its share, at least 10 rows when it has them); file order is kept. The test set and its
+ * answers are untouched, so the true score is measured on many rows. With so few train rows the
+ * training-set score of a flexible model is far too optimistic and a single split is noisy.
+ *
+ * Graded (weights sum to 1):
+ * - cv_estimate 0.5: |estimate − true held-out score|; full credit ≤ 0.02, none ≥ 0.10 (accuracy),
+ *   ≤ 0.03 / ≥ 0.15 (R², noisier on a few hundred rows), linear between;
+ * - cv_interval 0.25: width credit × coverage credit. Width: full ≤ 0.15, none ≥ 0.30 (accuracy),
+ *   ≤ 0.20 / ≥ 0.40 (R²). Coverage: 1 when the true score is inside [low, high], falling linearly
+ *   to 0 as it lies 0 → 0.02 (accuracy) / 0.03 (R²) outside;
+ * - predictions 0.25: chance-corrected balanced accuracy, or R², on the held-out rows.
+ * An analysis naming another metric scores 0 on cv_estimate and cv_interval. So do predictions no
+ * better than 0.1 on the predictions scale (e.g. one constant label, or the mean): estimating the
+ * score of a constant takes no cross-validation.
+ */
 import { z } from 'zod';
-import type { TechniqueTaskDefinition } from '../types';
+import { column, pickSome, selectRows } from '../data';
+import { accuracyOf, predictionCriterion, predictionQuality, r2, type PredictionCheck } from '../predictions';
+import { fmt, linearCredit, withoutAnalysis } from '../scoring';
+import type { Criterion, Problem, TechniqueTaskDefinition } from '../types';
 
-export const cv: TechniqueTaskDefinition<unknown, unknown> = {
+export type CvMetric = 'accuracy' | 'r2';
+
+export interface CvTruth {
+  /** The metric the estimate is of (task.json facts.cv_metric). */
+  metric: CvMetric;
+  /** Rows of the planted train, and of the competition's train before the cut. */
+  train_rows: number;
+  source_train_rows: number;
+  /** Rows the true score is measured on. */
+  test_rows: number;
+}
+
+export const cvAnalysisSchema = z
+  .object({
+    metric: z.string().describe('the metric estimated: must be task.json facts.cv_metric'),
+    estimate: z.number().describe('the expected score of the submitted predictions on the test set'),
+    interval: z.tuple([z.number(), z.number()]).describe('[low, high]: where the true test score is expected to lie'),
+    folds: z.number().int().min(2).optional(),
+    method: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const [low, high] = a.interval;
+    if (!(low <= a.estimate && a.estimate <= high)) {
+      ctx.addIssue({ code: 'custom', path: ['interval'], message: `must hold low <= estimate <= high; got [${low}, ${high}] and estimate ${a.estimate}` });
+    }
+  });
+export type CvAnalysis = z.infer<typeof cvAnalysisSchema>;
+
+interface Tolerance {
+  /** |estimate − true|: full credit at or below, none at or above. */
+  estimateFull: number;
+  estimateZero: number;
+  /** Interval width: full credit at or below, none at or above. */
+  widthFull: number;
+  widthZero: number;
+  /** How far outside the interval the true score may lie before coverage earns nothing. */
+  missZero: number;
+}
+
+export const CV_TOLERANCES: Record<CvMetric, Tolerance> = {
+  accuracy: { estimateFull: 0.02, estimateZero: 0.1, widthFull: 0.15, widthZero: 0.3, missZero: 0.02 },
+  r2: { estimateFull: 0.03, estimateZero: 0.15, widthFull: 0.2, widthZero: 0.4, missZero: 0.03 },
+};
+
+export const CV_METRIC_DEFINITIONS: Record<CvMetric, string> = {
+  accuracy: 'the share of test rows whose predicted label is the true label',
+  r2: 'R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² over the test rows (scikit-learn r2_score)',
+};
+
+/** Below this on the predictions scale (0 = chance or the mean) the estimate criteria earn nothing. */
+export const MIN_PREDICTION_SCORE = 0.1;
+
+const MIN_ROWS = 250;
+const MAX_ROWS = 400;
+const MIN_ROWS_PER_CLASS = 20;
+const MIN_KEPT_PER_CLASS = 10;
+
+export function cvMetricOf(problem: Problem): CvMetric {
+  return problem === 'regression' ? 'r2' : 'accuracy';
+}
+
+/** The true held-out score of valid predictions under the task's metric. */
+export function heldOutScore(check: Extract<PredictionCheck, { valid: true }>, metric: CvMetric): number {
+  return metric === 'r2' ? r2(check.truth.values, check.values) : accuracyOf(check.truth.labels, check.predicted);
+}
+
+/** The row indices of train to keep: `n` seeded rows, stratified by class for classification. */
+function keptRows(ys: readonly string[], classification: boolean, n: number, random: () => number): number[] {
+  const all = ys.map((_, i) => i);
+  if (!classification) return pickSome(all, n, random).sort((a, b) => a - b);
+  const byClass = new Map<string, number[]>();
+  for (const i of all) {
+    const rows = byClass.get(ys[i]!) ?? [];
+    rows.push(i);
+    byClass.set(ys[i]!, rows);
+  }
+  const kept: number[] = [];
+  for (const cls of [...byClass.keys()].sort()) {
+    const rows = byClass.get(cls)!;
+    const k = Math.min(rows.length, Math.max(MIN_KEPT_PER_CLASS, Math.round((n * rows.length) / ys.length)));
+    kept.push(...pickSome(rows, k, random));
+  }
+  return kept.sort((a, b) => a - b);
+}
+
+export const cv: TechniqueTaskDefinition<CvTruth, CvAnalysis> = {
   id: 'cv',
-  title: '(not yet written)',
+  title: 'estimate by cross-validation the score your predictions will get on the held-out test set',
   problems: ['binary', 'multiclass', 'regression'],
-  analysisSchema: z.unknown(),
-  plant() {
-    throw new Error('cv: not yet written');
+  analysisSchema: cvAnalysisSchema,
+
+  plant(data, random) {
+    const metric = cvMetricOf(data.problem);
+    let n = MIN_ROWS + Math.floor(random() * (MAX_ROWS - MIN_ROWS + 1));
+    if (data.problem === 'multiclass') n = Math.max(n, MIN_ROWS_PER_CLASS * data.labels.length);
+    const ys = column(data.train, data.targetColumn);
+    const rows = n >= ys.length ? ys.map((_, i) => i) : keptRows(ys, data.problem !== 'regression', n, random);
+    const train = selectRows(data.train, rows);
+    return {
+      train,
+      test: data.test,
+      answers: data.answers,
+      truth: { metric, train_rows: train.rows.length, source_train_rows: ys.length, test_rows: data.test.rows.length },
+      facts: { cv_metric: metric, cv_metric_definition: CV_METRIC_DEFINITIONS[metric] },
+    };
   },
-  grade() {
-    throw new Error('cv: not yet written');
+
+  grade({ truth, analysis, analysisProblem, predictions }) {
+    const tol = CV_TOLERANCES[truth.metric];
+    const criteria: Criterion[] = [];
+    const none = (why: string): void => {
+      criteria.push({ name: 'cv_estimate', weight: 0.5, score: 0, detail: why }, { name: 'cv_interval', weight: 0.25, score: 0, detail: why });
+    };
+    if (!analysis) {
+      criteria.push(withoutAnalysis('cv_estimate', 0.5, analysisProblem), withoutAnalysis('cv_interval', 0.25, analysisProblem));
+    } else if (analysis.metric !== truth.metric) {
+      none(`the analysis estimates "${analysis.metric}", and the task's metric is "${truth.metric}"`);
+    } else if (!predictions.valid) {
+      none(`no valid predictions, so no held-out score to compare with: ${predictions.reason}`);
+    } else if (predictionQuality(predictions).score < MIN_PREDICTION_SCORE) {
+      none(`the predictions score ${fmt(predictionQuality(predictions).score)} on the predictions scale, below ${MIN_PREDICTION_SCORE}: estimating a (near) constant prediction's score takes no cross-validation`);
+    } else {
+      const actual = heldOutScore(predictions, truth.metric);
+      const error = Math.abs(analysis.estimate - actual);
+      criteria.push({
+        name: 'cv_estimate',
+        weight: 0.5,
+        score: linearCredit(error, tol.estimateFull, tol.estimateZero),
+        detail: `estimated ${truth.metric} ${fmt(analysis.estimate)}, true held-out ${fmt(actual)} (error ${fmt(error)}; full credit ≤ ${tol.estimateFull}, none ≥ ${tol.estimateZero})`,
+      });
+      const [low, high] = analysis.interval;
+      const width = high - low;
+      const miss = Math.max(0, low - actual, actual - high);
+      const widthCredit = linearCredit(width, tol.widthFull, tol.widthZero);
+      const coverage = linearCredit(miss, 0, tol.missZero);
+      criteria.push({
+        name: 'cv_interval',
+        weight: 0.25,
+        score: widthCredit * coverage,
+        detail:
+          `[${fmt(low)}, ${fmt(high)}] (width ${fmt(width)}; full credit ≤ ${tol.widthFull}, none ≥ ${tol.widthZero}) ` +
+          (miss === 0 ? `covers the true ${fmt(actual)}` : `misses the true ${fmt(actual)} by ${fmt(miss)} (none ≥ ${tol.missZero})`),
+      });
+    }
+    criteria.push(predictionCriterion(predictions, 0.25));
+    return criteria;
   },
 };

@@ -1,0 +1,64 @@
+"""cv: estimate the held-out score of the submitted model by cross-validation on train only.
+
+The model is a random forest on the numeric columns (blanks as train's median) and the one-hot
+string columns. Repeated k-fold CV (stratified for classes, k = 10 when every class has 10 rows)
+of that same model gives the estimate (the mean fold score) and an interval, mean ± 2 standard
+errors, with the standard error taken as the spread of the fold scores over sqrt(k): train has
+only a few hundred rows, so the training-set score would be far too optimistic. The model is
+then refitted on all of train to predict the test set."""
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, cross_val_score
+
+import common
+
+REPEATS = 3
+
+
+def features(ctx):
+    """Train and test as float matrices: numbers (blanks as train's median), strings one-hot."""
+    both = pd.concat([ctx.train[ctx.features], ctx.test[ctx.features]], ignore_index=True)
+    n = len(ctx.train)
+    nums = common.numeric(both)
+    x = nums.fillna(nums.iloc[:n].median()).fillna(0.0)
+    strings = [c for c in ctx.features if c not in nums.columns]
+    if strings:
+        # Categories are read from train and test together: unsupervised, and test's rare values get a column.
+        x = pd.concat([x, pd.get_dummies(both[strings].fillna("(blank)"), dtype=float)], axis=1)
+    return x.iloc[:n].to_numpy(), x.iloc[n:].to_numpy()
+
+
+def solve(ctx):
+    metric = ctx.facts.get("cv_metric", "r2" if not ctx.classification else "accuracy")
+    x_train, x_test = features(ctx)
+    y = ctx.y()
+    if ctx.classification:
+        est = RandomForestClassifier(n_estimators=300, random_state=ctx.seed, n_jobs=-1)
+        k = int(max(2, min(10, y.value_counts().min())))
+        splits = RepeatedStratifiedKFold(n_splits=k, n_repeats=REPEATS, random_state=ctx.seed)
+    else:
+        est = RandomForestRegressor(n_estimators=300, random_state=ctx.seed, n_jobs=-1)
+        k = 10
+        splits = RepeatedKFold(n_splits=k, n_repeats=REPEATS, random_state=ctx.seed)
+    scores = cross_val_score(est, x_train, y, cv=splits, scoring=metric)
+    mean = float(np.mean(scores))
+    half = 2 * float(np.std(scores, ddof=1)) / np.sqrt(k)
+    upper = 1.0  # both accuracy and R² are at most 1
+    low, high = mean - half, min(upper, mean + half)
+    if metric == "accuracy":
+        low = max(0.0, low)
+    common.log(f"{REPEATS}x{k}-fold {metric}: mean {mean:.4f}, fold sd {np.std(scores, ddof=1):.4f}, "
+               f"interval [{low:.4f}, {high:.4f}]")
+
+    est.fit(x_train, y)
+    common.log(f"training-set {metric} (optimistic): {est.score(x_train, y):.4f}")
+    common.write_submission(ctx, est.predict(x_test))
+    common.write_analysis(ctx, {
+        "metric": metric,
+        "estimate": round(mean, 6),
+        "interval": [round(low, 6), round(high, 6)],
+        "folds": k,
+        "method": f"{REPEATS}x repeated {'stratified ' if ctx.classification else ''}{k}-fold CV "
+                  f"of a random forest; interval mean ± 2 sd/sqrt(k) of the fold scores",
+    })

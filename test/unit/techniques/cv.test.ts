@@ -1,0 +1,302 @@
+/**
+ * cv: the plant (a seeded, class-stratified cut of train to a few hundred rows; test and answers
+ * untouched) and the grade (the estimate and interval against the true held-out score of the
+ * agent's own predictions), on small synthetic data.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../core/competitions/random';
+import { toCsv, type CsvTable } from '../../../core/csv';
+import { readAnalysis } from '../../../core/techniques/agentFiles';
+import { column, formatNumber } from '../../../core/techniques/data';
+import { checkPredictions, r2, type PredictionCheck } from '../../../core/techniques/predictions';
+import { totalScore } from '../../../core/techniques/scoring';
+import { cv, cvAnalysisSchema, heldOutScore, type CvAnalysis, type CvTruth } from '../../../core/techniques/tasks/cv';
+import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+
+const LABELS: Record<Problem, string[]> = { binary: ['no', 'yes'], multiclass: ['a', 'b', 'c', 'rare'], regression: [] };
+
+/** Train and test rows from one seeded generator: x1 drives the target, x2 and color are noise. */
+function syntheticData(problem: Problem, seed = 11, nTrain = 1000, nTest = 300): TabularData {
+  const random = seededRandom(seed);
+  const colors = ['red', 'green', 'blue'];
+  const rows = (n: number, from: number): { features: string[]; y: string }[] =>
+    Array.from({ length: n }, (_, i) => {
+      const x1 = random() * 10;
+      const x2 = random();
+      const color = colors[Math.floor(random() * 3)]!;
+      let y: string;
+      if (problem === 'regression') y = formatNumber(3 * x1 + 2 * x2 + random());
+      else if (problem === 'binary') y = x1 + random() * 3 > 6.5 ? 'yes' : 'no';
+      // multiclass: unequal shares, and a class of about 2% (rarer than the stratification floor).
+      else y = x1 < 0.2 ? 'rare' : x1 < 5 ? 'a' : x1 < 8 ? 'b' : 'c';
+      return { features: [String(from + i), formatNumber(x1), formatNumber(x2), color], y };
+    });
+  const train = rows(nTrain, 0);
+  const test = rows(nTest, nTrain);
+  return {
+    competitionId: 'synthetic',
+    competitionName: 'Synthetic',
+    idColumn: 'id',
+    targetColumn: 'target',
+    problem,
+    labels: LABELS[problem],
+    featureColumns: ['x1', 'x2', 'color'],
+    train: { header: ['id', 'x1', 'x2', 'color', 'target'], rows: train.map((r) => [...r.features, r.y]) },
+    test: { header: ['id', 'x1', 'x2', 'color'], rows: test.map((r) => r.features) },
+    answers: { header: ['id', 'target'], rows: test.map((r) => [r.features[0]!, r.y]) },
+  };
+}
+
+function plant(data: TabularData, seed = 1): PlantedData<CvTruth> {
+  return cv.plant(data, seededRandom(seed));
+}
+
+let dir: string;
+let counter = 0;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-cv-test-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** A fresh submission folder holding submission.csv with `values` for the answers' ids (none when undefined). */
+async function submission(data: TabularData, values: string[] | undefined): Promise<{ folder: string; check: PredictionCheck }> {
+  const folder = path.join(dir, `sub-${counter++}`);
+  await fs.mkdir(folder);
+  const ids = column(data.answers, 'id');
+  if (values) await fs.writeFile(path.join(folder, 'submission.csv'), toCsv(['id', 'target'], ids.map((id, i) => [id, values[i]!])));
+  const ys = column(data.answers, 'target');
+  const classification = data.problem !== 'regression';
+  const check = await checkPredictions(path.join(folder, 'submission.csv'), {
+    idColumn: 'id',
+    targetColumn: 'target',
+    truth: {
+      problem: data.problem,
+      ids,
+      labels: classification ? ys : [],
+      values: classification ? new Float64Array(0) : Float64Array.from(ys, Number),
+      classes: data.labels,
+    },
+  });
+  return { folder, check };
+}
+
+async function grade(data: TabularData, truth: CvTruth, analysis: CvAnalysis | undefined, values: string[] | undefined, analysisProblem?: string): Promise<Record<string, Criterion>> {
+  const { folder, check } = await submission(data, values);
+  const criteria = await cv.grade({ truth, analysis, analysisProblem, predictions: check, submissionDir: folder, test: data.test, problem: data.problem, labels: data.labels });
+  expect(() => totalScore(criteria)).not.toThrow(); // weights sum to 1
+  return Object.fromEntries(criteria.map((c) => [c.name, c]));
+}
+
+function analysis(estimate: number, interval: [number, number], metric = 'accuracy'): CvAnalysis {
+  return cvAnalysisSchema.parse({ metric, estimate, interval });
+}
+
+/** The answers with the first `wrong` labels flipped (binary): accuracy 1 − wrong/n. */
+function flipped(data: TabularData, wrong: number): string[] {
+  return column(data.answers, 'target').map((y, i) => (i < wrong ? (y === 'yes' ? 'no' : 'yes') : y));
+}
+
+describe('cv plant', () => {
+  for (const problem of ['binary', 'multiclass', 'regression'] as const) {
+    it(`is deterministic in the seed (${problem})`, () => {
+      const data = syntheticData(problem);
+      expect(plant(data, 1)).toEqual(plant(data, 1));
+      expect(plant(data, 2).train).not.toEqual(plant(data, 1).train);
+    });
+
+    it(`keeps a few hundred original train rows in file order, test and answers untouched (${problem})`, () => {
+      const data = syntheticData(problem);
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const p = plant(data, seed);
+        expect(p.train.header).toEqual(data.train.header); // no column added: nothing names the truth
+        expect(p.test).toEqual(data.test);
+        expect(p.answers).toEqual(data.answers);
+        const original = new Map(data.train.rows.map((r, i) => [r[0]!, { row: r, at: i }]));
+        const at = p.train.rows.map((r) => {
+          const o = original.get(r[0]!);
+          expect(o?.row).toEqual(r);
+          return o!.at;
+        });
+        expect(at).toEqual([...new Set(at)].sort((a, b) => a - b));
+        // Rounding per class moves the total by at most a row per class; the floor adds the rest.
+        expect(p.train.rows.length).toBeGreaterThanOrEqual(250 - 4);
+        expect(p.train.rows.length).toBeLessThanOrEqual(400 + 10);
+        expect(p.truth).toEqual({
+          metric: problem === 'regression' ? 'r2' : 'accuracy',
+          train_rows: p.train.rows.length,
+          source_train_rows: 1000,
+          test_rows: 300,
+        });
+        expect(p.facts?.cv_metric).toBe(p.truth.metric);
+        expect(typeof p.facts?.cv_metric_definition).toBe('string');
+      }
+    });
+  }
+
+  it('stratifies by class and keeps at least 10 rows of a rare class', () => {
+    const data = syntheticData('multiclass');
+    const share = (t: CsvTable, cls: string): number => column(t, 'target').filter((y) => y === cls).length / t.rows.length;
+    const rareRows = column(data.train, 'target').filter((y) => y === 'rare').length;
+    expect(rareRows).toBeGreaterThan(10);
+    expect(rareRows * 0.4).toBeLessThan(10); // the floor, not the share, decides the rare class
+    for (const seed of [1, 2, 3]) {
+      const p = plant(data, seed);
+      expect(column(p.train, 'target').filter((y) => y === 'rare')).toHaveLength(10);
+      for (const cls of ['a', 'b', 'c']) expect(Math.abs(share(p.train, cls) - share(data.train, cls))).toBeLessThan(0.03);
+    }
+  });
+
+  it('asks for at least 20 rows per class when there are many classes', () => {
+    const base = syntheticData('multiclass', 5, 3000);
+    const letters = Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i));
+    const ys = base.train.rows.map((_, i) => letters[i % 26]!);
+    const data: TabularData = { ...base, labels: letters, train: { header: base.train.header, rows: base.train.rows.map((r, i) => [...r.slice(0, -1), ys[i]!]) } };
+    const p = plant(data);
+    expect(p.train.rows.length).toBeGreaterThanOrEqual(520 - 26);
+  });
+
+  it('keeps every row of a train already that small', () => {
+    const data = syntheticData('binary', 3, 200);
+    const p = plant(data);
+    expect(p.train).toEqual(data.train);
+    expect(p.truth.train_rows).toBe(200);
+  });
+});
+
+describe('cv grade', () => {
+  const data = syntheticData('binary');
+  const truth = plant(data).truth;
+  const answers = column(data.answers, 'target');
+
+  it('gives 1 to a perfect analysis with perfect predictions', async () => {
+    const c = await grade(data, truth, analysis(1, [0.97, 1]), answers);
+    expect(Object.values(c).map((x) => [x.name, x.score])).toEqual([
+      ['cv_estimate', 1],
+      ['cv_interval', 1],
+      ['predictions', 1],
+    ]);
+    expect(totalScore(Object.values(c))).toBe(1);
+  });
+
+  it('gives 1 on regression too, against R²', async () => {
+    const reg = syntheticData('regression');
+    const t = plant(reg).truth;
+    const c = await grade(reg, t, analysis(1, [0.9, 1], 'r2'), column(reg.answers, 'target'));
+    expect(totalScore(Object.values(c))).toBe(1);
+  });
+
+  it('gives 0 with the reasons when no file was written', async () => {
+    const c = await grade(data, truth, undefined, undefined, 'no file at /x/cv_analysis.json');
+    expect(totalScore(Object.values(c))).toBe(0);
+    expect(c.cv_estimate!.detail).toContain('no file at /x/cv_analysis.json');
+    expect(c.cv_interval!.detail).toContain('no file at /x/cv_analysis.json');
+    expect(c.predictions!.detail).toMatch(/no valid predictions/);
+  });
+
+  it('scores the estimate against the true accuracy of the submitted predictions', async () => {
+    const values = flipped(data, 60); // accuracy 0.8
+    const { check } = await submission(data, values);
+    expect(check.valid && heldOutScore(check, 'accuracy')).toBeCloseTo(0.8, 12);
+    const score = async (estimate: number): Promise<number> => (await grade(data, truth, analysis(estimate, [estimate - 0.05, estimate + 0.05]), values)).cv_estimate!.score;
+    expect(await score(0.8)).toBe(1);
+    expect(await score(0.819)).toBe(1);
+    expect(await score(0.781)).toBe(1);
+    expect(await score(0.86)).toBeCloseTo(0.5, 9);
+    expect(await score(0.74)).toBeCloseTo(0.5, 9);
+    expect(await score(0.899)).toBeGreaterThan(0);
+    expect(await score(0.901)).toBe(0);
+    expect(await score(0.5)).toBe(0);
+    const c = await grade(data, truth, analysis(0.86, [0.8, 0.9]), values);
+    expect(c.cv_estimate!.detail).toMatch(/estimated accuracy 0\.86, true held-out 0\.8 /);
+  });
+
+  it('credits an interval that covers the true score and is not too wide', async () => {
+    const values = flipped(data, 60); // accuracy 0.8
+    const score = async (low: number, high: number): Promise<number> => (await grade(data, truth, analysis((low + high) / 2, [low, high]), values)).cv_interval!.score;
+    expect(await score(0.75, 0.85)).toBe(1);
+    expect(await score(0.7, 0.849)).toBe(1); // 0.149 wide
+    expect(await score(0.7, 0.925)).toBeCloseTo(0.5, 9); // 0.225 wide: half way from 0.15 to 0.30
+    expect(await score(0.65, 0.951)).toBe(0); // 0.301 wide
+    expect(await score(0.81, 0.9)).toBeCloseTo(0.5, 9); // misses by 0.01 of the 0.02 allowed
+    expect(await score(0.7, 0.79)).toBeCloseTo(0.5, 9);
+    expect(await score(0.821, 0.9)).toBe(0); // misses by 0.021
+    expect(await score(0.8, 0.8)).toBe(1); // a point on the true score covers it
+    const c = await grade(data, truth, analysis(0.85, [0.81, 0.9]), values);
+    expect(c.cv_interval!.detail).toMatch(/misses the true 0\.8 by 0\.01/);
+  });
+
+  it('uses the R² tolerances for regression', async () => {
+    const reg = syntheticData('regression');
+    const t = plant(reg).truth;
+    const ys = column(reg.answers, 'target').map(Number);
+    const values = ys.map((y, i) => formatNumber(y + (i % 2 === 0 ? 4 : -4)));
+    const { check } = await submission(reg, values);
+    const actual = check.valid ? heldOutScore(check, 'r2') : Number.NaN;
+    expect(actual).toBeCloseTo(r2(ys, values.map(Number)), 12);
+    expect(actual).toBeGreaterThan(0.5);
+    expect(actual).toBeLessThan(0.95);
+    const at = async (estimate: number, interval: [number, number]): Promise<Record<string, Criterion>> => grade(reg, t, analysis(estimate, interval, 'r2'), values);
+    expect((await at(actual + 0.029, [actual - 0.05, actual + 0.05])).cv_estimate!.score).toBe(1);
+    expect((await at(actual + 0.09, [actual, actual + 0.1])).cv_estimate!.score).toBeCloseTo(0.5, 9);
+    expect((await at(actual - 0.151, [actual - 0.2, actual])).cv_estimate!.score).toBe(0);
+    expect((await at(actual, [actual - 0.1, actual + 0.099])).cv_interval!.score).toBe(1); // 0.199 wide
+    expect((await at(actual, [actual - 0.15, actual + 0.15])).cv_interval!.score).toBeCloseTo(0.5, 9); // 0.30 wide
+    expect((await at(actual + 0.05, [actual + 0.015, actual + 0.1])).cv_interval!.score).toBeCloseTo(0.5, 9); // misses by 0.015 of 0.03
+  });
+
+  it('gives no estimate credit to an analysis of another metric', async () => {
+    const values = flipped(data, 60);
+    const c = await grade(data, truth, analysis(0.8, [0.75, 0.85], 'balanced_accuracy'), values);
+    expect(c.cv_estimate!.score).toBe(0);
+    expect(c.cv_interval!.score).toBe(0);
+    expect(c.cv_estimate!.detail).toContain('"balanced_accuracy"');
+    expect(c.cv_estimate!.detail).toContain('"accuracy"');
+    expect(c.predictions!.score).toBeGreaterThan(0.5);
+  });
+
+  it('gives no estimate credit for a constant prediction, however exact', async () => {
+    const values = answers.map(() => 'no');
+    const share = answers.filter((y) => y === 'no').length / answers.length;
+    const c = await grade(data, truth, analysis(share, [share - 0.01, share + 0.01]), values);
+    expect(totalScore(Object.values(c))).toBe(0);
+    expect(c.cv_estimate!.detail).toMatch(/constant/);
+  });
+
+  it('gives no estimate credit without valid predictions', async () => {
+    const c = await grade(data, truth, analysis(0.8, [0.75, 0.85]), answers.map(() => 'maybe'));
+    expect(totalScore(Object.values(c))).toBe(0);
+    expect(c.cv_estimate!.detail).toMatch(/no valid predictions/);
+  });
+
+  it('refuses an invalid analysis, naming the field', async () => {
+    const bad = [
+      [{ metric: 'accuracy', estimate: 0.9, interval: [0.92, 0.95] }, 'interval'],
+      [{ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.88] }, 'interval'],
+      [{ metric: 'accuracy', interval: [0.85, 0.95] }, 'estimate'],
+      [{ metric: 'accuracy', estimate: '0.9', interval: [0.85, 0.95] }, 'estimate'],
+      [{ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.9, 0.95] }, 'interval'],
+      [{ estimate: 0.9, interval: [0.85, 0.95] }, 'metric'],
+      [{ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 1 }, 'folds'],
+    ] as const;
+    for (const [value, field] of bad) {
+      const file = path.join(dir, `analysis-${counter++}.json`);
+      await fs.writeFile(file, JSON.stringify(value));
+      const read = await readAnalysis(file, cvAnalysisSchema);
+      expect(read.ok).toBe(false);
+      if (read.ok) continue;
+      expect(read.reason).toContain(`${field}:`);
+      const c = await grade(data, truth, undefined, answers, read.reason);
+      expect(c.cv_estimate!.score).toBe(0);
+      expect(c.cv_estimate!.detail).toContain(`${field}:`);
+      expect(c.predictions!.score).toBe(1);
+    }
+    const file = path.join(dir, `analysis-${counter++}.json`);
+    await fs.writeFile(file, JSON.stringify({ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 10, method: 'x', notes: 'y' }));
+    expect((await readAnalysis(file, cvAnalysisSchema)).ok).toBe(true);
+  });
+});
