@@ -7,9 +7,11 @@ import os
 
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 DATA = os.environ.get("TECHNIQUE_DATA_DIR", "/home/data")
 SUBMISSION_DIR = os.environ.get("TECHNIQUE_SUBMISSION_DIR", "/home/submission")
@@ -78,6 +80,37 @@ def model(problem, class_weight=None, scale=True):
     else:
         est = LogisticRegression(max_iter=2000, class_weight=class_weight)
     return make_pipeline(StandardScaler(), est) if scale else est
+
+
+def one_hot():
+    # scikit-learn 1.2 renamed `sparse` to `sparse_output`; older releases only know `sparse`.
+    try:
+        return OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    except TypeError:
+        return OneHotEncoder(handle_unknown="ignore", sparse=False)
+
+
+def split_columns(ctx):
+    """(number columns, categorical columns) over train and test together."""
+    both = pd.concat([ctx.train[ctx.features], ctx.test[ctx.features]], ignore_index=True)
+    numbers = list(numeric(both).columns)
+    return numbers, [c for c in ctx.features if c not in numbers]
+
+
+def fit_predict(ctx, numbers, categorical):
+    """Numbers median-imputed and standardised, categories one-hot; the task's linear model."""
+    prep = ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numbers),
+        ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="(missing)"), one_hot()), categorical),
+    ])
+    x_train = ctx.train[ctx.features].copy()
+    x_test = ctx.test[ctx.features].copy()
+    for c in numbers:
+        x_train[c] = pd.to_numeric(x_train[c])
+        x_test[c] = pd.to_numeric(x_test[c])
+    est = make_pipeline(prep, model(ctx.problem, scale=False))
+    est.fit(x_train, ctx.y())
+    return est.predict(x_test)
 
 
 def write_submission(ctx, predictions):

@@ -3,7 +3,6 @@ first drop of 1000x or more (the task guarantees the rescaled ones are within 10
 other and at least 1000x above the rest). The model standardises every number feature, which
 undoes any rescaling (text columns, if any, are one-hot encoded as in the encoding task)."""
 import common
-from tasks.encoding import fit_predict, split_columns
 
 GAP = 1000.0
 
@@ -18,10 +17,10 @@ def rescaled(x_train):
 
 
 def solve(ctx):
-    numbers, categorical = split_columns(ctx)
+    numbers, categorical = common.split_columns(ctx)
     x_train = common.numeric(ctx.train, numbers)
     named = rescaled(x_train)
     common.log("largest standard deviations: " + ", ".join(
         f"{c}={s:.3g}" for c, s in x_train.std().sort_values(ascending=False).head(8).items()))
-    common.write_submission(ctx, fit_predict(ctx, numbers, categorical))
+    common.write_submission(ctx, common.fit_predict(ctx, numbers, categorical))
     common.write_analysis(ctx, {"rescaled_features": named, "scaler": "StandardScaler on every numeric feature"})

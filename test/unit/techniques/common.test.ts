@@ -4,10 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Competition } from '../../../core/competitions';
 import { seededRandom } from '../../../core/competitions/random';
 import { toCsv, type CsvTable } from '../../../core/csv';
@@ -39,21 +38,10 @@ import {
 } from '../../../core/techniques/predictions';
 import { fmt, linearCredit, listSome, matchSets, totalScore, withoutAnalysis } from '../../../core/techniques/scoring';
 import type { TabularData } from '../../../core/techniques/types';
+import { tempDir } from './fixtures';
 
-let dir: string;
-let counter = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-techniques-common-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function write(content: string | Uint8Array, name = `file-${counter++}`): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, content);
-  return file;
-}
+const tmp = tempDir('mlebench-techniques-common-');
+const write = (content: string | Uint8Array): Promise<string> => tmp.write(content);
 
 describe('scoring', () => {
   it('linearCredit: full at or below `full`, none at or above `zero`, linear between', () => {
@@ -187,7 +175,7 @@ describe('prediction measures', () => {
     });
 
     it('refuses a missing file, an unknown label, a missing id, a non-number', async () => {
-      const missing = await checkPredictions(path.join(dir, 'nothing.csv'), spec(classes));
+      const missing = await checkPredictions(path.join(tmp.path, 'nothing.csv'), spec(classes));
       expect(missing).toMatchObject({ valid: false, exists: false });
       const cases: [string, PredictionTruth][] = [
         [csv([['1', 'a'], ['2', 'b'], ['3', 'z'], ['4', 'a']]), classes],
@@ -214,24 +202,24 @@ describe('agent files', () => {
   });
 
   it('reports a missing file as not existing', async () => {
-    const read = await readAgentFile(path.join(dir, 'absent.json'));
+    const read = await readAgentFile(path.join(tmp.path, 'absent.json'));
     expect(read).toMatchObject({ ok: false, exists: false });
   });
 
   it('refuses a symbolic link, even to a readable file, and a dangling one', async () => {
     const target = await write('{"secret": true}');
-    const link = path.join(dir, `link-${counter++}`);
+    const link = tmp.next('link');
     await fs.symlink(target, link);
     const read = await readAgentFile(link);
     expect(read).toMatchObject({ ok: false, exists: true });
     if (!read.ok) expect(read.reason).toMatch(/symbolic link/);
-    const dangling = path.join(dir, `dangling-${counter++}`);
-    await fs.symlink(path.join(dir, 'no-such-target'), dangling);
+    const dangling = tmp.next('dangling');
+    await fs.symlink(path.join(tmp.path, 'no-such-target'), dangling);
     expect(await readAgentFile(dangling)).toMatchObject({ ok: false, exists: true });
   });
 
   it('does not block on a FIFO (no writer) and refuses it', async () => {
-    const fifo = path.join(dir, `fifo-${counter++}`);
+    const fifo = tmp.next('fifo');
     execFileSync('mkfifo', [fifo]);
     const read = await readAgentFile(fifo);
     expect(read).toMatchObject({ ok: false, exists: true });
@@ -239,7 +227,7 @@ describe('agent files', () => {
   }, 5000);
 
   it('refuses a directory', async () => {
-    const sub = await fs.mkdtemp(path.join(dir, 'sub-'));
+    const sub = await tmp.folder();
     const read = await readAgentFile(sub);
     expect(read).toMatchObject({ ok: false, exists: true });
     if (!read.ok) expect(read.reason).toMatch(/not a regular file/);
@@ -282,7 +270,7 @@ describe('agent files', () => {
       const r3 = await readAnalysis(await write('[1, 2]'), schema);
       expect(r3.ok).toBe(false);
       if (!r3.ok) expect(r3.reason).toContain('(top level):');
-      const r4 = await readAnalysis(path.join(dir, 'absent-analysis.json'), schema);
+      const r4 = await readAnalysis(path.join(tmp.path, 'absent-analysis.json'), schema);
       expect(r4).toMatchObject({ ok: false, exists: false });
     });
   });

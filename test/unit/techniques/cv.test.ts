@@ -3,93 +3,43 @@
  * untouched) and the grade (the estimate and interval against the true held-out score of the
  * agent's own predictions), on small synthetic data.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../core/competitions/random';
-import { toCsv, type CsvTable } from '../../../core/csv';
+import { describe, expect, it } from 'vitest';
+import { type CsvTable } from '../../../core/csv';
 import { readAnalysis } from '../../../core/techniques/agentFiles';
 import { column, formatNumber } from '../../../core/techniques/data';
-import { checkPredictions, r2, type PredictionCheck } from '../../../core/techniques/predictions';
+import { r2, type PredictionCheck } from '../../../core/techniques/predictions';
 import { totalScore } from '../../../core/techniques/scoring';
 import { cv, cvAnalysisSchema, heldOutScore, type CvAnalysis, type CvTruth } from '../../../core/techniques/tasks/cv';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+import { answerRows, keyedByName, plantWith, submit, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
-const LABELS: Record<Problem, string[]> = { binary: ['no', 'yes'], multiclass: ['a', 'b', 'c', 'rare'], regression: [] };
+/**
+ * 1000 train and 300 test rows: x1 drives the target, x2 and color are noise. Multiclass: unequal
+ * shares, and a class of about 2% (rarer than the stratification floor).
+ */
+const CV_DATA: SyntheticOptions = { seed: 11, trainRows: 1000, testRows: 300, target: { multiclass: { weights: [1], cuts: [0.2, 5, 8], labels: ['rare', 'a', 'b', 'c'] } } };
 
-/** Train and test rows from one seeded generator: x1 drives the target, x2 and color are noise. */
-function syntheticData(problem: Problem, seed = 11, nTrain = 1000, nTest = 300): TabularData {
-  const random = seededRandom(seed);
-  const colors = ['red', 'green', 'blue'];
-  const rows = (n: number, from: number): { features: string[]; y: string }[] =>
-    Array.from({ length: n }, (_, i) => {
-      const x1 = random() * 10;
-      const x2 = random();
-      const color = colors[Math.floor(random() * 3)]!;
-      let y: string;
-      if (problem === 'regression') y = formatNumber(3 * x1 + 2 * x2 + random());
-      else if (problem === 'binary') y = x1 + random() * 3 > 6.5 ? 'yes' : 'no';
-      // multiclass: unequal shares, and a class of about 2% (rarer than the stratification floor).
-      else y = x1 < 0.2 ? 'rare' : x1 < 5 ? 'a' : x1 < 8 ? 'b' : 'c';
-      return { features: [String(from + i), formatNumber(x1), formatNumber(x2), color], y };
-    });
-  const train = rows(nTrain, 0);
-  const test = rows(nTest, nTrain);
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'target',
-    problem,
-    labels: LABELS[problem],
-    featureColumns: ['x1', 'x2', 'color'],
-    train: { header: ['id', 'x1', 'x2', 'color', 'target'], rows: train.map((r) => [...r.features, r.y]) },
-    test: { header: ['id', 'x1', 'x2', 'color'], rows: test.map((r) => r.features) },
-    answers: { header: ['id', 'target'], rows: test.map((r) => [r.features[0]!, r.y]) },
-  };
+function syntheticData(problem: Problem, options: SyntheticOptions = {}): TabularData {
+  return synthetic({ ...CV_DATA, problem, ...options });
 }
 
 function plant(data: TabularData, seed = 1): PlantedData<CvTruth> {
-  return cv.plant(data, seededRandom(seed));
+  return plantWith(cv, data, seed);
 }
 
-let dir: string;
-let counter = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-cv-test-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tmp = tempDir('mlebench-cv-test-');
 
 /** A fresh submission folder holding submission.csv with `values` for the answers' ids (none when undefined). */
 async function submission(data: TabularData, values: string[] | undefined): Promise<{ folder: string; check: PredictionCheck }> {
-  const folder = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(folder);
-  const ids = column(data.answers, 'id');
-  if (values) await fs.writeFile(path.join(folder, 'submission.csv'), toCsv(['id', 'target'], ids.map((id, i) => [id, values[i]!])));
-  const ys = column(data.answers, 'target');
-  const classification = data.problem !== 'regression';
-  const check = await checkPredictions(path.join(folder, 'submission.csv'), {
-    idColumn: 'id',
-    targetColumn: 'target',
-    truth: {
-      problem: data.problem,
-      ids,
-      labels: classification ? ys : [],
-      values: classification ? new Float64Array(0) : Float64Array.from(ys, Number),
-      classes: data.labels,
-    },
-  });
-  return { folder, check };
+  const { folder, predictions } = await submit(tmp, data, { rows: values && answerRows(data.answers, values) });
+  return { folder, check: predictions };
 }
 
 async function grade(data: TabularData, truth: CvTruth, analysis: CvAnalysis | undefined, values: string[] | undefined, analysisProblem?: string): Promise<Record<string, Criterion>> {
   const { folder, check } = await submission(data, values);
   const criteria = await cv.grade({ truth, analysis, analysisProblem, predictions: check, submissionDir: folder, test: data.test, problem: data.problem, labels: data.labels });
   expect(() => totalScore(criteria)).not.toThrow(); // weights sum to 1
-  return Object.fromEntries(criteria.map((c) => [c.name, c]));
+  return keyedByName(criteria);
 }
 
 function analysis(estimate: number, interval: [number, number], metric = 'accuracy'): CvAnalysis {
@@ -152,7 +102,7 @@ describe('cv plant', () => {
   });
 
   it('asks for at least 20 rows per class when there are many classes', () => {
-    const base = syntheticData('multiclass', 5, 3000);
+    const base = syntheticData('multiclass', { seed: 5, trainRows: 3000 });
     const letters = Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i));
     const ys = base.train.rows.map((_, i) => letters[i % 26]!);
     const data: TabularData = { ...base, labels: letters, train: { header: base.train.header, rows: base.train.rows.map((r, i) => [...r.slice(0, -1), ys[i]!]) } };
@@ -161,7 +111,7 @@ describe('cv plant', () => {
   });
 
   it('keeps every row of a train already that small', () => {
-    const data = syntheticData('binary', 3, 200);
+    const data = syntheticData('binary', { seed: 3, trainRows: 200 });
     const p = plant(data);
     expect(p.train).toEqual(data.train);
     expect(p.truth.train_rows).toBe(200);
@@ -284,8 +234,7 @@ describe('cv grade', () => {
       [{ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 1 }, 'folds'],
     ] as const;
     for (const [value, field] of bad) {
-      const file = path.join(dir, `analysis-${counter++}.json`);
-      await fs.writeFile(file, JSON.stringify(value));
+      const file = await tmp.write(JSON.stringify(value), 'analysis', '.json');
       const read = await readAnalysis(file, cvAnalysisSchema);
       expect(read.ok).toBe(false);
       if (read.ok) continue;
@@ -295,8 +244,7 @@ describe('cv grade', () => {
       expect(c.cv_estimate!.detail).toContain(`${field}:`);
       expect(c.predictions!.score).toBe(1);
     }
-    const file = path.join(dir, `analysis-${counter++}.json`);
-    await fs.writeFile(file, JSON.stringify({ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 10, method: 'x', notes: 'y' }));
+    const file = await tmp.write(JSON.stringify({ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 10, method: 'x', notes: 'y' }), 'analysis', '.json');
     expect((await readAnalysis(file, cvAnalysisSchema)).ok).toBe(true);
   });
 });

@@ -2,108 +2,55 @@
  * The encoding task on a small synthetic data set: the plant is deterministic, its truth matches
  * the planted tables, and the grade follows the documented criteria and weights.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toCsv, type CsvTable } from '../../../core/csv';
-import { seededRandom } from '../../../core/competitions/random';
-import { readAnalysis } from '../../../core/techniques/agentFiles';
+import { describe, expect, it } from 'vitest';
 import { column, isNumberCell } from '../../../core/techniques/data';
-import { checkPredictions, type PredictionCheck, type PredictionTruth } from '../../../core/techniques/predictions';
 import { totalScore } from '../../../core/techniques/scoring';
-import { encoding, encodingAnalysisSchema, type EncodingAnalysis, type EncodingTruth } from '../../../core/techniques/tasks/encoding';
+import { encoding, type EncodingAnalysis, type EncodingTruth } from '../../../core/techniques/tasks/encoding';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+import { answerRows, byName, cycled, drawn, gradeFiles, keepColumns, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
 const COLORS = ['red', 'green', 'blue'];
+const SIGNAL = { weights: [1, 0.8, 0.5], noise: 20 };
 
 /** 300 train and 100 test rows: six informative numbers, a 0/1 flag, a text column with one level only in test. */
-function synthetic(problem: Problem = 'binary', seed = 11): TabularData {
-  const random = seededRandom(seed);
-  const features = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'flag', 'color'];
-  const rows = (n: number, start: number, test: boolean) =>
-    Array.from({ length: n }, (_, i) => {
-      const xs = Array.from({ length: 6 }, () => Number((random() * 100).toFixed(2)));
-      const color = test && i % 17 === 0 ? 'purple' : COLORS[Math.floor(random() * 3)]!;
-      const signal = xs[0]! + 0.8 * xs[1]! + 0.5 * xs[2]! + 20 * random();
-      const y = problem === 'regression' ? signal.toFixed(3) : problem === 'binary' ? String(signal > 80 ? 1 : 0) : ['a', 'b', 'c'][Math.min(2, Math.floor(signal / 60))]!;
-      return { cells: [String(start + i), ...xs.map(String), String(i % 2), color], y };
-    });
-  const train = rows(300, 0, false);
-  const test = rows(100, 1000, true);
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'y',
-    problem,
-    labels: problem === 'regression' ? [] : [...new Set([...train, ...test].map((r) => r.y))].sort(),
-    featureColumns: features,
-    train: { header: ['id', ...features, 'y'], rows: train.map((r) => [...r.cells, r.y]) },
-    test: { header: ['id', ...features], rows: test.map((r) => r.cells) },
-    answers: { header: ['id', 'y'], rows: test.map((r) => [r.cells[0]!, r.y]) },
-  };
+const ENCODING_DATA: SyntheticOptions = {
+  seed: 11,
+  trainRows: 300,
+  testRows: 100,
+  testIdStart: 1000,
+  targetColumn: 'y',
+  numeric: 6,
+  scale: 100,
+  round: { fixed: 2 },
+  strings: [
+    { name: 'flag', cell: cycled(['0', '1']) },
+    { name: 'color', cell: (random, i, test) => (test && i % 17 === 0 ? 'purple' : drawn(COLORS)(random, i, test)) },
+  ],
+  target: {
+    regression: { ...SIGNAL, digits: 3 },
+    binary: { ...SIGNAL, threshold: 80, labels: ['0', '1'] },
+    multiclass: { ...SIGNAL, cuts: [60, 120], labels: ['a', 'b', 'c'] },
+  },
+};
+
+function syntheticData(problem: Problem = 'binary'): TabularData {
+  return synthetic({ ...ENCODING_DATA, problem });
 }
 
-let dir: string;
-let counter = 0;
-const data = synthetic();
-const planted: PlantedData<EncodingTruth> = encoding.plant(data, seededRandom(7));
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-encoding-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-function predictionTruth(answers: CsvTable, problem: Problem, labels: string[]): PredictionTruth {
-  const ys = column(answers, 'y');
-  return {
-    problem,
-    ids: column(answers, 'id'),
-    labels: problem === 'regression' ? [] : ys,
-    values: problem === 'regression' ? Float64Array.from(ys, Number) : new Float64Array(0),
-    classes: labels,
-  };
-}
-
-/** A submission folder holding `rows` as submission.csv (when given) and the analysis (when given). */
-async function submission(rows: string[][] | undefined, analysis?: unknown): Promise<{ sub: string; predictions: PredictionCheck }> {
-  const sub = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(sub);
-  if (rows) await fs.writeFile(path.join(sub, 'submission.csv'), toCsv(['id', 'y'], rows));
-  if (analysis !== undefined) await fs.writeFile(path.join(sub, 'encoding_analysis.json'), JSON.stringify(analysis));
-  const predictions = await checkPredictions(path.join(sub, 'submission.csv'), {
-    idColumn: 'id',
-    targetColumn: 'y',
-    truth: predictionTruth(planted.answers, data.problem, data.labels),
-  });
-  return { sub, predictions };
-}
+const tmp = tempDir('mlebench-encoding-');
+const data = syntheticData();
+const planted: PlantedData<EncodingTruth> = plantWith(encoding, data, 7);
 
 async function grade(rows: string[][] | undefined, analysis?: unknown): Promise<Criterion[]> {
-  const { sub, predictions } = await submission(rows, analysis);
-  const parsed = await readAnalysis(path.join(sub, 'encoding_analysis.json'), encodingAnalysisSchema);
-  return encoding.grade({
-    truth: planted.truth,
-    analysis: parsed.ok ? parsed.value : undefined,
-    analysisProblem: parsed.ok ? undefined : parsed.reason,
-    predictions,
-    submissionDir: sub,
-    test: planted.test,
-    problem: data.problem,
-    labels: data.labels,
-  });
+  return gradeFiles(tmp, encoding, planted, data, { rows, analysis });
 }
 
-const byName = (criteria: Criterion[], name: string) => criteria.find((c) => c.name === name)!;
 const perfect = (): EncodingAnalysis => ({ categorical_columns: planted.truth.categorical_columns, unseen_levels: planted.truth.unseen_levels });
 
 describe('encoding plant', () => {
   it('is deterministic in the seed', () => {
-    expect(encoding.plant(data, seededRandom(7))).toEqual(planted);
-    const other = encoding.plant(data, seededRandom(8));
+    expect(plantWith(encoding, data, 7)).toEqual(planted);
+    const other = plantWith(encoding, data, 8);
     expect(other.train).not.toEqual(planted.train);
   });
 
@@ -161,22 +108,21 @@ describe('encoding plant', () => {
 
   it('plants on multiclass and regression targets too', () => {
     for (const problem of ['multiclass', 'regression'] as const) {
-      const p = encoding.plant(synthetic(problem), seededRandom(3));
+      const p = plantWith(encoding, syntheticData(problem), 3);
       expect(p.truth.planted_columns.length).toBeGreaterThanOrEqual(2);
       for (const c of p.truth.planted_columns) expect(Object.keys(p.truth.unseen_levels)).toContain(c);
     }
   });
 
   it('refuses data with fewer than two numeric features to bin', () => {
-    const few = synthetic();
+    const few = syntheticData();
     const keep = ['id', 'f1', 'flag', 'color', 'y'];
-    const pick = (t: CsvTable) => ({ header: t.header.filter((h) => keep.includes(h)), rows: t.rows.map((r) => r.filter((_, i) => keep.includes(t.header[i]!))) });
-    expect(() => encoding.plant({ ...few, featureColumns: ['f1', 'flag', 'color'], train: pick(few.train), test: pick(few.test) }, seededRandom(1))).toThrow(/at least 2/);
+    expect(() => plantWith(encoding, { ...few, featureColumns: ['f1', 'flag', 'color'], train: keepColumns(few.train, keep), test: keepColumns(few.test, keep) }, 1)).toThrow(/at least 2/);
   });
 });
 
 describe('encoding grade', () => {
-  const truthRows = () => planted.answers.rows.map((r) => [...r]);
+  const truthRows = () => answerRows(planted.answers);
 
   it('scores a perfect analysis with perfect predictions 1', async () => {
     const criteria = await grade(truthRows(), perfect());

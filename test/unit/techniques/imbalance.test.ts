@@ -2,92 +2,49 @@
  * The imbalance task on small synthetic data sets: the plant is deterministic, its truth matches
  * the planted tables, and the grade follows the documented criteria, weights and tolerances.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toCsv, type CsvTable } from '../../../core/csv';
-import { seededRandom } from '../../../core/competitions/random';
-import { readAnalysis } from '../../../core/techniques/agentFiles';
+import { describe, expect, it } from 'vitest';
 import { column } from '../../../core/techniques/data';
-import { checkPredictions, type PredictionCheck, type PredictionTruth } from '../../../core/techniques/predictions';
 import { totalScore } from '../../../core/techniques/scoring';
-import { FRACTION_MAX, FRACTION_MIN, imbalance, imbalanceAnalysisSchema, type ImbalanceTruth } from '../../../core/techniques/tasks/imbalance';
+import { FRACTION_MAX, FRACTION_MIN, imbalance, type ImbalanceTruth } from '../../../core/techniques/tasks/imbalance';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+import { answerRows, byName, gradeFiles, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
+
+const SIGNAL = { weights: [1, 1], noise: 2 };
 
 /** 1200 train and 400 test rows, four numeric features; binary (≈ 60/40) or four classes. */
-function synthetic(problem: Extract<Problem, 'binary' | 'multiclass'>, seed = 5): TabularData {
-  const random = seededRandom(seed);
-  const features = ['f1', 'f2', 'f3', 'f4'];
-  const rows = (n: number, start: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const xs = features.map(() => Number((random() * 10).toFixed(3)));
-      const s = xs[0]! + xs[1]! + 2 * random();
-      const y = problem === 'binary' ? (s > 11 ? 'yes' : 'no') : ['a', 'b', 'c', 'd'][Math.min(3, Math.floor(s / 5.5))]!;
-      return { cells: [String(start + i), ...xs.map(String)], y };
-    });
-  const train = rows(1200, 0);
-  const test = rows(400, 5000);
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'y',
-    problem,
-    labels: [...new Set([...train, ...test].map((r) => r.y))].sort(),
-    featureColumns: features,
-    train: { header: ['id', ...features, 'y'], rows: train.map((r) => [...r.cells, r.y]) },
-    test: { header: ['id', ...features], rows: test.map((r) => r.cells) },
-    answers: { header: ['id', 'y'], rows: test.map((r) => [r.cells[0]!, r.y]) },
-  };
+const IMBALANCE_DATA: SyntheticOptions = {
+  seed: 5,
+  trainRows: 1200,
+  testRows: 400,
+  testIdStart: 5000,
+  targetColumn: 'y',
+  numeric: 4,
+  scale: 10,
+  round: { fixed: 3 },
+  strings: [],
+  target: {
+    binary: { ...SIGNAL, threshold: 11, labels: ['no', 'yes'] },
+    multiclass: { ...SIGNAL, cuts: [5.5, 11, 16.5], labels: ['a', 'b', 'c', 'd'] },
+  },
+};
+
+function syntheticData(problem: Extract<Problem, 'binary' | 'multiclass'>): TabularData {
+  return synthetic({ ...IMBALANCE_DATA, problem });
 }
 
 const shareOf = (labels: string[], cls: string) => labels.filter((y) => y === cls).length / labels.length;
 
-let dir: string;
-let counter = 0;
-const data = synthetic('binary');
-const planted: PlantedData<ImbalanceTruth> = imbalance.plant(data, seededRandom(7));
+const tmp = tempDir('mlebench-imbalance-');
+const data = syntheticData('binary');
+const planted: PlantedData<ImbalanceTruth> = plantWith(imbalance, data, 7);
 const minority = planted.truth.minority_class;
 
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-imbalance-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-function predictionTruth(answers: CsvTable, labels: string[]): PredictionTruth {
-  return { problem: 'binary', ids: column(answers, 'id'), labels: column(answers, 'y'), values: new Float64Array(0), classes: labels };
-}
-
-async function submission(rows: string[][] | undefined, analysis?: unknown): Promise<{ sub: string; predictions: PredictionCheck }> {
-  const sub = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(sub);
-  if (rows) await fs.writeFile(path.join(sub, 'submission.csv'), toCsv(['id', 'y'], rows));
-  if (analysis !== undefined) await fs.writeFile(path.join(sub, 'imbalance_analysis.json'), JSON.stringify(analysis));
-  const predictions = await checkPredictions(path.join(sub, 'submission.csv'), { idColumn: 'id', targetColumn: 'y', truth: predictionTruth(planted.answers, data.labels) });
-  return { sub, predictions };
-}
-
 async function grade(rows: string[][] | undefined, analysis?: unknown): Promise<Criterion[]> {
-  const { sub, predictions } = await submission(rows, analysis);
-  const parsed = await readAnalysis(path.join(sub, 'imbalance_analysis.json'), imbalanceAnalysisSchema);
-  return imbalance.grade({
-    truth: planted.truth,
-    analysis: parsed.ok ? parsed.value : undefined,
-    analysisProblem: parsed.ok ? undefined : parsed.reason,
-    predictions,
-    submissionDir: sub,
-    test: planted.test,
-    problem: data.problem,
-    labels: data.labels,
-  });
+  return gradeFiles(tmp, imbalance, planted, data, { rows, analysis });
 }
 
-const byName = (criteria: Criterion[], name: string) => criteria.find((c) => c.name === name)!;
 const perfect = () => ({ minority_class: minority, minority_fraction: planted.truth.minority_fraction });
-const truthRows = () => planted.answers.rows.map((r) => [...r]);
+const truthRows = () => answerRows(planted.answers);
 const other = () => data.labels.find((l) => l !== minority)!;
 
 /** The answers with the first `k` rows of the minority class predicted as the other class. */
@@ -104,10 +61,10 @@ function missingMinority(k: number): string[][] {
 
 describe('imbalance plant', () => {
   it('is deterministic in the seed', () => {
-    expect(imbalance.plant(data, seededRandom(7))).toEqual(planted);
-    expect(imbalance.plant(data, seededRandom(8)).train).not.toEqual(planted.train);
-    const multi = synthetic('multiclass');
-    expect(imbalance.plant(multi, seededRandom(3))).toEqual(imbalance.plant(multi, seededRandom(3)));
+    expect(plantWith(imbalance, data, 7)).toEqual(planted);
+    expect(plantWith(imbalance, data, 8).train).not.toEqual(planted.train);
+    const multi = syntheticData('multiclass');
+    expect(plantWith(imbalance, multi, 3)).toEqual(plantWith(imbalance, multi, 3));
   });
 
   it('undersamples the rarer class of a binary train to a share in [0.02, 0.06], other rows untouched', () => {
@@ -139,10 +96,10 @@ describe('imbalance plant', () => {
   });
 
   it('on several classes, makes a seeded class clearly the rarest', () => {
-    const multi = synthetic('multiclass');
+    const multi = syntheticData('multiclass');
     const chosen = new Set<string>();
     for (let seed = 1; seed <= 12; seed += 1) {
-      const p = imbalance.plant(multi, seededRandom(seed));
+      const p = plantWith(imbalance, multi, seed);
       const ys = column(p.train, 'y');
       const cls = p.truth.minority_class;
       chosen.add(cls);

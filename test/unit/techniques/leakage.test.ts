@@ -2,56 +2,23 @@
  * leakage: the plant (columns that carry the label in train and are noise in test) and the grade
  * (the named columns against the planted ones; the predictions), on small synthetic data.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../core/competitions/random';
-import { toCsv } from '../../../core/csv';
+import { describe, expect, it } from 'vitest';
 import { readAnalysis } from '../../../core/techniques/agentFiles';
-import { column, formatNumber } from '../../../core/techniques/data';
-import { checkPredictions, type PredictionCheck } from '../../../core/techniques/predictions';
+import { column } from '../../../core/techniques/data';
 import { totalScore } from '../../../core/techniques/scoring';
 import { leakage, leakageAnalysisSchema, type LeakageAnalysis, type LeakageTruth } from '../../../core/techniques/tasks/leakage';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+import { answerRows, keyedByName, plantWith, submit, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
-const LABELS: Record<Problem, string[]> = { binary: ['no', 'yes'], multiclass: ['a', 'b', 'c'], regression: [] };
+/** 600 train and 300 test rows: x1 drives the target, x2 and color are noise (the shared generator's default columns). */
+const LEAKAGE_DATA: SyntheticOptions = { seed: 3, trainRows: 600, testRows: 300 };
 
-/** Train and test rows from one seeded generator: x1 drives the target, x2 and color are noise. */
-function syntheticData(problem: Problem, seed = 3, nTrain = 600, nTest = 300, extraColumn?: string): TabularData {
-  const random = seededRandom(seed);
-  const colors = ['red', 'green', 'blue'];
-  const rows = (n: number, from: number): { features: string[]; y: string }[] =>
-    Array.from({ length: n }, (_, i) => {
-      const x1 = random() * 10;
-      const x2 = random();
-      const color = colors[Math.floor(random() * 3)]!;
-      let y: string;
-      if (problem === 'regression') y = formatNumber(3 * x1 + 2 * x2 + random());
-      else if (problem === 'binary') y = x1 + random() * 3 > 6.5 ? 'yes' : 'no';
-      else y = x1 < 4 ? 'a' : x1 < 7 ? 'b' : 'c';
-      const extra = extraColumn ? [formatNumber(random())] : [];
-      return { features: [String(from + i), formatNumber(x1), formatNumber(x2), color, ...extra], y };
-    });
-  const train = rows(nTrain, 0);
-  const test = rows(nTest, nTrain);
-  const featureColumns = ['x1', 'x2', 'color', ...(extraColumn ? [extraColumn] : [])];
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'target',
-    problem,
-    labels: LABELS[problem],
-    featureColumns,
-    train: { header: ['id', ...featureColumns, 'target'], rows: train.map((r) => [...r.features, r.y]) },
-    test: { header: ['id', ...featureColumns], rows: test.map((r) => r.features) },
-    answers: { header: ['id', 'target'], rows: test.map((r) => [r.features[0]!, r.y]) },
-  };
+function syntheticData(problem: Problem, options: SyntheticOptions = {}): TabularData {
+  return synthetic({ ...LEAKAGE_DATA, problem, ...options });
 }
 
 function plant(data: TabularData, seed = 1): PlantedData<LeakageTruth> {
-  return leakage.plant(data, seededRandom(seed));
+  return plantWith(leakage, data, seed);
 }
 
 /** Pearson correlation. */
@@ -75,30 +42,13 @@ function targetNumbers(data: TabularData, ys: readonly string[]): number[] {
   return ys.map((y) => (data.problem === 'regression' ? Number(y) : data.labels.indexOf(y)));
 }
 
-let dir: string;
-let counter = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-leakage-test-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tmp = tempDir('mlebench-leakage-test-');
 
 async function grade(data: TabularData, truth: LeakageTruth, analysis: LeakageAnalysis | undefined, values: string[] | undefined, analysisProblem?: string): Promise<Record<string, Criterion>> {
-  const folder = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(folder);
-  const ids = column(data.answers, 'id');
-  if (values) await fs.writeFile(path.join(folder, 'submission.csv'), toCsv(['id', 'target'], ids.map((id, i) => [id, values[i]!])));
-  const ys = column(data.answers, 'target');
-  const classification = data.problem !== 'regression';
-  const predictions: PredictionCheck = await checkPredictions(path.join(folder, 'submission.csv'), {
-    idColumn: 'id',
-    targetColumn: 'target',
-    truth: { problem: data.problem, ids, labels: classification ? ys : [], values: classification ? new Float64Array(0) : Float64Array.from(ys, Number), classes: data.labels },
-  });
+  const { folder, predictions } = await submit(tmp, data, { rows: values && answerRows(data.answers, values) });
   const criteria = await leakage.grade({ truth, analysis, analysisProblem, predictions, submissionDir: folder, test: data.test, problem: data.problem, labels: data.labels });
   expect(() => totalScore(criteria)).not.toThrow(); // weights sum to 1
-  return Object.fromEntries(criteria.map((c) => [c.name, c]));
+  return keyedByName(criteria);
 }
 
 describe('leakage plant', () => {
@@ -146,7 +96,7 @@ describe('leakage plant', () => {
   });
 
   it('never reuses the name of an existing column', () => {
-    const data = syntheticData('binary', 3, 600, 300, 'account_flag');
+    const data = syntheticData('binary', { extraColumn: 'account_flag' });
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
       const p = plant(data, seed);
       expect(p.truth.leaky_columns).not.toContain('account_flag');
@@ -220,8 +170,7 @@ describe('leakage grade', () => {
       [{ leaky_columns: [], notes: 3 }, 'notes'],
     ] as const;
     for (const [value, field] of bad) {
-      const file = path.join(dir, `analysis-${counter++}.json`);
-      await fs.writeFile(file, JSON.stringify(value));
+      const file = await tmp.write(JSON.stringify(value), 'analysis', '.json');
       const read = await readAnalysis(file, leakageAnalysisSchema);
       expect(read.ok).toBe(false);
       if (read.ok) continue;

@@ -4,70 +4,52 @@
  * documented criteria, weights and tolerances.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toCsv, type CsvTable } from '../../../core/csv';
-import { seededRandom } from '../../../core/competitions/random';
-import { readAnalysis } from '../../../core/techniques/agentFiles';
 import { column, withColumn } from '../../../core/techniques/data';
-import { checkPredictions, type PredictionCheck, type PredictionTruth } from '../../../core/techniques/predictions';
 import { totalScore } from '../../../core/techniques/scoring';
-import { isBlank, missing, missingAnalysisSchema, RATE_MAX, RATE_MIN, type MissingTruth } from '../../../core/techniques/tasks/missing';
+import { isBlank, missing, RATE_MAX, RATE_MIN, type MissingTruth } from '../../../core/techniques/tasks/missing';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
+import { answerRows, byName, cycled, drawn, gradeFiles, keepColumns, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
 const NUMERIC = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'];
+const SIGNAL = { weights: [1, 1], noise: 10 };
 
 /**
  * 400 train and 150 test rows: eight numeric features with many distinct values, a 0/1/2 column,
  * a text column with a few blank cells and a numeric column with blank cells already (`gaps`).
  */
-function synthetic(problem: Problem = 'regression', seed = 13): TabularData {
-  const random = seededRandom(seed);
-  const features = [...NUMERIC, 'small', 'color', 'gaps'];
-  const rows = (n: number, start: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const xs = NUMERIC.map(() => Number((random() * 50).toFixed(3)));
-      const color = i % 23 === 0 ? '' : ['red', 'green'][Math.floor(random() * 2)]!;
-      const gaps = i % 10 === 0 ? '' : (random() * 5).toFixed(2);
-      const s = xs[0]! + xs[1]! + 10 * random();
-      const y = problem === 'regression' ? s.toFixed(3) : problem === 'binary' ? String(s > 55 ? 1 : 0) : ['a', 'b', 'c'][Math.min(2, Math.floor(s / 37))]!;
-      return { cells: [String(start + i), ...xs.map(String), String(i % 3), color, gaps], y };
-    });
-  const train = rows(400, 0);
-  const test = rows(150, 9000);
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'y',
-    problem,
-    labels: problem === 'regression' ? [] : [...new Set([...train, ...test].map((r) => r.y))].sort(),
-    featureColumns: features,
-    train: { header: ['id', ...features, 'y'], rows: train.map((r) => [...r.cells, r.y]) },
-    test: { header: ['id', ...features], rows: test.map((r) => r.cells) },
-    answers: { header: ['id', 'y'], rows: test.map((r) => [r.cells[0]!, r.y]) },
-  };
+const MISSING_DATA: SyntheticOptions = {
+  seed: 13,
+  trainRows: 400,
+  testRows: 150,
+  testIdStart: 9000,
+  targetColumn: 'y',
+  numeric: NUMERIC,
+  scale: 50,
+  round: { fixed: 3 },
+  strings: [
+    { name: 'small', cell: cycled(['0', '1', '2']) },
+    { name: 'color', cell: (random, i, test) => (i % 23 === 0 ? '' : drawn(['red', 'green'])(random, i, test)) },
+    { name: 'gaps', cell: (random, i) => (i % 10 === 0 ? '' : (random() * 5).toFixed(2)) },
+  ],
+  target: {
+    regression: { ...SIGNAL, digits: 3 },
+    binary: { ...SIGNAL, threshold: 55, labels: ['0', '1'] },
+    multiclass: { ...SIGNAL, cuts: [37, 74], labels: ['a', 'b', 'c'] },
+  },
+};
+
+function syntheticData(problem: Problem = 'regression'): TabularData {
+  return synthetic({ ...MISSING_DATA, problem });
 }
 
-let dir: string;
-let counter = 0;
-const data = synthetic();
-const planted: PlantedData<MissingTruth> = missing.plant(data, seededRandom(7));
+const tmp = tempDir('mlebench-missing-');
+const data = syntheticData();
+const planted: PlantedData<MissingTruth> = plantWith(missing, data, 7);
 const truth = planted.truth;
 const plantedColumns = Object.keys(truth.imputation);
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-missing-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-function predictionTruth(answers: CsvTable): PredictionTruth {
-  const ys = column(answers, 'y');
-  return { problem: 'regression', ids: column(answers, 'id'), labels: [], values: Float64Array.from(ys, Number), classes: [] };
-}
 
 interface Files {
   rows?: string[][];
@@ -76,29 +58,12 @@ interface Files {
 }
 
 async function grade(files: Files, prepare?: (sub: string) => Promise<void>): Promise<Criterion[]> {
-  const sub = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(sub);
-  if (files.rows) await fs.writeFile(path.join(sub, 'submission.csv'), toCsv(['id', 'y'], files.rows));
-  if (files.analysis !== undefined) await fs.writeFile(path.join(sub, 'missing_analysis.json'), JSON.stringify(files.analysis));
-  if (files.imputed) await fs.writeFile(path.join(sub, 'imputed_test.csv'), toCsv(files.imputed.header, files.imputed.rows));
-  await prepare?.(sub);
-  const predictions: PredictionCheck = await checkPredictions(path.join(sub, 'submission.csv'), { idColumn: 'id', targetColumn: 'y', truth: predictionTruth(planted.answers) });
-  const parsed = await readAnalysis(path.join(sub, 'missing_analysis.json'), missingAnalysisSchema);
-  return missing.grade({
-    truth,
-    analysis: parsed.ok ? parsed.value : undefined,
-    analysisProblem: parsed.ok ? undefined : parsed.reason,
-    predictions,
-    submissionDir: sub,
-    test: planted.test,
-    problem: data.problem,
-    labels: data.labels,
-  });
+  const tables: Record<string, CsvTable> = files.imputed ? { 'imputed_test.csv': files.imputed } : {};
+  return gradeFiles(tmp, missing, planted, data, { rows: files.rows, analysis: files.analysis, tables, prepare });
 }
 
-const byName = (criteria: Criterion[], name: string) => criteria.find((c) => c.name === name)!;
 const rates = () => Object.fromEntries(truth.columns.map((c) => [c.column, c.rate]));
-const perfect = (): Files => ({ rows: planted.answers.rows.map((r) => [...r]), analysis: { missing_columns: rates() }, imputed: data.test });
+const perfect = (): Files => ({ rows: answerRows(planted.answers), analysis: { missing_columns: rates() }, imputed: data.test });
 
 /** The test set with each planted column's blanks filled by `fill(true value, train mean)`. */
 function imputedWith(fill: (value: number, mean: number) => number, columns = plantedColumns): CsvTable {
@@ -114,8 +79,8 @@ function imputedWith(fill: (value: number, mean: number) => number, columns = pl
 
 describe('missing plant', () => {
   it('is deterministic in the seed', () => {
-    expect(missing.plant(data, seededRandom(7))).toEqual(planted);
-    expect(missing.plant(data, seededRandom(8)).train).not.toEqual(planted.train);
+    expect(plantWith(missing, data, 7)).toEqual(planted);
+    expect(plantWith(missing, data, 8).train).not.toEqual(planted.train);
   });
 
   it('blanks 3 to 5 varied numeric columns at rates in [0.05, 0.35], in train and test alike', () => {
@@ -132,7 +97,7 @@ describe('missing plant', () => {
       expect(Math.abs(trainRate - testRate)).toBeLessThan(0.01);
     }
     const seen = new Set<string>();
-    for (let seed = 1; seed <= 20; seed += 1) for (const c of Object.keys(missing.plant(data, seededRandom(seed)).truth.imputation)) seen.add(c);
+    for (let seed = 1; seed <= 20; seed += 1) for (const c of Object.keys(plantWith(missing, data, seed).truth.imputation)) seen.add(c);
     expect(seen.has('small')).toBe(false);
     expect(seen.size).toBeGreaterThan(5);
   });
@@ -175,11 +140,10 @@ describe('missing plant', () => {
   });
 
   it('plants on classification targets too, and refuses data without a varied numeric column', () => {
-    for (const problem of ['binary', 'multiclass'] as const) expect(Object.keys(missing.plant(synthetic(problem), seededRandom(2)).truth.imputation).length).toBeGreaterThanOrEqual(3);
+    for (const problem of ['binary', 'multiclass'] as const) expect(Object.keys(plantWith(missing, syntheticData(problem), 2).truth.imputation).length).toBeGreaterThanOrEqual(3);
     const keep = ['id', 'small', 'color', 'y'];
-    const pick = (t: CsvTable) => ({ header: t.header.filter((h) => keep.includes(h)), rows: t.rows.map((r) => r.filter((_, i) => keep.includes(t.header[i]!))) });
-    const constant = (t: CsvTable) => withColumn(t, 'small', t.rows.map(() => '1'));
-    expect(() => missing.plant({ ...data, featureColumns: ['small', 'color'], train: constant(pick(data.train)), test: constant(pick(data.test)) }, seededRandom(1))).toThrow(/no numeric feature/);
+    const constant = (t: CsvTable) => withColumn(keepColumns(t, keep), 'small', t.rows.map(() => '1'));
+    expect(() => plantWith(missing, { ...data, featureColumns: ['small', 'color'], train: constant(data.train), test: constant(data.test) }, 1)).toThrow(/no numeric feature/);
   });
 });
 
@@ -262,7 +226,7 @@ describe('missing grade', () => {
   });
 
   it('refuses an imputed_test.csv that is a symbolic link, and one that is not CSV', async () => {
-    const target = path.join(dir, 'outside.csv');
+    const target = path.join(tmp.path, 'outside.csv');
     await fs.writeFile(target, toCsv(data.test.header, data.test.rows));
     const linked = await grade({ rows: perfect().rows, analysis: perfect().analysis }, (sub) => fs.symlink(target, path.join(sub, 'imputed_test.csv')));
     expect(byName(linked, 'imputation').score).toBe(0);

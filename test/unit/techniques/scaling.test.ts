@@ -2,85 +2,41 @@
  * The scaling task on a small synthetic data set: exact decimal shifting, a deterministic plant
  * whose rescaled features are decidable from the data, and the documented grade.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toCsv, type CsvTable } from '../../../core/csv';
-import { seededRandom } from '../../../core/competitions/random';
-import { readAnalysis } from '../../../core/techniques/agentFiles';
+import { describe, expect, it } from 'vitest';
+import { type CsvTable } from '../../../core/csv';
 import { column } from '../../../core/techniques/data';
-import { checkPredictions, type PredictionCheck } from '../../../core/techniques/predictions';
 import { totalScore } from '../../../core/techniques/scoring';
-import { columnStd, scaling, scalingAnalysisSchema, shiftDecimal, type ScalingTruth } from '../../../core/techniques/tasks/scaling';
+import { columnStd, scaling, shiftDecimal, type ScalingTruth } from '../../../core/techniques/tasks/scaling';
 import type { Criterion, PlantedData, TabularData } from '../../../core/techniques/types';
+import { answerRows, byName, cycled, gradeFiles, keepColumns, plantWith, synthetic, tempDir } from './fixtures';
 
 const FEATURES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'kind'];
-
-/** 200 train and 60 test rows: eight numeric features of scales 0.01 to 500, a text column, a 0/1 target. */
-function synthetic(seed = 5): TabularData {
-  const random = seededRandom(seed);
-  const scales = [0.01, 0.5, 1, 3, 10, 40, 120, 500];
-  const rows = (n: number, start: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const xs = scales.map((s) => Number((random() * s).toPrecision(4)));
-      const y = xs[0]! / 0.01 + xs[3]! / 3 + random() > 1.2 ? '1' : '0';
-      return { cells: [String(start + i), ...xs.map(String), i % 3 ? 'u' : 'v'], y };
-    });
-  const train = rows(200, 0);
-  const test = rows(60, 500);
-  return {
-    competitionId: 'synthetic',
-    competitionName: 'Synthetic',
-    idColumn: 'id',
-    targetColumn: 'y',
-    problem: 'binary',
-    labels: ['0', '1'],
-    featureColumns: FEATURES,
-    train: { header: ['id', ...FEATURES, 'y'], rows: train.map((r) => [...r.cells, r.y]) },
-    test: { header: ['id', ...FEATURES], rows: test.map((r) => r.cells) },
-    answers: { header: ['id', 'y'], rows: test.map((r) => [r.cells[0]!, r.y]) },
-  };
-}
-
-let dir: string;
-let counter = 0;
-const data = synthetic();
-const planted: PlantedData<ScalingTruth> = scaling.plant(data, seededRandom(3));
 const numeric = FEATURES.filter((c) => c !== 'kind');
 
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-scaling-'));
+/** 200 train and 60 test rows: eight numeric features of scales 0.01 to 500, a text column, a 0/1 target. */
+const data: TabularData = synthetic({
+  problem: 'binary',
+  seed: 5,
+  trainRows: 200,
+  testRows: 60,
+  testIdStart: 500,
+  targetColumn: 'y',
+  numeric,
+  scale: [0.01, 0.5, 1, 3, 10, 40, 120, 500],
+  round: { precision: 4 },
+  strings: [{ name: 'kind', cell: cycled(['v', 'u', 'u']) }],
+  // a / 0.01 + d / 3 + noise > 1.2
+  target: { binary: { weights: [1, 0, 0, 1], perScale: true, noise: 1, threshold: 1.2, labels: ['0', '1'] } },
 });
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+
+const tmp = tempDir('mlebench-scaling-');
+const planted: PlantedData<ScalingTruth> = plantWith(scaling, data, 3);
 
 async function grade(rows: string[][] | undefined, analysis?: unknown): Promise<Criterion[]> {
-  const sub = path.join(dir, `sub-${counter++}`);
-  await fs.mkdir(sub);
-  if (rows) await fs.writeFile(path.join(sub, 'submission.csv'), toCsv(['id', 'y'], rows));
-  if (analysis !== undefined) await fs.writeFile(path.join(sub, 'scaling_analysis.json'), JSON.stringify(analysis));
-  const predictions: PredictionCheck = await checkPredictions(path.join(sub, 'submission.csv'), {
-    idColumn: 'id',
-    targetColumn: 'y',
-    truth: { problem: 'binary', ids: column(planted.answers, 'id'), labels: column(planted.answers, 'y'), values: new Float64Array(0), classes: ['0', '1'] },
-  });
-  const parsed = await readAnalysis(path.join(sub, 'scaling_analysis.json'), scalingAnalysisSchema);
-  return scaling.grade({
-    truth: planted.truth,
-    analysis: parsed.ok ? parsed.value : undefined,
-    analysisProblem: parsed.ok ? undefined : parsed.reason,
-    predictions,
-    submissionDir: sub,
-    test: planted.test,
-    problem: 'binary',
-    labels: ['0', '1'],
-  });
+  return gradeFiles(tmp, scaling, planted, data, { rows, analysis });
 }
 
-const byName = (criteria: Criterion[], name: string) => criteria.find((c) => c.name === name)!;
-const truthRows = () => planted.answers.rows.map((r) => [...r]);
+const truthRows = () => answerRows(planted.answers);
 
 /** The rule the description states: sorted by train std, the rescaled ones sit above the first drop of ≥ 1000×. */
 function rescaledByRule(train: CsvTable): string[] {
@@ -106,8 +62,8 @@ describe('shiftDecimal', () => {
 
 describe('scaling plant', () => {
   it('is deterministic in the seed', () => {
-    expect(scaling.plant(data, seededRandom(3))).toEqual(planted);
-    expect(scaling.plant(data, seededRandom(4)).train).not.toEqual(planted.train);
+    expect(plantWith(scaling, data, 3)).toEqual(planted);
+    expect(plantWith(scaling, data, 4).train).not.toEqual(planted.train);
   });
 
   it('rescales 3–5 features by powers of ten ≥ 10, exactly, in train and test alike', () => {
@@ -146,7 +102,7 @@ describe('scaling plant', () => {
     expect(planted.truth.largest_untouched_std).toBeCloseTo(untouched, 3);
     expect(rescaledByRule(planted.train).sort()).toEqual([...rescaled].sort());
     for (let seed = 1; seed <= 20; seed += 1) {
-      const p = scaling.plant(data, seededRandom(seed));
+      const p = plantWith(scaling, data, seed);
       expect(rescaledByRule(p.train).sort()).toEqual([...p.truth.rescaled_features].sort());
     }
   });
@@ -162,8 +118,7 @@ describe('scaling plant', () => {
 
   it('refuses data with fewer than three non-constant numeric features', () => {
     const keep = ['id', 'a', 'b', 'kind', 'y'];
-    const pick = (t: CsvTable) => ({ header: t.header.filter((h) => keep.includes(h)), rows: t.rows.map((r) => r.filter((_, i) => keep.includes(t.header[i]!))) });
-    expect(() => scaling.plant({ ...data, featureColumns: ['a', 'b', 'kind'], train: pick(data.train), test: pick(data.test) }, seededRandom(1))).toThrow(/at least 3/);
+    expect(() => plantWith(scaling, { ...data, featureColumns: ['a', 'b', 'kind'], train: keepColumns(data.train, keep), test: keepColumns(data.test, keep) }, 1)).toThrow(/at least 3/);
   });
 });
 
