@@ -3,6 +3,7 @@
 reachable from its sandbox. Its variants' behaviour comes from the environment:
   DUMMY_FAIL_SEEDS  comma-separated seeds on which it exits 1 without a submission
   DUMMY_SLEEP_SECS  seconds to sleep before writing its submission
+  DUMMY_HANG        "1": after writing its submission, never exit (to be stopped at its time limit)
 Exit codes: 0 done, 1 asked to fail, 3 a leak was found (printed as "LEAK: ...")."""
 import os
 import shutil
@@ -70,6 +71,10 @@ def main():
     with open("/home/code/dummy.py", "w", encoding="utf-8") as f:
         f.write("# The dummy agent copied the sample submission.\n")
     log(f"wrote {SUBMISSION}")
+    if os.environ.get("DUMMY_HANG") == "1":
+        log("hanging until stopped")
+        while True:
+            time.sleep(3600)
     return 0
 
 
