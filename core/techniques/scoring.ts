@@ -57,3 +57,24 @@ export function totalScore(criteria: readonly Criterion[]): number {
 export function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
 }
+
+/**
+ * The precision and recall of a named set as two criteria (`<prefix>_precision`,
+ * `<prefix>_recall`), each of `weight`; both score 0 with the reason when there is no analysis.
+ */
+export function precisionRecallCriteria(
+  prefix: string,
+  weight: number,
+  named: readonly string[] | undefined,
+  truth: readonly string[],
+  analysisProblem?: string,
+): Criterion[] {
+  const [precision, recall] = [`${prefix}_precision`, `${prefix}_recall`];
+  if (!named) return [withoutAnalysis(precision, weight, analysisProblem), withoutAnalysis(recall, weight, analysisProblem)];
+  const m = matchSets(named, truth);
+  const said = `named ${listSome(named)}`;
+  return [
+    { name: precision, weight, score: m.precision, detail: `${said}; not ${prefix}: ${listSome(m.extra)}` },
+    { name: recall, weight, score: m.recall, detail: `${said}; ${prefix} and missed: ${listSome(m.missed)}` },
+  ];
+}

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { column, formatNumber, insertColumn, pickSome, withColumn } from '../data';
 import { predictionCriterion } from '../predictions';
-import { listSome, matchSets, withoutAnalysis } from '../scoring';
+import { precisionRecallCriteria } from '../scoring';
 import type { TechniqueTaskDefinition } from '../types';
 
 export interface LeakageTruth {
@@ -60,18 +60,9 @@ export const leakage: TechniqueTaskDefinition<LeakageTruth, LeakageAnalysis> = {
   },
 
   grade({ truth, analysis, analysisProblem, predictions }) {
-    const criteria = [];
-    if (!analysis) {
-      criteria.push(withoutAnalysis('leaky_precision', 0.3, analysisProblem), withoutAnalysis('leaky_recall', 0.3, analysisProblem));
-    } else {
-      const m = matchSets(analysis.leaky_columns, truth.leaky_columns);
-      const named = `named ${listSome(analysis.leaky_columns)}`;
-      criteria.push(
-        { name: 'leaky_precision', weight: 0.3, score: m.precision, detail: `${named}; not leaky: ${listSome(m.extra)}` },
-        { name: 'leaky_recall', weight: 0.3, score: m.recall, detail: `${named}; leaky and missed: ${listSome(m.missed)}` },
-      );
-    }
-    criteria.push(predictionCriterion(predictions, 0.4));
-    return criteria;
+    return [
+      ...precisionRecallCriteria('leaky', 0.3, analysis?.leaky_columns, truth.leaky_columns, analysisProblem),
+      predictionCriterion(predictions, 0.4),
+    ];
   },
 };

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { CsvTable } from '../../csv';
 import { column, formatNumber, isNumberCell, pickSome, withColumn } from '../data';
 import { predictionCriterion } from '../predictions';
-import { listSome, matchSets, withoutAnalysis } from '../scoring';
+import { precisionRecallCriteria } from '../scoring';
 import type { TabularData, TechniqueTaskDefinition } from '../types';
 
 export interface ScalingTruth {
@@ -140,18 +140,9 @@ export const scaling: TechniqueTaskDefinition<ScalingTruth, ScalingAnalysis> = {
   },
 
   grade({ truth, analysis, analysisProblem, predictions }) {
-    const criteria = [];
-    if (!analysis) {
-      criteria.push(withoutAnalysis('rescaled_precision', 0.3, analysisProblem), withoutAnalysis('rescaled_recall', 0.3, analysisProblem));
-    } else {
-      const m = matchSets(analysis.rescaled_features, truth.rescaled_features);
-      const named = `named ${listSome(analysis.rescaled_features)}`;
-      criteria.push(
-        { name: 'rescaled_precision', weight: 0.3, score: m.precision, detail: `${named}; not rescaled: ${listSome(m.extra)}` },
-        { name: 'rescaled_recall', weight: 0.3, score: m.recall, detail: `${named}; rescaled and missed: ${listSome(m.missed)}` },
-      );
-    }
-    criteria.push(predictionCriterion(predictions, 0.4));
-    return criteria;
+    return [
+      ...precisionRecallCriteria('rescaled', 0.3, analysis?.rescaled_features, truth.rescaled_features, analysisProblem),
+      predictionCriterion(predictions, 0.4),
+    ];
   },
 };
