@@ -12,6 +12,8 @@ export const LABELS = {
   competition: 'mlebench.competition',
   agent: 'mlebench.agent',
   seed: 'mlebench.seed',
+  /** Set on a retry's container (attempt >= 1): the first attempt's has none. */
+  attempt: 'mlebench.attempt',
 } as const;
 
 /** Seconds between SIGTERM and SIGKILL when the harness stops a container. */

@@ -8,9 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { readJsonIfExists, writeJsonAtomic } from '../artifacts/atomic';
 import { log } from '../log';
-import { STOP_GRACE_SECS, dockerClient, listAgentContainers, pingDocker, removeContainer } from './docker';
+import { LABELS, STOP_GRACE_SECS, dockerClient, listAgentContainers, pingDocker, removeContainer } from './docker';
 import { InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './errors';
 import { ensureAgentImage } from './images';
+import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
 import { AGENT_GID, AGENT_UID, containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths } from './spec';
 import type { AgentContainerProgress, AgentContainerRequest, AgentContainerResult } from './types';
@@ -43,7 +44,7 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
 
   let container: Docker.Container;
   let reattached: boolean;
-  const found = await findRunContainer(docker, req.runId);
+  const found = await findRunContainer(docker, req.runId, req.attempt ?? 0);
   if (found) {
     container = docker.getContainer(found.Id);
     reattached = true;
@@ -95,8 +96,9 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   return result;
 }
 
-async function findRunContainer(docker: Docker, runId: string): Promise<Docker.ContainerInfo | undefined> {
-  const found = await listAgentContainers({ runId }, docker);
+async function findRunContainer(docker: Docker, runId: string, attempt: number): Promise<Docker.ContainerInfo | undefined> {
+  // Only this attempt's container: a retry never re-attaches to the one killed before it.
+  const found = (await listAgentContainers({ runId }, docker)).filter((c) => (c.Labels[LABELS.attempt] ?? '0') === String(attempt));
   if (found.length > 1) {
     // Cannot happen through this module (the name is unique per run); prefer a running one.
     log.warn({ runId, ids: found.map((c) => c.Id) }, 'several containers carry this run id');
@@ -112,6 +114,7 @@ async function createContainer(docker: Docker, req: AgentContainerRequest): Prom
   }
   await prepareRunDirs(req.runDir);
   const options = containerCreateOptions(req, { instructionsFile, limits: { ...defaultSandboxLimits(), ...req.limits } });
+  await ensureFreeDisk(req.runDir); // refuse (InfraError) rather than start an agent on a full disk
   try {
     const container = await docker.createContainer(options);
     try {

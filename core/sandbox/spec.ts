@@ -62,14 +62,14 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
  * A stable, valid Docker name for a run: the sanitised run id (readable in `docker ps`) plus a
  * hash of the exact id (distinct runs never collide after sanitising or truncating).
  */
-export function containerName(runId: string): string {
+export function containerName(runId: string, attempt = 0): string {
   const readable = runId
     .replace(/[^a-zA-Z0-9_.-]+/g, '-')
     .replace(/^[^a-zA-Z0-9]+/, '')
     .slice(0, 100)
     .replace(/[-_.]+$/, '');
   const hash = createHash('sha256').update(runId).digest('hex').slice(0, 8);
-  return `mlebench-${readable ? `${readable}-` : ''}${hash}`;
+  return `mlebench-${readable ? `${readable}-` : ''}${hash}${attempt > 0 ? `-retry${attempt}` : ''}`;
 }
 
 /**
@@ -94,6 +94,7 @@ export function containerLabels(req: AgentContainerRequest): Record<string, stri
     [LABELS.competition]: req.competitionId,
     [LABELS.agent]: req.agent.id,
     [LABELS.seed]: String(req.seed),
+    ...(req.attempt ? { [LABELS.attempt]: String(req.attempt) } : {}),
   };
 }
 
@@ -111,7 +112,7 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
   // A read-only root leaves the agent no home to write caches to: give it a small tmpfs one.
   if (req.agent.readOnlyRootfs) tmpfs['/home/agent'] = `rw,nosuid,nodev,size=${limits.homeBytes},uid=${AGENT_UID},gid=${AGENT_GID},mode=0700`;
   return {
-    name: containerName(req.runId),
+    name: containerName(req.runId, req.attempt),
     Image: req.agent.image,
     ...(req.agent.command ? { Cmd: req.agent.command } : {}),
     Env: containerEnv(req),

@@ -18,6 +18,8 @@ export interface AgentContainerRequest {
   instructionsFile?: string;
   /** Overrides of the default limits (see defaultSandboxLimits). */
   limits?: Partial<SandboxLimits>;
+  /** 0 for the first container of the run, n for its n-th retry (agent `retries`): in the name and labels. */
+  attempt?: number;
 }
 
 export interface SandboxLimits {
