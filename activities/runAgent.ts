@@ -6,6 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { resolveAgent } from '../core/agents';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import { archiveAttempt } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
 
 export interface RunAgentInput {
@@ -19,18 +20,31 @@ export interface RunAgentInput {
   timeLimitSecs: number;
   publicDataDir: string;
   runDir: string;
+  /** 0 (or absent) for the run's first container, n for its n-th retry. */
+  attempt?: number;
+}
+
+export interface RunAgentResult extends AgentContainerResult {
+  /** Which container of the run this was: 0 the first, n the n-th retry. */
+  attempt: number;
+  /** The agent's `retries` (config.yaml): fresh containers allowed after a kill from outside. */
+  retriesAllowed: number;
 }
 
 export function runAgentActivities() {
   return {
-    async runAgent(input: RunAgentInput): Promise<AgentContainerResult> {
+    async runAgent(input: RunAgentInput): Promise<RunAgentResult> {
       const ctx = Context.current();
       const agent = await resolveAgent(input.agentId);
+      const attempt = input.attempt ?? 0;
       try {
-        return await runAgentContainer(
-          { ...input, agent },
+        // A retry starts clean: the killed container's files move to attempts/<n-1>/ first.
+        if (attempt > 0) await archiveAttempt(input.runDir, attempt - 1);
+        const result = await runAgentContainer(
+          { ...input, agent, attempt },
           { signal: ctx.cancellationSignal, onProgress: (progress) => ctx.heartbeat(progress) },
         );
+        return { ...result, attempt, retriesAllowed: agent.retries ?? 0 };
       } catch (err) {
         if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) await stopAgentContainer(input.runId);
         throw err;

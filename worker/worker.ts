@@ -2,13 +2,15 @@
  * A harness worker: the workflows, the activities and the interceptors on the `mlebench` task
  * queue. Any number of them may poll the same queue.
  */
-import { NativeConnection, Worker, Runtime, DefaultLogger, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, Runtime, DefaultLogger, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { harnessPaths, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../workflows/ids';
 import { activityInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
+import { log } from '../core/log';
+import { reapLeftovers, temporalWorkflowState } from '../core/sandbox/reaper';
 
 let runtimeInstalled = false;
 
@@ -36,6 +38,8 @@ export interface HarnessWorkerOptions {
   paths?: HarnessPaths;
   /** A pre-built bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** More activity interceptors, run inside the harness's own (e.g. a test's crash at a chosen activity). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The bundle given, else the one `npm run build` made, else bundle the sources now (slower, more memory). */
@@ -48,12 +52,26 @@ function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowB
 
 export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
   installRuntime();
+  const paths = opts.paths ?? harnessPaths();
+  const namespace = opts.namespace ?? 'default';
+  sweepLeftovers(opts.connection, namespace, paths.runsDir);
   return Worker.create({
     connection: opts.connection,
-    namespace: opts.namespace ?? 'default',
+    namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...workflowCode(opts.workflowBundle),
-    activities: createActivities(opts.paths ?? harnessPaths()),
-    interceptors: { activity: [activityInterceptors] },
+    activities: createActivities(paths),
+    interceptors: { activity: [activityInterceptors, ...(opts.activityInterceptors ?? [])] },
   });
+}
+
+/**
+ * At start-up, in the background (a silent Docker engine must not delay the worker): remove the
+ * Docker leftovers of this runs folder's runs whose workflow is closed or unknown; logged.
+ */
+function sweepLeftovers(connection: NativeConnection, namespace: string, runsDir: string): void {
+  reapLeftovers({ runsDir, workflowState: temporalWorkflowState(connection.workflowService, namespace) }).then(
+    (report) => log.info({ event: 'reaper.sweep', runsDir, reaped: report.reaped.length, kept: report.kept.length }, `start-up sweep: ${report.reaped.length} leftover(s) removed`),
+    (err: unknown) => log.warn({ event: 'reaper.sweep', runsDir, error: (err as Error).message }, 'start-up sweep of leftovers failed (nothing removed)'),
+  );
 }

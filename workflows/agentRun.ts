@@ -7,7 +7,7 @@ import { CancellationScope, defineQuery, isCancellation, setHandler, upsertSearc
 import type { Outcome } from '../core/outcomes';
 import type { AgentContainerResult } from '../core/sandbox/types';
 import type { CompetitionRunInput, RunPhase, RunResult } from '../core/runs/types';
-import { decideOutcome, type GradedSubmission } from '../core/runs/outcome';
+import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
 import { SEARCH_ATTRIBUTES } from './ids';
 import { agentAttemptTimeoutMs, persistArtifacts, runAgent } from './activityOptions';
@@ -32,6 +32,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   let phase: RunPhase = 'preparing';
   setHandler(runPhaseQuery, () => phase);
   let container: AgentContainerResult | null = null;
+  const previousContainers: AgentContainerResult[] = [];
   let grade: G | null = null;
 
   const finish = async (outcome: Outcome, reason?: string): Promise<RunResult> => {
@@ -49,6 +50,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       ...steps.recordGrade(grade),
       timings: { startedAt, finishedAt: new Date().toISOString(), agentSecs: agentSeconds(container) },
       container,
+      ...(previousContainers.length ? { agentRetries: previousContainers.length, previousContainers } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);
@@ -60,13 +62,21 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
     const publicDataDir = await steps.prepare();
 
     phase = 'running_agent';
-    container = await runAgent.executeWithOptions(
-      {
-        summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)`,
-        startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
-      },
-      [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}) }],
-    );
+    // A container killed from outside is replaced by a fresh one, as many times as the agent's
+    // `retries` allows; the attempt number names the container, so re-attaching finds the right one.
+    for (let attempt = 0; ; attempt++) {
+      const ran = await runAgent.executeWithOptions(
+        {
+          summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${attempt ? `, retry ${attempt}` : ''}`,
+          startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
+        },
+        [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}), ...(attempt ? { attempt } : {}) }],
+      );
+      container = ran;
+      // Histories recorded before retries existed carry no `retriesAllowed`: none.
+      if (!shouldRetryAgent(ran, attempt, ran.retriesAllowed ?? 0)) break;
+      previousContainers.push(ran);
+    }
 
     phase = 'grading';
     grade = await steps.grade();

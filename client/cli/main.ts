@@ -7,6 +7,7 @@ import { prepareCommand } from './prepare';
 import { gradeCommand } from './grade';
 import { serverCommand, workerCommand } from './server';
 import { imagesCommand } from './images';
+import { reapCommand } from './reap';
 import { InvalidRunOptionsError } from '../../core/options';
 
 const program = new Command('mlebench')
@@ -21,7 +22,8 @@ const program = new Command('mlebench')
   .addCommand(gradeCommand())
   .addCommand(serverCommand())
   .addCommand(workerCommand())
-  .addCommand(imagesCommand());
+  .addCommand(imagesCommand())
+  .addCommand(reapCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof InvalidRunOptionsError ? err.message : err instanceof Error ? err.message : String(err);

@@ -5,6 +5,7 @@
  *   description: what the agent does
  *   command: [python3, /opt/agent/start.py]   # optional: the image's CMD otherwise
  *   readOnlyRootfs: true                       # optional, default true
+ *   retries: 1                                 # optional, default 0: fresh containers after one killed from outside
  *   env: { KEY: value }                        # the default variant's env
  *   variants:
  *     <variant>: { description, env, command } # env is merged over the default's
@@ -20,6 +21,7 @@ export const DEFAULT_VARIANT = 'default';
 export const AGENT_NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const VARIANT_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_AGENT_RETRIES = 10;
 
 export class AgentConfigError extends Error {
   override name = 'AgentConfigError';
@@ -49,6 +51,13 @@ export const agentConfigSchema = z.strictObject({
   description: z.string('a description is required').min(1),
   command: commandSchema.optional(),
   readOnlyRootfs: z.boolean().default(true),
+  /** How many times a container killed from outside (a signal, not OOM, the time limit or a cancel) is replaced by a fresh one. */
+  retries: z
+    .number('a whole number of retries (0 to 10)')
+    .int('a whole number of retries (0 to 10)')
+    .min(0, 'at least 0')
+    .max(MAX_AGENT_RETRIES, `at most ${MAX_AGENT_RETRIES}`)
+    .default(0),
   env: envSchema.default({}),
   variants: z
     .record(

@@ -71,7 +71,7 @@ export async function listAgentDefinitions(opts: AgentRegistryOptions = {}): Pro
 
 function variantSpecs(def: AgentDefinition): AgentSpec[] {
   const { config } = def;
-  const common = { name: def.name, image: def.image, dir: def.dir, readOnlyRootfs: config.readOnlyRootfs };
+  const common = { name: def.name, image: def.image, dir: def.dir, readOnlyRootfs: config.readOnlyRootfs, retries: config.retries };
   const specs: AgentSpec[] = [
     { ...common, id: def.name, variant: DEFAULT_VARIANT, description: config.description, command: config.command, env: { ...config.env } },
   ];

@@ -15,4 +15,6 @@ export interface AgentSpec {
   env: Record<string, string>;
   /** The container's root filesystem is read-only (scratch space: /tmp and $HOME on tmpfs). */
   readOnlyRootfs: boolean;
+  /** Fresh containers allowed after one killed from outside the harness (config `retries`, default 0). */
+  retries?: number;
 }

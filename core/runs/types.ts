@@ -63,6 +63,12 @@ export interface RunResult {
   aboveMedian: boolean;
   timings: { startedAt: string; finishedAt: string; agentSecs: number | null };
   container: AgentContainerResult | null;
+  /**
+   * Fresh containers started after one was killed from outside (agent config `retries`); the
+   * killed ones' results, in order, are in `previousContainers` and their files in attempts/<n>/.
+   */
+  agentRetries?: number;
+  previousContainers?: AgentContainerResult[];
   /** A competition run's grade (null for a technique run, or when not graded). */
   grade: CompetitionReport | null;
   /** A technique run's grade: `score` is its 0..1 total. */
