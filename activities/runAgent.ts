@@ -9,6 +9,9 @@ import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { archiveAttempt } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
 
+/** Well inside the heartbeat timeout (workflows/ids.ts TIMEOUTS.agentHeartbeat, 10 s). */
+const HEARTBEAT_EVERY_MS = 3000;
+
 export interface RunAgentInput {
   runId: string;
   groupId: string;
@@ -37,17 +40,30 @@ export function runAgentActivities() {
       const ctx = Context.current();
       const agent = await resolveAgent(input.agentId);
       const attempt = input.attempt ?? 0;
+      // Heartbeat from the start, not only once a container runs: a Docker call that hangs (a
+      // silent engine) must fail with its own message, not as a heartbeat time-out.
+      let last: unknown = { attempt, phase: 'starting' };
+      ctx.heartbeat(last);
+      const beat = setInterval(() => ctx.heartbeat(last), HEARTBEAT_EVERY_MS);
       try {
         // A retry starts clean: the killed container's files move to attempts/<n-1>/ first.
         if (attempt > 0) await archiveAttempt(input.runDir, attempt - 1);
         const result = await runAgentContainer(
           { ...input, agent, attempt },
-          { signal: ctx.cancellationSignal, onProgress: (progress) => ctx.heartbeat(progress) },
+          {
+            signal: ctx.cancellationSignal,
+            onProgress: (progress) => {
+              last = progress;
+              ctx.heartbeat(progress);
+            },
+          },
         );
         return { ...result, attempt, retriesAllowed: agent.retries ?? 0 };
       } catch (err) {
         if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) await stopAgentContainer(input.runId);
         throw err;
+      } finally {
+        clearInterval(beat);
       }
     },
   };

@@ -28,6 +28,12 @@ export const runOptionsSchema = z
     maxParallel: z.number().int().min(1).max(256).default(4),
     timeLimitSecs: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
     notes: z.string().max(10_000).optional(),
+    /**
+     * Tries of a run's agent step when the infrastructure fails (Docker not answering, disk
+     * below MLEBENCH_MIN_FREE_DISK), with backoff from 1 s doubling to 1 min, before the run ends
+     * `infra_error`. Default 10 (several minutes: a Docker restart is survived).
+     */
+    infraAttempts: z.number().int().min(1).max(100).optional(),
   })
   .strict()
   .refine((o) => !(o.competitionSet && o.competitions), {

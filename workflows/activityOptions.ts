@@ -18,6 +18,9 @@ export const { prepareData, prepareTechniqueData } = proxyActivities<Activities>
 
 export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.grade, retry });
 
+/** Tries of the agent step on infrastructure failures, unless the run option `infraAttempts` says otherwise. */
+export const AGENT_STEP_ATTEMPTS = 10;
+
 /** The agent step: its per-attempt timeout is set per call from the run's time limit. */
 export const { runAgent } = proxyActivities<Activities>({
   // Overridden per call by agentAttemptTimeoutMs; the proxy needs a value to be valid.
@@ -25,7 +28,7 @@ export const { runAgent } = proxyActivities<Activities>({
   heartbeatTimeout: TIMEOUTS.agentHeartbeat,
   // Wait until the container is really stopped before the run records `cancelled`.
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  retry: { ...retry, maximumAttempts: 10 },
+  retry: { ...retry, maximumAttempts: AGENT_STEP_ATTEMPTS },
 });
 
 export function agentAttemptTimeoutMs(timeLimitSecs: number): number {

@@ -69,6 +69,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
         {
           summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${attempt ? `, retry ${attempt}` : ''}`,
           startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
+          ...(input.infraAttempts ? { retry: { maximumAttempts: input.infraAttempts } } : {}),
         },
         [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}), ...(attempt ? { attempt } : {}) }],
       );

@@ -123,6 +123,7 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
     seed: run.seed,
     runDir: run.runDir,
     timeLimitSecs: options.timeLimitSecs,
+    ...(options.infraAttempts ? { infraAttempts: options.infraAttempts } : {}),
   };
   const common = {
     workflowId: run.runId,

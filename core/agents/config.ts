@@ -8,7 +8,7 @@
  *   retries: 1                                 # optional, default 0: fresh containers after one killed from outside
  *   env: { KEY: value }                        # the default variant's env
  *   variants:
- *     <variant>: { description, env, command } # env is merged over the default's
+ *     <variant>: { description, env, command, retries } # env is merged over the default's; retries overrides
  */
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -41,8 +41,16 @@ const envSchema = z
 
 const commandSchema = z.array(z.string().min(1), 'a list of strings (the argv)').min(1);
 
+/** How many times a container killed from outside (a signal, not OOM, the time limit or a cancel) is replaced by a fresh one. */
+const retriesSchema = z
+  .number(`a whole number of retries (0 to ${MAX_AGENT_RETRIES})`)
+  .int(`a whole number of retries (0 to ${MAX_AGENT_RETRIES})`)
+  .min(0, 'at least 0')
+  .max(MAX_AGENT_RETRIES, `at most ${MAX_AGENT_RETRIES}`);
+
 const variantSchema = z.strictObject({
   description: z.string().min(1).optional(),
+  retries: retriesSchema.optional(),
   command: commandSchema.optional(),
   env: envSchema.default({}),
 });
@@ -51,13 +59,7 @@ export const agentConfigSchema = z.strictObject({
   description: z.string('a description is required').min(1),
   command: commandSchema.optional(),
   readOnlyRootfs: z.boolean().default(true),
-  /** How many times a container killed from outside (a signal, not OOM, the time limit or a cancel) is replaced by a fresh one. */
-  retries: z
-    .number('a whole number of retries (0 to 10)')
-    .int('a whole number of retries (0 to 10)')
-    .min(0, 'at least 0')
-    .max(MAX_AGENT_RETRIES, `at most ${MAX_AGENT_RETRIES}`)
-    .default(0),
+  retries: retriesSchema.default(0),
   env: envSchema.default({}),
   variants: z
     .record(

@@ -83,6 +83,7 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
       description: v.description ?? config.description,
       command: v.command ?? config.command,
       env: { ...config.env, ...v.env },
+      retries: v.retries ?? config.retries,
     });
   }
   // Leave `command` out rather than undefined, so specs compare and serialise cleanly.

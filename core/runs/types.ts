@@ -36,6 +36,8 @@ export interface CompetitionRunInput {
   seed: number;
   runDir: string;
   timeLimitSecs: number;
+  /** Tries of the agent step on infrastructure failures (run option `infraAttempts`; default 10). */
+  infraAttempts?: number;
 }
 
 /** The input of one `techniqueRun` child workflow. */
