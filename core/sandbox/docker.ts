@@ -5,6 +5,7 @@
  */
 import Docker from 'dockerode';
 import { InfraError, dockerCall, dockerStatus } from './errors';
+import { collectAndReleaseScratch, scratchRunDirOf } from './scratch';
 
 export const LABELS = {
   group: 'mlebench.group',
@@ -65,9 +66,10 @@ export async function countRunningAgentContainers(groupId?: string, docker: Dock
   return (await listAgentContainers({ groupId, running: true }, docker)).length;
 }
 
-/** Stops (SIGTERM, then SIGKILL after the grace period) and removes one container; gone already is fine. */
+/** Stops (SIGTERM, then SIGKILL after the grace period) and removes one container, then copies out and releases its scratch space; gone already is fine. */
 export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
   const container = docker.getContainer(id);
+  const mounts = await container.inspect().then((i) => i.Mounts, () => []);
   await dockerCall(`stop container ${id}`, async () => {
     try {
       await container.stop({ t: STOP_GRACE_SECS });
@@ -77,6 +79,9 @@ export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
     }
   });
   await removeContainer(docker, id);
+  // Its scratch space: copied out (the agent's work is kept), unmounted, deleted.
+  const runDir = scratchRunDirOf(mounts);
+  if (runDir) await collectAndReleaseScratch(runDir);
 }
 
 /** Removes a container (and its anonymous volumes); one already gone, or being removed, is fine. */

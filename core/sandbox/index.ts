@@ -1,6 +1,7 @@
 export type { AgentContainerRequest, AgentContainerResult, AgentContainerProgress, SandboxLimits } from './types';
 export { InfraError, SandboxAbortedError } from './errors';
 export { runAgentContainer, type RunAgentContainerOptions } from './run';
+export { listScratchMounts, releaseScratch } from './scratch';
 export {
   LABELS,
   dockerClient,

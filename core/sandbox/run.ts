@@ -3,7 +3,7 @@
  * the run's container up by label, so a retry re-attaches to a running container (never a
  * second one), collects an exited one, and trusts the saved result once the container is gone.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { readJsonIfExists, writeJsonAtomic } from '../artifacts/atomic';
@@ -13,7 +13,8 @@ import { InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './err
 import { ensureAgentImage } from './images';
 import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
-import { AGENT_GID, AGENT_UID, containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths } from './spec';
+import { copyOutScratch, openScratch, releaseScratch } from './scratch';
+import { containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths } from './spec';
 import type { AgentContainerProgress, AgentContainerRequest, AgentContainerResult } from './types';
 
 export interface RunAgentContainerOptions {
@@ -48,11 +49,14 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   if (found) {
     container = docker.getContainer(found.Id);
     reattached = true;
+    // Still mounted after a worker crash; remounted from its image after a reboot.
+    await openScratch(req.runDir, { create: false, ...limitsOf(req) });
   } else {
     const record = await readJsonIfExists<ContainerRecord>(paths.result);
     if (record) {
       if (record.runId !== req.runId) throw new InfraError(`${paths.result} belongs to run "${record.runId}", not "${req.runId}"`);
       log.info({ runId: req.runId, containerId: record.result.containerId }, 'container already finished and removed: using its saved result');
+      await releaseScratch(req.runDir); // copied out before the record was saved
       return record.result;
     }
     ({ container, reattached } = await createContainer(docker, req));
@@ -84,7 +88,13 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
     throw new InfraError(`container ${info.Id} of run ${req.runId} disappeared before its result was saved`);
   }
   info = final;
+  // The container has stopped: nothing changes in the scratch space any more. Copy it out for the grader.
+  const copied = await copyOutScratch(req.runDir);
   const result = resultOf(info, req, { reattached, stoppedAtLimit });
+  if (copied.notCopiedCount > 0) {
+    result.notCopied = copied.notCopied;
+    if (copied.notCopiedCount > copied.notCopied.length) result.notCopied.push(`... and ${copied.notCopiedCount - copied.notCopied.length} more`);
+  }
   const record: ContainerRecord = { runId: req.runId, containerName: info.Name.replace(/^\//, ''), image: req.agent.image, result };
   try {
     await writeJsonAtomic(paths.result, record);
@@ -92,7 +102,8 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
     throw new InfraError(`cannot save the container result to ${paths.result}: ${(err as Error).message}`, { cause: err });
   }
   await removeContainer(docker, info.Id);
-  log.info({ runId: req.runId, ...result }, 'agent container finished');
+  await releaseScratch(req.runDir);
+  log.info({ runId: req.runId, ...result, copied: { files: copied.files, bytes: copied.bytes } }, 'agent container finished');
   return result;
 }
 
@@ -112,15 +123,17 @@ async function createContainer(docker: Docker, req: AgentContainerRequest): Prom
   for (const [what, p] of [['public data folder', req.publicDataDir], ['instructions file', instructionsFile]] as const) {
     if (!existsSync(p)) throw new InfraError(`${what} ${p} does not exist (run ${req.runId})`);
   }
-  await prepareRunDirs(req.runDir);
-  const options = containerCreateOptions(req, { instructionsFile, limits: { ...defaultSandboxLimits(), ...req.limits } });
+  const limits = limitsOf(req);
+  const options = containerCreateOptions(req, { instructionsFile, limits });
   await ensureFreeDisk(req.runDir); // refuse (InfraError) rather than start an agent on a full disk
   try {
+    await openScratch(req.runDir, { create: true, ...limits });
     const container = await docker.createContainer(options);
     try {
       await startContainer(container);
     } catch (err) {
       await removeContainer(docker, container.id); // never started: nothing of the agent's is lost
+      await releaseScratch(req.runDir);
       throw err;
     }
     return { container, reattached: false };
@@ -156,14 +169,8 @@ async function awaitNamedContainer(docker: Docker, name: string): Promise<Docker
   throw new InfraError(`container ${name} is reserved by another attempt but did not appear within 5s`);
 }
 
-/** The run's writable folders, owned by the container's user (or open to it when we are not root). */
-async function prepareRunDirs(runDir: string): Promise<void> {
-  const paths = runPaths(runDir);
-  for (const dir of [paths.submission, paths.code, paths.logs]) {
-    await fs.mkdir(dir, { recursive: true });
-    if (process.getuid?.() === 0) await fs.chown(dir, AGENT_UID, AGENT_GID);
-    else await fs.chmod(dir, 0o777);
-  }
+function limitsOf(req: AgentContainerRequest) {
+  return { ...defaultSandboxLimits(), ...req.limits };
 }
 
 async function inspect(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {

@@ -9,9 +9,10 @@ import { harnessPaths } from '../config';
 import { LABELS } from './docker';
 import type { AgentContainerRequest, SandboxLimits } from './types';
 
-/** The container user: the base image's `agent` (uid 1000), never root. */
-export const AGENT_UID = 1000;
-export const AGENT_GID = 1000;
+import { AGENT_GID, AGENT_UID } from './user';
+import { scratchPaths } from './scratch';
+
+export { AGENT_GID, AGENT_UID };
 const GIB = 1024 ** 3;
 
 /** The run folder's parts the container sees, and the harness's own files. */
@@ -21,8 +22,13 @@ export function runPaths(runDir: string) {
     submission: path.join(runDir, 'submission'),
     code: path.join(runDir, 'code'),
     logs,
-    /** The container's stdout+stderr, rewritten from Docker's copy on every attach. */
+    /** The container's stdout+stderr, rewritten from Docker's copy on every attach (host side: the agent cannot write it). */
     agentLog: path.join(logs, 'agent.log'),
+    /**
+     * The agent's writable folders while it runs (`scratch`/{submission,code,logs}), copied out
+     * into the three folders above once the container has stopped: see scratch.ts.
+     */
+    ...scratchPaths(runDir),
     /**
      * The container's result, kept outside every folder the agent can write to, so an agent
      * cannot plant a result for a later attempt to trust.
@@ -43,14 +49,22 @@ export function parseBytes(value: string): number {
   return Math.round(Number(m[1]) * 1024 ** power);
 }
 
-/** Defaults, overridable per machine: MLEBENCH_AGENT_MEMORY (e.g. 8g), MLEBENCH_AGENT_CPUS, MLEBENCH_AGENT_PIDS. */
+/**
+ * Defaults, overridable per machine: MLEBENCH_AGENT_MEMORY (e.g. 8g), MLEBENCH_AGENT_CPUS,
+ * MLEBENCH_AGENT_PIDS, MLEBENCH_AGENT_DISK (the run folders' scratch filesystem, e.g. 20g) and
+ * MLEBENCH_AGENT_FILES (its inode count, and each tmpfs's).
+ */
 export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
   const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
   if (cpus !== undefined && !(cpus > 0)) throw new Error(`MLEBENCH_AGENT_CPUS must be a positive number, not "${env.MLEBENCH_AGENT_CPUS}"`);
   const pids = env.MLEBENCH_AGENT_PIDS ? Number(env.MLEBENCH_AGENT_PIDS) : 1024;
   if (!Number.isInteger(pids) || pids < 16) throw new Error(`MLEBENCH_AGENT_PIDS must be an integer >= 16, not "${env.MLEBENCH_AGENT_PIDS}"`);
+  const files = env.MLEBENCH_AGENT_FILES ? Number(env.MLEBENCH_AGENT_FILES) : 200_000;
+  if (!Number.isInteger(files) || files < 1000) throw new Error(`MLEBENCH_AGENT_FILES must be an integer >= 1000, not "${env.MLEBENCH_AGENT_FILES}"`);
   return {
     memoryBytes: env.MLEBENCH_AGENT_MEMORY ? parseBytes(env.MLEBENCH_AGENT_MEMORY) : 4 * GIB,
+    diskBytes: env.MLEBENCH_AGENT_DISK ? parseBytes(env.MLEBENCH_AGENT_DISK) : 20 * GIB,
+    files,
     pidsLimit: pids,
     nanoCpus: cpus === undefined ? undefined : Math.round(cpus * 1e9),
     tmpBytes: 1 * GIB,
@@ -108,9 +122,11 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
   const paths = runPaths(req.runDir);
   const { limits } = input;
   const bind = (source: string, target: string, readOnly: boolean) => ({ Type: 'bind' as const, Source: path.resolve(source), Target: target, ReadOnly: readOnly });
-  const tmpfs: Record<string, string> = { '/tmp': `rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777` };
+  const tmpfs: Record<string, string> = { '/tmp': `rw,nosuid,nodev,size=${limits.tmpBytes},nr_inodes=${limits.files},mode=1777` };
   // A read-only root leaves the agent no home to write caches to: give it a small tmpfs one.
-  if (req.agent.readOnlyRootfs) tmpfs['/home/agent'] = `rw,nosuid,nodev,size=${limits.homeBytes},uid=${AGENT_UID},gid=${AGENT_GID},mode=0700`;
+  if (req.agent.readOnlyRootfs) {
+    tmpfs['/home/agent'] = `rw,nosuid,nodev,size=${limits.homeBytes},nr_inodes=${limits.files},uid=${AGENT_UID},gid=${AGENT_GID},mode=0700`;
+  }
   return {
     name: containerName(req.runId, req.attempt),
     Image: req.agent.image,
@@ -125,9 +141,9 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
       // The answers are never among these: only the public folder, the run's three folders, the instructions.
       Mounts: [
         bind(req.publicDataDir, '/home/data', true),
-        bind(paths.submission, '/home/submission', false),
-        bind(paths.code, '/home/code', false),
-        bind(paths.logs, '/home/logs', false),
+        bind(path.join(paths.scratch, 'submission'), '/home/submission', false),
+        bind(path.join(paths.scratch, 'code'), '/home/code', false),
+        bind(path.join(paths.scratch, 'logs'), '/home/logs', false),
         bind(input.instructionsFile, '/home/instructions.txt', true),
       ],
       Tmpfs: tmpfs,

@@ -25,6 +25,13 @@ export interface AgentContainerRequest {
 export interface SandboxLimits {
   /** Memory cap, swap included (no swap); the kernel kills the agent past it (oomKilled). */
   memoryBytes: number;
+  /**
+   * Size of the scratch filesystem holding submission/, code/ and logs/ (sparse: costs only what
+   * is written). Needs root and a loop device; otherwise those are plain folders, uncapped.
+   */
+  diskBytes: number;
+  /** Files (inodes) in the scratch filesystem, and in each tmpfs. */
+  files: number;
   /** Processes and threads in the container. */
   pidsLimit: number;
   /** CPU cap in units of 1e-9 CPUs; undefined = no cap. */
@@ -49,6 +56,12 @@ export interface AgentContainerResult {
   oomKilled: boolean;
   /** True when this attempt found the container already there (running or exited) instead of creating it. */
   reattached: boolean;
+  /**
+   * What the copy of submission/, code/ and logs/ out of the scratch space left behind (symlinks,
+   * special files), as `<folder>/<path>: <why>`; at most a hundred, then a count. Absent on
+   * results saved before the copy existed.
+   */
+  notCopied?: string[];
 }
 
 export interface AgentContainerProgress {

@@ -71,13 +71,13 @@ describe('containerCreateOptions', () => {
     expect(spec.HostConfig?.Binds).toBeUndefined();
   });
 
-  it('mounts the public data and instructions read-only, the three run folders writable, nothing else', () => {
+  it('mounts the public data and instructions read-only, the three run folders (in the run’s scratch space) writable, nothing else', () => {
     const mounts = (spec.HostConfig?.Mounts ?? []).map((m) => [m.Source, m.Target, m.ReadOnly]);
     expect(mounts).toEqual([
       ['/data/sotu-authorship/prepared/public', '/home/data', true],
-      ['/runs/g/sotu-authorship_seed-1/submission', '/home/submission', false],
-      ['/runs/g/sotu-authorship_seed-1/code', '/home/code', false],
-      ['/runs/g/sotu-authorship_seed-1/logs', '/home/logs', false],
+      ['/runs/g/sotu-authorship_seed-1/.scratch/submission', '/home/submission', false],
+      ['/runs/g/sotu-authorship_seed-1/.scratch/code', '/home/code', false],
+      ['/runs/g/sotu-authorship_seed-1/.scratch/logs', '/home/logs', false],
       ['/repo/agents/instructions.txt', '/home/instructions.txt', true],
     ]);
   });
@@ -98,8 +98,10 @@ describe('limits', () => {
     expect(parseBytes('1.5G')).toBe(1.5 * 1024 ** 3);
     expect(parseBytes('1000')).toBe(1000);
     expect(() => parseBytes('lots')).toThrow(/not a size: "lots"/);
-    const l = defaultSandboxLimits({ MLEBENCH_AGENT_MEMORY: '8g', MLEBENCH_AGENT_CPUS: '1.5', MLEBENCH_AGENT_PIDS: '256' });
-    expect(l).toMatchObject({ memoryBytes: 8 * 1024 ** 3, nanoCpus: 1.5e9, pidsLimit: 256 });
+    const l = defaultSandboxLimits({ MLEBENCH_AGENT_MEMORY: '8g', MLEBENCH_AGENT_CPUS: '1.5', MLEBENCH_AGENT_PIDS: '256', MLEBENCH_AGENT_DISK: '5g', MLEBENCH_AGENT_FILES: '5000' });
+    expect(l).toMatchObject({ memoryBytes: 8 * 1024 ** 3, nanoCpus: 1.5e9, pidsLimit: 256, diskBytes: 5 * 1024 ** 3, files: 5000 });
+    expect(defaultSandboxLimits({})).toMatchObject({ diskBytes: 20 * 1024 ** 3, files: 200_000 });
+    expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_FILES: '10' })).toThrow(/MLEBENCH_AGENT_FILES/);
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_CPUS: '-1' })).toThrow(/MLEBENCH_AGENT_CPUS/);
   });
 });

@@ -1,0 +1,185 @@
+"""A hostile agent: HOSTILE (env) chooses the attack; what it finds goes to stdout (agent.log)
+and, for the bulky parts, to /home/logs/. The tests read both and judge."""
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+
+MODE = os.environ.get("HOSTILE", "probe")
+
+
+def say(key, value):
+    print(f"{key} {json.dumps(value)}", flush=True)
+
+
+def read(path, limit=1 << 20):
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", "replace")
+    except OSError as e:
+        return f"<{e.__class__.__name__}: {e.strerror}>"
+
+
+def mounts():
+    """(mount point, root inside its source, fs type) of every mount, from mountinfo."""
+    out = []
+    for line in read("/proc/self/mountinfo").splitlines():
+        f = line.split(" ")
+        sep = f.index("-")
+        out.append((f[4], f[3], f[sep + 1]))
+    return out
+
+
+def probe():
+    say("ids", {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid()})
+    for b in ("/usr/local/bin/suid-id",):
+        st = os.stat(b)
+        say("suid_binary", {"path": b, "setuid": bool(st.st_mode & stat.S_ISUID), "owner": st.st_uid})
+    say("suid_id_euid", subprocess.run(["/usr/local/bin/suid-id", "-u"], capture_output=True, text=True).stdout.strip())
+    say("suid_python_euid", subprocess.run(["/usr/local/bin/suid-python", "-c", "import os; print(os.geteuid())"], capture_output=True, text=True).stdout.strip())
+    status = dict(l.split(":\t", 1) for l in read("/proc/self/status").splitlines() if ":\t" in l)
+    say("status", {k: status.get(k, "").strip() for k in ("NoNewPrivs", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "Seccomp")})
+    for target in ("/usr/hostile-probe", "/etc/hostile-probe", "/hostile-probe"):
+        try:
+            open(target, "w").write("x")
+            say("rootfs_write", {"path": target, "result": "written"})
+        except OSError as e:
+            say("rootfs_write", {"path": target, "result": e.strerror})
+    # Network: interfaces and routes, as the kernel sees them in this namespace.
+    say("net_dev", [l.split(":")[0].strip() for l in read("/proc/net/dev").splitlines()[2:]])
+    say("net_route", read("/proc/net/route").splitlines()[1:])
+    say("net_if_inet6", read("/proc/net/if_inet6").splitlines())
+    say("net_ipv6_route", [l for l in read("/proc/net/ipv6_route").splitlines() if not l.rstrip().endswith("lo")])
+    say("mounts", mounts())
+    # Everything readable outside the image: environments, command lines, every mounted file.
+    with open("/home/logs/loot.txt", "w") as loot:
+        loot.write("== env\n" + "\n".join(f"{k}={v}" for k, v in os.environ.items()) + "\n")
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            for what in ("environ", "cmdline"):
+                loot.write(f"== /proc/{pid}/{what}\n{read(f'/proc/{pid}/{what}')}\n")
+        for point, _, fstype in mounts():
+            if point == "/" or point.startswith(("/proc", "/sys", "/dev")) or point.startswith("/home/logs"):
+                continue
+            for d, _, files in os.walk(point):
+                for name in files:
+                    p = os.path.join(d, name)
+                    loot.write(f"== {p}\n{read(p)}\n")
+    # Every path of the whole filesystem (but /proc and /sys), and any socket among them.
+    sockets = []
+    with open("/home/logs/paths.txt", "w") as out:
+        for d, dirs, files in os.walk("/"):
+            if d == "/":
+                dirs[:] = [x for x in dirs if x not in ("proc", "sys")]
+            for name in dirs + files:
+                p = os.path.join(d, name)
+                out.write(p + "\n")
+                try:
+                    if stat.S_ISSOCK(os.lstat(p).st_mode):
+                        sockets.append(p)
+                except OSError:
+                    pass
+    say("sockets", sockets)
+    say("docker_sock", [p for p in ("/var/run/docker.sock", "/run/docker.sock") if os.path.exists(p)])
+
+
+def symlinks():
+    """Links out of the output folders: the grader and the copy must never follow them."""
+    data_root = next(root for point, root, _ in mounts() if point == "/home/data")
+    answers = os.path.join(os.path.dirname(data_root), "private", "answers.csv")  # a host path, learnt from mountinfo
+    os.symlink("/etc/passwd", "/home/submission/submission.csv")
+    os.symlink("/etc/passwd", "/home/code/passwd")
+    os.symlink(answers, "/home/code/answers.csv")
+    os.symlink("/", "/home/code/root")
+    os.symlink("/etc/passwd", "/home/logs/agent.log")
+    os.mkfifo("/home/code/fifo")
+    open("/home/code/solution.py", "w").write("print('hello')\n")
+    say("planted", {"answers_host_path": answers})
+
+
+def disk():
+    """Write 100 GB, then a flood of small files, into the run folders and /tmp: all must stop."""
+    block = b"\0" * (1 << 20)
+    written = 0
+    try:
+        with open("/home/code/big.bin", "wb") as f:
+            for _ in range(100 * 1024):
+                f.write(block)
+                written += len(block)
+    except OSError as e:
+        say("big_write", {"written": written, "error": e.strerror})
+    else:
+        say("big_write", {"written": written, "error": None})
+    os.remove("/home/code/big.bin")
+    for where in ("/home/logs/flood", "/tmp/flood"):
+        os.makedirs(where)
+        n = 0
+        try:
+            while n < 10_000_000:
+                open(f"{where}/{n}", "w").close()
+                n += 1
+            say("flood", {"where": where, "files": n, "error": None})
+        except OSError as e:
+            say("flood", {"where": where, "files": n, "error": e.strerror})
+        subprocess.run(["rm", "-rf", where])
+    st = os.statvfs("/home/code")
+    say("statvfs", {"bytes": st.f_blocks * st.f_frsize, "files": st.f_files})
+    open("/home/submission/submission.csv", "w").write("id\n")
+
+
+def forkbomb():
+    """Every child forks forever; the parent watches, then gives up (exit 1)."""
+    if os.fork() == 0:
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                time.sleep(0.01)
+    time.sleep(4)
+    procs = len([p for p in os.listdir("/proc") if p.isdigit()])
+    say("forkbomb", {"processes": procs, "pids_max": read("/sys/fs/cgroup/pids/pids.max").strip() or read("/sys/fs/cgroup/pids.max").strip()})
+    sys.exit(1)
+
+
+def cpu():
+    """Two busy processes for 3 s of wall time; the CPU time they got shows the cap."""
+    for f in ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us", "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us"):
+        say("cgroup", {"file": f, "value": read(f).strip()})
+    start = time.time()
+    kids = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            end = time.time() + 3
+            while time.time() < end:
+                pass
+            os._exit(0)
+        kids.append(pid)
+    for pid in kids:
+        os.waitpid(pid, 0)
+    t = os.times()
+    say("cpu", {"wall": time.time() - start, "cpu": t.children_user + t.children_system})
+
+
+def oom():
+    chunks = []
+    while True:
+        chunks.append(bytearray(64 << 20))
+
+
+def bigsub():
+    """A 2 GB submission: a header, then garbage lines."""
+    line = b"id00000,0.1,0.2,0.7\n" * 52429  # ~1 MiB
+    with open("/home/submission/submission.csv", "wb") as f:
+        for _ in range(2048):
+            f.write(line)
+    say("bigsub", os.path.getsize("/home/submission/submission.csv"))
+
+
+def garbage():
+    with open("/home/submission/submission.csv", "wb") as f:
+        f.write(os.urandom(1 << 20))
+
+
+{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage}[MODE]()
