@@ -2,6 +2,8 @@
  * Runs an agent's container to its end, surviving the caller's crashes: every call first looks
  * the run's container up by label, so a retry re-attaches to a running container (never a
  * second one), collects an exited one, and trusts the saved result once the container is gone.
+ * The agent writes into the run's scratch space (scratch.ts); once its container has stopped, that
+ * is copied into the run folder (never following a symlink), then unmounted: on every ending.
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';

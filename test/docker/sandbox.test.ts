@@ -15,6 +15,7 @@ import {
   InfraError,
   countRunningAgentContainers,
   listAgentContainers,
+  listScratchMounts,
   removeGroupContainers,
   runAgentContainer,
   stopAgentContainer,
@@ -141,6 +142,10 @@ describe('runAgentContainer', () => {
 
     expect(await stopAgentContainer(req.runId)).toBe(1);
     expect(await listAgentContainers({ runId: req.runId })).toEqual([]);
+    // A stop (a real cancel) releases the run's scratch filesystem too: no mount is left behind.
+    expect(await listScratchMounts()).not.toContain(path.join(req.runDir, '.scratch'));
+    expect(existsSync(path.join(req.runDir, '.scratch.img'))).toBe(false);
+    expect(existsSync(path.join(req.runDir, 'logs', 'copy-out.log'))).toBe(true);
     expect(await stopAgentContainer(req.runId)).toBe(0);
     expect(await createdContainers(req.runId, since)).toBe(1);
   });

@@ -245,6 +245,39 @@ describe('a hostile agent against its limits', () => {
   });
 });
 
+describe('the scratch filesystem across a lost worker', () => {
+  it('a re-attaching worker that finds the scratch filesystem unmounted (a reboot, a cleanup) remounts it and collects the agent’s later writes', async () => {
+    const req: AgentContainerRequest = {
+      runId: `${group}/remount`,
+      groupId: group,
+      agent: { ...hostile, env: { HOSTILE: 'late' } },
+      competitionId: COMPETITION,
+      seed: 1,
+      timeLimitSecs: 60,
+      publicDataDir: prepared.publicDir,
+      runDir: path.join(tmp, 'runs', 'remount'),
+      limits: { diskBytes: 256 * MIB, files: 5000 },
+    };
+    const scratch = path.join(req.runDir, '.scratch');
+    // The first worker starts the agent and goes away at its first progress report.
+    const abort = new AbortController();
+    const first = await runAgentContainer(req, { signal: abort.signal, onProgress: () => abort.abort() }).catch((e: unknown) => e);
+    expect((first as Error).name).toBe('AbortError');
+    expect(await listScratchMounts()).toContain(scratch);
+    // The host loses the mount; the running container keeps its own.
+    spawnSync('umount', ['-l', scratch]);
+    expect(await listScratchMounts()).not.toContain(scratch);
+    const started = Date.now();
+    const result = await runAgentContainer(req);
+    console.log(`re-attached and remounted: ${Date.now() - started} ms to the end of the run`);
+    expect(result).toMatchObject({ exitCode: 0, reattached: true });
+    expect(readFileSync(path.join(req.runDir, 'code', 'early.txt'), 'utf8')).toBe('before\n');
+    expect(readFileSync(path.join(req.runDir, 'submission', 'submission.csv'), 'utf8')).toBe('id,label\n');
+    expect(await listScratchMounts()).not.toContain(scratch);
+    expect(existsSync(path.join(req.runDir, '.scratch.img'))).toBe(false);
+  });
+});
+
 describe('a hostile agent against grading', () => {
   const grade = (run: HostileRun) => gradeSubmission({ ...dirs, competitionId: COMPETITION, submissionPath: path.join(run.req.runDir, 'submission', 'submission.csv') });
 

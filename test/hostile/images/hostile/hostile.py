@@ -177,9 +177,17 @@ def bigsub():
     say("bigsub", os.path.getsize("/home/submission/submission.csv"))
 
 
+def late():
+    """Works a few seconds, then writes its submission: long enough to lose the worker meanwhile."""
+    open("/home/code/early.txt", "w").write("before\n")
+    time.sleep(4)
+    open("/home/submission/submission.csv", "w").write("id,label\n")
+    say("late", "written")
+
+
 def garbage():
     with open("/home/submission/submission.csv", "wb") as f:
         f.write(os.urandom(1 << 20))
 
 
-{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage}[MODE]()
+{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late}[MODE]()
