@@ -1,0 +1,158 @@
+/**
+ * The reaper against a real dev server and engine: leftovers of runs that no longer exist (closed,
+ * or unknown to Temporal) are removed — containers, and labelled networks and volumes — while a
+ * running workflow's container, and anything of another runs folder, is never touched. Through
+ * `mlebench reap [--dry-run]` and through a worker's start-up sweep.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Worker } from '@temporalio/worker';
+import { resolveAgent } from '../../core/agents';
+import { buildImages } from '../../core/sandbox/images';
+import { RUNS_DIR_LABEL, type ReapReport } from '../../core/sandbox/reaper';
+import { reapCommand } from '../../client/cli/reap';
+import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { until, watchGroupEvents } from '../helpers/runContainers';
+
+const docker = new Docker();
+let h: HarnessTestEnv;
+let worker: Worker;
+let running: Promise<void>;
+let image: string;
+const made: { containers: string[]; networks: string[]; volumes: string[] } = { containers: [], networks: [], volumes: [] };
+
+beforeAll(async () => {
+  await buildImages();
+  image = (await resolveAgent('dummy')).image;
+  h = await startHarnessTestEnv();
+  worker = await h.newWorker();
+  running = worker.run();
+});
+
+afterAll(async () => {
+  for (const id of made.containers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  for (const id of made.networks) await docker.getNetwork(id).remove().catch(() => undefined);
+  for (const id of made.volumes) await docker.getVolume(id).remove({ force: true }).catch(() => undefined);
+  worker?.shutdown();
+  await running;
+  await h?.teardown();
+});
+
+/** A container labelled as run `runId`'s, its submission mounted from under `runsDir`. */
+async function leftoverContainer(runId: string, runsDir: string, start: boolean): Promise<string> {
+  const submission = path.join(runsDir, 'leftovers', runId.replace(/\//g, '_'), 'submission');
+  mkdirSync(submission, { recursive: true });
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: ['sleep', '3600'],
+    Labels: { 'mlebench.run': runId, 'mlebench.group': runId.split('/')[0]! },
+    HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'bind', Source: submission, Target: '/home/submission', ReadOnly: false }] },
+  });
+  if (start) await c.start();
+  made.containers.push(c.id);
+  return c.id;
+}
+
+async function leftoverNetwork(runId: string, runsDir: string): Promise<string> {
+  const n = await docker.createNetwork({ Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`, Internal: true, Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir } });
+  made.networks.push(n.id);
+  return n.id;
+}
+
+async function leftoverVolume(runId: string, runsDir: string): Promise<string> {
+  const v = await docker.createVolume({ Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`, Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir } });
+  made.volumes.push(v.name);
+  return v.name;
+}
+
+const exists = {
+  container: (id: string) => docker.getContainer(id).inspect().then(() => true, () => false),
+  network: (id: string) => docker.getNetwork(id).inspect().then(() => true, () => false),
+  volume: (name: string) => docker.getVolume(name).inspect().then(() => true, () => false),
+};
+
+/** `mlebench reap <args> --json` in this process, against this test's server and runs folder. */
+async function reapCli(args: string[]): Promise<ReapReport> {
+  const env = { TEMPORAL_ADDRESS: h.env.address, MLEBENCH_RUNS_DIR: h.paths.runsDir };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let out = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await reapCommand().parseAsync([...args, '--json'], { from: 'user' });
+  } finally {
+    write.mockRestore();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return JSON.parse(out) as ReapReport;
+}
+
+describe('the reaper', () => {
+  it('removes the leftovers of closed and unknown runs, never a running workflow’s or another runs folder’s', async () => {
+    const runsDir = h.paths.runsDir;
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'mlebench-other-runs-'));
+    // A finished run, and a run still working.
+    await h.client.run({ agentId: 'dummy', competitions: ['sotu-authorship'] }, { groupId: 'reap-done' });
+    await h.client.waitForCompletion('reap-done');
+    const watch = await watchGroupEvents('reap-running');
+    await h.client.run({ agentId: 'dummy/slow', competitions: ['sotu-authorship'] }, { groupId: 'reap-running' });
+    const live = (await watch.next((e) => e.action === 'start')).id;
+    watch.stop();
+
+    const gone = {
+      ghost: await leftoverContainer('reap-ghost/sotu-authorship/seed-1', runsDir, true), // unknown to Temporal, still running
+      closed: await leftoverContainer('reap-done/sotu-authorship/seed-1', runsDir, false), // its workflow completed
+      network: await leftoverNetwork('reap-ghost/sotu-authorship/seed-1', runsDir),
+      volume: await leftoverVolume('reap-ghost/sotu-authorship/seed-1', runsDir),
+    };
+    const kept = {
+      otherHarness: await leftoverContainer('reap-ghost/other/seed-1', elsewhere, true),
+      otherNetwork: await leftoverNetwork('reap-ghost/other/seed-1', elsewhere),
+    };
+
+    const dry = await reapCli(['--dry-run']);
+    expect(dry.reaped.map((r) => [r.kind, r.runId, r.state, r.removed]).sort()).toEqual(
+      [
+        ['container', 'reap-done/sotu-authorship/seed-1', 'closed', false],
+        ['container', 'reap-ghost/sotu-authorship/seed-1', 'unknown', false],
+        ['network', 'reap-ghost/sotu-authorship/seed-1', 'unknown', false],
+        ['volume', 'reap-ghost/sotu-authorship/seed-1', 'unknown', false],
+      ].sort(),
+    );
+    expect(dry.kept).toEqual([{ kind: 'container', name: expect.any(String) as unknown, runId: 'reap-running/sotu-authorship/seed-1', why: 'its workflow is running' }]);
+    expect(await exists.container(gone.ghost)).toBe(true); // a dry run removes nothing
+
+    const report = await reapCli([]);
+    expect(report.reaped.every((r) => r.removed)).toBe(true);
+    expect(report.reaped).toHaveLength(4);
+    expect(await exists.container(gone.ghost)).toBe(false);
+    expect(await exists.container(gone.closed)).toBe(false);
+    expect(await exists.network(gone.network)).toBe(false);
+    expect(await exists.volume(gone.volume)).toBe(false);
+    expect((await docker.getContainer(live).inspect()).State.Running).toBe(true);
+    expect(await exists.container(kept.otherHarness)).toBe(true);
+    expect(await exists.network(kept.otherNetwork)).toBe(true);
+
+    await h.client.cancel('reap-running');
+    await h.client.waitForCompletion('reap-running').catch(() => undefined);
+    expect(await exists.container(live)).toBe(false);
+  });
+
+  it('sweeps at worker start-up', async () => {
+    const ghost = await leftoverContainer('reap-sweep/sotu-authorship/seed-1', h.paths.runsDir, true);
+    worker.shutdown(); // one worker per connection and queue: replace it
+    await running;
+    worker = await h.newWorker(); // creating a worker starts the sweep, in the background
+    running = worker.run();
+    await until(async () => !(await exists.container(ghost)), 30_000, 'the start-up sweep to remove the leftover');
+  });
+});
