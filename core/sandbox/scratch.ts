@@ -24,6 +24,8 @@ import { InfraError } from './errors';
 import { AGENT_GID, AGENT_UID } from './user';
 
 const run = promisify(execFile);
+/** Linux's limit on a path's length (bytes, with its NUL); an agent can nest folders past it. */
+const PATH_MAX = 4095;
 /** Entries recorded by name in a result; the rest are only counted. */
 const MAX_LISTED = 100;
 /** Files the harness writes into `<runDir>/logs/` itself: an agent's file of that name is not copied over them. */
@@ -143,7 +145,7 @@ async function openScratchNow(runDir: string, opts: { create: boolean; diskBytes
     for (const sub of RUN_SUBDIRS) await makeAgentDir(path.join(paths.scratch, sub));
     return { kind: 'folder', warning };
   }
-  await fs.rm(paths.scratch, { recursive: true, force: true }); // a plain folder from an earlier, unmounted attempt
+  await run('rm', ['-rf', '--one-file-system', paths.scratch]); // a plain folder from an earlier, unmounted attempt
   const tmpImage = `${paths.scratchImage}.${process.pid}.new`;
   try {
     const handle = await fs.open(tmpImage, 'w');
@@ -215,6 +217,11 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
         const shown = `${sub}/${relChild}`;
         const src = path.join(from, relChild);
         const dest = path.join(to, relChild);
+        if (src.length >= PATH_MAX || dest.length >= PATH_MAX) {
+          // Nested deeper than a path can say: the agent's doing, never a reason to fail the harness.
+          skip(shown.slice(0, 200), 'path too long');
+          continue;
+        }
         const st = await fs.lstat(src);
         if (st.isSymbolicLink()) {
           skip(shown, `symbolic link to ${await fs.readlink(src).catch(() => '?')}, not followed`);
@@ -228,6 +235,8 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
         } else {
           await fs.rm(dest, { recursive: true, force: true });
           await fs.copyFile(src, dest);
+          // Root owns the copy: never with the agent's setuid, setgid or sticky bits, never writable by others.
+          await fs.chmod(dest, st.mode & 0o111 ? 0o755 : 0o644);
           report.files++;
           report.bytes += st.size;
         }
@@ -261,7 +270,8 @@ async function releaseNow(runDir: string): Promise<void> {
     }
   }
   if (await isMounted(paths.scratch)) throw new InfraError(`${paths.scratch} is still mounted`);
-  await fs.rm(paths.scratch, { recursive: true, force: true });
+  // rm, not fs.rm: it removes folders nested past the longest path; never across a mount.
+  await run('rm', ['-rf', '--one-file-system', paths.scratch]);
   await fs.rm(paths.scratchImage, { force: true });
 }
 

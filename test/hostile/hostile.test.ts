@@ -291,6 +291,7 @@ describe('a hostile agent against grading', () => {
       expect(() => lstatSync(copy(p)), p).toThrow(/ENOENT/);
     }
     expect(readFileSync(copy('code/solution.py'), 'utf8')).toBe("print('hello')\n");
+    expect(lstatSync(copy('code/suid.sh')).mode & 0o7777).toBe(0o755);
     // agent.log is the harness's file, not the agent's link.
     expect(lstatSync(copy('logs/agent.log')).isFile()).toBe(true);
     expect(readFileSync(copy('logs/agent.log'), 'utf8')).toContain('planted');

@@ -53,6 +53,22 @@ describe('copyOutScratch', () => {
     await releaseScratch(runDir);
   });
 
+  it('skips what is nested past the longest path rather than failing', async () => {
+    const runDir = path.join(root, 'deep');
+    let rel = path.join(runDir, '.scratch', 'code');
+    mkdirSync(rel, { recursive: true });
+    for (const d of ['submission', 'logs']) mkdirSync(path.join(runDir, '.scratch', d), { recursive: true });
+    // Built relative to a working folder, as an agent would, since the absolute path grows too long.
+    const segment = 'd'.repeat(200);
+    const script = `import os\nos.chdir(${JSON.stringify(rel)})\nfor _ in range(25):\n    os.mkdir(${JSON.stringify(segment)})\n    os.chdir(${JSON.stringify(segment)})\nopen('f.txt', 'w').write('x')\n`;
+    execFileSync('python3', ['-c', script]);
+    rel = '';
+    const report = await copyOutScratch(runDir);
+    expect(report.notCopied.some((l) => l.endsWith(': path too long'))).toBe(true);
+    await releaseScratch(runDir);
+    expect(existsSync(path.join(runDir, '.scratch'))).toBe(false);
+  });
+
   it('finds a container’s run folder from its mounts', () => {
     expect(scratchRunDirOf([{ Source: '/runs/g/r/.scratch/submission', Destination: '/home/submission' }])).toBe('/runs/g/r');
     expect(scratchRunDirOf([{ Source: '/runs/g/r/submission', Destination: '/home/submission' }])).toBeUndefined();

@@ -95,6 +95,8 @@ def symlinks():
     os.symlink("/etc/passwd", "/home/logs/agent.log")
     os.mkfifo("/home/code/fifo")
     open("/home/code/solution.py", "w").write("print('hello')\n")
+    open("/home/code/suid.sh", "w").write("#!/bin/sh\nid\n")
+    os.chmod("/home/code/suid.sh", 0o6777)  # setuid, setgid, world-writable: the copy, owned by root, must be none of these
     say("planted", {"answers_host_path": answers})
 
 
