@@ -40,10 +40,10 @@ export function runAgentActivities() {
       const ctx = Context.current();
       const agent = await resolveAgent(input.agentId);
       const attempt = input.attempt ?? 0;
-      // Heartbeat from the start, not only once a container runs: a Docker call that hangs (a
-      // silent engine) must fail with its own message, not as a heartbeat time-out.
+      // Heartbeat before a container runs too: a Docker call that hangs (a silent engine) must
+      // fail with its own message, not as a heartbeat time-out. The first beat with a container id
+      // comes from the attach (onProgress); before it, these carry only the attempt.
       let last: unknown = { attempt, phase: 'starting' };
-      ctx.heartbeat(last);
       const beat = setInterval(() => ctx.heartbeat(last), HEARTBEAT_EVERY_MS);
       try {
         // A retry starts clean: the killed container's files move to attempts/<n-1>/ first.
