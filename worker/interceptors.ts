@@ -5,6 +5,7 @@
  * the workflow's backoff.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { log } from '../core/log';
 
@@ -27,6 +28,22 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
+/** Activities that heartbeat themselves, with details worth keeping (the agent's container). */
+const SELF_HEARTBEATING = new Set(['runAgent']);
+
+/**
+ * A worker that dies (SIGKILL, a lost machine) never reports its activities failed: the server
+ * notices only when a heartbeat is missed, or at the start-to-close timeout (minutes for prepare
+ * and grade). So every activity given a heartbeat timeout beats while it runs, and the next
+ * worker takes the step over within that timeout.
+ */
+function keepAliveBeat(ctx: Context): NodeJS.Timeout | undefined {
+  const { heartbeatTimeoutMs, activityType } = ctx.info;
+  if (!heartbeatTimeoutMs || SELF_HEARTBEATING.has(activityType)) return undefined;
+  ctx.heartbeat();
+  return setInterval(() => ctx.heartbeat(), Math.max(500, heartbeatTimeoutMs / 4));
+}
+
 export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     async execute(input, next) {
@@ -34,6 +51,7 @@ export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
       const fields = { activity: activityType, attempt, workflowId: workflowExecution?.workflowId };
       const started = Date.now();
       log.debug({ event: 'activity.started', ...fields }, `${activityType} started`);
+      const keepAlive = keepAliveBeat(ctx);
       try {
         const result = await next(input);
         log.info({ event: 'activity.completed', ...fields, ms: Date.now() - started }, `${activityType} completed`);
@@ -52,6 +70,8 @@ export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
           `${activityType} ${cancelled ? 'cancelled' : 'failed'}`,
         );
         throw failure;
+      } finally {
+        clearInterval(keepAlive);
       }
     },
   },

@@ -11,12 +11,21 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 
 export const { planRunGroup, finalizeRunGroup, persistArtifacts } = proxyActivities<Activities>({
   startToCloseTimeout: TIMEOUTS.persist,
+  heartbeatTimeout: TIMEOUTS.stepHeartbeat,
   retry,
 });
 
-export const { prepareData, prepareTechniqueData } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.prepare, retry });
+export const { prepareData, prepareTechniqueData } = proxyActivities<Activities>({
+  startToCloseTimeout: TIMEOUTS.prepare,
+  heartbeatTimeout: TIMEOUTS.stepHeartbeat,
+  retry,
+});
 
-export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Activities>({ startToCloseTimeout: TIMEOUTS.grade, retry });
+export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Activities>({
+  startToCloseTimeout: TIMEOUTS.grade,
+  heartbeatTimeout: TIMEOUTS.stepHeartbeat,
+  retry,
+});
 
 /** Tries of the agent step on infrastructure failures, unless the run option `infraAttempts` says otherwise. */
 export const AGENT_STEP_ATTEMPTS = 10;

@@ -25,6 +25,8 @@ export const TIMEOUTS = {
   prepare: '30 minutes',
   grade: '10 minutes',
   persist: '2 minutes',
+  /** A dead worker is noticed within this in the other steps; the worker's interceptor beats for them. */
+  stepHeartbeat: '30 seconds',
   /** A dead worker is noticed within this; runAgent heartbeats every few seconds. */
   agentHeartbeat: '10 seconds',
   /** Added to the agent's time limit: image start, log flush, stop. */

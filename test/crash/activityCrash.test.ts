@@ -1,0 +1,85 @@
+/**
+ * A worker SIGKILLed the moment a step starts — prepare, grade, the run's record, the group's
+ * reports — and another worker finishing the group: the records are those of a run nobody
+ * disturbed. Each case has its own task queue on one server, so they all run at once beside an
+ * undisturbed group.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImages } from '../../core/sandbox/images';
+import { Client } from '../../client/sdk';
+import type { DevServer } from '../../temporal/devServer';
+import type { RunGroupResult } from '../../core/runs/types';
+import { crashHome, CRASH_WORKER, groupRecords, spawnProc, stopAll, type CrashHome } from '../helpers/crash';
+
+const CRASH_AT = ['prepareData', 'gradeSubmission', 'persistArtifacts', 'finalizeRunGroup'] as const;
+type Case = (typeof CRASH_AT)[number] | 'undisturbed';
+
+interface Finished {
+  result: RunGroupResult;
+  records: Record<string, unknown>;
+  secs: number;
+}
+
+let home: CrashHome;
+let server: DevServer;
+const clients: Client[] = [];
+const finished = new Map<Case, Promise<Finished>>();
+
+/** One group on its own task queue: a worker that dies at `crashAt` (if any), then a normal one. */
+async function runCase(name: Case): Promise<Finished> {
+  const taskQueue = `crash-${name}`;
+  const client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null, taskQueue });
+  clients.push(client);
+  const crashAt = name === 'undisturbed' ? [] : [name];
+  const first = spawnProc([CRASH_WORKER, taskQueue, ...crashAt], home.env);
+  await first.waitFor('worker polling');
+  const groupId = `crash-${name}-${Date.now()}`;
+  const started = Date.now();
+  await client.run({ agentId: 'dummy', competitions: ['sotu-authorship'] }, { groupId });
+  if (crashAt.length > 0) {
+    expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
+    expect(first.output()).toContain(`crashing in ${name} (attempt 1`);
+    const second = spawnProc([CRASH_WORKER, taskQueue], home.env);
+    await second.waitFor('worker polling');
+  }
+  const result = await client.waitForCompletion(groupId);
+  return { result, records: await groupRecords(result.groupDir, groupId), secs: (Date.now() - started) / 1000 };
+}
+
+beforeAll(async () => {
+  await buildImages();
+  home = await crashHome();
+  server = await home.startServer();
+  for (const name of ['undisturbed', ...CRASH_AT] as const) {
+    const promise = runCase(name);
+    promise.catch(() => undefined); // awaited (and reported) by its test
+    finished.set(name, promise);
+  }
+});
+
+afterAll(async () => {
+  await Promise.allSettled(finished.values());
+  await Promise.all(clients.map((c) => c.close()));
+  await stopAll();
+  await server?.stop();
+});
+
+describe('a worker killed as a step starts', () => {
+  it('leaves an undisturbed group to compare with', async () => {
+    const { result, records, secs } = await finished.get('undisturbed')!;
+    expect(result.runs.map((r) => r.outcome)).toEqual(['succeeded']);
+    expect(result.runs[0]!.grade?.valid_submission).toBe(true);
+    const run = 'sotu-authorship_seed-1';
+    const compared = ['metadata.json', 'grading_report.json', `${run}/run.json`, `${run}/container.json`, `${run}/submission/submission.csv`];
+    expect(Object.keys(records)).toEqual(expect.arrayContaining(['files', ...compared]));
+    console.log(`undisturbed group: ${secs.toFixed(1)} s`);
+  });
+
+  it.each(CRASH_AT)('in %s: the next worker finishes the group, with the records of an undisturbed one', async (crashAt) => {
+    const undisturbed = await finished.get('undisturbed')!;
+    const { result, records, secs } = await finished.get(crashAt)!;
+    expect(result.runs.map((r) => r.outcome)).toEqual(['succeeded']);
+    expect(records).toEqual(undisturbed.records);
+    console.log(`killed in ${crashAt}: group done in ${secs.toFixed(1)} s (undisturbed ${undisturbed.secs.toFixed(1)} s)`);
+  });
+});
