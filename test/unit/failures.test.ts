@@ -12,6 +12,7 @@ import { decideOutcome, killedFromOutside, shouldRetryAgent } from '../../core/r
 import { ensureFreeDisk, freeDiskBytes, minFreeDiskBytes } from '../../core/sandbox/disk';
 import { archiveAttempt } from '../../core/sandbox/attempts';
 import { InfraError } from '../../core/sandbox/errors';
+import { parseRunOptions } from '../../core/options';
 import type { AgentContainerResult } from '../../core/sandbox/types';
 
 function container(over: Partial<AgentContainerResult> = {}): AgentContainerResult {
@@ -129,5 +130,13 @@ describe('a retry starts clean', () => {
     writeFileSync(path.join(run, 'submission', 'submission.csv'), 'new\n');
     await archiveAttempt(run, 0);
     expect(readFileSync(path.join(run, 'submission', 'submission.csv'), 'utf8')).toBe('new\n');
+  });
+});
+
+describe('the run option infraAttempts', () => {
+  it('is optional (the agent step then gets 10 tries), a whole number from 1 to 100', () => {
+    expect(parseRunOptions({ agentId: 'dummy', competitions: ['x'] }).infraAttempts).toBeUndefined();
+    expect(parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: 2 }).infraAttempts).toBe(2);
+    for (const bad of [0, 1.5, 101]) expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: bad })).toThrow(/infraAttempts/);
   });
 });
