@@ -1,0 +1,67 @@
+/**
+ * The Temporal dev server stopped and started again (same port, same SQLite file) while an agent
+ * works: the worker reconnects by itself, the agent's container runs on untouched, and the group
+ * completes as if nothing happened.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImages } from '../../core/sandbox/images';
+import { Client } from '../../client/sdk';
+import { isPortOpen, type DevServer } from '../../temporal/devServer';
+import { TIMEOUTS } from '../../workflows/ids';
+import { crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
+
+const OUTAGE_MS = parseInt(TIMEOUTS.agentHeartbeat, 10) * 1000 + 2000;
+let home: CrashHome;
+let server: DevServer;
+
+beforeAll(async () => {
+  await buildImages();
+  home = await crashHome();
+  server = await home.startServer();
+});
+
+afterAll(async () => {
+  await stopAll();
+  await server?.stop();
+});
+
+describe('the Temporal server restarted mid-run', () => {
+  it('the worker reconnects and the group completes, the agent undisturbed', async () => {
+    const worker = mlebenchWorker(home);
+    await worker.waitFor('worker polling');
+    const groupId = `crash-server-${Date.now()}`;
+    const events = await watchContainerEvents(groupId);
+    const before = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
+    const startedAt = Date.now();
+    await before.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await before.close();
+
+    await events.next('start');
+    const stoppedAt = Date.now();
+    await server.stop();
+    expect(await isPortOpen(home.port)).toBe(false);
+    // The outage's length (not a wait for anything): longer than the agent step's heartbeat
+    // time-out, so the worker's polls and heartbeats fail for a while, as in a real outage.
+    await sleep(OUTAGE_MS);
+    server = await home.startServer();
+    const downSecs = (Date.now() - stoppedAt) / 1000;
+
+    const client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
+    const result = await client.waitForCompletion(groupId);
+    const totalSecs = (Date.now() - startedAt) / 1000;
+    await client.close();
+    events.stop();
+
+    const [run] = result.runs;
+    expect(run).toMatchObject({ outcome: 'succeeded', grade: { valid_submission: true }, container: { exitCode: 0 } });
+    expect(events.count('create')).toBe(1);
+    expect(events.count('start')).toBe(1);
+    expect(worker.child.exitCode).toBeNull(); // the same worker, reconnected
+    const agentSecs = run!.timings.agentSecs!;
+    console.log(
+      `server restart: down ${downSecs.toFixed(1)} s while the agent worked; agent ${agentSecs.toFixed(1)} s, group total ${totalSecs.toFixed(1)} s, ` +
+        `runAgent re-attached: ${String(run!.container?.reattached)}`,
+    );
+  });
+});
