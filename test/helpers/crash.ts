@@ -60,6 +60,7 @@ export interface Proc {
 }
 
 const started: Proc[] = [];
+const streams: Readable[] = [];
 
 export function spawnProc(args: string[], env: NodeJS.ProcessEnv): Proc {
   const child = spawn(process.execPath, args, { env, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -100,8 +101,9 @@ export function spawnProc(args: string[], env: NodeJS.ProcessEnv): Proc {
   return proc;
 }
 
-/** Stops every process these helpers started, newest first (for afterAll). */
+/** Stops every process these helpers started, newest first, and every event stream (for afterAll). */
 export async function stopAll(): Promise<void> {
+  for (const stream of streams.splice(0)) stream.destroy();
   for (const proc of started.splice(0).reverse()) await proc.stop('SIGTERM');
 }
 
@@ -131,6 +133,7 @@ export async function watchContainerEvents(groupId: string): Promise<ContainerEv
   const stream = (await new Docker().getEvents({
     filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`mlebench.group=${groupId}`] },
   })) as Readable;
+  streams.push(stream);
   const events: ContainerEvent[] = [];
   const waiters: { action: string; resolve: (e: ContainerEvent) => void }[] = [];
   let buffer = '';
