@@ -34,6 +34,7 @@ interface RunFlags {
   seeds?: number;
   maxParallel?: number;
   timeLimit?: number;
+  infraAttempts?: number;
   notes?: string;
   groupId?: string;
   detach?: boolean;
@@ -52,6 +53,7 @@ export function runCommand(): Command {
     .option('--seeds <n>', 'seeds per competition', positiveInt)
     .option('-p, --max-parallel <n>', 'agent containers at once', positiveInt)
     .option('-t, --time-limit <secs>', "each agent's time limit in seconds", positiveInt)
+    .option('--infra-attempts <n>', 'tries of the agent step when the infrastructure (Docker, disk) fails (default 10)', positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
     .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
@@ -67,6 +69,7 @@ export function runCommand(): Command {
         nSeeds: flags.seeds,
         maxParallel: flags.maxParallel,
         timeLimitSecs: flags.timeLimit,
+        infraAttempts: flags.infraAttempts,
         notes: flags.notes,
       };
       // Validate before starting anything: a typo must not start a server first.
