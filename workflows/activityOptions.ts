@@ -40,6 +40,11 @@ export const { runAgent } = proxyActivities<Activities>({
   retry: { ...retry, maximumAttempts: AGENT_STEP_ATTEMPTS },
 });
 
+/** The agent step's retry policy for a run that sets `infraAttempts`: the same backoff, that many tries. */
+export function agentStepRetry(infraAttempts: number) {
+  return { ...retry, maximumAttempts: infraAttempts };
+}
+
 export function agentAttemptTimeoutMs(timeLimitSecs: number): number {
   return (timeLimitSecs + TIMEOUTS.agentGraceSecs) * 1000;
 }

@@ -10,7 +10,7 @@ import type { CompetitionRunInput, RunPhase, RunResult } from '../core/runs/type
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
 import { SEARCH_ATTRIBUTES } from './ids';
-import { agentAttemptTimeoutMs, persistArtifacts, runAgent } from './activityOptions';
+import { agentAttemptTimeoutMs, agentStepRetry, persistArtifacts, runAgent } from './activityOptions';
 import { describeFailure } from './failures';
 
 export const runPhaseQuery = defineQuery<RunPhase>('phase');
@@ -69,7 +69,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
         {
           summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${attempt ? `, retry ${attempt}` : ''}`,
           startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
-          ...(input.infraAttempts ? { retry: { maximumAttempts: input.infraAttempts } } : {}),
+          ...(input.infraAttempts ? { retry: agentStepRetry(input.infraAttempts) } : {}),
         },
         [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}), ...(attempt ? { attempt } : {}) }],
       );
