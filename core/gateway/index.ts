@@ -1,0 +1,5 @@
+/** The harness-owned OpenAI-compatible gateway (issue 6): per-run tokens, budgets, aliases, rollouts. */
+export { startGateway, type Gateway, type GatewayOptions } from './server.js';
+export { loadGatewayConfig, parseGatewayConfig, costOf, GatewayConfigError, type GatewayConfig, type GatewayConfigInput, type Price } from './config.js';
+export { type Budget, type BudgetKind, type RegisterRunInput, type RunUsage } from './runs.js';
+export { type RolloutLine } from './rollout.js';

@@ -1,0 +1,178 @@
+/**
+ * The harness-owned OpenAI-compatible gateway: `POST /v1/chat/completions` (non-streaming) and
+ * `GET /v1/models`. A run's bearer token selects the run; the model must be an alias and is
+ * rewritten to the upstream model; budgets are checked before forwarding; every call is appended
+ * to the run's rollout file. The upstream key stays in this process.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { log as rootLog } from '../log.js';
+import { costOf, parseGatewayConfig, type GatewayConfigInput } from './config.js';
+import { bearer, errorBody, HttpError, readJson, send } from './http.js';
+import { RolloutWriter, type RolloutLine } from './rollout.js';
+import { admit, BudgetExhaustedError, record, RunRegistry, type GatewayRun, type RegisterRunInput, type RunUsage } from './runs.js';
+import { Upstream, UpstreamError } from './upstream.js';
+
+export interface GatewayOptions {
+  config: GatewayConfigInput;
+  host?: string;
+  port?: number;
+  apiKey?: string;
+  baseURL?: string;
+  retries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  registerRun(input: RegisterRunInput): string;
+  unregisterRun(runId: string): boolean;
+  usageOf(runId: string): RunUsage | undefined;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const config = parseGatewayConfig(options.config, 'gateway options.config');
+  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
+  if (!apiKey) throw new Error('gateway: no upstream API key (options.apiKey or OPENAI_API_KEY)');
+  const baseURL = options.baseURL ?? (process.env.OPENAI_BASE_URL || undefined);
+  const upstream = new Upstream({
+    apiKey,
+    baseURL,
+    retries: options.retries ?? 4,
+    retryBaseMs: options.retryBaseMs ?? 500,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? 10 * 60_000,
+  });
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const runs = new RunRegistry();
+  const rollouts = new RolloutWriter();
+  const log = rootLog.child({ component: 'gateway' });
+  const aliases = Object.keys(config.aliases);
+
+  function authorize(req: http.IncomingMessage): GatewayRun {
+    const run = runs.byBearer(bearer(req));
+    if (!run) throw new HttpError(401, 'invalid_request_error', 'missing or unknown run token (Authorization: Bearer <run token>)', 'invalid_api_key');
+    return run;
+  }
+
+  async function chat(run: GatewayRun, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = Date.now();
+    let request: unknown = null;
+    let upstreamModel: string | undefined;
+    let attempts: number | undefined;
+    const write = (line: Omit<RolloutLine, 'ts' | 'runId' | 'request' | 'latencyMs'>) =>
+      rollouts.append(
+        run.rolloutFile,
+        { ts: new Date(started).toISOString(), runId: run.runId, request, ...line, latencyMs: Date.now() - started, upstreamModel, attempts },
+        (err) => log.error({ err, runId: run.runId }, 'rollout append failed'),
+      );
+    try {
+      request = await readJson(req, maxBodyBytes);
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+        throw new HttpError(400, 'invalid_request_error', 'request body must be a JSON object', 'invalid_request');
+      }
+      const body = request as Record<string, unknown>;
+      if (body.stream === true) throw new HttpError(400, 'invalid_request_error', 'streaming (stream: true) is not supported by the gateway yet; send stream: false', 'stream_unsupported');
+      const model = body.model;
+      upstreamModel = typeof model === 'string' && Object.hasOwn(config.aliases, model) ? config.aliases[model] : undefined;
+      if (upstreamModel === undefined) {
+        throw new HttpError(400, 'invalid_request_error', `unknown model ${JSON.stringify(model)}; known models: ${aliases.join(', ')}`, 'model_not_found');
+      }
+      if (run.budget.maxDollars !== undefined && !config.prices[upstreamModel]) {
+        throw new HttpError(400, 'invalid_request_error', `model ${String(model)} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`, 'model_not_priced');
+      }
+      admit(run);
+      const fwd = { ...body, model: upstreamModel, stream: false } as unknown as ChatCompletionCreateParamsNonStreaming;
+      const reply = await upstream.chat(fwd, (attempt, err, delayMs) =>
+        log.warn({ runId: run.runId, attempt, delayMs, err: err.message }, 'upstream call failed; retrying'),
+      );
+      attempts = reply.attempts;
+      const u = reply.completion.usage;
+      const promptTokens = u?.prompt_tokens ?? 0;
+      const completionTokens = u?.completion_tokens ?? 0;
+      if (!u) log.warn({ runId: run.runId, upstreamModel }, 'upstream reply has no usage; counted as 0 tokens');
+      const costUsd = costOf(config, upstreamModel, promptTokens, completionTokens);
+      record(run, promptTokens, completionTokens, costUsd ?? 0);
+      // The line is on disk before the agent sees the reply.
+      await write({ response: reply.completion, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd: costUsd ?? null });
+      send(res, 200, reply.completion);
+      log.debug({ runId: run.runId, upstreamModel, promptTokens, completionTokens, costUsd, attempts }, 'chat completion');
+    } catch (err) {
+      let e: HttpError;
+      if (err instanceof HttpError) e = err;
+      else if (err instanceof BudgetExhaustedError) {
+        // x-should-retry: false stops the openai clients from retrying a 429 that will not pass.
+        e = new HttpError(429, 'budget_exhausted', err.message, 'budget_exhausted', { 'x-should-retry': 'false' });
+        log.info({ runId: run.runId, budget: err.kind }, 'budget exhausted; call refused');
+      } else if (err instanceof UpstreamError) {
+        attempts = err.attempts;
+        e = new HttpError(err.status, err.type, err.message, err.code);
+        log.warn({ runId: run.runId, status: err.status, attempts, err: err.message }, 'upstream call failed');
+      } else {
+        log.error({ err, runId: run.runId }, 'gateway error');
+        e = new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
+      }
+      await write({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null });
+      if (!res.headersSent) send(res, e.status, errorBody(e), e.headers);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
+    void (async () => {
+      try {
+        if (path === '/v1/chat/completions' || path === '/v1/models') {
+          const want = path === '/v1/models' ? 'GET' : 'POST';
+          if (req.method !== want) throw new HttpError(405, 'invalid_request_error', `${path} takes ${want}`, 'method_not_allowed', { allow: want });
+          const run = authorize(req);
+          if (want === 'GET') {
+            send(res, 200, { object: 'list', data: aliases.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mlebench-gateway' })) });
+          } else {
+            await chat(run, req, res);
+          }
+        } else {
+          throw new HttpError(404, 'invalid_request_error', `no route ${req.method ?? ''} ${path}`, 'not_found');
+        }
+      } catch (err) {
+        const e = err instanceof HttpError ? err : new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
+        if (!res.headersSent) send(res, e.status, errorBody(e), e.headers);
+        req.resume();
+      }
+    })();
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`gateway: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })));
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, aliases, upstream: baseURL ?? 'https://api.openai.com/v1' }, 'gateway listening');
+
+  return {
+    url,
+    port,
+    registerRun: (input) => {
+      const token = runs.register(input);
+      log.info({ runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile }, 'run registered');
+      return token;
+    },
+    unregisterRun: (runId) => runs.unregister(runId),
+    usageOf: (runId) => runs.usageOf(runId),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await rollouts.flush();
+      log.info({ url }, 'gateway closed');
+    },
+  };
+}

@@ -1,0 +1,246 @@
+// The gateway against a local OpenAI-compatible upstream with scripted replies (real HTTP on
+// loopback), called with the real `openai` client as an agent would.
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadGatewayConfig, startGateway, type Gateway, type RolloutLine } from '../../core/gateway/index.js';
+
+const KEY = 'sk-upstream-secret';
+interface Hit { auth: string | undefined; body: Record<string, unknown> }
+type Reply = { status: number; body: unknown };
+
+const completion = (model: string, prompt = 10, done = 5) => ({
+  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream', refusal: null }, finish_reason: 'stop', logprobs: null }],
+  usage: { prompt_tokens: prompt, completion_tokens: done, total_tokens: prompt + done },
+});
+
+let upstream: http.Server;
+let upstreamUrl: string;
+const hits: Hit[] = [];
+const script: Reply[] = [];
+let gw: Gateway;
+let dir: string;
+let n = 0;
+
+beforeAll(async () => {
+  upstream = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      hits.push({ auth: req.headers.authorization, body });
+      const reply = script.shift() ?? { status: 200, body: completion(String(body.model)) };
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gateway-test-'));
+  gw = await startGateway({
+    config: {
+      aliases: { 'gpt-4o': 'local-big', 'gpt-4o-mini': 'local-small', free: 'unpriced' },
+      prices: { 'local-big': { inputPerMTok: 1000, outputPerMTok: 2000 }, 'local-small': { inputPerMTok: 1, outputPerMTok: 1 } },
+    },
+    apiKey: KEY,
+    baseURL: upstreamUrl,
+    retries: 2,
+    retryBaseMs: 1,
+    retryMaxMs: 5,
+  });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await new Promise<void>((r) => upstream.close(() => r()));
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  hits.length = 0;
+  script.length = 0;
+});
+
+function newRun(budget: { maxTokens?: number; maxRequests?: number; maxDollars?: number } = {}) {
+  const runId = `run-${++n}`;
+  const rolloutFile = path.join(dir, runId, 'logs', 'llm', 'rollout.jsonl');
+  const token = gw.registerRun({ runId, budget, rolloutFile });
+  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: token, maxRetries: 0 });
+  return { runId, rolloutFile, token, client };
+}
+
+const ask = (client: OpenAI, model = 'gpt-4o') => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+const rollout = async (file: string) => (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RolloutLine);
+async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  return err as InstanceType<typeof OpenAI.APIError>;
+}
+
+describe('gateway', () => {
+  it('forwards with the upstream model and the real key, and returns the reply', async () => {
+    const { client, token } = newRun();
+    const reply = await ask(client);
+    expect(reply.choices[0]?.message.content).toBe('hello from upstream');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.body.model).toBe('local-big');
+    expect(hits[0]?.auth).toBe(`Bearer ${KEY}`);
+    expect(hits[0]?.auth).not.toContain(token);
+  });
+
+  it('lists the aliases on /v1/models', async () => {
+    const { client } = newRun();
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['gpt-4o', 'gpt-4o-mini', 'free']);
+  });
+
+  it('refuses a missing or unknown token with 401 and an OpenAI-style body', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [] }) });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+    const wrong = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'mlb-wrong', maxRetries: 0 });
+    expect((await apiError(ask(wrong))).status).toBe(401);
+    const { runId, client } = newRun();
+    gw.unregisterRun(runId);
+    expect((await apiError(ask(client))).status).toBe(401);
+    expect(hits).toHaveLength(0);
+  });
+
+  it('rejects an unknown model with 400 naming the aliases', async () => {
+    const { client, rolloutFile } = newRun();
+    const err = await apiError(ask(client, 'gpt-5'));
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('gpt-4o, gpt-4o-mini, free');
+    expect(hits).toHaveLength(0);
+    expect((await rollout(rolloutFile))[0]?.error).toMatchObject({ status: 400 });
+  });
+
+  it('refuses streaming with a clear 400', async () => {
+    const { client } = newRun();
+    const err = await apiError(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/streaming.*not supported/);
+    expect(hits).toHaveLength(0);
+  });
+
+  it.each([429, 500, 503])('retries an upstream %i, then succeeds', async (status) => {
+    const { client, runId } = newRun();
+    script.push({ status, body: { error: { message: 'try later', type: 'server_error', code: null } } });
+    const reply = await ask(client);
+    expect(reply.choices[0]?.message.content).toBe('hello from upstream');
+    expect(hits).toHaveLength(2);
+    expect(gw.usageOf(runId)).toMatchObject({ requests: 1, totalTokens: 15 });
+  });
+
+  it('gives up after the configured retries with the upstream status', async () => {
+    const { client } = newRun();
+    for (let i = 0; i < 3; i++) script.push({ status: 502, body: { error: { message: 'bad gateway', type: 'server_error', code: null } } });
+    const err = await apiError(ask(client));
+    expect(err.status).toBe(502);
+    expect(hits).toHaveLength(3);
+  });
+
+  it('passes other upstream errors back with their status and message, without retrying', async () => {
+    const { client, rolloutFile } = newRun();
+    script.push({ status: 400, body: { error: { message: 'context too long', type: 'invalid_request_error', code: 'context_length_exceeded' } } });
+    const err = await apiError(ask(client));
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('context too long');
+    expect(err.code).toBe('context_length_exceeded');
+    expect(hits).toHaveLength(1);
+    expect((await rollout(rolloutFile))[0]?.error).toMatchObject({ status: 400, message: 'upstream: context too long' });
+  });
+
+  const budgets = [
+    { kind: 'tokens', budget: { maxTokens: 20 }, calls: 2, message: (id: string) => `run ${id}: token budget of 20 exhausted (used 30)` },
+    { kind: 'requests', budget: { maxRequests: 2 }, calls: 2, message: (id: string) => `run ${id}: request budget of 2 exhausted (used 2)` },
+    // 10 * 1000 + 5 * 2000 per million = $0.02 a call
+    { kind: 'dollars', budget: { maxDollars: 0.03 }, calls: 2, message: (id: string) => `run ${id}: dollar budget of 0.03 exhausted (used 0.04)` },
+  ] as const;
+  it.each(budgets)('stops calls once the $kind budget is exhausted', async ({ kind, budget, calls, message }) => {
+    const { client, runId, token, rolloutFile } = newRun(budget);
+    for (let i = 0; i < calls; i++) await ask(client);
+    expect(hits).toHaveLength(calls);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(429);
+    expect(await res.json()).toEqual({ error: { type: 'budget_exhausted', code: 'budget_exhausted', message: message(runId) } });
+    const err = await apiError(ask(client));
+    expect(err.status).toBe(429);
+    expect(hits).toHaveLength(calls);
+    expect(gw.usageOf(runId)?.budgetExhausted).toBe(kind);
+    const lines = await rollout(rolloutFile);
+    expect(lines).toHaveLength(calls + 2);
+    expect(lines.at(-1)?.error).toMatchObject({ status: 429, type: 'budget_exhausted' });
+  });
+
+  it('holds the request budget under concurrent calls, one rollout line each', async () => {
+    const { client, runId, rolloutFile } = newRun({ maxRequests: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => ask(client)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(hits).toHaveLength(3);
+    expect(gw.usageOf(runId)).toMatchObject({ requests: 3, totalTokens: 45, budgetExhausted: 'requests' });
+    expect(await rollout(rolloutFile)).toHaveLength(8);
+  });
+
+  it('refuses a dollar-budgeted run a model without a price', async () => {
+    const { client } = newRun({ maxDollars: 1 });
+    const err = await apiError(ask(client, 'free'));
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('no price');
+    expect(hits).toHaveLength(0);
+  });
+
+  it('writes one rollout line per call with usage and cost, and totals them in usageOf', async () => {
+    const { client, runId, rolloutFile } = newRun();
+    await ask(client);
+    await ask(client, 'gpt-4o-mini');
+    script.push({ status: 200, body: completion('local-small', 100, 50) });
+    await ask(client, 'gpt-4o-mini');
+    await apiError(ask(client, 'nope'));
+    const lines = await rollout(rolloutFile);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ runId, upstreamModel: 'local-big', usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 }, costUsd: 0.02, attempts: 1 });
+    expect(lines[0]?.request).toMatchObject({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(lines[0]?.response).toMatchObject({ choices: [{ message: { content: 'hello from upstream' } }] });
+    expect(lines[2]).toMatchObject({ usage: { totalTokens: 150 }, costUsd: 0.00015 });
+    expect(lines[3]).toMatchObject({ usage: null, costUsd: null, error: { status: 400 } });
+    for (const l of lines) expect(typeof l.latencyMs === 'number' && !Number.isNaN(Date.parse(l.ts))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(KEY);
+    expect(gw.usageOf(runId)).toEqual({ requests: 3, promptTokens: 120, completionTokens: 60, totalTokens: 180, costUsd: 0.020165 });
+  });
+});
+
+describe('gateway config', () => {
+  it('loads a YAML file and names file, field and reason on errors', async () => {
+    const good = path.join(dir, 'good.yaml');
+    await fs.writeFile(good, 'aliases:\n  gpt-4o: local-big\nprices:\n  local-big: { inputPerMTok: 1, outputPerMTok: 2 }\n');
+    expect(await loadGatewayConfig(good)).toEqual({ aliases: { 'gpt-4o': 'local-big' }, prices: { 'local-big': { inputPerMTok: 1, outputPerMTok: 2 } } });
+
+    const bad = path.join(dir, 'bad.yaml');
+    await fs.writeFile(bad, 'aliases:\n  gpt-4o: local-big\nprices:\n  local-big: { inputPerMTok: -1, outputPerMTok: 2 }\n');
+    await expect(loadGatewayConfig(bad)).rejects.toThrow(new RegExp(`^${bad}: prices\\.local-big\\.inputPerMTok: at least 0`));
+
+    const empty = path.join(dir, 'empty.yaml');
+    await fs.writeFile(empty, 'aliases: {}\n');
+    await expect(loadGatewayConfig(empty)).rejects.toThrow(`${empty}: aliases: at least one alias is required`);
+
+    const extra = path.join(dir, 'extra.yaml');
+    await fs.writeFile(extra, 'aliases: { a: b }\nmodels: []\n');
+    await expect(loadGatewayConfig(extra)).rejects.toThrow(/extra\.yaml: .*models/);
+
+    const broken = path.join(dir, 'broken.yaml');
+    await fs.writeFile(broken, 'aliases: [unclosed\n');
+    await expect(loadGatewayConfig(broken)).rejects.toThrow(`${broken}: not valid YAML`);
+    await expect(loadGatewayConfig(path.join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read/);
+  });
+});
