@@ -15,7 +15,8 @@ import { buildImages } from '../../core/sandbox/images';
 import { RUNS_DIR_LABEL, type ReapReport } from '../../core/sandbox/reaper';
 import { reapCommand } from '../../client/cli/reap';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
-import { until, watchGroupEvents } from '../helpers/runContainers';
+import { until } from '../helpers/runContainers';
+import { watchGroupEvents } from '../helpers/dockerEvents';
 
 const docker = new Docker();
 let h: HarnessTestEnv;

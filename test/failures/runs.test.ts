@@ -12,7 +12,8 @@ import { buildImages } from '../../core/sandbox/images';
 import type { GradingReport } from '../../core/grading/report';
 import type { RunResult, RunGroupResult } from '../../core/runs/types';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
-import { labelled, submissionDirOf, until, watchGroupEvents } from '../helpers/runContainers';
+import { labelled, submissionDirOf, until } from '../helpers/runContainers';
+import { watchGroupEvents } from '../helpers/dockerEvents';
 
 let h: HarnessTestEnv;
 let worker: Worker;

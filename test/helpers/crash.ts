@@ -7,10 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
 import { REPO_ROOT } from '../../core/config';
 import { startDevServer, type DevServer } from '../../temporal/devServer';
+import { watchGroupEvents, type GroupEvents } from './dockerEvents';
 import { cliEnv } from './cli';
 
 /** A port nothing listens on right now (the kernel's pick). */
@@ -60,7 +59,7 @@ export interface Proc {
 }
 
 const started: Proc[] = [];
-const streams: Readable[] = [];
+const watches: GroupEvents[] = [];
 
 export function spawnProc(args: string[], env: NodeJS.ProcessEnv): Proc {
   const child = spawn(process.execPath, args, { env, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -103,7 +102,7 @@ export function spawnProc(args: string[], env: NodeJS.ProcessEnv): Proc {
 
 /** Stops every process these helpers started, newest first, and every event stream (for afterAll). */
 export async function stopAll(): Promise<void> {
-  for (const stream of streams.splice(0)) stream.destroy();
+  for (const watch of watches.splice(0)) watch.stop();
   for (const proc of started.splice(0).reverse()) await proc.stop('SIGTERM');
 }
 
@@ -114,54 +113,11 @@ export function mlebenchWorker(home: CrashHome): Proc {
   return spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], { ...home.env, MLEBENCH_LOG_LEVEL: 'info' });
 }
 
-export interface ContainerEvent {
-  action: string;
-  run: string;
-  at: number;
-}
-
-export interface ContainerEvents {
-  events: ContainerEvent[];
-  /** Resolves with the first event of `action` (already seen or coming). */
-  next(action: string): Promise<ContainerEvent>;
-  count(action: string): number;
-  stop(): void;
-}
-
-/** Docker's create/start/die/destroy events of a group's containers, from now on. */
-export async function watchContainerEvents(groupId: string): Promise<ContainerEvents> {
-  const stream = (await new Docker().getEvents({
-    filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`mlebench.group=${groupId}`] },
-  })) as Readable;
-  streams.push(stream);
-  const events: ContainerEvent[] = [];
-  const waiters: { action: string; resolve: (e: ContainerEvent) => void }[] = [];
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (!line) continue;
-      const raw = JSON.parse(line) as { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
-      const event = { action: raw.Action ?? raw.status ?? '', run: raw.Actor?.Attributes?.['mlebench.run'] ?? '', at: Date.now() };
-      events.push(event);
-      for (const w of waiters.filter((w) => w.action === event.action)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
-    }
-  });
-  return {
-    events,
-    next(action) {
-      const seen = events.find((e) => e.action === action);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ action, resolve }));
-    },
-    count: (action) => events.filter((e) => e.action === action).length,
-    stop: () => stream.destroy(),
-  };
+/** A group's container events (test/helpers/dockerEvents.ts), stopped with the processes by stopAll. */
+export async function watchContainerEvents(groupId: string): Promise<GroupEvents> {
+  const events = await watchGroupEvents(groupId);
+  watches.push(events);
+  return events;
 }
 
 /** Fields that differ between two runs of the same thing: times, ids of this group and container. */

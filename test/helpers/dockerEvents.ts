@@ -1,6 +1,70 @@
-/** Watches the Docker engine's container events of one run group: what started, what died, and how many at once. */
+/** Watches the Docker engine's container events of one run group: what was created, started, died, how many at once. */
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+
+export interface ContainerEvent {
+  action: string;
+  id: string;
+  name: string;
+  /** The container's `mlebench.run` label. */
+  run: string;
+  attributes: Record<string, string>;
+  /** When the watcher saw it (ms since the epoch). */
+  at: number;
+}
+
+export interface GroupEvents {
+  events: ContainerEvent[];
+  /** Resolves with the first event matching (an action, or a predicate), already seen or coming. */
+  next(match: string | ((e: ContainerEvent) => boolean)): Promise<ContainerEvent>;
+  count(action: string): number;
+  stop(): void;
+}
+
+/** Docker's create/start/die/destroy events of a group's containers, from now on. */
+export async function watchGroupEvents(groupId: string, onEvent?: (e: ContainerEvent) => void): Promise<GroupEvents> {
+  const stream = (await new Docker().getEvents({
+    filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`mlebench.group=${groupId}`] },
+  })) as Readable;
+  const events: ContainerEvent[] = [];
+  const waiters: { pred: (e: ContainerEvent) => boolean; resolve: (e: ContainerEvent) => void }[] = [];
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (!line) continue;
+      const raw = JSON.parse(line) as { Action?: string; status?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      const attributes = raw.Actor?.Attributes ?? {};
+      const event: ContainerEvent = {
+        action: raw.Action ?? raw.status ?? '',
+        id: raw.Actor?.ID ?? '',
+        name: attributes.name ?? '',
+        run: attributes['mlebench.run'] ?? '',
+        attributes,
+        at: Date.now(),
+      };
+      events.push(event);
+      onEvent?.(event);
+      for (const w of waiters.filter((w) => w.pred(event))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    }
+  });
+  return {
+    events,
+    next(match) {
+      const pred = typeof match === 'string' ? (e: ContainerEvent) => e.action === match : match;
+      const past = events.find(pred);
+      return past ? Promise.resolve(past) : new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+    count: (action) => events.filter((e) => e.action === action).length,
+    stop: () => stream.destroy(),
+  };
+}
 
 export interface GroupContainerWatch {
   maxConcurrent: number;
@@ -10,11 +74,8 @@ export interface GroupContainerWatch {
   stop(): void;
 }
 
+/** How many of a group's containers started, and the most that ran at once. */
 export async function watchGroupContainers(groupId: string): Promise<GroupContainerWatch> {
-  const docker = new Docker();
-  const stream = (await docker.getEvents({
-    filters: { type: ['container'], event: ['start', 'die'], label: [`mlebench.group=${groupId}`] },
-  })) as Readable;
   let running = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
   const watch: GroupContainerWatch = {
@@ -24,26 +85,17 @@ export async function watchGroupContainers(groupId: string): Promise<GroupContai
       if (watch.starts >= n) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ n, resolve }));
     },
-    stop: () => stream.destroy(),
+    stop: () => undefined,
   };
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (!line) continue;
-      const event = JSON.parse(line) as { status?: string; Action?: string };
-      const action = event.Action ?? event.status;
-      if (action === 'start') {
-        running++;
-        watch.starts++;
-        watch.maxConcurrent = Math.max(watch.maxConcurrent, running);
-        for (const w of waiters.filter((w) => watch.starts >= w.n)) w.resolve();
-      } else if (action === 'die') running--;
-    }
+  const events = await watchGroupEvents(groupId, (event) => {
+    if (event.action === 'start') {
+      running++;
+      watch.starts++;
+      watch.maxConcurrent = Math.max(watch.maxConcurrent, running);
+      for (const w of waiters.filter((w) => watch.starts >= w.n)) w.resolve();
+    } else if (event.action === 'die') running--;
   });
+  watch.stop = () => events.stop();
   return watch;
 }
 

@@ -1,50 +1,5 @@
-/** Docker-side helpers of the failure tests: a run's container events, its run folder, its labelled leftovers. */
+/** Docker-side helpers of the failure tests: a run's folder, its labelled leftovers (its events: dockerEvents.ts). */
 import Docker from 'dockerode';
-import type { Readable } from 'node:stream';
-
-export interface ContainerEvent {
-  action: string;
-  id: string;
-  name: string;
-  attributes: Record<string, string>;
-}
-
-/** Container start/die events of one run group, as they come; `next(pred)` awaits the first match (past or future). */
-export async function watchGroupEvents(groupId: string) {
-  const docker = new Docker();
-  const stream = (await docker.getEvents({
-    filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`mlebench.group=${groupId}`] },
-  })) as Readable;
-  const events: ContainerEvent[] = [];
-  const waiters: { pred: (e: ContainerEvent) => boolean; resolve: (e: ContainerEvent) => void }[] = [];
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (!line) continue;
-      const raw = JSON.parse(line) as { Action?: string; status?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-      const attributes = raw.Actor?.Attributes ?? {};
-      const event = { action: raw.Action ?? raw.status ?? '', id: raw.Actor?.ID ?? '', name: attributes.name ?? '', attributes };
-      events.push(event);
-      for (const w of waiters.filter((w) => w.pred(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
-    }
-  });
-  return {
-    events,
-    next(pred: (e: ContainerEvent) => boolean): Promise<ContainerEvent> {
-      const past = events.find(pred);
-      if (past) return Promise.resolve(past);
-      return new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
-    stop: () => stream.destroy(),
-  };
-}
 
 /** The host folder mounted at /home/submission of a container: its run's submission folder. */
 export async function submissionDirOf(containerId: string): Promise<string> {
