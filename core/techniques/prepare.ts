@@ -91,9 +91,10 @@ export async function prepareTechniqueData(key: TechniqueRunKey, options: Techni
   const root = techniqueRoot(dataDir, key);
   const preparedDir = path.join(root, 'prepared');
   const id = `${key.task}/${key.competitionId}/seed-${key.seed}`;
+  const description = await renderDescription(key.task, competition);
   const inputs = createHash('sha256')
     .update(JSON.stringify({ ...key, version: TECHNIQUE_DATA_VERSION, source: source.checksum }))
-    .update(await renderDescription(key.task, competition))
+    .update(description)
     .digest('hex');
 
   const existing = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
@@ -141,7 +142,7 @@ export async function prepareTechniqueData(key: TechniqueRunKey, options: Techni
         writeTable(path.join(publicDir, 'train.csv'), planted.train),
         writeTable(path.join(publicDir, 'test.csv'), planted.test),
         writeTable(path.join(publicDir, 'sample_submission.csv'), sampleSubmission(planted.train, planted.test, data.idColumn, data.targetColumn, data.problem)),
-        fs.writeFile(path.join(publicDir, 'description.md'), await renderDescription(key.task, competition)),
+        fs.writeFile(path.join(publicDir, 'description.md'), description),
         fs.writeFile(path.join(publicDir, TASK_FILE), `${JSON.stringify(taskFile, null, 2)}\n`),
         writeTable(path.join(privateDir, 'answers.csv'), planted.answers),
         fs.writeFile(path.join(privateDir, TRUTH_FILE), `${JSON.stringify(truthFile, null, 2)}\n`),
