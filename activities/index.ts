@@ -5,15 +5,15 @@
 import { harnessPaths, type HarnessPaths } from '../core/config';
 import { planActivities } from './plan';
 import { prepareActivities } from './prepare';
-import { runAgentActivities } from './runAgent';
+import { runAgentActivities, type RunAgentDeps } from './runAgent';
 import { gradeActivities } from './grade';
 import { persistActivities } from './persist';
 
-export function createActivities(paths: HarnessPaths = harnessPaths()) {
+export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps = {}) {
   return {
     ...planActivities(paths),
     ...prepareActivities(paths),
-    ...runAgentActivities(),
+    ...runAgentActivities(deps),
     ...gradeActivities(paths),
     ...persistActivities(),
   };

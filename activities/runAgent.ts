@@ -5,6 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { resolveAgent } from '../core/agents';
+import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
+import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { archiveAttempt } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
@@ -25,6 +27,9 @@ export interface RunAgentInput {
   runDir: string;
   /** 0 (or absent) for the run's first container, n for its n-th retry. */
   attempt?: number;
+  /** Run options: an LLM agent's budget (over its config's) and a step limit. */
+  llmBudget?: LlmBudget;
+  stepLimit?: number;
 }
 
 export interface RunAgentResult extends AgentContainerResult {
@@ -32,9 +37,16 @@ export interface RunAgentResult extends AgentContainerResult {
   attempt: number;
   /** The agent's `retries` (config.yaml): fresh containers allowed after a kill from outside. */
   retriesAllowed: number;
+  /** An LLM agent's use of the gateway: totals, budget, and whether the budget ran out. */
+  llm?: LlmUsageRecord;
 }
 
-export function runAgentActivities() {
+export interface RunAgentDeps {
+  /** The worker's LLM gateway; absent when the worker has no upstream key (LLM agents then fail, saying so). */
+  gateway?: Gateway;
+}
+
+export function runAgentActivities(deps: RunAgentDeps = {}) {
   return {
     async runAgent(input: RunAgentInput): Promise<RunAgentResult> {
       const ctx = Context.current();
@@ -45,25 +57,38 @@ export function runAgentActivities() {
       // comes from the attach (onProgress); before it, these carry only the attempt.
       let last: unknown = { attempt, phase: 'starting' };
       const beat = setInterval(() => ctx.heartbeat(last), HEARTBEAT_EVERY_MS);
+      let grant: LlmGrant | undefined;
+      // The container is gone for good (finished or cancelled): its network can go too.
+      let containerGone = false;
       try {
         // A retry starts clean: the killed container's files move to attempts/<n-1>/ first.
         if (attempt > 0) await archiveAttempt(input.runDir, attempt - 1);
+        if (agent.llm) {
+          const budget = { ...agent.llmBudget, ...input.llmBudget };
+          grant = await grantLlmAccess(deps.gateway, { runId: input.runId, groupId: input.groupId, runDir: input.runDir, attempt, budget });
+        }
         const result = await runAgentContainer(
-          { ...input, agent, attempt },
+          { ...input, agent, attempt, ...(grant ? { llm: grant.access } : {}) },
           {
             signal: ctx.cancellationSignal,
             onProgress: (progress) => {
               last = progress;
               ctx.heartbeat(progress);
             },
+            ...(grant ? { stopEarly: { when: grant.budgetExhausted, graceMs: budgetGraceMs() } } : {}),
           },
         );
-        return { ...result, attempt, retriesAllowed: agent.retries ?? 0 };
+        containerGone = true;
+        return { ...result, attempt, retriesAllowed: agent.retries ?? 0, ...(grant ? { llm: grant.usage() } : {}) };
       } catch (err) {
-        if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) await stopAgentContainer(input.runId);
+        if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) {
+          await stopAgentContainer(input.runId);
+          containerGone = true;
+        }
         throw err;
       } finally {
         clearInterval(beat);
+        await grant?.release({ removeNetwork: containerGone });
       }
     },
   };

@@ -9,6 +9,17 @@ export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scali
 export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
 
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * What an LLM agent's run may spend through the harness's gateway; every field optional (no
+ * cap). An agent's config gives defaults (`llmBudget`), the run options override them field by field.
+ */
+export const llmBudgetSchema = z.strictObject({
+  maxTokens: z.number().int().min(1, 'at least 1 token').optional(),
+  maxRequests: z.number().int().min(1, 'at least 1 request').optional(),
+  maxDollars: z.number().finite().positive('more than 0 dollars').optional(),
+});
+export type LlmBudget = z.infer<typeof llmBudgetSchema>;
 const agentIdPattern = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/;
 
 export const runOptionsSchema = z
@@ -34,6 +45,10 @@ export const runOptionsSchema = z
      * `infra_error`. Default 10 (several minutes: a Docker restart is survived).
      */
     infraAttempts: z.number().int().min(1).max(100).optional(),
+    /** An LLM agent's budget per run (tokens, requests, dollars), over its config's `llmBudget`. */
+    llmBudget: llmBudgetSchema.optional(),
+    /** An agent's step limit (e.g. AIDE's steps), given to the container as STEP_LIMIT. */
+    stepLimit: z.number().int().min(1).max(100_000).optional(),
   })
   .strict()
   .refine((o) => !(o.competitionSet && o.competitions), {

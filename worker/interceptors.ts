@@ -18,6 +18,8 @@ export const NON_RETRYABLE_ERRORS = new Set([
   'AgentConfigError',
   'PreparedDataChangedError',
   'TechniqueNotApplicableError',
+  'LlmGatewayUnavailableError',
+  'GatewayConfigError',
   'ZodError',
 ]);
 

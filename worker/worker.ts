@@ -11,6 +11,7 @@ import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
 import { log } from '../core/log';
 import { reapLeftovers, temporalWorkflowState } from '../core/sandbox/reaper';
+import type { Gateway } from '../core/gateway';
 
 let runtimeInstalled = false;
 
@@ -40,6 +41,8 @@ export interface HarnessWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** More activity interceptors, run inside the harness's own (e.g. a test's crash at a chosen activity). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** The LLM gateway LLM agents' calls go through (see gateway.ts); the caller closes it after the worker. */
+  gateway?: Gateway;
 }
 
 /** The bundle given, else the one `npm run build` made, else bundle the sources now (slower, more memory). */
@@ -60,7 +63,7 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<W
     namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...workflowCode(opts.workflowBundle),
-    activities: createActivities(paths),
+    activities: createActivities(paths, { gateway: opts.gateway }),
     interceptors: { activity: [activityInterceptors, ...(opts.activityInterceptors ?? [])] },
   });
 }

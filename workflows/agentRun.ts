@@ -32,6 +32,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   let phase: RunPhase = 'preparing';
   setHandler(runPhaseQuery, () => phase);
   let container: AgentContainerResult | null = null;
+  let llm: RunResult['llm'];
   const previousContainers: AgentContainerResult[] = [];
   let grade: G | null = null;
 
@@ -50,6 +51,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       ...steps.recordGrade(grade),
       timings: { startedAt, finishedAt: new Date().toISOString(), agentSecs: agentSeconds(container) },
       container,
+      ...(llm ? { llm } : {}),
       ...(previousContainers.length ? { agentRetries: previousContainers.length, previousContainers } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
@@ -74,6 +76,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
         [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}), ...(attempt ? { attempt } : {}) }],
       );
       container = ran;
+      llm = ran.llm;
       // Histories recorded before retries existed carry no `retriesAllowed`: none.
       if (!shouldRetryAgent(ran, attempt, ran.retriesAllowed ?? 0)) break;
       previousContainers.push(ran);
@@ -81,7 +84,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
 
     phase = 'grading';
     grade = await steps.grade();
-    const { outcome, reason } = decideOutcome(container, grade);
+    const { outcome, reason } = decideOutcome(container, grade, llm);
     return await finish(outcome, reason);
   } catch (err) {
     if (isCancellation(err)) {

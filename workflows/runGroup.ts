@@ -124,6 +124,8 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
     runDir: run.runDir,
     timeLimitSecs: options.timeLimitSecs,
     ...(options.infraAttempts ? { infraAttempts: options.infraAttempts } : {}),
+    ...(options.llmBudget ? { llmBudget: options.llmBudget } : {}),
+    ...(options.stepLimit ? { stepLimit: options.stepLimit } : {}),
   };
   const common = {
     workflowId: run.runId,

@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { startDevServer } from '../../temporal/devServer';
 import { configuredTarget, ensureSearchAttributes } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
+import { startGatewayFromEnv } from '../../worker/gateway';
 import { TASK_QUEUE } from '../../workflows/ids';
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -36,11 +37,13 @@ export function workerCommand(): Command {
       await ensureSearchAttributes(client, target.namespace);
       await client.close();
       const connection = await connectWorker(target.address);
-      const worker = await createHarnessWorker({ connection, namespace: target.namespace });
+      const gateway = await startGatewayFromEnv();
+      const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway });
       process.stderr.write(`worker polling "${TASK_QUEUE}" on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`);
       // The SDK stops the worker on SIGINT/SIGTERM; running activities end WORKER_SHUTDOWN and their
       // containers are left running for the next worker to re-attach to.
       await worker.run();
+      await gateway?.close();
       await connection.close();
     });
 }

@@ -5,6 +5,8 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureSearchAttributes, resolveTemporal, type TemporalTarget } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
+import { startGatewayFromEnv } from '../../worker/gateway';
+import type { Gateway } from '../../core/gateway';
 import { Client } from '../sdk';
 import { TASK_QUEUE } from '../../workflows/ids';
 import { log } from '../../core/log';
@@ -23,16 +25,19 @@ export async function openSession(opts: { startServer: boolean; worker: 'always'
   let worker: Worker | null = null;
   let workerRun: Promise<void> | null = null;
   let connection: NativeConnection | null = null;
+  let gateway: Gateway | undefined;
   try {
     const wantWorker = opts.worker === 'always' || (opts.worker === 'if-none' && (target.devServer || !(await hasPollers(client))));
     if (wantWorker) {
       await ensureSearchAttributes(await client.connection(), target.namespace);
       connection = await connectWorker(target.address);
-      worker = await createHarnessWorker({ connection, namespace: target.namespace });
+      gateway = await startGatewayFromEnv();
+      worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway });
       workerRun = worker.run();
       log.debug({ event: 'worker.started', taskQueue: TASK_QUEUE }, 'in-process worker started');
     }
   } catch (err) {
+    await gateway?.close();
     await target.devServer?.stop();
     throw err;
   }
@@ -45,6 +50,7 @@ export async function openSession(opts: { startServer: boolean; worker: 'always'
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun;
       }
+      await gateway?.close();
       await connection?.close();
       await client.close();
       await target.devServer?.stop();

@@ -6,16 +6,19 @@
  *   command: [python3, /opt/agent/start.py]   # optional: the image's CMD otherwise
  *   readOnlyRootfs: true                       # optional, default true
  *   retries: 1                                 # optional, default 0: fresh containers after one killed from outside
+ *   llm: true                                  # optional, default false: gets the harness's LLM gateway (OPENAI_*)
+ *   llmBudget: { maxTokens, maxRequests, maxDollars } # optional: per-run defaults; run options override
  *   env: { KEY: value }                        # the default variant's env
  *   variants:
- *     <variant>: { description, env, command, retries } # env is merged over the default's; retries overrides
+ *     <variant>: { description, env, command, retries, llmBudget } # env is merged over the default's; the others override
  */
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { llmBudgetSchema } from '../options';
 
 /** The harness sets these itself; an agent may not override them. */
-export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED'] as const;
+export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'] as const;
 export const DEFAULT_VARIANT = 'default';
 /** Agent names become Docker repository names, so they follow Docker's rules. */
 export const AGENT_NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -51,6 +54,7 @@ const retriesSchema = z
 const variantSchema = z.strictObject({
   description: z.string().min(1).optional(),
   retries: retriesSchema.optional(),
+  llmBudget: llmBudgetSchema.optional(),
   command: commandSchema.optional(),
   env: envSchema.default({}),
 });
@@ -60,6 +64,9 @@ export const agentConfigSchema = z.strictObject({
   command: commandSchema.optional(),
   readOnlyRootfs: z.boolean().default(true),
   retries: retriesSchema.default(0),
+  /** The agent calls an LLM: its container joins a network where only the harness's gateway answers. */
+  llm: z.boolean().default(false),
+  llmBudget: llmBudgetSchema.optional(),
   env: envSchema.default({}),
   variants: z
     .record(

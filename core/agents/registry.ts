@@ -71,7 +71,15 @@ export async function listAgentDefinitions(opts: AgentRegistryOptions = {}): Pro
 
 function variantSpecs(def: AgentDefinition): AgentSpec[] {
   const { config } = def;
-  const common = { name: def.name, image: def.image, dir: def.dir, readOnlyRootfs: config.readOnlyRootfs, retries: config.retries };
+  const common = {
+    name: def.name,
+    image: def.image,
+    dir: def.dir,
+    readOnlyRootfs: config.readOnlyRootfs,
+    retries: config.retries,
+    ...(config.llm ? { llm: true } : {}),
+    ...(config.llmBudget ? { llmBudget: config.llmBudget } : {}),
+  };
   const specs: AgentSpec[] = [
     { ...common, id: def.name, variant: DEFAULT_VARIANT, description: config.description, command: config.command, env: { ...config.env } },
   ];
@@ -84,6 +92,7 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
       command: v.command ?? config.command,
       env: { ...config.env, ...v.env },
       retries: v.retries ?? config.retries,
+      ...(v.llmBudget || config.llmBudget ? { llmBudget: { ...config.llmBudget, ...v.llmBudget } } : {}),
     });
   }
   // Leave `command` out rather than undefined, so specs compare and serialise cleanly.

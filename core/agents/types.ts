@@ -1,3 +1,5 @@
+import type { LlmBudget } from '../options';
+
 export interface AgentSpec {
   /** `<name>` or `<name>/<variant>`, as in MLE-bench. */
   id: string;
@@ -17,4 +19,8 @@ export interface AgentSpec {
   readOnlyRootfs: boolean;
   /** Fresh containers allowed after one killed from outside the harness (config `retries`, default 0). */
   retries?: number;
+  /** Calls an LLM through the harness's gateway (config `llm`). */
+  llm?: boolean;
+  /** The variant's default per-run LLM budget (config `llmBudget`). */
+  llmBudget?: LlmBudget;
 }

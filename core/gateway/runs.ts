@@ -6,19 +6,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { llmBudgetSchema, type LlmBudget } from '../options';
 
-export const budgetSchema = z.strictObject({
-  maxTokens: z.number().int().min(0).optional(),
-  maxRequests: z.number().int().min(0).optional(),
-  maxDollars: z.number().finite().min(0).optional(),
-});
-export type Budget = z.infer<typeof budgetSchema>;
+export const budgetSchema = llmBudgetSchema;
+export type Budget = LlmBudget;
 export type BudgetKind = 'tokens' | 'requests' | 'dollars';
+
+const TOKEN_RE = /^mlb-[A-Za-z0-9_-]{43}$/;
+
+const usageSchema = z.strictObject({
+  requests: z.number().int().min(0),
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+  totalTokens: z.number().int().min(0),
+  costUsd: z.number().min(0),
+  budgetExhausted: z.enum(['tokens', 'requests', 'dollars']).optional(),
+});
 
 export const registerRunSchema = z.strictObject({
   runId: z.string().min(1),
   budget: budgetSchema.default({}),
   rolloutFile: z.string().min(1),
+  /** The run's token when it already has one (a worker re-attaching to a running container); else a new one. */
+  token: z.string().regex(TOKEN_RE, 'a gateway run token (mlb-…)').optional(),
+  /** What the run has used so far (rebuilt from its rollout after a worker restart). */
+  usage: usageSchema.optional(),
 });
 export type RegisterRunInput = z.input<typeof registerRunSchema>;
 
@@ -36,6 +48,9 @@ export interface GatewayRun {
   budget: Budget;
   rolloutFile: string;
   usage: RunUsage;
+  /** Resolves with the budget that ran out, the first time a call is refused for it. */
+  exhausted: Promise<BudgetKind>;
+  onExhausted: (kind: BudgetKind) => void;
 }
 
 export class BudgetExhaustedError extends Error {
@@ -63,8 +78,13 @@ export class RunRegistry {
     }
     const { runId, budget, rolloutFile } = parsed.data;
     if (this.tokenOf.has(runId)) throw new Error(`gateway: run ${runId} is already registered`);
-    const token = `mlb-${randomBytes(32).toString('base64url')}`;
-    const run: GatewayRun = { runId, budget, rolloutFile, usage: { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 } };
+    const token = parsed.data.token ?? `mlb-${randomBytes(32).toString('base64url')}`;
+    if (this.byToken.has(token)) throw new Error(`gateway: that token already belongs to run ${this.byToken.get(token)!.runId}`);
+    let onExhausted: (kind: BudgetKind) => void = () => undefined;
+    const exhausted = new Promise<BudgetKind>((resolve) => (onExhausted = resolve));
+    const usage: RunUsage = parsed.data.usage ? { ...parsed.data.usage } : { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    const run: GatewayRun = { runId, budget, rolloutFile, usage, exhausted, onExhausted };
+    if (usage.budgetExhausted) onExhausted(usage.budgetExhausted);
     this.byToken.set(token, run);
     this.tokenOf.set(runId, token);
     return token;
@@ -82,9 +102,13 @@ export class RunRegistry {
     return token ? this.byToken.get(token) : undefined;
   }
 
-  usageOf(runId: string): RunUsage | undefined {
+  byRunId(runId: string): GatewayRun | undefined {
     const token = this.tokenOf.get(runId);
-    const run = token === undefined ? undefined : this.byToken.get(token);
+    return token === undefined ? undefined : this.byToken.get(token);
+  }
+
+  usageOf(runId: string): RunUsage | undefined {
+    const run = this.byRunId(runId);
     return run ? { ...run.usage } : undefined;
   }
 }
@@ -101,7 +125,10 @@ export function admit(run: GatewayRun): void {
   checks.sort((a, b) => Number(b[0] === usage.budgetExhausted) - Number(a[0] === usage.budgetExhausted));
   for (const [kind, max, used, noun] of checks) {
     if (max !== undefined && used >= max) {
-      usage.budgetExhausted ??= kind;
+      if (usage.budgetExhausted === undefined) {
+        usage.budgetExhausted = kind;
+        run.onExhausted(kind);
+      }
       throw new BudgetExhaustedError(runId, kind, `run ${runId}: ${noun} budget of ${max} exhausted (used ${round(used)})`);
     }
   }

@@ -11,7 +11,7 @@ import { log as rootLog } from '../log.js';
 import { costOf, parseGatewayConfig, type GatewayConfigInput } from './config.js';
 import { bearer, errorBody, HttpError, readJson, send } from './http.js';
 import { RolloutWriter, type RolloutLine } from './rollout.js';
-import { admit, BudgetExhaustedError, record, RunRegistry, type GatewayRun, type RegisterRunInput, type RunUsage } from './runs.js';
+import { admit, BudgetExhaustedError, record, RunRegistry, type BudgetKind, type GatewayRun, type RegisterRunInput, type RunUsage } from './runs.js';
 import { Upstream, UpstreamError } from './upstream.js';
 
 export interface GatewayOptions {
@@ -27,12 +27,28 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
 }
 
+export interface GatewayListener {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
 export interface Gateway {
   url: string;
   port: number;
+  /** The upstream models' aliases agents may ask for. */
+  aliases: string[];
   registerRun(input: RegisterRunInput): string;
   unregisterRun(runId: string): boolean;
   usageOf(runId: string): RunUsage | undefined;
+  /** Resolves with the budget that ran out when the run's first call is refused for it; undefined for an unknown run. */
+  budgetExhausted(runId: string): Promise<BudgetKind> | undefined;
+  /**
+   * One more address to serve on (e.g. the host side of a run's Docker network), port 0 for any
+   * free one; closed by its own close() or the gateway's.
+   */
+  listen(host: string, port?: number): Promise<GatewayListener>;
   close(): Promise<void>;
 }
 
@@ -66,10 +82,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let request: unknown = null;
     let upstreamModel: string | undefined;
     let attempts: number | undefined;
+    let admitted = false;
     const write = (line: Omit<RolloutLine, 'ts' | 'runId' | 'request' | 'latencyMs'>) =>
       rollouts.append(
         run.rolloutFile,
-        { ts: new Date(started).toISOString(), runId: run.runId, request, ...line, latencyMs: Date.now() - started, upstreamModel, attempts },
+        { ts: new Date(started).toISOString(), runId: run.runId, request, ...line, latencyMs: Date.now() - started, admitted, upstreamModel, attempts },
         (err) => log.error({ err, runId: run.runId }, 'rollout append failed'),
       );
     try {
@@ -88,6 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         throw new HttpError(400, 'invalid_request_error', `model ${String(model)} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`, 'model_not_priced');
       }
       admit(run);
+      admitted = true;
       const fwd = { ...body, model: upstreamModel, stream: false } as unknown as ChatCompletionCreateParamsNonStreaming;
       const reply = await upstream.chat(fwd, (attempt, err, delayMs) =>
         log.warn({ runId: run.runId, attempt, delayMs, err: err.message }, 'upstream call failed; retrying'),
@@ -105,10 +123,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log.debug({ runId: run.runId, upstreamModel, promptTokens, completionTokens, costUsd, attempts }, 'chat completion');
     } catch (err) {
       let e: HttpError;
+      let budgetExhausted: BudgetKind | undefined;
       if (err instanceof HttpError) e = err;
       else if (err instanceof BudgetExhaustedError) {
-        // x-should-retry: false stops the openai clients from retrying a 429 that will not pass.
-        e = new HttpError(429, 'budget_exhausted', err.message, 'budget_exhausted', { 'x-should-retry': 'false' });
+        // 402, not 429: clients (AIDE among them) retry a 429 forever, and this one never passes.
+        e = new HttpError(402, 'budget_exhausted', err.message, 'budget_exhausted', { 'x-should-retry': 'false' });
+        budgetExhausted = err.kind;
         log.info({ runId: run.runId, budget: err.kind }, 'budget exhausted; call refused');
       } else if (err instanceof UpstreamError) {
         attempts = err.attempts;
@@ -118,12 +138,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log.error({ err, runId: run.runId }, 'gateway error');
         e = new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
       }
-      await write({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null });
+      await write({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null, ...(budgetExhausted ? { budgetExhausted } : {}) });
       if (!res.headersSent) send(res, e.status, errorBody(e), e.headers);
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
     void (async () => {
       try {
@@ -145,34 +165,53 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         req.resume();
       }
     })();
-  });
+  };
 
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`gateway: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })));
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url, aliases, upstream: baseURL ?? 'https://api.openai.com/v1' }, 'gateway listening');
+  const listeners = new Set<GatewayListener>();
+  async function listen(host: string, port = 0): Promise<GatewayListener> {
+    const server = http.createServer(handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`gateway: cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+      server.listen(port, host, () => resolve());
+    });
+    const bound = (server.address() as AddressInfo).port;
+    const listener: GatewayListener = {
+      host,
+      port: bound,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+      close: async () => {
+        if (!listeners.delete(listener)) return;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        log.debug({ url: listener.url }, 'gateway listener closed');
+      },
+    };
+    listeners.add(listener);
+    return listener;
+  }
+
+  const main = await listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  log.info({ url: main.url, aliases, upstream: baseURL ?? 'https://api.openai.com/v1' }, 'gateway listening');
 
   return {
-    url,
-    port,
+    url: main.url,
+    port: main.port,
+    aliases,
     registerRun: (input) => {
       const token = runs.register(input);
-      log.info({ runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile }, 'run registered');
+      log.info({ runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile, resumed: input.usage !== undefined }, 'run registered');
       return token;
     },
     unregisterRun: (runId) => runs.unregister(runId),
     usageOf: (runId) => runs.usageOf(runId),
+    budgetExhausted: (runId) => runs.byRunId(runId)?.exhausted,
+    listen,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all([...listeners].map((l) => l.close()));
       await rollouts.flush();
-      log.info({ url }, 'gateway closed');
+      log.info({ url: main.url }, 'gateway closed');
     },
   };
 }

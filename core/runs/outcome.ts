@@ -8,6 +8,8 @@
  *   allows `retries`, then the workflow starts it again in a fresh container (see shouldRetryAgent);
  * - exit 0 but no submission → `agent_failed`; an invalid one → `invalid_submission`;
  * - otherwise `succeeded`. Infrastructure and cancellation are decided by the workflow.
+ * An LLM agent whose budget ran out is stopped by the harness (after a grace period) unless it
+ * exits first; either way its submission is graded as above, and the reason says the budget ended it.
  */
 import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
@@ -20,12 +22,22 @@ export type GradedSubmission = Pick<CompetitionReport, 'submission_exists' | 'va
 export function decideOutcome(
   container: AgentContainerResult,
   grade: GradedSubmission | null,
+  llm?: { budgetExhausted?: 'tokens' | 'requests' | 'dollars' } | null,
 ): { outcome: Outcome; reason?: string } {
+  const decided = decideFromContainerAndGrade(container, grade);
+  if (!llm?.budgetExhausted) return decided;
+  const ran = `its LLM ${llm.budgetExhausted.replace(/s$/, '')} budget ran out`;
+  if (decided.reason) return { ...decided, reason: `${decided.reason} (after ${ran})` };
+  return { ...decided, reason: container.stoppedForBudget ? `${ran}: the harness stopped the agent; its submission was graded` : `${ran}; the agent finished on its own` };
+}
+
+function decideFromContainerAndGrade(container: AgentContainerResult, grade: GradedSubmission | null): { outcome: Outcome; reason?: string } {
   if (container.timedOut) return { outcome: 'agent_timeout', reason: 'the agent was stopped at its time limit' };
   if (container.oomKilled) return { outcome: 'agent_failed', reason: 'oom: the agent ran out of memory and was killed' };
   const killed = killedFromOutside(container);
   if (killed) return { outcome: 'agent_failed', reason: killed };
-  if (container.exitCode !== 0) return { outcome: 'agent_failed', reason: `the agent exited with code ${container.exitCode}` };
+  // Stopped for its budget, the agent has no exit code of its own: its submission decides.
+  if (container.exitCode !== 0 && !container.stoppedForBudget) return { outcome: 'agent_failed', reason: `the agent exited with code ${container.exitCode}` };
   // A symlink (or special file) in submission/ is never copied out for the grader: say so.
   const notCopied = container.notCopied?.find((e) => e.startsWith('submission/'));
   if ((!grade || !grade.submission_exists) && notCopied) return { outcome: 'invalid_submission', reason: `not a regular file, not graded: ${notCopied}` };

@@ -1,8 +1,9 @@
 /** The shapes that flow between the workflows, the activities and the clients. Types only. */
-import type { RunOptions } from '../options';
+import type { LlmBudget, RunOptions } from '../options';
 import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
+import type { LlmUsageRecord } from '../gateway/runAccess';
 import type { SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from '../techniques/types';
 
 export type Medal = 'gold' | 'silver' | 'bronze';
@@ -38,6 +39,9 @@ export interface CompetitionRunInput {
   timeLimitSecs: number;
   /** Tries of the agent step on infrastructure failures (run option `infraAttempts`; default 10). */
   infraAttempts?: number;
+  /** Run options `llmBudget` and `stepLimit`, when given. */
+  llmBudget?: LlmBudget;
+  stepLimit?: number;
 }
 
 /** The input of one `techniqueRun` child workflow. */
@@ -71,6 +75,8 @@ export interface RunResult {
    */
   agentRetries?: number;
   previousContainers?: AgentContainerResult[];
+  /** An LLM agent's use of the gateway: requests, tokens, dollars, its budget and whether that ran out. */
+  llm?: LlmUsageRecord;
   /** A competition run's grade (null for a technique run, or when not graded). */
   grade: CompetitionReport | null;
   /** A technique run's grade: `score` is its 0..1 total. */

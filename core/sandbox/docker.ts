@@ -17,6 +17,9 @@ export const LABELS = {
   attempt: 'mlebench.attempt',
 } as const;
 
+/** On networks and volumes (which have no mounts to tell): the runs folder their run belongs to, so a reaper keeps to its own. */
+export const RUNS_DIR_LABEL = 'mlebench.runs-dir';
+
 /** Seconds between SIGTERM and SIGKILL when the harness stops a container. */
 export const STOP_GRACE_SECS = 10;
 const PING_TIMEOUT_MS = 10_000;

@@ -12,11 +12,11 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { log } from '../log';
-import { LABELS, dockerClient, stopAndRemove } from './docker';
+import { LABELS, RUNS_DIR_LABEL, dockerClient, stopAndRemove } from './docker';
 import { dockerCall, dockerStatus } from './errors';
+import { removeNetworkAndRules } from './llmNetwork';
 
-/** Label a network or volume of a run carries to say which runs folder it belongs to. */
-export const RUNS_DIR_LABEL = 'mlebench.runs-dir';
+export { RUNS_DIR_LABEL };
 
 export type WorkflowState = 'running' | 'closed' | 'unknown';
 
@@ -107,13 +107,7 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
   const networks = await dockerCall('list networks', () => docker.listNetworks({ filters, abortSignal: signal }));
   for (const n of networks.filter((n) => inScope(n.Labels))) {
     await decide('network', n.Id, n.Name, n.Labels![LABELS.run]!, async () => {
-      await dockerCall(`remove network ${n.Name}`, async () => {
-        try {
-          await docker.getNetwork(n.Id).remove();
-        } catch (err) {
-          if (dockerStatus(err) !== 404) throw err;
-        }
-      });
+      await removeNetworkAndRules(docker, n.Id);
     });
   }
   const volumes = (await dockerCall('list volumes', () => docker.listVolumes({ filters, abortSignal: signal }))).Volumes ?? [];

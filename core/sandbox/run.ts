@@ -26,6 +26,11 @@ export interface RunAgentContainerOptions {
   onProgress?: (p: AgentContainerProgress) => void;
   progressIntervalMs?: number;
   docker?: Docker;
+  /**
+   * When this resolves (an LLM agent's budget ran out), the agent gets `graceMs` more to write its
+   * submission and exit, then is stopped like at its time limit (result `stoppedForBudget`).
+   */
+  stopEarly?: { when: Promise<unknown>; graceMs: number };
 }
 
 /** What the harness keeps of a finished container once the container itself is removed. */
@@ -73,9 +78,9 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   log.info({ runId: req.runId, containerId: info.Id, reattached, state: info.State.Status }, 'agent container attached');
 
   const logs = await followLogs(docker, container, paths.agentLog);
-  let stoppedAtLimit = false;
+  let stopped: Stopped = false;
   try {
-    stoppedAtLimit = await waitForExit(container, info, req, reattached, opts);
+    stopped = await waitForExit(container, info, req, reattached, opts);
   } catch (err) {
     logs.detach();
     throw err;
@@ -92,7 +97,7 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   info = final;
   // The container has stopped: nothing changes in the scratch space any more. Copy it out for the grader.
   const copied = await copyOutScratch(req.runDir);
-  const result = resultOf(info, req, { reattached, stoppedAtLimit });
+  const result = resultOf(info, req, { reattached, stopped });
   if (copied.notCopiedCount > 0) {
     result.notCopied = copied.notCopied;
     if (copied.notCopiedCount > copied.notCopied.length) result.notCopied.push(`... and ${copied.notCopiedCount - copied.notCopied.length} more`);
@@ -193,10 +198,13 @@ function isGone(err: unknown): boolean {
   return dockerStatus(err) === 404 || (err instanceof InfraError && dockerStatus(err.cause) === 404);
 }
 
+/** Why the harness stopped the container, or false when it exited by itself. */
+type Stopped = false | 'time_limit' | 'budget';
+
 /**
  * Waits for the container to exit, reporting progress, and stops it at its deadline, measured
- * from its own start so that re-attaching does not reset the clock. Returns true when the
- * harness stopped it at the limit.
+ * from its own start so that re-attaching does not reset the clock (or earlier: `stopEarly`).
+ * Says whether, and why, the harness stopped it.
  */
 async function waitForExit(
   container: Docker.Container,
@@ -204,9 +212,19 @@ async function waitForExit(
   req: AgentContainerRequest,
   reattached: boolean,
   opts: RunAgentContainerOptions,
-): Promise<boolean> {
+): Promise<Stopped> {
   const startedMs = Date.parse(info.State.StartedAt);
-  const deadline = startedMs + req.timeLimitSecs * 1000;
+  const limitDeadline = startedMs + req.timeLimitSecs * 1000;
+  let deadline = limitDeadline;
+  let why = 'time_limit' as Stopped;
+  void opts.stopEarly?.when.then(() => {
+    const early = Date.now() + opts.stopEarly!.graceMs;
+    if (early < deadline) {
+      deadline = early;
+      why = 'budget';
+      log.info({ runId: req.runId, graceMs: opts.stopEarly!.graceMs }, 'LLM budget exhausted: the agent has a grace period to finish');
+    }
+  });
   const interval = opts.progressIntervalMs ?? 5000;
   const progress = () => opts.onProgress?.({ containerId: info.Id, elapsedSecs: Math.max(0, (Date.now() - startedMs) / 1000), reattached });
 
@@ -235,7 +253,7 @@ async function waitForExit(
     // At the deadline: the agent may have finished just now; otherwise stop it.
     const current = await inspectIfExists(container);
     if (!current?.State.Running) return false;
-    log.info({ runId: req.runId, containerId: info.Id, timeLimitSecs: req.timeLimitSecs }, 'time limit reached: stopping the agent container');
+    log.info({ runId: req.runId, containerId: info.Id, timeLimitSecs: req.timeLimitSecs, why }, `${why === 'budget' ? 'LLM budget exhausted' : 'time limit reached'}: stopping the agent container`);
     await dockerCall(`stop container ${info.Id}`, async () => {
       try {
         await container.stop({ t: STOP_GRACE_SECS });
@@ -243,25 +261,26 @@ async function waitForExit(
         if (dockerStatus(err) !== 304) throw err;
       }
     });
-    return true;
+    return why;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     stop.abort();
   }
 }
 
-function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest, how: { reattached: boolean; stoppedAtLimit: boolean }): AgentContainerResult {
+function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest, how: { reattached: boolean; stopped: Stopped }): AgentContainerResult {
   const { State } = info;
   const deadline = Date.parse(State.StartedAt) + req.timeLimitSecs * 1000;
   const overran = Date.parse(State.FinishedAt) > deadline + OVERRUN_TOLERANCE_MS;
   return {
     containerId: info.Id,
-    exitCode: how.stoppedAtLimit ? null : State.ExitCode,
+    exitCode: how.stopped ? null : State.ExitCode,
     startedAt: State.StartedAt,
     finishedAt: State.FinishedAt,
-    timedOut: how.stoppedAtLimit || overran,
+    timedOut: how.stopped === 'time_limit' || overran,
     oomKilled: State.OOMKilled,
     reattached: how.reattached,
+    ...(how.stopped === 'budget' ? { stoppedForBudget: true } : {}),
   };
 }
 

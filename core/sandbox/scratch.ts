@@ -30,6 +30,8 @@ const PATH_MAX = 4095;
 const MAX_LISTED = 100;
 /** Files the harness writes into `<runDir>/logs/` itself: an agent's file of that name is not copied over them. */
 const HARNESS_LOG_FILES = new Set(['agent.log', 'copy-out.log']);
+/** Folders the harness writes into `<runDir>/logs/` itself (the gateway's rollouts): never an agent's copy. */
+const HARNESS_LOG_DIRS = new Set(['llm']);
 
 /** Where a run's scratch space lives (spec.ts's runPaths includes these). */
 export function scratchPaths(runDir: string) {
@@ -225,6 +227,8 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
         const st = await fs.lstat(src);
         if (st.isSymbolicLink()) {
           skip(shown, `symbolic link to ${await fs.readlink(src).catch(() => '?')}, not followed`);
+        } else if (st.isDirectory() && sub === 'logs' && rel === '' && HARNESS_LOG_DIRS.has(e.name)) {
+          skip(shown, 'the harness writes this folder');
         } else if (st.isDirectory()) {
           await fs.mkdir(dest, { recursive: true });
           stack.push(relChild);

@@ -88,7 +88,8 @@ export function containerName(runId: string, attempt = 0): string {
 
 /**
  * Only these reach the container: the contract's three variables (and TECHNIQUE_TASK on a
- * technique run) and the variant's env, never the host's.
+ * technique run, STEP_LIMIT when the run sets one, an LLM agent's gateway token and URL) and the
+ * variant's env, never the host's.
  */
 export function containerEnv(req: AgentContainerRequest): string[] {
   const env: Record<string, string> = {
@@ -97,6 +98,8 @@ export function containerEnv(req: AgentContainerRequest): string[] {
     TIME_LIMIT_SECS: String(req.timeLimitSecs),
     SEED: String(req.seed),
     ...(req.techniqueTask ? { TECHNIQUE_TASK: req.techniqueTask } : {}),
+    ...(req.stepLimit ? { STEP_LIMIT: String(req.stepLimit) } : {}),
+    ...req.llm?.env,
   };
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
@@ -117,7 +120,10 @@ export interface ContainerSpecInput {
   limits: SandboxLimits;
 }
 
-/** The create options of a run's container: no network, no privileges, no answers. */
+/**
+ * The create options of a run's container: no privileges, no answers, and no network, but for an
+ * LLM agent its run's internal network, where only the gateway answers (llmNetwork.ts).
+ */
 export function containerCreateOptions(req: AgentContainerRequest, input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const paths = runPaths(req.runDir);
   const { limits } = input;
@@ -135,9 +141,9 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
     Labels: containerLabels(req),
     User: `${AGENT_UID}:${AGENT_GID}`,
     WorkingDir: '/home',
-    NetworkDisabled: true,
+    NetworkDisabled: !req.llm,
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: req.llm?.networkName ?? 'none',
       // The answers are never among these: only the public folder, the run's three folders, the instructions.
       Mounts: [
         bind(req.publicDataDir, '/home/data', true),

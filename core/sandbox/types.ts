@@ -20,6 +20,16 @@ export interface AgentContainerRequest {
   limits?: Partial<SandboxLimits>;
   /** 0 for the first container of the run, n for its n-th retry (agent `retries`): in the name and labels. */
   attempt?: number;
+  /** Run option `stepLimit`: the container's STEP_LIMIT. */
+  stepLimit?: number;
+  /** An LLM agent's access: the run's internal network (only the gateway answers there) and its OPENAI_* env. */
+  llm?: LlmAccess;
+}
+
+export interface LlmAccess {
+  networkName: string;
+  /** OPENAI_API_KEY (the run's gateway token, never a real key) and OPENAI_BASE_URL (the gateway on the run's network). */
+  env: { OPENAI_API_KEY: string; OPENAI_BASE_URL: string };
 }
 
 export interface SandboxLimits {
@@ -62,6 +72,8 @@ export interface AgentContainerResult {
    * results saved before the copy existed.
    */
   notCopied?: string[];
+  /** Set when the harness stopped the container before its time limit because its LLM budget ran out. */
+  stoppedForBudget?: boolean;
 }
 
 export interface AgentContainerProgress {

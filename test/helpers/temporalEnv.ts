@@ -11,14 +11,15 @@ import { harnessPaths, REPO_ROOT, temporalCliPath, type HarnessPaths } from '../
 import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
 import { createHarnessWorker } from '../../worker/worker';
 import { Client } from '../../client/sdk';
+import type { Gateway } from '../../core/gateway';
 
 export interface HarnessTestEnv {
   env: TestWorkflowEnvironment;
   paths: HarnessPaths;
   client: Client;
   workflowCode: string;
-  /** A new worker on this env (not running yet). */
-  newWorker(): Promise<Worker>;
+  /** A new worker on this env (not running yet), with the LLM gateway given (the test closes it). */
+  newWorker(opts?: { gateway?: Gateway }): Promise<Worker>;
   teardown(): Promise<void>;
 }
 
@@ -38,7 +39,7 @@ export async function startHarnessTestEnv(): Promise<HarnessTestEnv> {
     paths,
     client,
     workflowCode: code,
-    newWorker: () => createHarnessWorker({ connection: env.nativeConnection, paths, workflowBundle: { code } }),
+    newWorker: (opts) => createHarnessWorker({ connection: env.nativeConnection, paths, workflowBundle: { code }, gateway: opts?.gateway }),
     async teardown() {
       await client.close();
       await env.teardown();

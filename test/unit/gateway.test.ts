@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, startGateway, type Gateway, type RolloutLine } from '../../core/gateway/index.js';
+import { loadGatewayConfig, startGateway, usageFromRollout, type Gateway, type RolloutLine } from '../../core/gateway/index.js';
 
 const KEY = 'sk-upstream-secret';
 interface Hit { auth: string | undefined; body: Record<string, unknown> }
@@ -172,15 +172,45 @@ describe('gateway', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    expect(res.status).toBe(429);
+    // 402, never 429: clients such as AIDE retry a 429 forever.
+    expect(res.status).toBe(402);
     expect(await res.json()).toEqual({ error: { type: 'budget_exhausted', code: 'budget_exhausted', message: message(runId) } });
     const err = await apiError(ask(client));
-    expect(err.status).toBe(429);
+    expect(err.status).toBe(402);
     expect(hits).toHaveLength(calls);
     expect(gw.usageOf(runId)?.budgetExhausted).toBe(kind);
+    await expect(gw.budgetExhausted(runId)).resolves.toBe(kind);
     const lines = await rollout(rolloutFile);
     expect(lines).toHaveLength(calls + 2);
-    expect(lines.at(-1)?.error).toMatchObject({ status: 429, type: 'budget_exhausted' });
+    expect(lines.at(-1)?.error).toMatchObject({ status: 402, type: 'budget_exhausted' });
+    expect(lines.at(-1)).toMatchObject({ admitted: false, budgetExhausted: kind });
+    // A worker that restarts mid-run rebuilds the same totals from the rollout.
+    const { budgetExhausted: _b, ...live } = gw.usageOf(runId)!;
+    expect(await usageFromRollout(rolloutFile)).toEqual({ ...live, budgetExhausted: kind });
+  });
+
+  it('resumes a run with its token and its usage so far: the budget continues where it was', async () => {
+    const first = newRun({ maxRequests: 3 });
+    await ask(first.client);
+    await ask(first.client);
+    gw.unregisterRun(first.runId);
+    const usage = await usageFromRollout(first.rolloutFile);
+    expect(usage).toMatchObject({ requests: 2, totalTokens: 30 });
+    const token = gw.registerRun({ runId: first.runId, budget: { maxRequests: 3 }, rolloutFile: first.rolloutFile, token: first.token, usage });
+    expect(token).toBe(first.token);
+    await ask(first.client);
+    expect((await apiError(ask(first.client))).status).toBe(402);
+    expect(gw.usageOf(first.runId)).toMatchObject({ requests: 3, budgetExhausted: 'requests' });
+  });
+
+  it('serves on another address through listen(), and stops there on close', async () => {
+    const { token } = newRun({});
+    const extra = await gw.listen('127.0.0.1');
+    expect(extra.port).not.toBe(gw.port);
+    const models = await fetch(`${extra.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+    expect(models.status).toBe(200);
+    await extra.close();
+    await expect(fetch(`${extra.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).rejects.toThrow();
   });
 
   it('holds the request budget under concurrent calls, one rollout line each', async () => {
