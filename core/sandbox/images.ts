@@ -4,10 +4,11 @@
  *
  * The base image is a Debian root filesystem (from images/Dockerfile when an image registry
  * answers, from Debian packages via images/build-offline.sh when not) finished by
- * images/base.Dockerfile; agent images are agents/<name>/Dockerfile on top of it.
+ * images/base.Dockerfile; agent images are agents/<name>/Dockerfile on top of it, with the wheels
+ * of the agent's requirements.txt (downloaded on the host, core/sandbox/wheels.ts) in the context.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { listAgentDefinitions } from '../agents/registry';
@@ -15,6 +16,7 @@ import type { AgentSpec } from '../agents/types';
 import { dockerClient, pingDocker } from './docker';
 import { InfraError, dockerCall, dockerStatus } from './errors';
 import { IMAGES_DIR, agentBuildFiles, baseImageTag, listTreeFiles, rootfsImageTag } from './imageTags';
+import { ensureAgentWheels, stageAgentContext } from './wheels';
 
 export type BaseBuildMode = 'auto' | 'dockerfile' | 'offline';
 export const BASE_BUILD_MODES: readonly BaseBuildMode[] = ['auto', 'dockerfile', 'offline'];
@@ -184,8 +186,15 @@ export async function buildImages(opts: BuildImagesOptions = {}): Promise<BuildI
       agents.push({ agent: def.name, image: def.image, built: false, secs: 0 });
       continue;
     }
-    onLog(`agent image ${def.image}: building from ${def.dir}`);
-    await dockerBuild(docker, { context: def.dir, files: agentBuildFiles(def.dir), dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: base.image }, onLog });
+    // Only an image that must be built needs its wheels: an up-to-date setup downloads nothing.
+    const wheels = await ensureAgentWheels(def.name, def.dir, { onLog });
+    const staged = wheels ? await stageAgentContext(def.dir, wheels) : { context: def.dir, files: agentBuildFiles(def.dir) };
+    onLog(`agent image ${def.image}: building from ${def.dir}${wheels ? ` and the wheels in ${wheels}` : ''}`);
+    try {
+      await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: base.image }, onLog });
+    } finally {
+      if (wheels) await fs.rm(staged.context, { recursive: true, force: true });
+    }
     const secs = (Date.now() - started) / 1000;
     onLog(`agent image ${def.image}: built in ${secs.toFixed(1)}s`);
     agents.push({ agent: def.name, image: def.image, built: true, secs });
