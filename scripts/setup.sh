@@ -129,6 +129,16 @@ if ! command -v mmdebstrap >/dev/null 2>&1 && is_root && is_debian \
   apt_install mmdebstrap
 fi
 
+# An agent folder with a requirements.txt gets its wheels from pip on this host (the containers
+# reach no registry): core/sandbox/wheels.ts runs "python3 -m pip download" (or $MLEBENCH_PYTHON's).
+if compgen -G "agents/*/requirements.txt" >/dev/null && ! "${MLEBENCH_PYTHON:-python3}" -m pip --version >/dev/null 2>&1; then
+  if is_root && is_debian; then
+    apt_install python3-pip
+  else
+    die "the agents' requirements.txt wheels are downloaded with pip on this host: install it (Debian: apt-get install python3-pip), or set MLEBENCH_PYTHON to a Python that has pip"
+  fi
+fi
+
 # 5. The base and agent images (each skipped when its content-addressed tag exists)
 node -e "
 require('./dist/core/sandbox/images')
