@@ -3,6 +3,7 @@
  * `getRunSummary`, `listRuns`, `cancel`) over a Temporal client. It keeps no state of its own:
  * everything comes from Temporal (workflow status, the `progress` query, the result).
  */
+import { llmTotals, type LlmTotals } from '../core/runs/llmTotals';
 import { Client as TemporalClient, Connection, WorkflowFailedError, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { parseRunOptions, type RunOptionsInput } from '../core/options';
@@ -45,6 +46,8 @@ export interface RunGroupSummary {
   /** Technique runs' grades with their criteria; null for a competition group or before completion. */
   techniqueGrades: TechniqueGradesReport | null;
   runs: RunResult[];
+  /** The group's LLM use (requests, tokens, dollars); null when its agent calls no LLM. */
+  llmTotals: LlmTotals | null;
   /** Why the group failed, when it did (e.g. invalid input given through the Temporal CLI). */
   error?: string;
 }
@@ -164,10 +167,11 @@ export class Client {
         gradingReport: technique ? null : summarizeReports(result.runs.flatMap((r) => (r.grade ? [r.grade] : []))),
         techniqueGrades: technique ? summarizeTechniqueGrades(result.runs, result.skipped ?? [], new Date().toISOString()) : null,
         runs: result.runs,
+        llmTotals: llmTotals(result.runs),
       };
     }
     const error = description.status.name === 'FAILED' ? await handle.result().then(() => undefined, (err: Error) => failureMessage(err)) : undefined;
-    return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, techniqueGrades: null, runs: [], error };
+    return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, techniqueGrades: null, runs: [], llmTotals: null, error };
   }
 
   /** Run groups, newest first. */

@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { RunResult } from '../../core/runs/types';
 import type { SkippedTechniqueRun } from '../../core/techniques/types';
+import { formatTokens, llmTotals } from '../../core/runs/llmTotals';
 
 export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined || Number.isNaN(score) ? '—' : score.toPrecision(5);
@@ -10,7 +11,8 @@ export function formatScore(score: number | null | undefined): string {
 /** The results of a group: competition runs (score, medal) or technique runs (grade and its criteria). */
 export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[] = []): string {
   if (runs.some((r) => r.task !== undefined) || skipped.length > 0) return techniqueTable(runs, skipped);
-  const table = new Table({ head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time'] });
+  const llm = runs.some((r) => r.llm);
+  const table = new Table({ head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])] });
   for (const r of [...runs].sort((a, b) => a.competitionId.localeCompare(b.competitionId) || a.seed - b.seed)) {
     table.push([
       r.competitionId,
@@ -20,9 +22,24 @@ export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniq
       r.medal ?? '—',
       r.aboveMedian ? 'yes' : 'no',
       r.timings.agentSecs === null ? '—' : `${r.timings.agentSecs.toFixed(1)} s`,
+      ...(llm ? [llmCell(r)] : []),
     ]);
   }
-  return table.toString();
+  return [table.toString(), ...llmTotalsLine(runs)].join('\n');
+}
+
+/** One run's gateway use: requests, tokens, dollars, and the budget that ran out. */
+function llmCell(r: RunResult): string {
+  if (!r.llm) return '—';
+  const u = r.llm;
+  return [`${u.requests} req`, `${formatTokens(u.totalTokens)} tok`, `$${u.costUsd.toFixed(4)}`, ...(u.budgetExhausted ? [`${u.budgetExhausted} budget ran out`] : [])].join('\n');
+}
+
+function llmTotalsLine(runs: RunResult[]): string[] {
+  const t = llmTotals(runs);
+  if (!t) return [];
+  const exhausted = t.budgetExhausted ? `; ${t.budgetExhausted} run(s) ended by their budget` : '';
+  return [`LLM: ${t.requests} requests, ${formatTokens(t.totalTokens)} tokens (${formatTokens(t.promptTokens)} in, ${formatTokens(t.completionTokens)} out), $${t.costUsd.toFixed(4)} over ${t.runs} run(s)${exhausted}`];
 }
 
 function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[]): string {
@@ -41,7 +58,7 @@ function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun
     ]);
   }
   const notes = skipped.map((s) => `skipped ${s.task} on ${s.competition_id}: ${s.reason}`);
-  return [table.toString(), ...notes].join('\n');
+  return [table.toString(), ...notes, ...llmTotalsLine(runs)].join('\n');
 }
 
 export function runsJson(runs: RunResult[]) {
@@ -55,6 +72,7 @@ export function runsJson(runs: RunResult[]) {
     score: r.score,
     medal: r.medal,
     above_median: r.aboveMedian,
+    ...(r.llm ? { llm: r.llm } : {}),
     dir: r.runDir,
   }));
 }

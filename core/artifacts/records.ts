@@ -9,6 +9,7 @@ import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
 import { summarizeReports, ungradedReport } from '../grading';
 import type { CompetitionReport, GradingReport } from '../grading/report';
 import type { RunGroupPlan, RunResult } from '../runs/types';
+import { llmTotals, type LlmTotals } from '../runs/llmTotals';
 import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../techniques/report';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import { harnessVersions } from './versions';
@@ -38,7 +39,11 @@ export interface GroupMetadata {
     status: 'pending' | 'finished';
     outcome: RunResult['outcome'] | null;
     score: number | null;
+    /** An LLM agent's run: what it used of the gateway. */
+    llm?: { requests: number; total_tokens: number; cost_usd: number; budget_exhausted: string | null };
   }[];
+  /** The group's LLM use (null when its agent calls no LLM). */
+  llm_totals: LlmTotals | null;
   /** Technique task × competition pairs not run because the task does not apply. */
   skipped: SkippedTechniqueRun[];
   versions: Record<string, string>;
@@ -69,8 +74,12 @@ export async function writeGroupMetadata(
         status: result ? 'finished' : 'pending',
         outcome: result?.outcome ?? null,
         score: result?.score ?? null,
+        ...(result?.llm
+          ? { llm: { requests: result.llm.requests, total_tokens: result.llm.totalTokens, cost_usd: result.llm.costUsd, budget_exhausted: result.llm.budgetExhausted ?? null } }
+          : {}),
       };
     }),
+    llm_totals: llmTotals(results),
     skipped: plan.skipped ?? [],
     versions: await harnessVersions(),
   };

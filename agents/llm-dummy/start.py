@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The LLM dummy: talks to the harness's gateway as an OpenAI client would (urllib, no SDK).
+  OPENAI_BASE_URL, OPENAI_API_KEY  given by the harness (a per-run gateway token, not a real key)
+  LLM_MODEL   the gateway alias to ask for
+  LLM_CALLS   how many chat completions to ask for; it stops early when one is refused
+  LLM_AFTER   "hang": after writing its submission, wait until stopped (the budget test)
+A dropped connection (the harness's worker restarting) is retried for a minute, as OpenAI clients do.
+Exit codes: 0 done, 2 the gateway failed in a way other than a budget refusal."""
+import json
+import os
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+
+RECONNECT_SECS = 60
+REPLIES = "/home/logs/replies.jsonl"
+
+
+def log(msg):
+    print(f"[llm-dummy] {msg}", flush=True)
+
+
+def ask(base, token, model, i):
+    deadline = time.monotonic() + RECONNECT_SECS
+    while True:
+        try:
+            return ask_once(base, token, model, i)
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, ConnectionError, OSError) as err:
+            if time.monotonic() > deadline:
+                raise
+            log(f"call {i}: connection failed ({err}); retrying")
+            time.sleep(1)
+
+
+def ask_once(base, token, model, i):
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": f"call {i}: say hello"}]}).encode()
+    req = urllib.request.Request(f"{base}/chat/completions", data=body, method="POST",
+                                 headers={"authorization": f"Bearer {token}", "content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as res:
+        return json.load(res)
+
+
+def main():
+    base, token = os.environ["OPENAI_BASE_URL"].rstrip("/"), os.environ["OPENAI_API_KEY"]
+    model, calls = os.environ.get("LLM_MODEL", ""), int(os.environ.get("LLM_CALLS", "1"))
+    log(f"gateway={base} model={model} calls={calls}")
+    status = 0
+    with open(REPLIES, "a", encoding="utf-8") as out:
+        for i in range(calls):
+            try:
+                reply = ask(base, token, model, i)
+            except urllib.error.HTTPError as err:
+                detail = json.loads(err.read() or b"{}").get("error", {})
+                log(f"call {i} refused: {err.code} {detail.get('code')}: {detail.get('message')}")
+                out.write(json.dumps({"call": i, "status": err.code, "error": detail}) + "\n")
+                if err.code != 402:
+                    status = 2
+                break
+            out.write(json.dumps({"call": i, "status": 200, "content": reply["choices"][0]["message"]["content"]}) + "\n")
+            out.flush()
+    shutil.copyfile("/home/data/sample_submission.csv", "/home/submission/submission.csv")
+    log("wrote /home/submission/submission.csv")
+    if os.environ.get("LLM_AFTER") == "hang":
+        log("waiting until stopped")
+        while True:
+            time.sleep(3600)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+/** A group's LLM use, summed over its runs' records: for metadata.json, the SDK's summary and the CLI. */
+import type { RunResult } from './types';
+
+export interface LlmTotals {
+  /** Runs that called the LLM through the gateway. */
+  runs: number;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  /** Runs whose budget ran out. */
+  budgetExhausted: number;
+}
+
+/** Null when no run of the group is an LLM agent's. */
+export function llmTotals(runs: readonly RunResult[]): LlmTotals | null {
+  const used = runs.flatMap((r) => (r.llm ? [r.llm] : []));
+  if (used.length === 0) return null;
+  const sum = (f: (u: (typeof used)[number]) => number) => used.reduce((acc, u) => acc + f(u), 0);
+  return {
+    runs: used.length,
+    requests: sum((u) => u.requests),
+    promptTokens: sum((u) => u.promptTokens),
+    completionTokens: sum((u) => u.completionTokens),
+    totalTokens: sum((u) => u.totalTokens),
+    costUsd: Math.round(sum((u) => u.costUsd) * 1e6) / 1e6,
+    budgetExhausted: used.filter((u) => u.budgetExhausted).length,
+  };
+}
+
+/** "1.2k", "3.4M": token counts as people read them. */
+export function formatTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
+  return `${(n / 1_000_000).toFixed(2)}M`;
+}
