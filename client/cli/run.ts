@@ -13,6 +13,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number`);
+  return n;
+}
+
 function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -35,6 +41,10 @@ interface RunFlags {
   maxParallel?: number;
   timeLimit?: number;
   infraAttempts?: number;
+  maxTokens?: number;
+  maxRequests?: number;
+  maxDollars?: number;
+  stepLimit?: number;
   notes?: string;
   groupId?: string;
   detach?: boolean;
@@ -54,6 +64,10 @@ export function runCommand(): Command {
     .option('-p, --max-parallel <n>', 'agent containers at once', positiveInt)
     .option('-t, --time-limit <secs>', "each agent's time limit in seconds", positiveInt)
     .option('--infra-attempts <n>', 'tries of the agent step when the infrastructure (Docker, disk) fails (default 10)', positiveInt)
+    .option('--max-tokens <n>', "an LLM agent's token budget per run (over its config's llmBudget)", positiveInt)
+    .option('--max-requests <n>', "an LLM agent's request budget per run", positiveInt)
+    .option('--max-dollars <usd>', "an LLM agent's dollar budget per run (prices: gateway.yaml)", positiveNumber)
+    .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
     .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
@@ -70,6 +84,8 @@ export function runCommand(): Command {
         maxParallel: flags.maxParallel,
         timeLimitSecs: flags.timeLimit,
         infraAttempts: flags.infraAttempts,
+        llmBudget: llmBudgetOf(flags),
+        stepLimit: flags.stepLimit,
         notes: flags.notes,
       };
       // Validate before starting anything: a typo must not start a server first.
@@ -105,6 +121,11 @@ export function runCommand(): Command {
         await session.close();
       }
     });
+}
+
+function llmBudgetOf(flags: RunFlags): RunOptionsInput['llmBudget'] {
+  const budget = { maxTokens: flags.maxTokens, maxRequests: flags.maxRequests, maxDollars: flags.maxDollars };
+  return Object.values(budget).some((v) => v !== undefined) ? budget : undefined;
 }
 
 /** Prints one line per change of a child's phase or outcome. */

@@ -79,7 +79,7 @@ function rollout(run: RunAgentInput): RolloutLine[] {
 function runActivity(env: MockActivityEnvironment, gateway: Gateway | undefined, run: RunAgentInput) {
   const activities = runAgentActivities({ gateway });
   const started = new Promise<string>((resolve) => env.on('heartbeat', (d: AgentContainerProgress) => d.containerId && resolve(d.containerId)));
-  const result = env.run((i: RunAgentInput) => activities.runAgent(i), run) as Promise<RunAgentResult>;
+  const result = env.run<[RunAgentInput], RunAgentResult, (i: RunAgentInput) => Promise<RunAgentResult>>((i) => activities.runAgent(i), run);
   return { started, result };
 }
 
