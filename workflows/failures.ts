@@ -11,5 +11,7 @@ export function describeFailure(err: unknown): string {
     else parts.push(current.message);
     current = current instanceof TemporalFailure ? current.cause : undefined;
   }
-  return parts.filter(Boolean).join(': ') || String(err);
+  // An error wrapped as non-retryable carries itself as its cause: say it once.
+  const said = parts.filter((p, i) => p && !(i > 0 && parts[i - 1]!.endsWith(p)));
+  return said.join(': ') || String(err);
 }

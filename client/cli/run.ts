@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
+import { resolveAgent } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress, RunPhase } from '../../core/runs/types';
 import { openSession } from './session';
@@ -92,6 +93,12 @@ export function runCommand(): Command {
       await resolveRunRequest(parseRunOptions(options), harnessPaths());
       const session = await openSession({ startServer: !flags.detach, worker: flags.detach ? 'never' : 'if-none' });
       try {
+        // This process's worker would fail every run of an LLM agent: say so before anything starts.
+        if (session.worker && !process.env.OPENAI_API_KEY && (await resolveAgent(options.agentId)).llm) {
+          throw new Error(
+            `agent ${options.agentId} calls an LLM through the harness's gateway: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server such as vLLM, Ollama or llama.cpp) before "mlebench run"`,
+          );
+        }
         const groupId = await session.client.run(options, { groupId: flags.groupId });
         const url = session.client.webUiUrl(groupId);
         if (flags.detach) {

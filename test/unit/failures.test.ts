@@ -140,3 +140,15 @@ describe('the run option infraAttempts', () => {
     for (const bad of [0, 1.5, 101]) expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: bad })).toThrow(/infraAttempts/);
   });
 });
+
+describe("a run record's failure line", () => {
+  it('says a non-retryable error once, though it travels as its own cause', async () => {
+    const { ActivityFailure, ApplicationFailure, RetryState } = await import('@temporalio/common');
+    const { describeFailure } = await import('../../workflows/failures');
+    const message = 'run r: the agent calls an LLM, but this worker runs no gateway';
+    const inner = ApplicationFailure.create({ message, type: 'LlmGatewayUnavailableError' });
+    const wrapped = ApplicationFailure.create({ message, type: 'LlmGatewayUnavailableError', nonRetryable: true, cause: inner });
+    const failure = new ActivityFailure('runAgent failed', 'runAgent', '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', wrapped);
+    expect(describeFailure(failure)).toBe(`activity runAgent failed: LlmGatewayUnavailableError: ${message}`);
+  });
+});
