@@ -53,6 +53,22 @@ describe('copyOutScratch', () => {
     await releaseScratch(runDir);
   });
 
+  it("never lets an agent's logs/llm/ replace the gateway's rollout", async () => {
+    const runDir = path.join(root, 'llm');
+    const s = (p: string) => path.join(runDir, '.scratch', p);
+    for (const d of ['submission', 'code', 'logs/llm', 'logs/aide/llm']) mkdirSync(s(d), { recursive: true });
+    writeFileSync(s('logs/llm/rollout.jsonl'), '{"forged":true}\n');
+    writeFileSync(s('logs/aide/llm/notes.txt'), 'an agent folder of that name elsewhere is fine\n');
+    mkdirSync(path.join(runDir, 'logs', 'llm'), { recursive: true });
+    writeFileSync(path.join(runDir, 'logs', 'llm', 'rollout.jsonl'), '{"real":true}\n');
+
+    const report = await copyOutScratch(runDir);
+    expect(report.notCopied).toEqual(['logs/llm: the harness writes this folder']);
+    expect(readFileSync(path.join(runDir, 'logs', 'llm', 'rollout.jsonl'), 'utf8')).toBe('{"real":true}\n');
+    expect(readFileSync(path.join(runDir, 'logs', 'aide', 'llm', 'notes.txt'), 'utf8')).toContain('elsewhere');
+    await releaseScratch(runDir);
+  });
+
   it('skips what is nested past the longest path rather than failing', async () => {
     const runDir = path.join(root, 'deep');
     let rel = path.join(runDir, '.scratch', 'code');
