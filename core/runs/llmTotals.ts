@@ -32,6 +32,6 @@ export function llmTotals(runs: readonly RunResult[]): LlmTotals | null {
 /** "1.2k", "3.4M": token counts as people read them. */
 export function formatTokens(n: number): string {
   if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
+  if (n < 999_950) return `${(n / 1000).toFixed(1)}k`; // 999,950 and up would round to "1000.0k"
   return `${(n / 1_000_000).toFixed(2)}M`;
 }

@@ -4,7 +4,7 @@
  * running workflow's container, and anything of another runs folder, is never touched. Through
  * `mlebench reap [--dry-run]` and through a worker's start-up sweep.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { resolveAgent } from '../../core/agents';
 import { buildImages } from '../../core/sandbox/images';
-import { RUNS_DIR_LABEL, type ReapReport } from '../../core/sandbox/reaper';
+import { RUNS_DIR_LABEL, reapLeftovers, type ReapReport, type WorkflowState } from '../../core/sandbox/reaper';
+import { ensureRunNetwork, removeRunNetwork, restrictToGateway, type RunNetwork } from '../../core/sandbox/llmNetwork';
+import { listRules, removeBridgeRules } from '../../core/sandbox/firewall';
 import { reapCommand } from '../../client/cli/reap';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { until } from '../helpers/runContainers';
@@ -155,5 +157,72 @@ describe('the reaper', () => {
     worker = await h.newWorker(); // creating a worker starts the sweep, in the background
     running = worker.run();
     await until(async () => !(await exists.container(ghost)), 30_000, 'the start-up sweep to remove the leftover');
+  });
+});
+
+describe('the reaper and an LLM run’s network', () => {
+  /** The rules of both tools that mention the network's bridge. */
+  const rulesOf = async (net: RunNetwork) => ({
+    v4: (await listRules()).filter((r) => r.includes(` -i ${net.bridge} `)),
+    v6: (await listRules('ip6tables')).filter((r) => r.includes(` -i ${net.bridge} `)),
+  });
+
+  /** A run network under a fresh runs folder, with the gateway's firewall rules; `body` gets it; both removed after. */
+  async function withLlmNetwork(name: string, body: (net: RunNetwork, runsDir: string, runId: string) => Promise<void>): Promise<void> {
+    const runsDir = mkdtempSync(path.join(os.tmpdir(), 'mlebench-reap-llm-'));
+    const groupId = `reap-llm-${process.pid}`;
+    const runId = `${groupId}/${name}/seed-1`;
+    let bridge: string | undefined;
+    try {
+      const net = await ensureRunNetwork({ runId, groupId, runDir: path.join(runsDir, groupId, `${name}_seed-1`) });
+      bridge = net.bridge;
+      await restrictToGateway(net, 40_000 + (process.pid % 20_000));
+      const rules = await rulesOf(net);
+      expect(rules.v4.some((r) => r.includes('-j ACCEPT') && r.includes(net.gatewayIp))).toBe(true);
+      expect(rules.v4.some((r) => r.includes('-j DROP'))).toBe(true);
+      expect(rules.v6.some((r) => r.includes('-j DROP'))).toBe(true);
+      await body(net, runsDir, runId);
+    } finally {
+      await removeRunNetwork(runId);
+      if (bridge) await removeBridgeRules(bridge); // whatever the reaper left
+      rmSync(runsDir, { recursive: true, force: true });
+    }
+  }
+
+  it('removes a closed run’s network together with its firewall rules', async () => {
+    await withLlmNetwork('closed', async (net, runsDir, runId) => {
+      const asked: string[] = [];
+      const report = await reapLeftovers({
+        runsDir,
+        workflowState: (id) => {
+          asked.push(id);
+          return Promise.resolve<WorkflowState>('closed');
+        },
+      });
+      expect(asked).toEqual([runId]);
+      expect(report.kept).toEqual([]);
+      expect(report.reaped).toEqual([{ kind: 'network', id: net.id, name: net.name, runId, state: 'closed', removed: true }]);
+      expect(await exists.network(net.id)).toBe(false);
+      expect(await rulesOf(net)).toEqual({ v4: [], v6: [] });
+    });
+  });
+
+  it('keeps a running run’s network and its rules, as when the state cannot be told or on a dry run', async () => {
+    await withLlmNetwork('running', async (net, runsDir, runId) => {
+      const before = await rulesOf(net);
+      const lookups: [string, () => Promise<WorkflowState>][] = [
+        ['its workflow is running', () => Promise.resolve('running')],
+        ["cannot tell the workflow's state: temporal unavailable", () => Promise.reject(new Error('temporal unavailable'))],
+      ];
+      for (const [why, workflowState] of lookups) {
+        const report = await reapLeftovers({ runsDir, workflowState });
+        expect(report.reaped).toEqual([]);
+        expect(report.kept).toEqual([{ kind: 'network', name: net.name, runId, why }]);
+      }
+      const dry = await reapLeftovers({ runsDir, workflowState: () => Promise.resolve('closed'), dryRun: true });
+      expect(dry.reaped).toEqual([{ kind: 'network', id: net.id, name: net.name, runId, state: 'closed', removed: false }]);
+      expect(await exists.network(net.id)).toBe(true);
+      expect(await rulesOf(net)).toEqual(before);
+    });
   });
 });
