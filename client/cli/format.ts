@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import type { RunResult } from '../../core/runs/types';
 import type { SkippedTechniqueRun } from '../../core/techniques/types';
-import { formatTokens, llmTotals } from '../../core/runs/llmTotals';
+import { formatCost, formatTokens, llmTotals } from '../../core/runs/llmTotals';
 
 export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined || Number.isNaN(score) ? '—' : score.toPrecision(5);
@@ -32,14 +32,14 @@ export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniq
 function llmCell(r: RunResult): string {
   if (!r.llm) return '—';
   const u = r.llm;
-  return [`${u.requests} req`, `${formatTokens(u.totalTokens)} tok`, `$${u.costUsd.toFixed(4)}`, ...(u.budgetExhausted ? [`${u.budgetExhausted} budget ran out`] : [])].join('\n');
+  return [`${u.requests} req`, `${formatTokens(u.totalTokens)} tok`, formatCost(u.costUsd, u.unpricedRequests), ...(u.budgetExhausted ? [`${u.budgetExhausted} budget ran out`] : [])].join('\n');
 }
 
 function llmTotalsLine(runs: RunResult[]): string[] {
   const t = llmTotals(runs);
   if (!t) return [];
   const exhausted = t.budgetExhausted ? `; ${t.budgetExhausted} run(s) ended by their budget` : '';
-  return [`LLM: ${t.requests} requests, ${formatTokens(t.totalTokens)} tokens (${formatTokens(t.promptTokens)} in, ${formatTokens(t.completionTokens)} out), $${t.costUsd.toFixed(4)} over ${t.runs} run(s)${exhausted}`];
+  return [`LLM: ${t.requests} requests, ${formatTokens(t.totalTokens)} tokens (${formatTokens(t.promptTokens)} in, ${formatTokens(t.completionTokens)} out), ${formatCost(t.costUsd, t.unpricedRequests)} over ${t.runs} run(s)${exhausted}`];
 }
 
 function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[]): string {

@@ -77,6 +77,7 @@ export async function usageFromRollout(file: string): Promise<RunUsage> {
       usage.totalTokens += line.usage.totalTokens;
     }
     if (typeof line.costUsd === 'number') usage.costUsd = Math.round((usage.costUsd + line.costUsd) * 1e6) / 1e6;
+    else if (line.response !== undefined) usage.unpricedRequests = (usage.unpricedRequests ?? 0) + 1;
   }
   return usage;
 }

@@ -108,9 +108,9 @@ export async function grantLlmAccess(gateway: Gateway | undefined, req: LlmGrant
 
 /** Seconds an LLM agent has, once its budget is exhausted, to write its submission before it is stopped (MLEBENCH_BUDGET_GRACE_SECS, default 30). */
 export function budgetGraceMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MLEBENCH_BUDGET_GRACE_SECS;
+  const raw = env.MLEBENCH_BUDGET_GRACE_SECS?.trim();
   if (raw === undefined || raw === '') return 30_000;
-  const secs = Number(raw);
-  if (!Number.isFinite(secs) || secs < 0) throw new Error(`MLEBENCH_BUDGET_GRACE_SECS must be a number of seconds >= 0, not "${raw}"`);
+  const secs = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(secs)) throw new Error(`MLEBENCH_BUDGET_GRACE_SECS must be a number of seconds >= 0, not "${raw}"`);
   return secs * 1000;
 }

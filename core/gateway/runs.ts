@@ -20,6 +20,7 @@ const usageSchema = z.strictObject({
   completionTokens: z.number().int().min(0),
   totalTokens: z.number().int().min(0),
   costUsd: z.number().min(0),
+  unpricedRequests: z.number().int().min(0).optional(),
   budgetExhausted: z.enum(['tokens', 'requests', 'dollars']).optional(),
 });
 
@@ -40,6 +41,8 @@ export interface RunUsage {
   completionTokens: number;
   totalTokens: number;
   costUsd: number;
+  /** Answered calls whose upstream model has no price in the config: their cost is unknown, not 0. */
+  unpricedRequests?: number;
   budgetExhausted?: BudgetKind;
 }
 
@@ -135,11 +138,12 @@ export function admit(run: GatewayRun): void {
   usage.requests += 1;
 }
 
-/** Adds one call's usage to the run's totals. */
-export function record(run: GatewayRun, promptTokens: number, completionTokens: number, costUsd: number): void {
+/** Adds one call's usage to the run's totals; `costUsd` undefined: the model has no price. */
+export function record(run: GatewayRun, promptTokens: number, completionTokens: number, costUsd: number | undefined): void {
   const u = run.usage;
   u.promptTokens += promptTokens;
   u.completionTokens += completionTokens;
   u.totalTokens += promptTokens + completionTokens;
-  u.costUsd = round(u.costUsd + costUsd);
+  if (costUsd === undefined) u.unpricedRequests = (u.unpricedRequests ?? 0) + 1;
+  else u.costUsd = round(u.costUsd + costUsd);
 }

@@ -116,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const completionTokens = u?.completion_tokens ?? 0;
       if (!u) log.warn({ runId: run.runId, upstreamModel }, 'upstream reply has no usage; counted as 0 tokens');
       const costUsd = costOf(config, upstreamModel, promptTokens, completionTokens);
-      record(run, promptTokens, completionTokens, costUsd ?? 0);
+      record(run, promptTokens, completionTokens, costUsd);
       // The line is on disk before the agent sees the reply.
       await write({ response: reply.completion, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd: costUsd ?? null });
       send(res, 200, reply.completion);

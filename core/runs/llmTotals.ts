@@ -9,6 +9,8 @@ export interface LlmTotals {
   completionTokens: number;
   totalTokens: number;
   costUsd: number;
+  /** Answered calls with no price (their cost is not in costUsd). */
+  unpricedRequests: number;
   /** Runs whose budget ran out. */
   budgetExhausted: number;
 }
@@ -25,8 +27,15 @@ export function llmTotals(runs: readonly RunResult[]): LlmTotals | null {
     completionTokens: sum((u) => u.completionTokens),
     totalTokens: sum((u) => u.totalTokens),
     costUsd: Math.round(sum((u) => u.costUsd) * 1e6) / 1e6,
+    unpricedRequests: sum((u) => u.unpricedRequests ?? 0),
     budgetExhausted: used.filter((u) => u.budgetExhausted).length,
   };
+}
+
+/** Dollars as people read them, honest about calls with no price: "$0.0123", "$0.0123 + 3 unpriced", "cost unknown (no price)". */
+export function formatCost(costUsd: number, unpricedRequests = 0): string {
+  if (unpricedRequests === 0) return `$${costUsd.toFixed(4)}`;
+  return costUsd > 0 ? `$${costUsd.toFixed(4)} + ${unpricedRequests} unpriced` : 'cost unknown (no price)';
 }
 
 /** "1.2k", "3.4M": token counts as people read them. */

@@ -74,9 +74,9 @@ describe('usageFromRollout', () => {
     expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 10, completionTokens: 5, totalTokens: 15, costUsd: 0.0001 });
   });
 
-  it('counts the tokens of a call to a model without a price, at no cost', async () => {
-    write([answered(100, 50, null)]);
-    expect(await usageFromRollout(file)).toMatchObject({ requests: 1, promptTokens: 100, completionTokens: 50, totalTokens: 150, costUsd: 0 });
+  it('counts the tokens of a call to a model without a price, and that its cost is unknown', async () => {
+    write([answered(100, 50, null), answered(10, 5, 0.0001)]);
+    expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 110, completionTokens: 55, totalTokens: 165, costUsd: 0.0001, unpricedRequests: 1 });
   });
 
   it('reads the exhausted budget from the first refusal that found one', async () => {
@@ -115,6 +115,7 @@ describe('budgetGraceMs', () => {
   it('is 30 s by default (unset or empty)', () => {
     expect(budgetGraceMs({})).toBe(30_000);
     expect(budgetGraceMs({ MLEBENCH_BUDGET_GRACE_SECS: '' })).toBe(30_000);
+    expect(budgetGraceMs({ MLEBENCH_BUDGET_GRACE_SECS: '  ' })).toBe(30_000);
   });
 
   it('reads MLEBENCH_BUDGET_GRACE_SECS in seconds, fractions and zero included', () => {
@@ -124,7 +125,7 @@ describe('budgetGraceMs', () => {
   });
 
   it('rejects what is not a number of seconds >= 0, naming the variable and the value', () => {
-    for (const raw of ['ten', '-1', 'Infinity', '30s', 'NaN']) {
+    for (const raw of ['ten', '-1', 'Infinity', '30s', 'NaN', '0x1e', '1e3']) {
       expect(() => budgetGraceMs({ MLEBENCH_BUDGET_GRACE_SECS: raw }), raw).toThrow(`MLEBENCH_BUDGET_GRACE_SECS must be a number of seconds >= 0, not "${raw}"`);
     }
   });

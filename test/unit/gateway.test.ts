@@ -230,6 +230,14 @@ describe('gateway', () => {
     expect(hits).toHaveLength(0);
   });
 
+  it('counts a call to a model without a price as of unknown cost, not free', async () => {
+    const { client, runId, rolloutFile } = newRun();
+    await ask(client, 'free');
+    await ask(client);
+    expect(gw.usageOf(runId)).toMatchObject({ requests: 2, costUsd: 0.02, unpricedRequests: 1 });
+    expect((await rollout(rolloutFile))[0]).toMatchObject({ upstreamModel: 'unpriced', costUsd: null });
+  });
+
   it('writes one rollout line per call with usage and cost, and totals them in usageOf', async () => {
     const { client, runId, rolloutFile } = newRun();
     await ask(client);

@@ -1,6 +1,6 @@
 /** A group's LLM totals, token counts for people, and the CLI's LLM column, totals line and JSON field. */
 import { describe, expect, it } from 'vitest';
-import { formatTokens, llmTotals } from '../../core/runs/llmTotals';
+import { formatCost, formatTokens, llmTotals } from '../../core/runs/llmTotals';
 import type { RunResult } from '../../core/runs/types';
 import type { LlmUsageRecord } from '../../core/gateway/runAccess';
 import { resultsTable, runsJson } from '../../client/cli/format';
@@ -63,6 +63,21 @@ describe('llmTotals', () => {
   it('rounds dollars to a millionth, so float sums read cleanly', () => {
     const runs = [0.1, 0.2, 0.000_000_4].map((costUsd, i) => run('a', i + 1, { llm: usage({ costUsd }) }));
     expect(llmTotals(runs)!.costUsd).toBe(0.3);
+  });
+});
+
+describe('formatCost', () => {
+  it('never shows the cost of calls to a model with no price as $0', () => {
+    expect(formatCost(0.01234)).toBe('$0.0123');
+    expect(formatCost(0.01234, 0)).toBe('$0.0123');
+    expect(formatCost(0.01234, 3)).toBe('$0.0123 + 3 unpriced');
+    expect(formatCost(0, 10)).toBe('cost unknown (no price)');
+  });
+
+  it('sums unpriced calls over the group', () => {
+    const usage = (unpricedRequests?: number): LlmUsageRecord => ({ requests: 2, promptTokens: 1, completionTokens: 1, totalTokens: 2, costUsd: 0, budget: {}, rolloutFile: 'logs/llm/rollout.jsonl', ...(unpricedRequests ? { unpricedRequests } : {}) });
+    const runs = [{ llm: usage(2) }, { llm: usage() }, { llm: usage(1) }] as RunResult[];
+    expect(llmTotals(runs)?.unpricedRequests).toBe(3);
   });
 });
 
