@@ -59,7 +59,7 @@ export interface WaitOptions {
 }
 
 export class Client {
-  private readonly address: string;
+  readonly address: string;
   readonly namespace: string;
   private readonly taskQueue: string;
   private readonly uiUrl: string | null;

@@ -1,43 +1,13 @@
 /** `mlebench list [competitions|agents|tasks]` (`--techniques` = tasks): what can be run. */
 import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
-import { listCompetitions, isPrepared } from '../../core/competitions';
 import { listAgents } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
-import { analysisFileName, listTechniqueTasks, whyNotApplicable } from '../../core/techniques';
-import type { Competition } from '../../core/competitions';
+import { competitionCatalog, techniqueCatalog } from '../catalog';
 import { printJson } from './format';
 
 const KINDS = ['competitions', 'agents', 'tasks', 'all'] as const;
 type Kind = (typeof KINDS)[number];
-
-async function competitionRows() {
-  const { dataDir } = harnessPaths();
-  const competitions = await listCompetitions();
-  return Promise.all(
-    competitions.map(async (c) => ({
-      id: c.id,
-      name: c.name,
-      metric: c.metric,
-      modality: c.modality,
-      source: c.config.source.name,
-      licence: c.config.source.licence,
-      lite: c.lite !== false,
-      prepared: await isPrepared(c.id, { dataDir }),
-    })),
-  );
-}
-
-/** Each task, what it asks for, and the registered competitions it applies to. */
-function techniqueRows(competitions: Competition[]) {
-  return listTechniqueTasks().map((t) => ({
-    id: t.id,
-    title: t.title,
-    targets: t.problems.join(', '),
-    writes: ['submission.csv', analysisFileName(t.id), ...(t.extraFiles ?? [])].join(', '),
-    applies_to: competitions.filter((c) => !whyNotApplicable(t.id, c)).map((c) => c.id).join(', ') || '(none)',
-  }));
-}
 
 export function listCommand(): Command {
   return new Command('list')
@@ -52,9 +22,9 @@ export function listCommand(): Command {
       const kind = flags.techniques ? 'tasks' : kindArg;
       const want = (k: Kind) => !kind || kind === 'all' || kind === k;
       const out: Record<string, unknown> = {};
-      if (want('competitions')) out.competitions = await competitionRows();
+      if (want('competitions')) out.competitions = await competitionCatalog(harnessPaths());
       if (want('agents')) out.agents = (await listAgents()).map((a) => ({ id: a.id, description: a.description, image: a.image }));
-      if (want('tasks')) out.technique_tasks = techniqueRows(await listCompetitions());
+      if (want('tasks')) out.technique_tasks = await techniqueCatalog();
       if (flags.json) return printJson(out);
       const print = (title: string, rows: Record<string, unknown>[]) => {
         if (rows.length === 0) return;
@@ -67,7 +37,7 @@ export function listCommand(): Command {
       const narrow = ({ id, metric, modality, source, prepared }: Record<string, unknown>) => ({ id, metric, modality, source, prepared });
       print('competitions', ((out.competitions as Record<string, unknown>[] | undefined) ?? []).map(narrow));
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
-      const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to });
+      const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to: (applies_to as string[]).join(', ') || '(none)' });
       print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));
     });
 }

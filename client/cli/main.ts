@@ -1,4 +1,5 @@
 /** The `mlebench` command line: one file per command, wired here. */
+import { serveCommand } from './serve';
 import { Command } from 'commander';
 import { runCommand } from './run';
 import { cancelCommand, statusCommand, summaryCommand } from './status';
@@ -20,6 +21,7 @@ const program = new Command('mlebench')
   .addCommand(listCommand())
   .addCommand(prepareCommand())
   .addCommand(gradeCommand())
+  .addCommand(serveCommand())
   .addCommand(serverCommand())
   .addCommand(workerCommand())
   .addCommand(imagesCommand())

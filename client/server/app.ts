@@ -1,0 +1,83 @@
+/**
+ * `mlebench serve`: the seed system's REST API (and the results page) over the SDK and the run
+ * folders. It keeps no state of its own — everything comes from Temporal and the folders — so a
+ * restart loses nothing. Bad input gets a 400 naming each field and why; an unknown group or
+ * file a 404.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { GroupFileNotFoundError } from '../../core/artifacts/groupFiles';
+import { harnessVersions } from '../../core/artifacts/versions';
+import type { HarnessPaths } from '../../core/config';
+import { log } from '../../core/log';
+import { InvalidRunOptionsError } from '../../core/options';
+import type { Client } from '../sdk';
+import { PayloadError, payloadField } from './payload';
+import { catalogRoutes } from './routes/catalog';
+import { runRoutes } from './routes/runs';
+
+export interface ServerOptions {
+  client: Client;
+  paths: HarnessPaths;
+}
+
+interface ApiError {
+  status: number;
+  message: string;
+  issues?: { field: string; reason: string }[];
+}
+
+/** Any error a route throws, as the seed's error body. */
+export function apiErrorOf(err: unknown): ApiError {
+  if (err instanceof PayloadError) return { status: 400, message: err.message, issues: err.issues };
+  if (err instanceof InvalidRunOptionsError) {
+    const issues = err.issues.map((i) => ({ field: payloadField(i.field), reason: i.reason }));
+    return { status: 400, message: `invalid run payload: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    // An unknown key is named by the key itself (the issue's path is its parent's).
+    const issues = err.validation.flatMap((v) => {
+      const at = v.instancePath.split('/').filter(Boolean);
+      const keys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
+      const reason = v.keyword === 'unrecognized_keys' ? 'not a field of this request' : (v.message ?? 'invalid');
+      return (keys.length ? keys.map((k) => [...at, k]) : [at]).map((p) => ({ field: p.join('.') || `(${err.validationContext ?? 'request'})`, reason }));
+    });
+    return { status: 400, message: `invalid ${err.validationContext ?? 'request'}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues };
+  }
+  if (err instanceof WorkflowNotFoundError) return { status: 404, message: `no run group "${err.workflowId}"` };
+  if (err instanceof GroupFileNotFoundError) return { status: 404, message: err.message };
+  const status = (err as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: (err as Error).message };
+  return { status: 500, message: `server error: ${(err as Error).message}` };
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const version = (await harnessVersions()).harness ?? 'unknown';
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'MLE-bench Redux', version, description: "The seed system's REST API: run groups, their progress, reports and artifacts." },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = apiErrorOf(err);
+    if (e.status >= 500) log.error({ err, method: req.method, url: req.url }, 'request failed');
+    void reply.code(e.status).send({ error: { message: e.message, ...(e.issues ? { issues: e.issues } : {}) } });
+  });
+  // Artifacts are the agents' files: never let a browser run or sniff them as a page.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url.includes('/artifacts/')) void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  await app.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
+  await app.register(runRoutes, { client: opts.client, paths: opts.paths });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  return app;
+}

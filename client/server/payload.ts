@@ -1,0 +1,90 @@
+/**
+ * The seed system's `POST /runs` payload (snake_case, as its Python SDK sends it) and how it maps
+ * onto the harness's run options (core/options.ts, which then validates every value).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { HarnessPaths } from '../../core/config';
+import type { RunOptionsInput } from '../../core/options';
+
+export const createRunBody = z
+  .strictObject({
+    agent_id: z.string().describe('agent id, e.g. "dummy", "baseline", "aide/dev"'),
+    competition_set: z.string().nullish().describe('a split file, e.g. splits/offline-dev.txt'),
+    competitions: z.array(z.string()).nullish().describe('competition ids (instead of competition_set)'),
+    lite: z.boolean().nullish(),
+    n_seeds: z.number().nullish(),
+    n_workers: z.number().nullish().describe('agent containers at once (maxParallel)'),
+    retain: z.boolean().nullish().describe('accepted for the seed SDK; artifacts are always kept'),
+    data_dir: z.string().nullish().describe("must be the worker's data folder when given"),
+    notes: z.string().nullish(),
+    technique_tasks: z.boolean().nullish(),
+    tasks: z.array(z.string()).nullish(),
+    time_limit_secs: z.number().nullish(),
+    step_limit: z.number().nullish(),
+    infra_attempts: z.number().nullish(),
+    llm_budget: z
+      .strictObject({ max_tokens: z.number().nullish(), max_requests: z.number().nullish(), max_dollars: z.number().nullish() })
+      .nullish(),
+  })
+  .describe('the seed system run payload');
+export type CreateRunBody = z.infer<typeof createRunBody>;
+
+export class PayloadError extends Error {
+  override name = 'PayloadError';
+  constructor(readonly issues: { field: string; reason: string }[]) {
+    super(`invalid run payload: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+  }
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+
+/** The run options of a payload; `data_dir` must name the folder this server's harness uses. */
+export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dataDir'>): RunOptionsInput {
+  if (body.data_dir && path.resolve(body.data_dir) !== path.resolve(paths.dataDir)) {
+    throw new PayloadError([
+      { field: 'data_dir', reason: `the harness reads prepared data from ${paths.dataDir}; start the server and its workers with MLEBENCH_DATA_DIR=${body.data_dir} to use that folder` },
+    ]);
+  }
+  const budget = body.llm_budget
+    ? defined({ maxTokens: body.llm_budget.max_tokens, maxRequests: body.llm_budget.max_requests, maxDollars: body.llm_budget.max_dollars })
+    : undefined;
+  return defined({
+    agentId: body.agent_id,
+    competitionSet: body.competition_set,
+    competitions: body.competitions,
+    lite: body.lite,
+    techniqueTasks: body.technique_tasks,
+    tasks: body.tasks,
+    nSeeds: body.n_seeds,
+    maxParallel: body.n_workers,
+    timeLimitSecs: body.time_limit_secs,
+    stepLimit: body.step_limit,
+    infraAttempts: body.infra_attempts,
+    notes: body.notes,
+    llmBudget: budget && Object.keys(budget).length ? budget : undefined,
+  }) as RunOptionsInput;
+}
+
+/** The run options' field names → the payload's, so an error names what the caller sent. */
+const PAYLOAD_FIELD: Record<string, string> = {
+  agentId: 'agent_id',
+  competitionSet: 'competition_set',
+  techniqueTasks: 'technique_tasks',
+  nSeeds: 'n_seeds',
+  maxParallel: 'n_workers',
+  timeLimitSecs: 'time_limit_secs',
+  stepLimit: 'step_limit',
+  infraAttempts: 'infra_attempts',
+  llmBudget: 'llm_budget',
+  maxTokens: 'max_tokens',
+  maxRequests: 'max_requests',
+  maxDollars: 'max_dollars',
+};
+
+export function payloadField(field: string): string {
+  return field
+    .split('.')
+    .map((part) => PAYLOAD_FIELD[part] ?? part)
+    .join('.');
+}

@@ -1,0 +1,158 @@
+/**
+ * The REST API (`mlebench serve`) against a real Temporal dev server, a real worker and real
+ * containers: the seed system's endpoints and shapes, bad payloads refused with the field and the
+ * reason, the files of a group served safely, and no state of its own (a second server answers
+ * the same).
+ */
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../client/server/app';
+import { buildImages } from '../../core/sandbox/images';
+import { until } from '../helpers/runContainers';
+import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+
+let h: HarnessTestEnv;
+let worker: Worker;
+let running: Promise<void>;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  await buildImages();
+  h = await startHarnessTestEnv();
+  worker = await h.newWorker();
+  running = worker.run();
+  app = await buildServer({ client: h.client, paths: h.paths });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await h?.teardown();
+});
+
+interface Json {
+  [key: string]: unknown;
+}
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
+  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json, headers: res.headers };
+}
+
+const issuesOf = (json: Json) => ((json.error as { issues?: { field: string; reason: string }[] }).issues ?? []).map((i) => i.field);
+
+describe('the REST API', () => {
+  it('answers health, competitions and technique tasks', async () => {
+    const health = await call('GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ status: 'ok', temporal: { address: h.env.address, namespace: 'default' } });
+    const competitions = (await call('GET', '/competitions')).json.competitions as { id: string; prepared: boolean; metric: string }[];
+    expect(competitions.map((c) => c.id)).toContain('spam-assassin');
+    expect(competitions.every((c) => typeof c.prepared === 'boolean' && typeof c.metric === 'string')).toBe(true);
+    const tasks = (await call('GET', '/technique-tasks')).json.technique_tasks as { id: string; applies_to: string[] }[];
+    expect(tasks.map((t) => t.id)).toEqual(['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage']);
+    expect(tasks.find((t) => t.id === 'imbalance')?.applies_to).toContain('spambase');
+  });
+
+  it('refuses a bad payload with a 400 naming each field and why, before anything starts', async () => {
+    const cases: [unknown, string[]][] = [
+      [{ competitions: ['spam-assassin'] }, ['agent_id']],
+      [{ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 0 }, ['n_seeds']],
+      [{ agent_id: 'dummy', competitions: ['no-such-competition'] }, ['competitions']],
+      [{ agent_id: 'no-such-agent', competitions: ['spam-assassin'] }, ['agent_id']],
+      [{ agent_id: 'dummy', competitions: ['spam-assassin'], colour: 'blue' }, ['colour']],
+      [{ agent_id: 'dummy', competitions: ['spam-assassin'], data_dir: '/elsewhere' }, ['data_dir']],
+      [{ agent_id: 'dummy', competition_set: 'splits/no-such-split.txt' }, ['competition_set']],
+      [{ agent_id: 'dummy', competitions: ['spambase'], tasks: ['leakage'] }, ['tasks']],
+    ];
+    for (const [body, fields] of cases) {
+      const res = await call('POST', '/runs', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(issuesOf(res.json), JSON.stringify(res.json)).toEqual(fields);
+    }
+    expect((await call('POST', '/runs', 'not json at all')).status).toBe(400);
+    expect(((await call('GET', '/runs')).json.runs as unknown[]).length).toBe(0);
+  });
+
+  it('runs a group through the seed endpoints: status, progress, summary, artifacts', async () => {
+    const created = await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 2, n_workers: 2, retain: true, data_dir: h.paths.dataDir, notes: 'api test' });
+    expect(created.status).toBe(201);
+    const id = created.json.run_id as string;
+    await h.client.waitForCompletion(id);
+
+    const group = await call('GET', `/runs/${encodeURIComponent(id)}`);
+    expect(group.json).toMatchObject({ run_id: id, status: 'completed', temporal_status: 'COMPLETED', agent_id: 'dummy', progress: { total: 2, done: 2, running: 0 } });
+    expect(group.json.runs).toEqual([
+      expect.objectContaining({ competition_id: 'spam-assassin', seed: 1, phase: 'done', outcome: 'succeeded', task: null }),
+      expect.objectContaining({ competition_id: 'spam-assassin', seed: 2, phase: 'done', outcome: 'succeeded', task: null }),
+    ]);
+    expect(((await call('GET', '/runs')).json.runs as { run_id: string; status: string }[]).find((r) => r.run_id === id)).toMatchObject({ status: 'completed', agent_id: 'dummy' });
+
+    const summary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    expect(summary).toMatchObject({ run_id: id, status: 'completed', technique_grades: null, llm_totals: null });
+    expect((summary.grading_report as { competition_reports: unknown[] }).competition_reports).toHaveLength(2);
+    expect((summary.runs as { outcome: string; score: number }[]).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    expect(summary.paths).toMatchObject({ grading_report: path.join(summary.run_group_dir as string, 'grading_report.json') });
+
+    const groupDir = summary.run_group_dir as string;
+    const files = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string; size: number; run_id: string | null }[];
+    const submission = files.find((f) => f.path === 'spam-assassin_seed-1/submission/submission.csv')!;
+    expect(submission.run_id).toBe(`${id}/spam-assassin/seed-1`);
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['metadata.json', 'grading_report.json', 'spam-assassin_seed-2/run.json']));
+    const res = await fetch(`${base}/runs/${encodeURIComponent(id)}/artifacts/${submission.path}`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.text()).toBe(readFileSync(path.join(groupDir, submission.path), 'utf8'));
+
+    // An agent's symlink, a way out of the folder, a missing file: all not found.
+    mkdirSync(path.join(groupDir, 'spam-assassin_seed-1', 'logs'), { recursive: true });
+    symlinkSync('/etc/passwd', path.join(groupDir, 'spam-assassin_seed-1', 'logs', 'passwd'));
+    symlinkSync('/etc', path.join(groupDir, 'spam-assassin_seed-1', 'etc'));
+    for (const p of ['spam-assassin_seed-1/logs/passwd', 'spam-assassin_seed-1/etc/passwd', '..%2F..%2F..%2Fetc%2Fpasswd', 'nothing.txt']) {
+      const r = await call('GET', `/runs/${encodeURIComponent(id)}/artifacts/${p}`);
+      expect(r.status, p).toBe(404);
+    }
+    expect(((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) => f.path.includes('passwd'))).toBe(false);
+
+    // No state of its own: a second server answers the same.
+    const again = await buildServer({ client: h.client, paths: h.paths });
+    try {
+      const other = await again.inject({ method: 'GET', url: `/runs/${encodeURIComponent(id)}/summary` });
+      expect(JSON.parse(other.body)).toEqual(summary);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('says queued, then running, while a group works; a cancelled group is failed, with the detail', async () => {
+    const id = (await call('POST', '/runs', { agent_id: 'dummy/slow', competitions: ['spam-assassin'] })).json.run_id as string;
+    const statuses = new Set<string>();
+    await until(async () => {
+      const s = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json.status as string;
+      statuses.add(s);
+      return s === 'running';
+    }, 60_000, 'the group to be running');
+    expect([...statuses].every((s) => s === 'queued' || s === 'running')).toBe(true);
+    const live = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    expect(live).toMatchObject({ status: 'running', grading_report: null, runs: [] });
+    await h.client.cancel(id);
+    await h.client.waitForCompletion(id).catch(() => undefined);
+    expect((await call('GET', `/runs/${encodeURIComponent(id)}`)).json).toMatchObject({ status: 'failed', detail: 'cancelled' });
+  });
+
+  it('404s an unknown group, and describes itself in OpenAPI', async () => {
+    const missing = await call('GET', '/runs/no-such-group');
+    expect(missing.status).toBe(404);
+    expect((missing.json.error as { message: string }).message).toContain('no-such-group');
+    const spec = (await call('GET', '/openapi.json')).json as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/runs', '/runs/{id}', '/runs/{id}/summary', '/runs/{id}/artifacts', '/competitions', '/technique-tasks', '/health']));
+  });
+});
