@@ -14,6 +14,7 @@ import type { HarnessPaths } from '../../core/config';
 import { log } from '../../core/log';
 import { InvalidRunOptionsError } from '../../core/options';
 import type { Client } from '../sdk';
+import { registerPage } from './page';
 import { PayloadError, payloadField } from './payload';
 import { catalogRoutes } from './routes/catalog';
 import { runRoutes } from './routes/runs';
@@ -79,5 +80,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
   await app.register(runRoutes, { client: opts.client, paths: opts.paths });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await registerPage(app);
   return app;
 }
