@@ -62,6 +62,7 @@ export async function kaggleCompetitionProblem(
   return new CompetitionDataMissingError(
     id,
     `"${id}" is a Kaggle competition of MLE-bench: its data is prepared at ${prepared}, but grading it needs MLE-bench's own ` +
-      'grader, which this version cannot run yet; use splits/offline.txt or splits/offline-dev.txt meanwhile.',
+      'grader: set MLEBENCH_REPO to a checkout of MLE-bench (github.com/openai/mle-bench, with its Git LFS files) that has this ' +
+      'competition; or use splits/offline.txt or splits/offline-dev.txt.',
   );
 }

@@ -13,6 +13,8 @@ import { log } from '../log';
 import { loadCompetition, type RegistryOptions } from './registry';
 import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest, type ManifestProblem } from './manifest';
 import { getPrepareStep } from './steps';
+import { mleBenchCompetitionFor } from '../mlebench/resolve';
+import { isMleBenchPrepared, prepareMleBenchCompetition } from '../mlebench/prepare';
 import type { Competition, PreparedCompetition } from './types';
 
 export interface PrepareOptions extends RegistryOptions {
@@ -78,6 +80,8 @@ async function exists(p: string): Promise<boolean> {
 
 /** Prepared, intact and built from the current config. */
 export async function isPrepared(id: string, options: PrepareOptions = {}): Promise<boolean> {
+  const mlebench = await mleBenchCompetitionFor(id, options);
+  if (mlebench) return isMleBenchPrepared(mlebench, options.dataDir ?? harnessPaths().dataDir);
   const competition = await loadCompetition(id, options);
   const preparedDir = preparedDirOf(options.dataDir ?? harnessPaths().dataDir, id);
   const manifest = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
@@ -86,6 +90,9 @@ export async function isPrepared(id: string, options: PrepareOptions = {}): Prom
 }
 
 export async function prepareCompetition(id: string, options: PrepareOptions = {}): Promise<PreparedCompetition> {
+  // A competition of the MLE-bench checkout (MLEBENCH_REPO) is prepared by the checkout's own Python.
+  const mlebench = await mleBenchCompetitionFor(id, options);
+  if (mlebench) return prepareMleBenchCompetition(mlebench, { dataDir: options.dataDir ?? harnessPaths().dataDir, force: options.force });
   const competition = await loadCompetition(id, options);
   const dataDir = options.dataDir ?? harnessPaths().dataDir;
   const preparedDir = preparedDirOf(dataDir, id);

@@ -6,6 +6,9 @@
  */
 import { loadCompetition, prepareCompetition, type PrepareOptions } from '../competitions';
 import type { Competition, PreparedCompetition } from '../competitions';
+import { harnessPaths } from '../config';
+import { mleBenchCompetitionFor } from '../mlebench/resolve';
+import { gradeMleBenchSubmission, ungradedMleBenchReport } from '../mlebench/grade';
 import { readLeaderboard } from './leaderboard';
 import { medalThresholds, rankScore } from './medals';
 import { answerColumnsFor, readAnswerColumns, readCsvHeader, truthFor, type Truth } from './answers';
@@ -85,11 +88,20 @@ async function validateFor(options: GradeOptions): Promise<GradingContext> {
 
 /** Validates without scoring: what an agent may learn about its submission. */
 export async function checkSubmission(options: GradeOptions): Promise<{ valid: boolean; reason?: string }> {
+  const mlebench = await mleBenchCompetitionFor(options.competitionId, options);
+  if (mlebench) {
+    // As MLE-bench validates: by running its grader.
+    const report = await gradeMleBenchSubmission(mlebench, { ...options, dataDir: options.dataDir ?? harnessPaths().dataDir });
+    return report.valid_submission ? { valid: true } : { valid: false, reason: report.error };
+  }
   const { check } = await validateFor(options);
   return check.valid ? { valid: true } : { valid: false, reason: check.reason };
 }
 
 export async function gradeSubmission(options: GradeOptions): Promise<CompetitionReport> {
+  // A competition of the MLE-bench checkout (MLEBENCH_REPO) is graded by its own Python grader.
+  const mlebench = await mleBenchCompetitionFor(options.competitionId, options);
+  if (mlebench) return gradeMleBenchSubmission(mlebench, { ...options, dataDir: options.dataDir ?? harnessPaths().dataDir });
   const { competition, metric, truth, check } = await validateFor(options);
   const leaderboard = await readLeaderboard(competition.leaderboardPath);
   if (leaderboard.isLowerBetter !== metric.lowerIsBetter) {
@@ -140,6 +152,8 @@ export async function ungradedReport(
   reason: string,
   options: Pick<GradeOptions, 'competitionsDir'> = {},
 ): Promise<CompetitionReport> {
+  const mlebench = await mleBenchCompetitionFor(competitionId, options);
+  if (mlebench) return ungradedMleBenchReport(mlebench, reason);
   const competition = await loadCompetition(competitionId, options);
   const leaderboard = await readLeaderboard(competition.leaderboardPath);
   const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { InvalidRunOptionsError, TECHNIQUE_TASKS, type RunOptions } from '../options';
 import { loadCompetition, UnknownCompetitionError, type Competition } from '../competitions';
 import { kaggleCompetitionProblem } from '../competitions/kaggle';
+import { mleBenchCompetitionFor } from '../mlebench/resolve';
+import { mleBenchDataProblem } from '../mlebench/prepare';
+import type { MleBenchCompetition } from '../mlebench/checkout';
 import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
 import type { HarnessPaths } from '../config';
@@ -21,7 +24,10 @@ import type { PlannedRun, RunGroupPlan } from './types';
 export interface ResolvedRunRequest {
   agent: AgentSpec;
   competitionIds: string[];
+  /** The bundled competitions among them (technique tasks run on these only). */
   competitions: Competition[];
+  /** Those of the MLE-bench checkout (MLEBENCH_REPO), prepared and graded by its own Python. */
+  mlebench: MleBenchCompetition[];
 }
 
 /** A split file: one competition id per line; `#` starts a comment. */
@@ -59,19 +65,34 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   }
   const unique = [...new Set(ids)];
   // Problems are reported in the order the ids were given, whatever order the look-ups finish in.
+  type Looked = { competition?: Competition; mlebench?: MleBenchCompetition; problem?: { field: string; reason: string } };
   const looked = await Promise.all(
     unique.map((id) =>
       loadCompetition(id).then(
-        (competition) => ({ competition, problem: undefined }),
-        async (err: Error) => {
+        (competition): Looked => ({ competition }),
+        async (err: Error): Promise<Looked> => {
+          if (!(err instanceof UnknownCompetitionError)) return { problem: { field: 'competitions', reason: err.message } };
+          try {
+            // A competition of the MLE-bench checkout: runnable once its data is prepared or its raw data is there.
+            const mlebench = await mleBenchCompetitionFor(id);
+            if (mlebench) {
+              const missing = await mleBenchDataProblem(mlebench, paths.dataDir);
+              if (missing) return { problem: { field: 'competitions', reason: missing.message } };
+              if (options.techniqueTasks) {
+                return { problem: { field: 'competitions', reason: `"${id}" is an MLE-bench competition: technique tasks run on the bundled competitions only` } };
+              }
+              return { mlebench };
+            }
+          } catch (checkoutErr) {
+            return { problem: { field: 'competitions', reason: (checkoutErr as Error).message } };
+          }
           // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
-          const kaggle = err instanceof UnknownCompetitionError ? await kaggleCompetitionProblem(id, { dataDir: paths.dataDir }) : undefined;
-          return { competition: undefined, problem: { field: 'competitions', reason: (kaggle ?? err).message } };
+          const kaggle = await kaggleCompetitionProblem(id, { dataDir: paths.dataDir });
+          return { problem: { field: 'competitions', reason: (kaggle ?? err).message } };
         },
       ),
     ),
   );
-  const competitions = looked.map((l) => l.competition);
   const problems = looked.flatMap((l) => (l.problem ? [l.problem] : []));
   const agent = await resolveAgent(options.agentId).catch((err: Error) => {
     problems.push({ field: 'agentId', reason: err.message });
@@ -79,11 +100,19 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   });
   if (problems.length > 0 || !agent) throw new InvalidRunOptionsError(problems);
   // Every bundled offline competition counts as Lite; `lite` filters only competitions that say otherwise.
-  const kept = competitions.filter((c): c is Competition => c !== undefined && (!options.lite || c.lite !== false));
-  if (kept.length === 0) {
+  // An MLE-bench competition is Lite when its checkout's experiments/splits/low.txt lists it.
+  const keptLooked = looked.filter((l) =>
+    l.competition ? !options.lite || l.competition.lite !== false : l.mlebench ? !options.lite || l.mlebench.lite : false,
+  );
+  if (keptLooked.length === 0) {
     throw new InvalidRunOptionsError([{ field: 'lite', reason: 'no competition of the set is in the Lite list' }]);
   }
-  return { agent, competitionIds: kept.map((c) => c.id), competitions: kept };
+  return {
+    agent,
+    competitionIds: keptLooked.map((l) => (l.competition ?? l.mlebench)!.id),
+    competitions: keptLooked.flatMap((l) => (l.competition ? [l.competition] : [])),
+    mlebench: keptLooked.flatMap((l) => (l.mlebench ? [l.mlebench] : [])),
+  };
 }
 
 export function planRuns(groupId: string, groupDir: string, competitionIds: string[], nSeeds: number): PlannedRun[] {

@@ -1,0 +1,330 @@
+/**
+ * A local checkout of MLE-bench (github.com/openai/mle-bench) as a source of competitions: its
+ * `mlebench/competitions/<id>/` folders (config.yaml, description, leaderboard.csv,
+ * checksums.yaml, prepare.py, grade.py) and its `experiments/splits/*.txt` (low.txt is Lite).
+ * Which checkout: an explicit path, else `MLEBENCH_REPO`; none means no MLE-bench competitions.
+ * Everything is validated when read, and a problem names the file, the field and the reason.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import YAML from 'yaml';
+
+export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
+/** MLE-bench's Lite list: its low-complexity split. */
+export const LITE_SPLIT = 'low';
+
+export interface CheckoutIssue {
+  file: string;
+  field: string;
+  reason: string;
+}
+
+export class InvalidMleBenchCheckoutError extends Error {
+  override readonly name = 'InvalidMleBenchCheckoutError';
+  constructor(
+    readonly root: string,
+    readonly issues: CheckoutIssue[],
+  ) {
+    super(
+      `MLE-bench checkout ${root} cannot be used: ` +
+        issues.map((i) => `${i.file}${i.field ? `: ${i.field}` : ''}: ${i.reason}`).join('; '),
+    );
+  }
+}
+
+/** checksums.yaml: md5 per file directly under public/ and private/, and of the downloaded zip. */
+export interface MleBenchChecksums {
+  zip?: string;
+  public: Record<string, string>;
+  private: Record<string, string>;
+}
+
+export interface MleBenchCompetition {
+  id: string;
+  name: string;
+  /** Always 'mlebench': tells these from the bundled competitions in listings. */
+  source: 'mlebench';
+  checkoutRoot: string;
+  /** `<checkout>/mlebench/competitions/<id>`. */
+  dir: string;
+  competitionType: string;
+  awardsMedals: boolean;
+  descriptionPath: string;
+  leaderboardPath: string;
+  /** Present when the competition has a checksums.yaml. */
+  checksumsPath?: string;
+  checksums?: MleBenchChecksums;
+  /** Relative to the data dir, as MLE-bench spells them: `<id>/prepared/private/test.csv`. */
+  answers: string;
+  sampleSubmission: string;
+  graderName: string;
+  /** `mlebench.competitions.<id>.grade:grade` */
+  gradeFn: string;
+  /** `mlebench.competitions.<id>.prepare:prepare` */
+  preparer: string;
+  /** In MLE-bench Lite (experiments/splits/low.txt). */
+  lite: boolean;
+  /** The split files (without .txt) that list it. */
+  splits: string[];
+}
+
+export interface MleBenchCheckout {
+  root: string;
+  competitionsDir: string;
+  /** Split name (file name without .txt) → ids, from experiments/splits/. */
+  splits: Record<string, string[]>;
+}
+
+/** The checkout to use: the explicit path, else MLEBENCH_REPO, else none. */
+export function configuredCheckoutPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const chosen = explicit ?? env[MLEBENCH_REPO_ENV];
+  return chosen && chosen.trim() !== '' ? path.resolve(chosen) : undefined;
+}
+
+const FN_SPEC = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*:[A-Za-z_]\w*$/;
+
+const configSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    competition_type: z.string().min(1),
+    awards_medals: z.boolean(),
+    prizes: z.unknown().optional(),
+    description: z.string().min(1),
+    dataset: z
+      .object({
+        answers: z.string().min(1),
+        sample_submission: z.string().min(1),
+      })
+      .passthrough(),
+    grader: z
+      .object({
+        name: z.string().min(1),
+        grade_fn: z.string().regex(FN_SPEC, 'must be "module.path:function"'),
+      })
+      .passthrough(),
+    preparer: z.string().regex(FN_SPEC, 'must be "module.path:function"'),
+  })
+  .passthrough();
+
+const md5 = z.string().regex(/^[0-9a-f]{32}$/, 'must be an md5 hex digest');
+const checksumsSchema = z
+  .object({
+    zip: md5.optional(),
+    public: z.record(z.string(), md5).default({}),
+    private: z.record(z.string(), md5).default({}),
+  })
+  .passthrough();
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** MLE-bench keeps its leaderboards (and more) in Git LFS; a checkout without `git lfs pull` holds pointers. */
+function isLfsPointer(text: string): boolean {
+  return text.startsWith('version https://git-lfs.github.com/spec/');
+}
+
+const LFS_HINT = 'it is a Git LFS pointer, not the file: run "git lfs fetch --all && git lfs pull" in the checkout';
+
+/** The file of a `module.path:function` spec inside the checkout (a module or a package). */
+function moduleFiles(root: string, spec: string): string[] {
+  const modulePath = spec.split(':')[0]!.split('.');
+  return [path.join(root, ...modulePath) + '.py', path.join(root, ...modulePath, '__init__.py')];
+}
+
+/** Opens a checkout: its folders must be MLE-bench's. */
+export async function openCheckout(root: string): Promise<MleBenchCheckout> {
+  const resolved = path.resolve(root);
+  const issues: CheckoutIssue[] = [];
+  if (!(await isDir(resolved))) {
+    throw new InvalidMleBenchCheckoutError(resolved, [{ file: resolved, field: '', reason: `not a folder (set ${MLEBENCH_REPO_ENV} to a checkout of github.com/openai/mle-bench)` }]);
+  }
+  const competitionsDir = path.join(resolved, 'mlebench', 'competitions');
+  if (!(await isDir(competitionsDir))) issues.push({ file: competitionsDir, field: '', reason: 'missing: this is not an MLE-bench checkout' });
+  for (const pkg of [path.join(resolved, 'mlebench', '__init__.py'), path.join(competitionsDir, '__init__.py')]) {
+    if (!(await isFile(pkg))) issues.push({ file: pkg, field: '', reason: 'missing: the competitions\' modules could not be imported' });
+  }
+  const splitsDir = path.join(resolved, 'experiments', 'splits');
+  const splits: Record<string, string[]> = {};
+  let splitFiles: string[] = [];
+  try {
+    splitFiles = (await fs.readdir(splitsDir)).filter((f) => f.endsWith('.txt')).sort();
+  } catch {
+    issues.push({ file: splitsDir, field: '', reason: 'missing: MLE-bench lists its splits there' });
+  }
+  for (const f of splitFiles) {
+    const text = (await readText(path.join(splitsDir, f))) ?? '';
+    if (isLfsPointer(text)) issues.push({ file: path.join(splitsDir, f), field: '', reason: LFS_HINT });
+    splits[f.slice(0, -4)] = text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
+  }
+  if (splitFiles.length > 0 && !splits[LITE_SPLIT]) {
+    issues.push({ file: path.join(splitsDir, `${LITE_SPLIT}.txt`), field: '', reason: 'missing: MLE-bench Lite is this split' });
+  }
+  if (issues.length > 0) throw new InvalidMleBenchCheckoutError(resolved, issues);
+  return { root: resolved, competitionsDir, splits };
+}
+
+/** Ids of the checkout's competitions: the folders holding a config.yaml, sorted. */
+export async function listCheckoutCompetitionIds(checkout: MleBenchCheckout): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of (await fs.readdir(checkout.competitionsDir)).sort()) {
+    if (await isFile(path.join(checkout.competitionsDir, name, 'config.yaml'))) ids.push(name);
+  }
+  return ids;
+}
+
+/** One competition, validated; throws InvalidMleBenchCheckoutError with every problem found. */
+export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: string): Promise<MleBenchCompetition> {
+  const dir = path.join(checkout.competitionsDir, id);
+  const configFile = path.join(dir, 'config.yaml');
+  const issues: CheckoutIssue[] = [];
+  const fail = (): never => {
+    throw new InvalidMleBenchCheckoutError(checkout.root, issues);
+  };
+  const text = await readText(configFile);
+  if (text === undefined) {
+    issues.push({ file: configFile, field: '', reason: 'missing' });
+    fail();
+  }
+  const doc = YAML.parseDocument(text!);
+  if (doc.errors.length > 0) {
+    issues.push(...doc.errors.map((e) => ({ file: configFile, field: '(yaml)', reason: e.message })));
+    fail();
+  }
+  const parsed = configSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    issues.push(...parsed.error.issues.map((i) => ({ file: configFile, field: i.path.join('.') || '(top level)', reason: i.message })));
+    fail();
+  }
+  const config = parsed.data!;
+  if (config.id !== id) issues.push({ file: configFile, field: 'id', reason: `must equal the folder name "${id}"` });
+  // MLE-bench joins these onto its data dir; ours are the same layout, and answers are never public.
+  const answersPrefix = `${id}/prepared/private/`;
+  const samplePrefix = `${id}/prepared/public/`;
+  const safe = (p: string) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..');
+  if (!config.dataset.answers.startsWith(answersPrefix) || !safe(config.dataset.answers)) {
+    issues.push({ file: configFile, field: 'dataset.answers', reason: `must be a path under ${answersPrefix}` });
+  }
+  if (!config.dataset.sample_submission.startsWith(samplePrefix) || !safe(config.dataset.sample_submission)) {
+    issues.push({ file: configFile, field: 'dataset.sample_submission', reason: `must be a path under ${samplePrefix}` });
+  }
+  const descriptionPath = path.join(checkout.root, config.description);
+  if (!safe(config.description)) issues.push({ file: configFile, field: 'description', reason: 'must be a path inside the checkout' });
+  else {
+    const description = await readText(descriptionPath);
+    if (description === undefined) issues.push({ file: configFile, field: 'description', reason: `file not found: ${descriptionPath}` });
+    else if (isLfsPointer(description)) issues.push({ file: descriptionPath, field: '', reason: LFS_HINT });
+  }
+  for (const [field, spec] of [
+    ['grader.grade_fn', config.grader.grade_fn],
+    ['preparer', config.preparer],
+  ] as const) {
+    const candidates = moduleFiles(checkout.root, spec);
+    let found = false;
+    for (const c of candidates) if (await isFile(c)) found = true;
+    if (!found) issues.push({ file: configFile, field, reason: `module not found: ${candidates[0]}` });
+  }
+
+  const leaderboardPath = path.join(dir, 'leaderboard.csv');
+  const leaderboard = await readText(leaderboardPath);
+  if (leaderboard === undefined) issues.push({ file: leaderboardPath, field: '', reason: 'missing: medals are ranked against it' });
+  else if (isLfsPointer(leaderboard)) issues.push({ file: leaderboardPath, field: '', reason: LFS_HINT });
+  else if (!leaderboard.split(/\r?\n/, 1)[0]!.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).includes('score')) {
+    issues.push({ file: leaderboardPath, field: 'score', reason: 'the header has no "score" column' });
+  }
+
+  const checksumsPath = path.join(dir, 'checksums.yaml');
+  const checksumsText = await readText(checksumsPath);
+  let checksums: MleBenchChecksums | undefined;
+  if (checksumsText !== undefined) {
+    if (isLfsPointer(checksumsText)) issues.push({ file: checksumsPath, field: '', reason: LFS_HINT });
+    else {
+      const parsedChecksums = checksumsSchema.safeParse(YAML.parse(checksumsText) ?? {});
+      if (parsedChecksums.success) checksums = parsedChecksums.data;
+      else issues.push(...parsedChecksums.error.issues.map((i) => ({ file: checksumsPath, field: i.path.join('.') || '(top level)', reason: i.message })));
+    }
+  }
+  if (issues.length > 0) fail();
+
+  const splits = Object.keys(checkout.splits).filter((s) => checkout.splits[s]!.includes(id));
+  return {
+    id,
+    name: config.name,
+    source: 'mlebench',
+    checkoutRoot: checkout.root,
+    dir,
+    competitionType: config.competition_type,
+    awardsMedals: config.awards_medals,
+    descriptionPath,
+    leaderboardPath,
+    ...(checksums ? { checksumsPath, checksums } : {}),
+    answers: config.dataset.answers,
+    sampleSubmission: config.dataset.sample_submission,
+    graderName: config.grader.name,
+    gradeFn: config.grader.grade_fn,
+    preparer: config.preparer,
+    lite: splits.includes(LITE_SPLIT),
+    splits,
+  };
+}
+
+/** Every competition of the checkout; a broken one fails the listing with its file, field and reason. */
+export async function listCheckoutCompetitions(checkout: MleBenchCheckout): Promise<MleBenchCompetition[]> {
+  const ids = await listCheckoutCompetitionIds(checkout);
+  const loaded = await Promise.all(ids.map((id) => loadCheckoutCompetition(checkout, id).catch((err: unknown) => err)));
+  const issues = loaded.flatMap((l) => (l instanceof InvalidMleBenchCheckoutError ? l.issues : []));
+  if (issues.length > 0) throw new InvalidMleBenchCheckoutError(checkout.root, issues);
+  const other = loaded.find((l): l is Error => l instanceof Error);
+  if (other) throw other;
+  return loaded as MleBenchCompetition[];
+}
+
+/** The configured checkout's competitions (none when no checkout is configured). */
+export async function listMleBenchCompetitions(opts: { checkout?: string; env?: NodeJS.ProcessEnv } = {}): Promise<MleBenchCompetition[]> {
+  const root = configuredCheckoutPath(opts.checkout, opts.env);
+  if (!root) return [];
+  return listCheckoutCompetitions(await openCheckout(root));
+}
+
+/**
+ * The configured checkout's competition `id`, or undefined when no checkout is configured or it
+ * has no such competition. A broken checkout, or a broken config of that competition, throws.
+ */
+export async function findMleBenchCompetition(
+  id: string,
+  opts: { checkout?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<MleBenchCompetition | undefined> {
+  const root = configuredCheckoutPath(opts.checkout, opts.env);
+  if (!root) return undefined;
+  const checkout = await openCheckout(root);
+  // Checking against the listing first also keeps ids like "../x" away from the file system.
+  if (!(await listCheckoutCompetitionIds(checkout)).includes(id)) return undefined;
+  return loadCheckoutCompetition(checkout, id);
+}
