@@ -62,8 +62,10 @@ class ApiError(requests.HTTPError):
 
     def _describe(self) -> str:
         text = f"HTTP {self.status_code}: {self.message}"
-        if self.issues:
-            text += "".join(f"\n  - {i.get('field', '?')}: {i.get('reason', '')}" for i in self.issues)
+        for issue in self.issues:  # each bad field the message does not already spell out
+            line = f"{issue.get('field', '?')}: {issue.get('reason', '')}"
+            if line not in self.message:
+                text += f"\n  - {line}"
         return text
 
     def __str__(self) -> str:
