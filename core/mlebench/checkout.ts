@@ -14,6 +14,9 @@ export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
 export const LITE_SPLIT = 'low';
 
+/** A checkout without its Git LFS files has one problem per competition: the message shows the first few. */
+const MAX_ISSUES_IN_MESSAGE = 5;
+
 export interface CheckoutIssue {
   file: string;
   field: string;
@@ -26,10 +29,9 @@ export class InvalidMleBenchCheckoutError extends Error {
     readonly root: string,
     readonly issues: CheckoutIssue[],
   ) {
-    super(
-      `MLE-bench checkout ${root} cannot be used: ` +
-        issues.map((i) => `${i.file}${i.field ? `: ${i.field}` : ''}: ${i.reason}`).join('; '),
-    );
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.file}${i.field ? `: ${i.field}` : ''}: ${i.reason}`);
+    const more = issues.length - shown.length;
+    super(`MLE-bench checkout ${root} cannot be used: ${shown.join('; ')}${more > 0 ? `; and ${more} more problem${more === 1 ? '' : 's'}` : ''}`);
   }
 }
 
@@ -82,7 +84,8 @@ export function configuredCheckoutPath(explicit?: string, env: NodeJS.ProcessEnv
   return chosen && chosen.trim() !== '' ? path.resolve(chosen) : undefined;
 }
 
-const FN_SPEC = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*:[A-Za-z_]\w*$/;
+/** `module.path:function`; MLE-bench's module names are its folder names (`3d-object-detection-…`, `AI4Code`). */
+const FN_SPEC = /^[\w-]+(\.[\w-]+)*:[A-Za-z_]\w*$/;
 
 const configSchema = z
   .object({
@@ -226,8 +229,9 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   const config = parsed.data!;
   if (config.id !== id) issues.push({ file: configFile, field: 'id', reason: `must equal the folder name "${id}"` });
   // MLE-bench joins these onto its data dir; ours are the same layout, and answers are never public.
+  // The sample submission is public for most, private for a few (billion-word-imputation...): either is MLE-bench's layout.
   const answersPrefix = `${id}/prepared/private/`;
-  const samplePrefix = `${id}/prepared/public/`;
+  const samplePrefix = `${id}/prepared/`;
   const safe = (p: string) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..');
   if (!config.dataset.answers.startsWith(answersPrefix) || !safe(config.dataset.answers)) {
     issues.push({ file: configFile, field: 'dataset.answers', reason: `must be a path under ${answersPrefix}` });

@@ -25,7 +25,8 @@ before that line and is kept only for error messages.
 MLE-bench's modules import a few packages at import time that the harness's image lacks and that
 preparing and grading never need for their work (progress bars, 7z archives, YAML). When one of
 them is not installed, a stand-in is registered: tqdm passes iterables through; py7zr and yaml
-raise, naming the package, if anything actually uses them.
+raise, naming the package, if anything actually uses them. Functions that MLE-bench's graders
+import from a newer scikit-learn than the image's are back-ported (install_backports).
 """
 import importlib
 import importlib.util
@@ -134,6 +135,38 @@ def install_stand_ins():
             sys.modules[name] = _missing_module(name)
 
 
+def _rmse_backport(mean_squared_error, name):
+    import numpy as np
+
+    def root_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+        errors = np.sqrt(mean_squared_error(y_true, y_pred, sample_weight=sample_weight, multioutput="raw_values"))
+        if isinstance(multioutput, str):
+            if multioutput == "raw_values":
+                return errors
+            if multioutput == "uniform_average":
+                return float(np.average(errors))
+            raise ValueError(f"multioutput must be 'raw_values', 'uniform_average' or weights, not {multioutput!r}")
+        return float(np.average(errors, weights=multioutput))
+
+    root_error.__name__ = name
+    return root_error
+
+
+def install_backports():
+    """scikit-learn 1.4 added root_mean_squared_error and root_mean_squared_log_error, which
+    MLE-bench's graders import (it asks for scikit-learn >= 1.5; the image has Debian's 1.2): on
+    an older scikit-learn they are defined as scikit-learn defines them, the square root of the
+    per-output mean squared (log) error, averaged over the outputs."""
+    try:
+        import sklearn.metrics as metrics
+    except ImportError:
+        return
+    if not hasattr(metrics, "root_mean_squared_error"):
+        metrics.root_mean_squared_error = _rmse_backport(metrics.mean_squared_error, "root_mean_squared_error")
+    if not hasattr(metrics, "root_mean_squared_log_error"):
+        metrics.root_mean_squared_log_error = _rmse_backport(metrics.mean_squared_log_error, "root_mean_squared_log_error")
+
+
 def import_fn(spec):
     module_name, sep, fn_name = spec.partition(":")
     if not sep or not module_name or not fn_name:
@@ -209,6 +242,7 @@ def main():
         return 2
     request = json.loads(sys.argv[1])
     install_stand_ins()
+    install_backports()
     try:
         request["_fn"] = import_fn(request["fn"])
     except Exception as err:  # noqa: BLE001

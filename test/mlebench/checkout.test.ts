@@ -4,7 +4,7 @@
  * leaderboard, checksums and Lite membership; broken checkouts are refused with the file, the
  * field and the reason; run requests accept its ids when MLEBENCH_REPO points at it.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   InvalidMleBenchCheckoutError,
   listCheckoutCompetitions,
   listMleBenchCompetitions,
+  loadCheckoutCompetition,
   openCheckout,
 } from '../../core/mlebench';
 import { parseRunOptions } from '../../core/options';
@@ -131,7 +132,7 @@ describe('MLE-bench checkout', () => {
     expect(schemaIssues[1]!.reason).toMatch(/module\.path:function/);
 
     // Past the schema: each field checked against the checkout.
-    writeFileSync(config, (await import('node:fs')).readFileSync(config, 'utf8').replace('"no"', 'false').replace('.grade\n', '.grade:grade\n'));
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"no"', 'false').replace('.grade\n', '.grade:grade\n'));
     const issues = await issuesOf(listCheckoutCompetitions(await openCheckout(dir)));
     expect(Object.fromEntries(issues.map((i) => [i.field, i.reason]))).toEqual({
       id: `must equal the folder name "${ID}"`,
@@ -155,6 +156,31 @@ describe('MLE-bench checkout', () => {
     rmSync(path.join(folder, 'checksums.yaml'));
     const noScore = await issuesOf(listCheckoutCompetitions(await openCheckout(dir)));
     expect(noScore).toEqual([{ file: path.join(folder, 'leaderboard.csv'), field: 'score', reason: 'the header has no "score" column' }]);
+  });
+
+  it('accepts MLE-bench\'s own variants: a sample submission under private/, a module name starting with a digit', async () => {
+    const dir = copyFixture();
+    const other = '3d-telco-churn';
+    const folder = path.join(dir, 'mlebench', 'competitions', other);
+    cpSync(path.join(dir, 'mlebench', 'competitions', ID), folder, { recursive: true });
+    const config = path.join(folder, 'config.yaml');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8')
+        .replaceAll(ID, other)
+        .replace(`${other}/prepared/public/sample_submission.csv`, `${other}/prepared/private/sample_submission.csv`),
+    );
+    const c = await loadCheckoutCompetition(await openCheckout(dir), other);
+    expect(c).toMatchObject({ id: other, sampleSubmission: `${other}/prepared/private/sample_submission.csv`, gradeFn: `mlebench.competitions.${other}.grade:grade`, lite: false, splits: [] });
+  });
+
+  it('shows the first few of many problems in its message', () => {
+    const issues = Array.from({ length: 8 }, (_, i) => ({ file: `/c/mlebench/competitions/c${i}/leaderboard.csv`, field: '', reason: 'missing' }));
+    const err = new InvalidMleBenchCheckoutError('/c', issues);
+    expect(err.issues).toHaveLength(8);
+    expect(err.message).toBe(
+      `MLE-bench checkout /c cannot be used: ${issues.slice(0, 5).map((i) => `${i.file}: missing`).join('; ')}; and 3 more problems`,
+    );
   });
 
   it('a competition without checksums.yaml is listed without checksums', async () => {

@@ -205,6 +205,34 @@ describe('grading with the checkout\'s grade function', () => {
     }
   });
 
+  it('gives graders scikit-learn >= 1.4\'s root_mean_squared_error on the image\'s older scikit-learn', async () => {
+    // MLE-bench's new-york-city-taxi-fare-prediction and denoising-dirty-documents (Lite) import it.
+    const checkout = tempDir('mlebench-checkout-');
+    cpSync(FIXTURE, checkout, { recursive: true });
+    chmodSync(checkout, 0o755);
+    writeFileSync(
+      path.join(checkout, 'mlebench', 'competitions', ID, 'grade.py'),
+      [
+        'from sklearn.metrics import root_mean_squared_error',
+        '',
+        'def grade(submission, answers):',
+        '    merged = answers.merge(submission, on="customer_id")',
+        '    return root_mean_squared_error(merged["churned_x"], merged["churned_y"])',
+        '',
+      ].join('\n'),
+    );
+    const rows = answerRows();
+    const sub = submission(['customer_id,churned', ...rows.map(([id]) => `${id},0.25`)].join('\n') + '\n');
+    const expected = Math.sqrt(rows.reduce((sum, [, y]) => sum + (Number(y) - 0.25) ** 2, 0) / rows.length);
+    process.env.MLEBENCH_REPO = checkout;
+    try {
+      const report = await gradeSubmission({ competitionId: ID, submissionPath: sub, dataDir: prepared.dataDir });
+      expect(report.score).toBe(Number(expected.toFixed(5)));
+    } finally {
+      process.env.MLEBENCH_REPO = FIXTURE;
+    }
+  });
+
   it('says the checkout must be readable when the container cannot import it', async () => {
     const checkout = tempDir('mlebench-checkout-'); // 0700, root's
     cpSync(FIXTURE, checkout, { recursive: true });
