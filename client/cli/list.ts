@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { listAgents } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
-import { competitionCatalog, techniqueCatalog } from '../catalog';
+import { describeKaggleCredentials } from '../../core/kaggle';
+import { competitionCatalog, techniqueCatalog, type CompetitionEntry } from '../catalog';
 import { printJson } from './format';
 
 const KINDS = ['competitions', 'agents', 'tasks', 'all'] as const;
@@ -11,7 +12,7 @@ type Kind = (typeof KINDS)[number];
 
 export function listCommand(): Command {
   return new Command('list')
-    .description('list competitions (metric, modality, prepared), agents and technique tasks')
+    .description('list competitions (metric, modality, prepared or not and why), agents and technique tasks')
     .argument('[kind]', `one of ${KINDS.join(', ')}`, (v: string) => {
       if (!(KINDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${KINDS.join(', ')}`);
       return v as Kind;
@@ -34,8 +35,18 @@ export function listCommand(): Command {
         process.stdout.write(`${title}\n${table.toString()}\n`);
       };
       // The table keeps what fits a terminal; --json has every field.
-      const narrow = ({ id, metric, modality, source, prepared }: Record<string, unknown>) => ({ id, metric, modality, source, prepared });
-      print('competitions', ((out.competitions as Record<string, unknown>[] | undefined) ?? []).map(narrow));
+      const competitions = (out.competitions as CompetitionEntry[] | undefined) ?? [];
+      if (competitions.length > 0) {
+        // The Kaggle credentials' state, said once above the table rather than on every row.
+        const credentials = await describeKaggleCredentials();
+        const inRow = ` (${credentials.detail})`;
+        const mentioned = competitions.some((c) => c.why.includes(inRow));
+        const table = new Table({ head: ['id', 'metric', 'modality', 'source', 'prepared', 'why'], colWidths: [null, null, null, null, null, 64], wordWrap: true });
+        for (const c of competitions) table.push([c.id, c.metric, c.modality, c.source, c.prepared ? 'yes' : 'no', c.why.replace(inRow, '')]);
+        const notPrepared = competitions.filter((c) => !c.prepared).length;
+        const header = `competitions (${competitions.length - notPrepared} prepared, ${notPrepared} not)${mentioned ? `; Kaggle: ${credentials.detail}` : ''}`;
+        process.stdout.write(`${header}\n${table.toString()}\n`);
+      }
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
       const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to: (applies_to as string[]).join(', ') || '(none)' });
       print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));

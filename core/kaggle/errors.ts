@@ -43,7 +43,7 @@ export class KaggleRulesNotAcceptedError extends KaggleError {
     readonly kaggleMessage: string | undefined,
   ) {
     super(
-      `Kaggle refused to give "${competitionId}"'s data to the account "${username}" (403 Forbidden${kaggleMessage ? `: ${kaggleMessage}` : ''}). ` +
+      `Kaggle refused to give "${competitionId}"'s data to the account "${username}" (403 Forbidden${kaggleMessage ? `: ${kaggleMessage.replace(/\.$/, '')}` : ''}). ` +
         `You must accept the competition's rules first: open ${kaggleRulesUrl(competitionId)} signed in as "${username}", ` +
         'click "Join Competition" (or "Late Submission") and accept the rules, then run the same command again. ' +
         '(Kaggle also asks some accounts to verify a phone number before downloading.)',

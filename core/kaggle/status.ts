@@ -143,7 +143,7 @@ export async function estimateKaggleDisk(
   if (!opts.credentials) throw new Error(`estimating "${state.competitionId}" needs Kaggle's file list, and so credentials`);
   const files = await listCompetitionFiles(state.competitionId, { apiUrl: opts.apiUrl ?? kaggleApiUrl(), credentials: await opts.credentials() });
   const listed = files.reduce((sum, f) => sum + f.totalBytes, 0);
-  return need(Math.max(0, listed - (state.partBytes ?? 0)), listed, Math.round(listed * PREPARED_EXPANSION), `Kaggle's file list (${files.length} files)`);
+  return need(Math.max(0, listed - (state.partBytes ?? 0)), listed, Math.round(listed * PREPARED_EXPANSION), `Kaggle's file list (${files.length} file${files.length === 1 ? '' : 's'})`);
 }
 
 export interface EnsureRawOptions extends Omit<DownloadOptions, 'competitionId' | 'dataDir'> {

@@ -116,7 +116,7 @@ describe('Kaggle download', () => {
     expect(err).toBeInstanceOf(KaggleRulesNotAcceptedError);
     const message = (err as Error).message;
     expect(message).toContain(`https://www.kaggle.com/competitions/${ID}/rules`);
-    expect(message).toContain(RULES_MESSAGE);
+    expect(message).toContain(`(403 Forbidden: ${RULES_MESSAGE.replace(/\.$/, '')}). You must accept the competition's rules first`);
     expect(message).toMatch(/signed in as "alice"/);
     expect(message).toMatch(/then run the same command again/);
     expect(stub.requests.map((r) => r.status)).toEqual([403]);
