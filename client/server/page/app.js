@@ -413,7 +413,8 @@ function groupRuns(status, summary) {
     return {
       runId: p.run_id,
       competitionId: p.competition_id,
-      task: p.task ?? null,
+      // A closed group's progress may leave the task out: the record has it.
+      task: p.task ?? record?.task ?? null,
       seed: p.seed,
       phase: record ? 'done' : p.phase,
       outcome: record?.outcome ?? p.outcome ?? null,
