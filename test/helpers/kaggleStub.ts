@@ -32,7 +32,13 @@ export interface StubRequest {
   status: number;
 }
 
-type Fault = { kind: 'cut'; afterBytes: number } | { kind: 'status'; status: number; retryAfter?: string };
+type Fault =
+  | { kind: 'cut'; afterBytes: number }
+  /** Sends part of the body, then nothing more (the connection stays open until the client gives up). */
+  | { kind: 'stall'; afterBytes: number }
+  | { kind: 'status'; status: number; retryAfter?: string }
+  /** The storage link is refused, as an expired signed URL is. */
+  | { kind: 'expired' };
 
 export interface KaggleStub {
   /** Base URL to give as MLEBENCH_KAGGLE_API_URL. */
@@ -83,6 +89,11 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
   /** Serves a competition's zip with Range support; applies the next queued fault. */
   const serveZip = (server: StubRequest['server'], req: http.IncomingMessage, res: http.ServerResponse, c: StubCompetition) => {
     const fault = storageFaults.shift();
+    if (fault?.kind === 'expired') {
+      record(server, req, 400);
+      res.writeHead(400, { 'content-type': 'application/xml' });
+      return res.end('<Error><Code>ExpiredToken</Code><Message>Invalid argument.</Message></Error>');
+    }
     if (fault?.kind === 'status') {
       record(server, req, fault.status);
       res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
@@ -111,6 +122,10 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
     record(server, req, status);
     res.writeHead(status, headers);
     const rest = body.subarray(start);
+    if (fault?.kind === 'stall') {
+      res.write(rest.subarray(0, fault.afterBytes));
+      return;
+    }
     if (fault?.kind === 'cut') {
       // Send part of the body, then drop the connection once those bytes are on the wire.
       res.write(rest.subarray(0, fault.afterBytes), () => res.socket?.destroy());

@@ -222,6 +222,33 @@ describe('Kaggle download', () => {
     expect((err as Error).message).toMatch(/downloading "other-comp" from Kaggle failed after 3 attempts: .+ answered 502 Bad Gateway\. Run the same command again later/);
   });
 
+  it('asks the API again for a fresh link when the storage link is refused (expired)', async () => {
+    const { stub, opts } = await setup();
+    stub.queueStorageFaults({ kind: 'expired' });
+    const result = await downloadCompetitionZip(opts());
+    expect(result.sha256).toBe(sha256(zip));
+    expect(stub.requests.map((r) => `${r.server} ${r.status}`)).toEqual(['api 302', 'storage 400', 'api 302', 'storage 200']);
+  });
+
+  it('abandons a transfer that stalls and resumes it', async () => {
+    const { stub, opts, paths, events } = await setup();
+    stub.queueStorageFaults({ kind: 'stall', afterBytes: 100_000 });
+    const result = await downloadCompetitionZip(opts({ stallTimeoutMs: 300 }));
+    expect(sha256(await fs.readFile(paths.zip))).toBe(result.sha256);
+    expect(result.sha256).toBe(sha256(zip));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'retry', reason: expect.stringMatching(/the transfer broke after .+: no data for 0\.3 s/) as unknown }));
+    expect(stub.requests.filter((r) => r.server === 'storage').at(-1)).toMatchObject({ status: 206 });
+  });
+
+  it('takes the zip straight from the API when it answers without a redirect', async () => {
+    stub = await startKaggleStub({ users: { alice: GOOD.key }, competitions: { [ID]: { zip } }, redirect: false });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaggle-data-'));
+    const result = await downloadCompetitionZip({ competitionId: ID, dataDir, apiUrl: stub.apiUrl, credentials: GOOD, retry: FAST });
+    expect(result.sha256).toBe(sha256(zip));
+    expect(stub.requests).toHaveLength(1);
+    expect(stub.requests[0]).toMatchObject({ server: 'api', status: 200 });
+  });
+
   it('retries a refused connection', async () => {
     const { opts } = await setup();
     const closed = await startKaggleStub({ users: {}, competitions: {} });
