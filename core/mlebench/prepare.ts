@@ -123,6 +123,16 @@ export async function verifyMleBenchChecksums(c: MleBenchCompetition, preparedDi
   return actual;
 }
 
+/** lchown of a folder and everything under it (never following a symlink). */
+async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await fs.lchown(dir, owner.uid, owner.gid);
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const child = path.join(dir, e.name);
+    if (e.isDirectory()) await chownTree(child, owner);
+    else await fs.lchown(child, owner.uid, owner.gid);
+  }
+}
+
 /** What our prepared copy is built from: a change means preparing again. */
 async function inputsFingerprint(c: MleBenchCompetition): Promise<string> {
   return createHash('sha256')
@@ -205,6 +215,8 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
       const owner = containerOwner();
       if (owner) {
         for (const d of [publicDir, privateDir]) await fs.chown(d, owner.uid, owner.gid);
+        // raw/ is the harness's download; the container's user may extract archives into it, as MLE-bench's prepare functions do.
+        await chownTree(p.rawDir, owner);
       }
       await runCheckoutPrepare(c, { rawDir: p.rawDir, publicDir, privateDir });
       for (const [field, rel] of [

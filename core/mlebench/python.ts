@@ -5,7 +5,8 @@
  *
  * - the checkout mounted read-only at /mlebench-repo and on PYTHONPATH, the driver read-only at
  *   /mlebench-driver/driver.py, and only the files the call needs (for grading: the submission's
- *   copy and the answers, read-only; for preparing: raw/ read-only, public/ and private/ writable);
+ *   copy and the answers, read-only; for preparing: raw/, public/ and private/, writable, since
+ *   MLE-bench's prepare functions extract nested archives into raw/);
  * - no network, a non-root user, no capabilities, no new privileges, a read-only root with a
  *   small /tmp, memory (MLEBENCH_AGENT_MEMORY) and pids limits like an agent's sandbox;
  * - a time limit enforced inside the container too (`timeout -s KILL`), so a container left by a
@@ -206,7 +207,8 @@ export async function runCheckoutPrepare(
     {
       checkoutRoot: spec.checkoutRoot,
       mounts: [
-        { source: dirs.rawDir, target: '/data/raw', readOnly: true },
+        // Writable: MLE-bench's prepare functions extract nested archives into raw/ (aerial-cactus-identification, jigsaw-…, leaf-classification...).
+        { source: dirs.rawDir, target: '/data/raw', readOnly: false },
         { source: dirs.publicDir, target: '/data/public', readOnly: false },
         { source: dirs.privateDir, target: '/data/private', readOnly: false },
       ],

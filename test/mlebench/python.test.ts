@@ -6,6 +6,7 @@
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, appendFileSync, chmodSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,16 @@ describe('preparing with the checkout\'s prepare function', () => {
     // Cached: the same data, verified by our manifest.
     const again = await prepareCompetition(ID, { dataDir: prepared.dataDir });
     expect(again.answersPath).toBe(prepared.answers);
+  });
+
+  it('lets the prepare function extract a nested archive into raw/, as MLE-bench\'s do', async () => {
+    const dataDir = tempDir('mlebench-data-');
+    const raw = path.join(dataDir, ID, 'raw');
+    mkdirSync(raw, { recursive: true });
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").write(sys.argv[2], "train.csv")', path.join(raw, 'train.csv.zip'), path.join(FIXTURE, 'raw', ID, 'train.csv')]);
+    const p = await prepareCompetition(ID, { dataDir });
+    expect(md5(p.answersPath)).toBe('ccd6bc6c0705e6b9e00dcc2ae54d4bbc');
+    expect(readFileSync(path.join(raw, 'train.csv'))).toEqual(readFileSync(path.join(FIXTURE, 'raw', ID, 'train.csv')));
   });
 
   it('says which folder to fill, and how, when raw/ is missing', async () => {
@@ -228,6 +239,49 @@ describe('grading with the checkout\'s grade function', () => {
     try {
       const report = await gradeSubmission({ competitionId: ID, submissionPath: sub, dataDir: prepared.dataDir });
       expect(report.score).toBe(Number(expected.toFixed(5)));
+    } finally {
+      process.env.MLEBENCH_REPO = FIXTURE;
+    }
+  });
+
+  it('runs the grader without network, as an unprivileged user, with nothing writable but /tmp', async () => {
+    const checkout = tempDir('mlebench-checkout-');
+    cpSync(FIXTURE, checkout, { recursive: true });
+    chmodSync(checkout, 0o755);
+    writeFileSync(
+      path.join(checkout, 'mlebench', 'competitions', ID, 'grade.py'),
+      [
+        'import os, socket',
+        '',
+        'def grade(submission, answers):',
+        '    found = []',
+        '    try:',
+        '        socket.create_connection(("1.1.1.1", 53), timeout=2)',
+        '        found.append("network")',
+        '    except OSError:',
+        '        pass',
+        '    for target in ["/mlebench-repo/x", "/grade/answers.csv", "/grade/submission.csv", "/usr/x", "/x"]:',
+        '        try:',
+        '            open(target, "a").close()',
+        '            found.append(target)',
+        '        except OSError:',
+        '            pass',
+        '    with open("/proc/self/status") as f:',
+        '        caps = [l.split()[1] for l in f if l.startswith("CapEff")][0]',
+        '    if int(caps, 16) != 0:',
+        '        found.append("capabilities " + caps)',
+        '    open("/tmp/scratch", "w").close()',
+        '    if found:',
+        '        raise RuntimeError("reachable: " + ", ".join(found))',
+        '    return float(os.getuid())',
+        '',
+      ].join('\n'),
+    );
+    process.env.MLEBENCH_REPO = checkout;
+    try {
+      const report = await gradeSubmission({ competitionId: ID, submissionPath: prepared.sample, dataDir: prepared.dataDir });
+      expect(report.error).toBeUndefined();
+      expect(report.score).toBe(process.getuid?.() === 0 ? 1000 : process.getuid?.());
     } finally {
       process.env.MLEBENCH_REPO = FIXTURE;
     }
