@@ -152,6 +152,24 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     });
   });
 
+  it('--lite is MLE-bench Lite: its 22 Kaggle competitions, each needing a download here', async () => {
+    const { run } = setup({ credentials: 'none' });
+    const requestsBefore = stub.requests.length;
+    const r = await run('prepare', '--lite');
+    expect(r.code).toBe(1);
+    const lite = readFileSync(path.join(REPO_ROOT, 'splits', 'lite.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
+    expect(lite).toHaveLength(22);
+    expect(r.stderr).toContain(`mlebench: ${lite.join(', ')} are not bundled with the harness and must be downloaded from Kaggle, but no Kaggle credentials`);
+    expect(stub.requests.length).toBe(requestsBefore);
+
+    const missing = await run('prepare', '--split', 'splits/no-such-split.txt');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^mlebench: --split: split file not found: .+no-such-split\.txt or .+no-such-split\.txt$/m);
+  });
+
   it('refuses when the disk estimate exceeds the free space, before downloading', async () => {
     const { dataDir, run } = setup();
     const requestsBefore = stub.requests.length;
