@@ -247,7 +247,16 @@ function progressOf(result: RunGroupResult): GroupProgress {
     done: result.runs.length,
     running: 0,
     medals: result.runs.filter((r) => r.medal !== null).length,
-    runs: result.runs.map((r) => ({ runId: r.runId, competitionId: r.competitionId, seed: r.seed, phase: 'done', outcome: r.outcome, score: r.score, medal: r.medal })),
+    runs: result.runs.map((r) => ({
+      runId: r.runId,
+      competitionId: r.competitionId,
+      ...(r.task ? { task: r.task } : {}),
+      seed: r.seed,
+      phase: 'done',
+      outcome: r.outcome,
+      score: r.score,
+      medal: r.medal,
+    })),
   };
 }
 

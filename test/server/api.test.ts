@@ -120,6 +120,9 @@ describe('the REST API', () => {
       expect(r.status, p).toBe(404);
     }
     expect(((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) => f.path.includes('passwd'))).toBe(false);
+    const oneRun = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)).json.files as { path: string }[];
+    expect(oneRun.length).toBeGreaterThan(0);
+    expect(oneRun.every((f) => f.path.startsWith('spam-assassin_seed-2/'))).toBe(true);
 
     // No state of its own: a second server answers the same.
     const again = await buildServer({ client: h.client, paths: h.paths });
@@ -145,6 +148,15 @@ describe('the REST API', () => {
     await h.client.cancel(id);
     await h.client.waitForCompletion(id).catch(() => undefined);
     expect((await call('GET', `/runs/${encodeURIComponent(id)}`)).json).toMatchObject({ status: 'failed', detail: 'cancelled' });
+  });
+
+  it('names the task of each technique run, while it runs and once completed', async () => {
+    const id = (await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spambase'], technique_tasks: true, tasks: ['leakage'] })).json.run_id as string;
+    await h.client.waitForCompletion(id);
+    const group = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json;
+    expect(group.runs).toEqual([expect.objectContaining({ competition_id: 'spambase', task: 'leakage', phase: 'done' })]);
+    const summary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    expect(summary).toMatchObject({ grading_report: null, technique_grades: { grades: [expect.objectContaining({ task: 'leakage' })] } });
   });
 
   it('404s an unknown group, and describes itself in OpenAPI', async () => {

@@ -109,12 +109,24 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
     };
   });
 
-  app.get('/runs/:id/artifacts', { schema: { summary: "the files of a run group's folder", params: idParams, response: { 200: ok } } }, async (req) => {
+  app.get(
+    '/runs/:id/artifacts',
+    {
+      schema: {
+        summary: "the files of a run group's folder (or of one of its runs)",
+        params: idParams,
+        querystring: z.object({ run_id: z.string().optional().describe("only this run's files") }),
+        response: { 200: ok },
+      },
+    },
+    async (req) => {
     const g = await client.getRun(req.params.id);
     const records = g.groupDir ? await readGroupRecords(g.groupDir) : null;
-    const files = g.groupDir ? await listGroupFiles(g.groupDir, records?.metadata ?? null) : [];
+    const all = g.groupDir ? await listGroupFiles(g.groupDir, records?.metadata ?? null) : [];
+    const files = req.query.run_id === undefined ? all : all.filter((f) => f.runId === req.query.run_id);
     return { run_id: g.id, run_group_dir: g.groupDir, files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })) };
-  });
+    },
+  );
 
   app.get(
     '/runs/:id/artifacts/*',
