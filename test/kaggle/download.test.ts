@@ -261,6 +261,21 @@ describe('Kaggle download', () => {
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(1);
   });
 
+  it('refuses to download alongside another live process, and takes over the lock of a dead one', async () => {
+    const { stub, opts, paths } = await setup();
+    await fs.mkdir(path.dirname(paths.lock), { recursive: true });
+    await fs.writeFile(paths.lock, String(process.ppid));
+    const err = await downloadCompetitionZip(opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KaggleDownloadError);
+    expect((err as Error).message).toBe(`another process (pid ${process.ppid}) is downloading "${ID}" into ${path.dirname(paths.zip)}; wait for it to finish`);
+    expect(stub.requests).toEqual([]);
+
+    // A pid that cannot be alive (above Linux's pid_max ceiling): its lock is stale.
+    await fs.writeFile(paths.lock, String(2 ** 22 + 1));
+    expect((await downloadCompetitionZip(opts())).sha256).toBe(sha256(zip));
+    expect(await exists(paths.lock)).toBe(false);
+  });
+
   it('refuses before any request when a download is needed and no credentials are found', async () => {
     const { stub, opts } = await setup();
     const home = mkdtempSync(path.join(os.tmpdir(), 'kaggle-home-'));
