@@ -10,7 +10,8 @@
  * - no network, a non-root user, no capabilities, no new privileges, a read-only root with a
  *   small /tmp, memory (MLEBENCH_AGENT_MEMORY) and pids limits like an agent's sandbox;
  * - a time limit enforced inside the container too (`timeout -s KILL`), so a container left by a
- *   crashed worker still ends; the container is removed once its output is read.
+ *   crashed worker still ends; the container is removed once its output is read, and one left
+ *   by a crashed worker is removed by the next call, ten minutes after it ended.
  *
  * The driver prints one JSON line; everything else the functions print is kept for errors.
  */
@@ -107,6 +108,27 @@ export function parseDriverOutput(output: string): DriverResult | undefined {
   }
 }
 
+/** An exited Python container this old was left by a worker that died before removing it. */
+const STALE_CONTAINER_MS = 10 * 60 * 1000;
+
+/** Removes the harness's exited Python containers left by crashed workers (best effort). */
+export async function removeStalePythonContainers(docker: Docker = dockerClient(), now = Date.now()): Promise<number> {
+  let removed = 0;
+  try {
+    const exited = await docker.listContainers({ all: true, filters: { label: [PYTHON_LABEL], status: ['exited', 'dead', 'created'] } });
+    for (const info of exited) {
+      const state = (await docker.getContainer(info.Id).inspect()).State;
+      const since = Date.parse(state.FinishedAt && !state.FinishedAt.startsWith('0001') ? state.FinishedAt : new Date(info.Created * 1000).toISOString());
+      if (now - since < STALE_CONTAINER_MS) continue;
+      await docker.getContainer(info.Id).remove({ force: true });
+      removed += 1;
+    }
+  } catch {
+    // Another worker removed it first, or Docker is busy: the next call tries again.
+  }
+  return removed;
+}
+
 /** Runs the driver with one request; returns its result and its other output. */
 export async function runDriver(request: Record<string, unknown>, opts: RunDriverOptions): Promise<{ result: DriverResult; output: string }> {
   const docker = opts.docker ?? dockerClient();
@@ -124,6 +146,7 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
   if (!present) {
     throw new InfraError(`image ${image} (the harness's base image, which runs MLE-bench's Python) not found: run "bash scripts/setup.sh" (or "mlebench images")`);
   }
+  await removeStalePythonContainers(docker);
   const limits = defaultSandboxLimits();
   const bind = (m: DriverMount) => ({ Type: 'bind' as const, Source: path.resolve(m.source), Target: m.target, ReadOnly: m.readOnly });
   const container = await dockerCall(`create the Python container to ${opts.purpose}`, () =>

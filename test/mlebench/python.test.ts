@@ -15,6 +15,8 @@ import { isPrepared, prepareCompetition } from '../../core/competitions';
 import { CompetitionDataMissingError } from '../../core/competitions/kaggle';
 import { gradeSubmission, ungradedReport } from '../../core/grading';
 import { MleBenchChecksumMismatchError, MleBenchPythonError, PYTHON_LABEL } from '../../core/mlebench';
+import { removeStalePythonContainers } from '../../core/mlebench/python';
+import { baseImageTag } from '../../core/sandbox/imageTags';
 import { buildBaseImage } from '../../core/sandbox/images';
 import { dockerClient } from '../../core/sandbox/docker';
 
@@ -125,6 +127,22 @@ describe('preparing with the checkout\'s prepare function', () => {
     expect(err).toBeInstanceOf(MleBenchChecksumMismatchError);
     expect((err as MleBenchChecksumMismatchError).problems).toEqual([{ file: 'private/test.csv', problem: 'modified' }]);
     expect(await isPrepared(ID, { dataDir })).toBe(false);
+  });
+});
+
+describe('the harness\'s Python containers', () => {
+  it('one left by a crashed worker is removed ten minutes after it ended, not before', async () => {
+    const docker = dockerClient();
+    const container = await docker.createContainer({ Image: baseImageTag(), Cmd: ['true'], Labels: { [PYTHON_LABEL]: 'left behind' }, HostConfig: { NetworkMode: 'none' } });
+    try {
+      await container.start();
+      await container.wait();
+      expect(await removeStalePythonContainers(docker)).toBe(0);
+      expect(await removeStalePythonContainers(docker, Date.now() + 11 * 60 * 1000)).toBe(1);
+      expect(await container.inspect().then(() => 'present', () => 'gone')).toBe('gone');
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   });
 });
 
