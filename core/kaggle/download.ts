@@ -7,7 +7,7 @@
  * - Server errors (5xx), rate limits (429, honouring Retry-After), dropped or refused connections
  *   and stalls are retried with exponential backoff; wrong credentials (401), unaccepted rules
  *   (403) and unknown competitions (404) are not, and say what to do.
- * - The finished file is checked (its size, the MD5 the storage server announced, the zip's
+ * - The finished file is checked (its size, the MD5 and CRC-32C the storage server announced, the zip's
  *   central directory) before it is renamed into place; its SHA-256 is recorded in
  *   `<id>.zip.json` so later reuse detects a zip damaged on disk. A corrupt zip is deleted.
  */
@@ -97,6 +97,8 @@ interface PartMeta {
   totalBytes?: number;
   /** Base64 MD5 announced by the storage server (x-goog-hash or Content-MD5). */
   md5?: string;
+  /** Base64 CRC-32C announced in x-goog-hash. */
+  crc32c?: string;
 }
 
 interface ZipMeta {
@@ -129,20 +131,26 @@ function human(bytes: number): string {
   return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-/** The MD5 a storage server announced: GCS's `x-goog-hash: crc32c=…,md5=…`, or Content-MD5. */
-function announcedMd5(res: Response): string | undefined {
+/** The hashes a storage server announced: GCS's `x-goog-hash: crc32c=…,md5=…` (of the whole object, ranged reads too), or Content-MD5. */
+function announcedHashes(res: Response): { md5?: string; crc32c?: string } {
+  const out: { md5?: string; crc32c?: string } = {};
   for (const part of (res.headers.get('x-goog-hash') ?? '').split(',')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === 'md5' && v.length) return v.join('=');
+    if ((k === 'md5' || k === 'crc32c') && v.length) out[k] = v.join('=');
   }
-  return res.status === 200 ? (res.headers.get('content-md5') ?? undefined) : undefined;
+  if (!out.md5 && res.status === 200) out.md5 = res.headers.get('content-md5') ?? undefined;
+  return out;
 }
 
 /** Checks a zip we are about to trust; throws a plain Error with the reason when it is bad. */
-async function checkZip(file: string, expected: { bytes?: number; sha256?: string; md5?: string }): Promise<{ sha256: string; md5: string; bytes: number; inventory: ZipInventory }> {
+async function checkZip(
+  file: string,
+  expected: { bytes?: number; sha256?: string; md5?: string; crc32c?: string },
+): Promise<{ sha256: string; md5: string; bytes: number; inventory: ZipInventory }> {
   const digests = await digestFile(file);
   if (expected.bytes !== undefined && digests.size !== expected.bytes) throw new Error(`${digests.size} bytes instead of ${expected.bytes}`);
   if (expected.md5 && digests.md5 !== expected.md5) throw new Error(`MD5 ${digests.md5} instead of the announced ${expected.md5}`);
+  if (expected.crc32c && digests.crc32c !== expected.crc32c) throw new Error(`CRC-32C ${digests.crc32c} instead of the announced ${expected.crc32c}`);
   if (expected.sha256 && digests.sha256 !== expected.sha256) throw new Error(`SHA-256 ${digests.sha256} instead of the recorded ${expected.sha256}`);
   let inventory: ZipInventory;
   try {
@@ -248,7 +256,7 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
     const partMeta = (await readJsonIfExists<PartMeta>(paths.partMeta)) ?? {};
     let checked: Awaited<ReturnType<typeof checkZip>>;
     try {
-      checked = await checkZip(paths.part, { bytes: partMeta.totalBytes, md5: partMeta.md5 });
+      checked = await checkZip(paths.part, { bytes: partMeta.totalBytes, md5: partMeta.md5, crc32c: partMeta.crc32c });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code || err instanceof UnsafeZipError) throw err;
       await fs.rm(paths.part, { force: true });
@@ -348,14 +356,16 @@ async function transfer(ctx: TransferContext): Promise<void> {
       total = Number.isFinite(length) ? length : undefined;
     }
 
-    const md5 = announcedMd5(res) ?? (start > 0 ? partMeta.md5 : undefined);
+    const announced = announcedHashes(res);
+    const md5 = announced.md5 ?? (start > 0 ? partMeta.md5 : undefined);
+    const crc32c = announced.crc32c ?? (start > 0 ? partMeta.crc32c : undefined);
     const etag = res.headers.get('etag') ?? undefined;
     if (start > 0 && partMeta.totalBytes !== undefined && total !== undefined && total !== partMeta.totalBytes) {
       await res.body?.cancel();
       await fs.rm(paths.part, { force: true });
       throw new RetryableError(`the file changed on the server (${partMeta.totalBytes} → ${total} bytes); starting over`);
     }
-    partMeta = { etag: etag ?? (start > 0 ? partMeta.etag : undefined), totalBytes: total, md5 };
+    partMeta = { etag: etag ?? (start > 0 ? partMeta.etag : undefined), totalBytes: total, md5, crc32c };
     await writeJsonAtomic(paths.partMeta, partMeta);
 
     const file = await fs.open(paths.part, start > 0 ? 'a' : 'w');

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import yazl from 'yazl';
+import { crc32cBase64, crc32cUpdate } from '../../core/kaggle/zip';
 
 export interface StubCompetition {
   zip: Buffer;
@@ -20,6 +21,8 @@ export interface StubCompetition {
   files?: { name: string; totalBytes: number }[];
   /** The MD5 (base64) announced in x-goog-hash; default the served bytes' own; null: none. */
   announcedMd5?: string | null;
+  /** The CRC-32C (base64) announced in x-goog-hash, likewise. */
+  announcedCrc32c?: string | null;
 }
 
 export interface StubRequest {
@@ -103,7 +106,9 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
     const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
     const md5 = c.announcedMd5 === undefined ? createHash('md5').update(body).digest('base64') : c.announcedMd5;
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/zip', etag, 'accept-ranges': 'bytes' };
-    if (md5) headers['x-goog-hash'] = `crc32c=AAAAAA==,md5=${md5}`;
+    const crc32c = c.announcedCrc32c === undefined ? crc32cBase64(crc32cUpdate(0, body)) : c.announcedCrc32c;
+    const hashes = [...(crc32c ? [`crc32c=${crc32c}`] : []), ...(md5 ? [`md5=${md5}`] : [])];
+    if (hashes.length > 0) headers['x-goog-hash'] = hashes.join(',');
     let start = 0;
     let status = 200;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');

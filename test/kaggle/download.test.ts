@@ -24,6 +24,7 @@ import {
   type DownloadOptions,
   type KaggleCredentials,
 } from '../../core/kaggle';
+import { crc32cBase64, crc32cUpdate } from '../../core/kaggle/zip';
 import { competitionFiles, makeZip, RULES_MESSAGE, startKaggleStub, type KaggleStub } from '../helpers/kaggleStub';
 
 const ID = 'tiny-insults';
@@ -151,6 +152,22 @@ describe('Kaggle download', () => {
     expect(err).toBeInstanceOf(KaggleCorruptZipError);
     expect((err as Error).message).toMatch(/corrupt \(MD5 .+ instead of the announced .+\); it was removed/);
     expect(await exists(paths.zip)).toBe(false);
+  });
+
+  it('checks the CRC-32C when that is the only hash announced (composite objects)', async () => {
+    const damaged = Buffer.from(zip);
+    damaged[1000] = damaged[1000]! ^ 0xff;
+    const { opts } = await setup({ zip: damaged, announcedMd5: null, announcedCrc32c: crc32cBase64(crc32cUpdate(0, zip)) });
+    const err = await downloadCompetitionZip(opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KaggleCorruptZipError);
+    expect((err as Error).message).toMatch(/corrupt \(CRC-32C .+ instead of the announced .+\); it was removed/);
+  });
+
+  it('computes CRC-32C as Google Cloud Storage does', () => {
+    // The check value of CRC-32C for "123456789" is 0xE3069283 (RFC 3720, B.4).
+    expect(crc32cUpdate(0, Buffer.from('123456789')).toString(16)).toBe('e3069283');
+    expect(crc32cUpdate(crc32cUpdate(0, Buffer.from('12345')), Buffer.from('6789'))).toBe(0xe3069283);
+    expect(crc32cBase64(0xe3069283)).toBe(Buffer.from([0xe3, 0x06, 0x92, 0x83]).toString('base64'));
   });
 
   it('replaces a zip damaged on disk since it was downloaded', async () => {
