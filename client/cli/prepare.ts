@@ -27,6 +27,7 @@ import {
   type KaggleCredentials,
   type KaggleDataState,
 } from '../../core/kaggle';
+import { configuredCheckoutPath } from '../../core/mlebench/checkout';
 import { freeDiskBytes } from '../../core/sandbox/disk';
 
 interface PrepareFlags {
@@ -150,6 +151,15 @@ async function prepare(flags: PrepareFlags): Promise<number> {
       if (!flags.force) throw new Error(message);
       err(`warning: ${message}`);
     }
+  }
+
+  // Without a checkout, MLE-bench's prepare cannot run: say so now rather than after the downloads.
+  const toPrepare = kaggleIds.filter((id) => !skip.has(id) && (flags.force || !states.get(id)!.preparedPresent));
+  if (toPrepare.length > 0 && !configuredCheckoutPath()) {
+    err(
+      `note: MLEBENCH_REPO is not set, so ${toPrepare.join(', ')} will be downloaded and extracted into raw/ but not prepared: ` +
+        "preparing needs MLE-bench's own prepare, from a checkout of MLE-bench (with its Git LFS files)",
+    );
   }
 
   const view = new ProgressView();

@@ -100,6 +100,7 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     const r = await run('prepare', '--split', split);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('MLEBENCH_REPO is not set');
 
     // Before anything starts: the estimate, from Kaggle's file list, against the free space.
     expect(r.stdout).toMatch(new RegExp(`^disk space: about .+ needed in ${dataDir}, .+ free$`, 'm'));
@@ -195,6 +196,7 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stderr).toContain(`rules-comp: failed: Kaggle refused to give "rules-comp"'s data to the account "alice" (403 Forbidden: ${RULES_MESSAGE.replace(/\.$/, '')})`);
     expect(r.stderr).toContain('open https://www.kaggle.com/competitions/rules-comp/rules signed in as "alice"');
+    expect(r.stderr).toContain('note: MLEBENCH_REPO is not set, so rules-comp, plain-comp will be downloaded and extracted into raw/ but not prepared');
     expect(r.stdout).toContain('plain-comp: extracted 2 files');
     expect(r.stderr).toContain(
       `plain-comp: failed: its raw data is in ${path.join(dataDir, 'plain-comp', 'raw')}, but preparing it needs MLE-bench's own prepare for "plain-comp", and no MLE-bench checkout lists it: set MLEBENCH_REPO`,
