@@ -201,7 +201,16 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
   if (!opts.force && !existing && (await exists(p.preparedDir))) {
     throw new PreparedDataChangedError(c.id, p.preparedDir, [{ file: 'public/ or private/', problem: 'missing' }]);
   }
-  if (!(await isNonEmptyDir(p.rawDir))) throw new CompetitionDataMissingError(c.id, rawDataMissingMessage(c, dataDir));
+  if (!(await isNonEmptyDir(p.rawDir))) {
+    if (existing && existing.inputs !== inputs) {
+      throw new CompetitionDataMissingError(
+        c.id,
+        `the prepared data of MLE-bench competition "${c.id}" in ${p.preparedDir} was built from another version of its checkout ` +
+          `(its prepare function, dataset paths, checksums.yaml or description changed), and preparing it again needs its raw data in ${p.rawDir}/, which is missing or empty`,
+      );
+    }
+    throw new CompetitionDataMissingError(c.id, rawDataMissingMessage(c, dataDir));
+  }
 
   const started = Date.now();
   const manifest = await installPreparedFolder(

@@ -30,6 +30,8 @@ const REPO_TARGET = '/mlebench-repo';
 const DRIVER_TARGET = '/mlebench-driver/driver.py';
 /** Label of the harness's own Python containers (never an agent's). */
 export const PYTHON_LABEL = 'mlebench.harness-python';
+/** The process that started it. */
+export const PYTHON_PID_LABEL = 'mlebench.harness-python.pid';
 /** Output kept for error messages. */
 const MAX_LOG_CHARS = 64 * 1024;
 
@@ -112,10 +114,13 @@ export function parseDriverOutput(output: string): DriverResult | undefined {
 const STALE_CONTAINER_MS = 10 * 60 * 1000;
 
 /** Removes the harness's exited Python containers left by crashed workers (best effort). */
-export async function removeStalePythonContainers(docker: Docker = dockerClient(), now = Date.now()): Promise<number> {
+export async function removeStalePythonContainers(
+  docker: Docker = dockerClient(),
+  { now = Date.now(), label = PYTHON_LABEL }: { now?: number; label?: string } = {},
+): Promise<number> {
   let removed = 0;
   try {
-    const exited = await docker.listContainers({ all: true, filters: { label: [PYTHON_LABEL], status: ['exited', 'dead', 'created'] } });
+    const exited = await docker.listContainers({ all: true, filters: { label: [label], status: ['exited', 'dead', 'created'] } });
     for (const info of exited) {
       const state = (await docker.getContainer(info.Id).inspect()).State;
       const since = Date.parse(state.FinishedAt && !state.FinishedAt.startsWith('0001') ? state.FinishedAt : new Date(info.Created * 1000).toISOString());
@@ -154,7 +159,7 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
       Image: image,
       Cmd: ['timeout', '-s', 'KILL', String(Math.max(1, Math.ceil(opts.timeoutSecs))), 'python3', DRIVER_TARGET, JSON.stringify(request)],
       Env: [`PYTHONPATH=${REPO_TARGET}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1', 'HOME=/tmp', 'MPLCONFIGDIR=/tmp'],
-      Labels: { [PYTHON_LABEL]: opts.purpose },
+      Labels: { [PYTHON_LABEL]: opts.purpose, [PYTHON_PID_LABEL]: String(process.pid) },
       User: containerUser(),
       WorkingDir: '/tmp',
       NetworkDisabled: true,

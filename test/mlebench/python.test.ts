@@ -15,7 +15,7 @@ import { isPrepared, prepareCompetition } from '../../core/competitions';
 import { CompetitionDataMissingError } from '../../core/competitions/kaggle';
 import { gradeSubmission, ungradedReport } from '../../core/grading';
 import { MleBenchChecksumMismatchError, MleBenchPythonError, PYTHON_LABEL } from '../../core/mlebench';
-import { removeStalePythonContainers } from '../../core/mlebench/python';
+import { PYTHON_PID_LABEL, removeStalePythonContainers } from '../../core/mlebench/python';
 import { baseImageTag } from '../../core/sandbox/imageTags';
 import { buildBaseImage } from '../../core/sandbox/images';
 import { dockerClient } from '../../core/sandbox/docker';
@@ -57,8 +57,8 @@ afterAll(() => {
 });
 
 afterEach(async () => {
-  // The harness's Python containers are removed once read.
-  const left = await dockerClient().listContainers({ all: true, filters: { label: [PYTHON_LABEL] } });
+  // The harness's Python containers are removed once read (this process's: other tests may be running).
+  const left = await dockerClient().listContainers({ all: true, filters: { label: [`${PYTHON_PID_LABEL}=${process.pid}`] } });
   expect(left).toEqual([]);
 });
 
@@ -90,6 +90,28 @@ describe('preparing with the checkout\'s prepare function', () => {
     const p = await prepareCompetition(ID, { dataDir });
     expect(md5(p.answersPath)).toBe('ccd6bc6c0705e6b9e00dcc2ae54d4bbc');
     expect(readFileSync(path.join(raw, 'train.csv'))).toEqual(readFileSync(path.join(FIXTURE, 'raw', ID, 'train.csv')));
+  });
+
+  it('prepares again from raw/ when the checkout\'s competition changed, and says so when raw/ is gone', async () => {
+    const checkout = tempDir('mlebench-checkout-');
+    cpSync(FIXTURE, checkout, { recursive: true });
+    chmodSync(checkout, 0o755);
+    appendFileSync(path.join(checkout, 'mlebench', 'competitions', ID, 'description.md'), '\nA new paragraph.\n');
+    const dataDir = tempDir('mlebench-data-');
+    cpSync(path.join(prepared.dataDir, ID, 'prepared'), path.join(dataDir, ID, 'prepared'), { recursive: true });
+    process.env.MLEBENCH_REPO = checkout;
+    try {
+      expect(await isPrepared(ID, { dataDir })).toBe(false);
+      const err = await prepareCompetition(ID, { dataDir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CompetitionDataMissingError);
+      expect((err as Error).message).toMatch(/built from another version of its checkout.*raw data in .*raw\/, which is missing or empty/);
+      cpSync(path.join(FIXTURE, 'raw', ID), path.join(dataDir, ID, 'raw'), { recursive: true });
+      const p = await prepareCompetition(ID, { dataDir });
+      expect(readFileSync(path.join(p.publicDir, 'description.md'), 'utf8')).toMatch(/A new paragraph\.\n$/);
+      expect(await isPrepared(ID, { dataDir })).toBe(true);
+    } finally {
+      process.env.MLEBENCH_REPO = FIXTURE;
+    }
   });
 
   it('says which folder to fill, and how, when raw/ is missing', async () => {
@@ -133,12 +155,15 @@ describe('preparing with the checkout\'s prepare function', () => {
 describe('the harness\'s Python containers', () => {
   it('one left by a crashed worker is removed ten minutes after it ended, not before', async () => {
     const docker = dockerClient();
-    const container = await docker.createContainer({ Image: baseImageTag(), Cmd: ['true'], Labels: { [PYTHON_LABEL]: 'left behind' }, HostConfig: { NetworkMode: 'none' } });
+    // Only this container is swept here: other processes' may be running.
+    const purpose = `left behind by ${process.pid}`;
+    const label = `${PYTHON_LABEL}=${purpose}`;
+    const container = await docker.createContainer({ Image: baseImageTag(), Cmd: ['true'], Labels: { [PYTHON_LABEL]: purpose }, HostConfig: { NetworkMode: 'none' } });
     try {
       await container.start();
       await container.wait();
-      expect(await removeStalePythonContainers(docker)).toBe(0);
-      expect(await removeStalePythonContainers(docker, Date.now() + 11 * 60 * 1000)).toBe(1);
+      expect(await removeStalePythonContainers(docker, { label })).toBe(0);
+      expect(await removeStalePythonContainers(docker, { label, now: Date.now() + 11 * 60 * 1000 })).toBe(1);
       expect(await container.inspect().then(() => 'present', () => 'gone')).toBe('gone');
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
