@@ -4,19 +4,16 @@ import { gradeSubmission as gradeCompetitionSubmission } from '../core/grading';
 import { submissionPath } from '../core/artifacts/layout';
 import type { CompetitionReport } from '../core/grading/report';
 import { gradeTechniqueSubmission as gradeTechnique, type TechniqueGrade, type TechniqueRunKey } from '../core/techniques';
-import { failFastOnMleBenchErrors } from './prepare';
 
 export function gradeActivities(paths: HarnessPaths) {
   return {
     /** Grades `<runDir>/submission/submission.csv` (an MLE-bench competition by its own Python grader); an invalid or missing submission is a report, not an error. */
     async gradeSubmission(input: { competitionId: string; runDir: string }): Promise<CompetitionReport> {
-      return failFastOnMleBenchErrors(() =>
-        gradeCompetitionSubmission({
-          competitionId: input.competitionId,
-          submissionPath: submissionPath(input.runDir),
-          dataDir: paths.dataDir,
-        }),
-      );
+      return gradeCompetitionSubmission({
+        competitionId: input.competitionId,
+        submissionPath: submissionPath(input.runDir),
+        dataDir: paths.dataDir,
+      });
     },
 
     /** Grades a technique run's predictions and analysis (in `<runDir>/submission/`) against the planted truth. */

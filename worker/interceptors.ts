@@ -4,6 +4,7 @@
  * can fix (bad input, unknown ids, tampered data) fail at once; everything else is retried with
  * the workflow's backoff.
  */
+import { MLEBENCH_NON_RETRYABLE_ERRORS } from '../core/mlebench/errors';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -20,6 +21,7 @@ export const NON_RETRYABLE_ERRORS = new Set([
   'TechniqueNotApplicableError',
   'LlmGatewayUnavailableError',
   'GatewayConfigError',
+  ...MLEBENCH_NON_RETRYABLE_ERRORS,
   'ZodError',
 ]);
 
