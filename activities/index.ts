@@ -8,9 +8,11 @@ import { prepareActivities } from './prepare';
 import { runAgentActivities, type RunAgentDeps } from './runAgent';
 import { gradeActivities } from './grade';
 import { persistActivities } from './persist';
+import { hostActivities, hostIdentity, type HostIdentity } from './host';
 
-export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps = {}) {
+export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps & { host?: HostIdentity } = {}) {
   return {
+    ...hostActivities(deps.host ?? hostIdentity()),
     ...planActivities(paths),
     ...prepareActivities(paths),
     ...runAgentActivities(deps),
@@ -20,4 +22,5 @@ export function createActivities(paths: HarnessPaths = harnessPaths(), deps: Run
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { RunAgentInput } from './runAgent';
+export type { RunAgentInput, RunAgentResult } from './runAgent';
+export type { ClaimedHost } from './host';

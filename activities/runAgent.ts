@@ -10,6 +10,7 @@ import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { archiveAttempt } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
+import { removeEarlierContainers } from './host';
 
 /** Well inside the heartbeat timeout (workflows/ids.ts TIMEOUTS.agentHeartbeat, 10 s). */
 const HEARTBEAT_EVERY_MS = 3000;
@@ -25,8 +26,10 @@ export interface RunAgentInput {
   timeLimitSecs: number;
   publicDataDir: string;
   runDir: string;
-  /** 0 (or absent) for the run's first container, n for its n-th retry. */
+  /** 0 (or absent) for the run's first container, n for its n-th (after an agent retry or a lost host). */
   attempt?: number;
+  /** The host whose task queue this step was sent to (absent before host queues). */
+  host?: string;
   /** Run options: an LLM agent's budget (over its config's) and a step limit. */
   llmBudget?: LlmBudget;
   stepLimit?: number;
@@ -35,6 +38,8 @@ export interface RunAgentInput {
 export interface RunAgentResult extends AgentContainerResult {
   /** Which container of the run this was: 0 the first, n the n-th retry. */
   attempt: number;
+  /** The host that ran it (input `host`). */
+  host?: string;
   /** The agent's `retries` (config.yaml): fresh containers allowed after a kill from outside. */
   retriesAllowed: number;
   /** An LLM agent's use of the gateway: totals, budget, and whether the budget ran out. */
@@ -61,8 +66,12 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
       // The container is gone for good (finished or cancelled): its network can go too.
       let containerGone = false;
       try {
-        // A retry starts clean: the killed container's files move to attempts/<n-1>/ first.
-        if (attempt > 0) await archiveAttempt(input.runDir, attempt - 1);
+        // A retry starts clean: an earlier container this Docker still holds (a lost host's, when
+        // hosts share an engine) is stopped, and the earlier container's files move to attempts/<n-1>/.
+        if (attempt > 0) {
+          await removeEarlierContainers(input.runId, attempt);
+          await archiveAttempt(input.runDir, attempt - 1);
+        }
         if (agent.llm) {
           const budget = { ...agent.llmBudget, ...input.llmBudget };
           grant = await grantLlmAccess(deps.gateway, { runId: input.runId, groupId: input.groupId, runDir: input.runDir, attempt, budget });
@@ -79,7 +88,13 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           },
         );
         containerGone = true;
-        return { ...result, attempt, retriesAllowed: agent.retries ?? 0, ...(grant ? { llm: grant.usage() } : {}) };
+        return {
+          ...result,
+          attempt,
+          ...(input.host ? { host: input.host } : {}),
+          retriesAllowed: agent.retries ?? 0,
+          ...(grant ? { llm: grant.usage() } : {}),
+        };
       } catch (err) {
         if (ctx.cancellationSignal.aborted && isRealCancel(ctx)) {
           await stopAgentContainer(input.runId);

@@ -1,9 +1,11 @@
 /**
  * A harness worker: the workflows, the activities and the interceptors on the `mlebench` task
- * queue. Any number of them may poll the same queue.
+ * queue, and the container steps on its Docker host's own queue (`mlebench-host-<id>`). Any number
+ * of them may poll the same queues.
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { hostIdentity } from '../activities/host';
 import { harnessPaths, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../workflows/ids';
 import { activityInterceptors } from './interceptors';
@@ -43,6 +45,8 @@ export interface HarnessWorkerOptions {
   activityInterceptors?: ActivityInterceptorsFactory[];
   /** The LLM gateway LLM agents' calls go through (see gateway.ts); the caller closes it after the worker. */
   gateway?: Gateway;
+  /** This worker's Docker host (its task queue is `mlebench-host-<id>`); default `MLEBENCH_HOST_ID`, `DOCKER_HOST` or the hostname. */
+  hostId?: string;
 }
 
 /** The bundle given, else the one `npm run build` made, else bundle the sources now (slower, more memory). */
@@ -53,19 +57,58 @@ function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowB
   return { workflowsPath: require.resolve('../workflows') };
 }
 
+/**
+ * Two SDK workers, run and stopped as one (the returned Worker's `run`, `runUntil` and `shutdown`
+ * take the host's along): the shared queue's (workflows and every activity, `claimHost` among them)
+ * and the host queue's (the agent step, whose container lives on this host's Docker).
+ */
 export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
   installRuntime();
   const paths = opts.paths ?? harnessPaths();
   const namespace = opts.namespace ?? 'default';
+  const host = hostIdentity(process.env, opts.hostId);
+  const activities = createActivities(paths, { gateway: opts.gateway, host });
+  const interceptors = { activity: [activityInterceptors, ...(opts.activityInterceptors ?? [])] };
   sweepLeftovers(opts.connection, namespace, paths.runsDir);
-  return Worker.create({
+  const shared = await Worker.create({
     connection: opts.connection,
     namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...workflowCode(opts.workflowBundle),
-    activities: createActivities(paths, { gateway: opts.gateway }),
-    interceptors: { activity: [activityInterceptors, ...(opts.activityInterceptors ?? [])] },
+    activities,
+    interceptors,
   });
+  const onHost = await Worker.create({
+    connection: opts.connection,
+    namespace,
+    taskQueue: host.taskQueue,
+    activities: { runAgent: activities.runAgent.bind(activities) },
+    interceptors,
+  });
+  log.info({ event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue }, `host ${host.hostId}: polling ${host.taskQueue}`);
+  return runTogether(shared, onHost);
+}
+
+/** `main` runs and stops `other` with it: either one ending stops the other, and `run` ends when both have. */
+function runTogether(main: Worker, other: Worker): Worker {
+  const runMain = main.run.bind(main);
+  const shutdownMain = main.shutdown.bind(main);
+  const stop = (w: Worker, shutdown: () => void) => {
+    if (w.getState() === 'RUNNING') shutdown();
+  };
+  main.shutdown = () => {
+    stop(other, () => other.shutdown());
+    shutdownMain();
+  };
+  main.run = async () => {
+    const ended = await Promise.allSettled([
+      runMain().finally(() => stop(other, () => other.shutdown())),
+      other.run().finally(() => stop(main, shutdownMain)),
+    ]);
+    const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  return main;
 }
 
 /**

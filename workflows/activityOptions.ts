@@ -1,6 +1,6 @@
 /** The activity proxies of the workflows, with their timeout and retry classes (from ids.ts). */
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, ClaimedHost } from '../activities';
 import { TIMEOUTS } from './ids';
 
 /**
@@ -26,6 +26,20 @@ export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Act
   heartbeatTimeout: TIMEOUTS.stepHeartbeat,
   retry,
 });
+
+/** Which host runs the agent step: answered by any live worker on the shared queue. */
+export const { claimHost } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry,
+});
+
+/**
+ * The agent step's options on a claimed host: its queue, and how long a try may wait there before
+ * the host counts as dead (ScheduleToStart; never retried on the same queue).
+ */
+export function onHost(host: ClaimedHost) {
+  return { taskQueue: host.taskQueue, scheduleToStartTimeout: host.deadAfterSecs * 1000 };
+}
 
 /** Tries of the agent step on infrastructure failures, unless the run option `infraAttempts` says otherwise. */
 export const AGENT_STEP_ATTEMPTS = 10;

@@ -3,15 +3,16 @@
  * run the agent in its container, grade what it wrote, persist the record. Every ending — success,
  * the agent's failure, infrastructure, cancellation — is written to the run's `run.json`.
  */
-import { CancellationScope, defineQuery, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ClaimedHost, RunAgentResult } from '../activities';
 import type { Outcome } from '../core/outcomes';
 import type { AgentContainerResult } from '../core/sandbox/types';
-import type { CompetitionRunInput, RunPhase, RunResult } from '../core/runs/types';
+import type { CompetitionRunInput, DeadHost, RunPhase, RunResult } from '../core/runs/types';
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
-import { SEARCH_ATTRIBUTES } from './ids';
-import { agentAttemptTimeoutMs, agentStepRetry, persistArtifacts, runAgent } from './activityOptions';
-import { describeFailure } from './failures';
+import { MAX_HOST_RESTARTS, PATCHES, SEARCH_ATTRIBUTES } from './ids';
+import { agentAttemptTimeoutMs, agentStepRetry, claimHost, onHost, persistArtifacts, runAgent } from './activityOptions';
+import { describeFailure, hostLostReason } from './failures';
 
 export const runPhaseQuery = defineQuery<RunPhase>('phase');
 
@@ -34,6 +35,8 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   let container: AgentContainerResult | null = null;
   let llm: RunResult['llm'];
   const previousContainers: AgentContainerResult[] = [];
+  let host: ClaimedHost | undefined;
+  const deadHosts: DeadHost[] = [];
   let grade: G | null = null;
 
   const finish = async (outcome: Outcome, reason?: string): Promise<RunResult> => {
@@ -53,6 +56,8 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       container,
       ...(llm ? { llm } : {}),
       ...(previousContainers.length ? { agentRetries: previousContainers.length, previousContainers } : {}),
+      ...(host ? { host: host.hostId } : {}),
+      ...(deadHosts.length ? { hostRestarts: deadHosts.length, deadHosts } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);
@@ -64,21 +69,52 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
     const publicDataDir = await steps.prepare();
 
     phase = 'running_agent';
+    // Several Docker hosts: a live worker claims the run for its host, and the agent step goes to
+    // that host's task queue (histories from before host queues ran it on the shared queue).
+    const claimsHost = patched(PATCHES.hostQueues);
     // A container killed from outside is replaced by a fresh one, as many times as the agent's
-    // `retries` allows; the attempt number names the container, so re-attaching finds the right one.
-    for (let attempt = 0; ; attempt++) {
-      const ran = await runAgent.executeWithOptions(
-        {
-          summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${attempt ? `, retry ${attempt}` : ''}`,
-          startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
-          ...(input.infraAttempts ? { retry: agentStepRetry(input.infraAttempts) } : {}),
-        },
-        [{ ...input, runId, publicDataDir, ...(steps.task ? { techniqueTask: steps.task } : {}), ...(attempt ? { attempt } : {}) }],
-      );
+    // `retries` allows; a host that stops answering is replaced by another host with a fresh
+    // container, which is not the agent's failure. The container's number (retries + lost hosts)
+    // names it, so re-attaching finds the right one.
+    for (;;) {
+      const retry = previousContainers.length;
+      const attempt = retry + deadHosts.length;
+      if (claimsHost && !host) {
+        const lost = deadHosts.at(-1);
+        host = await claimHost.executeWithOptions({ summary: lost ? `claim a host instead of ${lost.host}` : 'claim a host' }, []);
+      }
+      const on = host;
+      let ran: RunAgentResult;
+      try {
+        ran = await runAgent.executeWithOptions(
+          {
+            summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${retry ? `, retry ${retry}` : ''}${on ? ` on ${on.hostId}` : ''}`,
+            startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
+            ...(input.infraAttempts ? { retry: agentStepRetry(input.infraAttempts) } : {}),
+            ...(on ? onHost(on) : {}),
+          },
+          [
+            {
+              ...input,
+              runId,
+              publicDataDir,
+              ...(steps.task ? { techniqueTask: steps.task } : {}),
+              ...(attempt ? { attempt } : {}),
+              ...(on ? { host: on.hostId } : {}),
+            },
+          ],
+        );
+      } catch (err) {
+        const lost = on && hostLostReason(err, on);
+        if (!on || !lost || deadHosts.length >= MAX_HOST_RESTARTS) throw err;
+        deadHosts.push({ host: on.hostId, reason: lost, at: new Date().toISOString() });
+        host = undefined;
+        continue;
+      }
       container = ran;
       llm = ran.llm;
       // Histories recorded before retries existed carry no `retriesAllowed`: none.
-      if (!shouldRetryAgent(ran, attempt, ran.retriesAllowed ?? 0)) break;
+      if (!shouldRetryAgent(ran, retry, ran.retriesAllowed ?? 0)) break;
       previousContainers.push(ran);
     }
 

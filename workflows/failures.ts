@@ -1,5 +1,6 @@
 /** Turns a Temporal failure chain into one readable line for a run's record. */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { ClaimedHost } from '../activities';
 
 export function describeFailure(err: unknown): string {
   const parts: string[] = [];
@@ -14,4 +15,21 @@ export function describeFailure(err: unknown): string {
   // An error wrapped as non-retryable carries itself as its cause: say it once.
   const said = parts.filter((p, i) => p && !(i > 0 && parts[i - 1]!.endsWith(p)));
   return said.join(': ') || String(err);
+}
+
+/**
+ * Why the agent step's failure means its host is gone (and the run should restart elsewhere), or
+ * undefined when it is any other failure: no worker of the host took the step from its queue in
+ * time, or every try on it ended in a heartbeat time-out (its worker kept dying).
+ */
+export function hostLostReason(err: unknown, host: ClaimedHost): string | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return undefined;
+  switch (err.cause.timeoutType) {
+    case 'SCHEDULE_TO_START':
+      return `no worker of host ${host.hostId} took the agent step from its task queue ${host.taskQueue} within ${host.deadAfterSecs} s`;
+    case 'HEARTBEAT':
+      return `every try of the agent step on host ${host.hostId} ended in a heartbeat time-out: its worker stopped answering`;
+    default:
+      return undefined;
+  }
 }

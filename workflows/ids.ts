@@ -6,6 +6,23 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'mlebench';
 
+/**
+ * A Docker host's own task queue: the container steps of the runs it holds (`runAgent`: start,
+ * re-attach, collect). Every worker polls `TASK_QUEUE` and the queue of its host.
+ */
+export function hostTaskQueue(hostId: string): string {
+  return `${TASK_QUEUE}-host-${hostId}`;
+}
+
+/** Fresh starts on another host after the run's host was lost, before the run ends `infra_error`. */
+export const MAX_HOST_RESTARTS = 3;
+
+/** `patched()` ids: a workflow started before a change replays its recorded path. */
+export const PATCHES = {
+  /** The agent step runs on a claimed host's task queue, and a lost host restarts the run elsewhere. */
+  hostQueues: 'host-task-queues',
+} as const;
+
 export const WORKFLOW_TYPES = { runGroup: 'runGroup', competitionRun: 'competitionRun', techniqueRun: 'techniqueRun' } as const;
 
 export const SEARCH_ATTRIBUTES = {
@@ -31,6 +48,11 @@ export const TIMEOUTS = {
   agentHeartbeat: '10 seconds',
   /** Added to the agent's time limit: image start, log flush, stop. */
   agentGraceSecs: 300,
+  /**
+   * A host whose task queue starts no agent step within this is dead: the run restarts on another
+   * host. The claiming worker's `MLEBENCH_HOST_DEAD_SECS` overrides it.
+   */
+  hostDeadSecs: 180,
 } as const;
 
 /** `dummy-20261125-172233-k3f9`: readable, sortable by time, unique enough for one user. */

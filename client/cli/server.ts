@@ -5,7 +5,8 @@ import { startDevServer } from '../../temporal/devServer';
 import { configuredTarget, ensureSearchAttributes } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { startGatewayFromEnv } from '../../worker/gateway';
-import { TASK_QUEUE } from '../../workflows/ids';
+import { TASK_QUEUE, hostTaskQueue } from '../../workflows/ids';
+import { hostIdentity } from '../../activities/host';
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -30,16 +31,20 @@ export function serverCommand(): Command {
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description(`run a harness worker on the task queue "${TASK_QUEUE}" (any number may run)`)
-    .action(async () => {
+    .description(`run a harness worker on the task queue "${TASK_QUEUE}" and its Docker host's "${hostTaskQueue('<host-id>')}" (any number may run)`)
+    .option('--host-id <id>', "this worker's Docker host (default MLEBENCH_HOST_ID, else derived from DOCKER_HOST, else the hostname)")
+    .action(async (flags: { hostId?: string }) => {
+      const host = hostIdentity(process.env, flags.hostId);
       const target = configuredTarget();
       const client = await Connection.connect({ address: target.address });
       await ensureSearchAttributes(client, target.namespace);
       await client.close();
       const connection = await connectWorker(target.address);
       const gateway = await startGatewayFromEnv();
-      const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway });
-      process.stderr.write(`worker polling "${TASK_QUEUE}" on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`);
+      const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway, hostId: host.hostId });
+      process.stderr.write(
+        `worker polling "${TASK_QUEUE}" and "${host.taskQueue}" (host ${host.hostId}) on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`,
+      );
       // The SDK stops the worker on SIGINT/SIGTERM; running activities end WORKER_SHUTDOWN and their
       // containers are left running for the next worker to re-attach to.
       await worker.run();

@@ -49,6 +49,13 @@ export interface TechniqueRunInput extends CompetitionRunInput {
   task: TechniqueTask;
 }
 
+/** A host a run lost: its id, why it counts as dead, when the workflow gave up on it. */
+export interface DeadHost {
+  host: string;
+  reason: string;
+  at: string;
+}
+
 export type RunPhase = 'pending' | 'preparing' | 'running_agent' | 'grading' | 'persisting' | 'done';
 
 /** What one run ended as; also the body of its `run.json`. */
@@ -75,6 +82,14 @@ export interface RunResult {
    */
   agentRetries?: number;
   previousContainers?: AgentContainerResult[];
+  /** The Docker host (worker host id) whose container the run's result comes from, when hosts are claimed. */
+  host?: string;
+  /**
+   * Fresh starts on another host after the run's host stopped answering (never the agent's
+   * failure); each lost host, why and when is in `deadHosts`, its container's files in attempts/<n>/.
+   */
+  hostRestarts?: number;
+  deadHosts?: DeadHost[];
   /** An LLM agent's use of the gateway: requests, tokens, dollars, its budget and whether that ran out. */
   llm?: LlmUsageRecord;
   /** A competition run's grade (null for a technique run, or when not graded). */

@@ -1,0 +1,143 @@
+/**
+ * Several Docker hosts, played by two worker processes on this machine with different host ids
+ * (`MLEBENCH_HOST_ID`): a run's agent step goes to the task queue of the host that claimed it. A
+ * host whose worker restarts in time re-attaches to its container; a host that stays dead is
+ * given up after `MLEBENCH_HOST_DEAD_SECS` and the run starts afresh on the other host, recorded
+ * as a host restart (never the agent's failure).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImages } from '../../core/sandbox/images';
+import { REPO_ROOT } from '../../core/config';
+import { Client } from '../../client/sdk';
+import type { RunResult } from '../../core/runs/types';
+import type { DevServer } from '../../temporal/devServer';
+import { TIMEOUTS } from '../../workflows/ids';
+import { groupContainers } from '../helpers/dockerEvents';
+import { crashHome, spawnProc, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
+
+/** Small, so the test sees a host given up; the default is minutes. */
+const DEAD_SECS = 10;
+
+let home: CrashHome;
+let server: DevServer;
+let client: Client;
+
+beforeAll(async () => {
+  await buildImages();
+  home = await crashHome();
+  server = await home.startServer();
+  client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await stopAll();
+  await server?.stop();
+});
+
+/** `mlebench worker` as host `hostId`, its logs at info (claims, attaches). */
+async function hostWorker(hostId: string): Promise<Proc> {
+  const proc = spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], {
+    ...home.env,
+    MLEBENCH_LOG_LEVEL: 'info',
+    MLEBENCH_HOST_ID: hostId,
+    MLEBENCH_HOST_DEAD_SECS: String(DEAD_SECS),
+  });
+  await proc.waitFor(`(host ${hostId})`);
+  return proc;
+}
+
+const attached = (containerId: string) => new RegExp(`"containerId":"${containerId}"[^\\n]*"msg":"agent container attached"`);
+
+function runJson(run: RunResult): RunResult {
+  return JSON.parse(readFileSync(path.join(run.runDir, 'run.json'), 'utf8')) as RunResult;
+}
+
+describe('several Docker hosts (two workers as two hosts)', () => {
+  it('a host whose worker restarts in time re-attaches its run: one container, on that host', async () => {
+    const a1 = await hostWorker('host-a');
+    const groupId = `hosts-reattach-${Date.now()}`;
+    const events = await watchContainerEvents(groupId);
+    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    const start = await events.next('start');
+    await a1.waitFor(attached(start.id));
+    // Host B answers from now on: it must not take the run over from a host that comes back.
+    const b = await hostWorker('host-b');
+
+    a1.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect((await a1.exited).signal).toBe('SIGKILL');
+    const a2 = await hostWorker('host-a');
+    await a2.waitFor(/"reattached":true[^\n]*"msg":"agent container attached"/);
+    const reattachMs = Date.now() - killedAt;
+    const result = await client.waitForCompletion(groupId);
+    events.stop();
+
+    const [run] = result.runs;
+    expect(run).toMatchObject({ outcome: 'succeeded', host: 'host-a', container: { reattached: true, exitCode: 0, host: 'host-a', attempt: 0 } });
+    expect(run!.hostRestarts).toBeUndefined();
+    expect(runJson(run!)).toMatchObject({ host: 'host-a', outcome: 'succeeded' });
+    expect(events.count('create')).toBe(1);
+    expect(b.output()).not.toMatch(/agent container attached/);
+    console.log(`host restarted in time: re-attached on host-a ${(reattachMs / 1000).toFixed(1)} s after the kill; agent ${run!.timings.agentSecs?.toFixed(1)} s`);
+    await a2.stop();
+    await b.stop();
+  });
+
+  it('a host that stays dead is given up after MLEBENCH_HOST_DEAD_SECS: the run restarts on the other host, recorded', async () => {
+    const a = await hostWorker('host-a');
+    const groupId = `hosts-restart-${Date.now()}`;
+    const events = await watchContainerEvents(groupId);
+    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    const first = await events.next('start');
+    await a.waitFor(attached(first.id));
+    const b = await hostWorker('host-b');
+
+    a.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect((await a.exited).signal).toBe('SIGKILL');
+
+    // B removes what the dead host left on this (shared) engine before its fresh container exists.
+    const gone = await events.next((e) => e.action === 'destroy' && e.id === first.id);
+    const second = await events.next((e) => e.action === 'start' && e.id !== first.id);
+    const restartMs = second.at - killedAt;
+    await b.waitFor(attached(second.id));
+    const result = await client.waitForCompletion(groupId);
+    const doneAt = Date.now();
+    events.stop();
+
+    const [run] = result.runs;
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      host: 'host-b',
+      hostRestarts: 1,
+      deadHosts: [{ host: 'host-a', reason: expect.stringMatching(new RegExp(`no worker of host host-a took the agent step .* within ${DEAD_SECS} s`)) as unknown }],
+      container: { reattached: false, exitCode: 0, host: 'host-b', attempt: 1 },
+      grade: { valid_submission: true },
+    });
+    expect(run!.agentRetries).toBeUndefined();
+    expect(runJson(run!)).toMatchObject({ outcome: 'succeeded', host: 'host-b', hostRestarts: 1, deadHosts: [{ host: 'host-a' }] });
+    // Two containers in all, one after the other: the dead host's was gone before the new one was created.
+    expect(events.count('create')).toBe(2);
+    const created = events.events.filter((e) => e.action === 'create');
+    expect(created[1]!.at).toBeGreaterThanOrEqual(gone.at);
+    expect(created[1]!.attributes['mlebench.attempt']).toBe('1');
+    expect(existsSync(path.join(run!.runDir, 'attempts', '0'))).toBe(true);
+    expect(await groupContainers(groupId)).toEqual([]);
+
+    // Detected no sooner than the dead time, and no later than heartbeat time-out + a retry's backoff + the dead time (+ slack).
+    const heartbeatSecs = parseInt(TIMEOUTS.agentHeartbeat, 10);
+    expect(restartMs).toBeGreaterThanOrEqual(DEAD_SECS * 1000);
+    expect(restartMs).toBeLessThan((heartbeatSecs + DEAD_SECS + 15) * 1000);
+    const firstExited = events.events.find((e) => e.action === 'die' && e.id === first.id);
+    console.log(
+      `host lost: killed ${((killedAt - first.at) / 1000).toFixed(1)} s after its container started; the fresh container on host-b started ` +
+        `${(restartMs / 1000).toFixed(1)} s after the kill (heartbeat ${heartbeatSecs} s + dead time ${DEAD_SECS} s); ` +
+        `the dead host's container ${firstExited && firstExited.at < gone.at - 1000 ? 'had exited by itself' : 'was stopped'} and was removed ${((gone.at - killedAt) / 1000).toFixed(1)} s after the kill; ` +
+        `group done ${((doneAt - killedAt) / 1000).toFixed(1)} s after the kill`,
+    );
+    await b.stop();
+  });
+});
