@@ -2,12 +2,13 @@
  * The results page (issue 7): plain static files read from the source tree
  * (`client/server/page/`, found through REPO_ROOT, so `dist/` needs no copy of them) and chart.js
  * from node_modules (the machine may be offline: no CDN). Every page address answers
- * `index.html`; `app.js` routes on `location.pathname` and reads the REST API of the same server.
+ * `index.html`; `app.js` (an ES module importing `lib/` and `views/`) routes on `location.pathname`
+ * and reads the REST API of the same server.
  *
  *   GET /                                   the run groups
  *   GET /groups/<id>                        one group: its runs, chart, technique grades, LLM totals
  *   GET /groups/<id>/runs/<run id>          one run: record, artifacts, LLM transcript
- *   GET /assets/…                           app.js, style.css; /assets/vendor/chart.umd.js
+ *   GET /assets/…                           app.js, lib/*.js, views/*.js, style.css; /assets/vendor/chart.umd.js
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type {} from '@fastify/swagger'; // its `schema.hide`, which keeps these routes out of /openapi.json
 import { REPO_ROOT } from '../../core/config';
 
-/** index.html, app.js, style.css. */
+/** index.html, style.css, app.js and the modules it imports (lib/, views/; no vendor/, which is chart.js's). */
 export const PAGE_DIR = path.join(REPO_ROOT, 'client', 'server', 'page');
 
 /** node_modules/chart.js/dist (the package's exports hide everything but its entry points). */
@@ -24,8 +25,8 @@ const CHART_DIST = path.dirname(require.resolve('chart.js'));
 const CHART_FILES = new Set(['/chart.umd.js', '/chart.umd.js.map']);
 
 /**
- * The page shows what agents wrote (logs, code, transcripts): app.js only ever puts it into the DOM
- * as text, and this policy keeps anything that slipped through from running or loading.
+ * The page shows what agents wrote (logs, code, transcripts): its modules only ever put it into the
+ * DOM as text, and this policy keeps anything that slipped through from running or loading.
  */
 const PAGE_CSP = [
   "default-src 'none'",
