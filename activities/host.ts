@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { dockerClient, LABELS, listAgentContainers, stopAndRemove } from '../core/sandbox/docker';
+import { collectAndReleaseScratch } from '../core/sandbox/scratch';
 import { log } from '../core/log';
 import { hostTaskQueue, TIMEOUTS } from '../workflows/ids';
 
@@ -54,18 +55,22 @@ export function hostActivities(host: HostIdentity, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Before a run's container number `attempt` starts: stops and removes the run's earlier containers
- * that this host's Docker still holds — none after an agent retry (the killed one was collected),
- * the lost host's one when hosts share an engine (their scratch spaces are copied out first, so
- * archiveAttempt keeps what that container wrote). On a really separate machine there is nothing
- * to see here: that container went down with its host, or is removed by that host's reaper.
+ * Before a run's container number `attempt` starts afresh (none of that number exists yet): what
+ * earlier containers left is made safe to archive. An earlier container this host's Docker still
+ * holds is stopped and removed — none after an agent retry (the killed one was collected), the
+ * lost host's when hosts share an engine —, its scratch space copied out first. A scratch space
+ * with no container here (a lost host on another machine, the runs folder on shared storage) is
+ * copied out and released too, so the new container starts clean and archiveAttempt keeps what
+ * the old one wrote. Re-attaching to container `attempt` changes nothing.
  */
-export async function removeEarlierContainers(runId: string, attempt: number): Promise<number> {
+export async function clearEarlierContainers(runId: string, runDir: string, attempt: number): Promise<void> {
   const docker = dockerClient();
-  const earlier = (await listAgentContainers({ runId }, docker)).filter((c) => Number(c.Labels[LABELS.attempt] ?? '0') < attempt);
-  for (const c of earlier) {
-    log.info({ runId, containerId: c.Id, attempt: c.Labels[LABELS.attempt] ?? '0' }, 'stopping an earlier container of the run before a fresh start');
+  const containers = await listAgentContainers({ runId }, docker);
+  const numberOf = (c: (typeof containers)[number]) => Number(c.Labels[LABELS.attempt] ?? '0');
+  if (containers.some((c) => numberOf(c) === attempt)) return;
+  for (const c of containers.filter((c) => numberOf(c) < attempt)) {
+    log.info({ runId, containerId: c.Id, attempt: numberOf(c) }, 'stopping an earlier container of the run before a fresh start');
     await stopAndRemove(docker, c.Id);
   }
-  return earlier.length;
+  await collectAndReleaseScratch(runDir);
 }

@@ -10,7 +10,7 @@ import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { archiveAttempt } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
-import { removeEarlierContainers } from './host';
+import { clearEarlierContainers } from './host';
 
 /** Well inside the heartbeat timeout (workflows/ids.ts TIMEOUTS.agentHeartbeat, 10 s). */
 const HEARTBEAT_EVERY_MS = 3000;
@@ -66,10 +66,10 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
       // The container is gone for good (finished or cancelled): its network can go too.
       let containerGone = false;
       try {
-        // A retry starts clean: an earlier container this Docker still holds (a lost host's, when
-        // hosts share an engine) is stopped, and the earlier container's files move to attempts/<n-1>/.
+        // A retry starts clean: what an earlier container left (a lost host's may still run, or
+        // hold a scratch space) is stopped and copied out, and its files move to attempts/<n-1>/.
         if (attempt > 0) {
-          await removeEarlierContainers(input.runId, attempt);
+          await clearEarlierContainers(input.runId, input.runDir, attempt);
           await archiveAttempt(input.runDir, attempt - 1);
         }
         if (agent.llm) {

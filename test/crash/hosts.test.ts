@@ -124,7 +124,8 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const created = events.events.filter((e) => e.action === 'create');
     expect(created[1]!.at).toBeGreaterThanOrEqual(gone.at);
     expect(created[1]!.attributes['mlebench.attempt']).toBe('1');
-    expect(existsSync(path.join(run!.runDir, 'attempts', '0'))).toBe(true);
+    // What the dead host's container wrote is kept aside, not mixed into the fresh run's folders.
+    expect(existsSync(path.join(run!.runDir, 'attempts', '0', 'logs', 'agent.log'))).toBe(true);
     expect(await groupContainers(groupId)).toEqual([]);
 
     // Detected no sooner than the dead time, and no later than heartbeat time-out + a retry's backoff + the dead time (+ slack).
