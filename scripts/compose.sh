@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# The whole stack in containers (Temporal, the harness worker, the REST server) with
+# docker-compose. Usage:
+#
+#   bash scripts/compose.sh up        # build what changed, start, wait until Temporal and the API answer
+#   bash scripts/compose.sh down [-v] # stop and remove the containers and networks (-v: and the volumes)
+#   bash scripts/compose.sh ps|logs|config|build|stage|env [args...]
+#
+# Variant: offline (every image built here, docker-compose.offline.yml) unless
+# MLEBENCH_COMPOSE=online (docker-compose.yml: Temporal's pinned upstream images, pulled).
+# Both build the harness image from this checkout, on the base image scripts/setup.sh builds.
+#
+# Settings (environment): COMPOSE_PROJECT_NAME (default mlebench), MLEBENCH_RUNS_DIR (default
+# ./runs), MLEBENCH_DATA_DIR (default .mlebench/data), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT
+# (8233), MLEBENCH_API_PORT (8000), MLEBENCH_BIND_ADDRESS (127.0.0.1; it must include loopback:
+# the worker, on the host's network, reaches Temporal at 127.0.0.1), MLEBENCH_COMPOSE_WAIT_SECS
+# (180), MLEBENCH_WORKER_TMPDIR (.mlebench/compose-tmp: the worker's TMPDIR, a host folder at its
+# host path), OPENAI_API_KEY / OPENAI_BASE_URL (the worker's LLM gateway).
+#
+# Images are tagged by the hash of what goes into them: an `up` with nothing changed builds
+# nothing. Needs root (the worker is privileged; the runs folder may have to be made a shared
+# mount) and the base image (bash scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+say() { printf 'compose: %s\n' "$*" >&2; }
+die() { printf 'compose: error: %s\n' "$*" >&2; exit 1; }
+
+cmd=${1:-}
+[ -n "$cmd" ] || die "usage: scripts/compose.sh up|down|ps|logs|config|build [args...]"
+shift
+
+STATE=${MLEBENCH_HOME:-$ROOT/.mlebench}
+export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-mlebench}
+export MLEBENCH_RUNS_DIR=$(realpath -m "${MLEBENCH_RUNS_DIR:-$ROOT/runs}")
+export MLEBENCH_DATA_DIR=$(realpath -m "${MLEBENCH_DATA_DIR:-$STATE/data}")
+export TEMPORAL_PORT=${TEMPORAL_PORT:-7233} TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233} MLEBENCH_API_PORT=${MLEBENCH_API_PORT:-8000}
+export MLEBENCH_BIND_ADDRESS=${MLEBENCH_BIND_ADDRESS:-127.0.0.1}
+export MLEBENCH_COMPOSE_CONTEXT=$STATE/compose-context
+export MLEBENCH_WORKER_TMPDIR=$(realpath -m "${MLEBENCH_WORKER_TMPDIR:-$STATE/compose-tmp}")
+# The harness sits at this checkout's path inside its image (see deploy/harness.Dockerfile).
+export MLEBENCH_APP_DIR=$ROOT
+case "${MLEBENCH_COMPOSE:-offline}" in
+  offline) FILE=$ROOT/docker-compose.offline.yml ;;
+  online) FILE=$ROOT/docker-compose.yml ;;
+  *) die "MLEBENCH_COMPOSE must be offline or online, not ${MLEBENCH_COMPOSE}" ;;
+esac
+# Which host mounts this script made shared (undone by down), per project.
+SHARED_RECORD=$STATE/compose-shared-mounts/$COMPOSE_PROJECT_NAME
+
+# docker-compose (Debian's 1.29), or the `docker compose` plugin where there is one.
+compose_bin() {
+  if command -v docker-compose >/dev/null 2>&1; then echo docker-compose; return; fi
+  if docker compose version >/dev/null 2>&1; then echo "docker compose"; return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's docker-compose"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+    echo docker-compose
+    return
+  fi
+  die "neither docker-compose nor the docker compose plugin is installed (Debian: apt-get install docker-compose, as root)"
+}
+COMPOSE=$(compose_bin)
+dc() { $COMPOSE -f "$FILE" -p "$COMPOSE_PROJECT_NAME" "$@"; }
+
+# Content hash of files and folders (relative to the repository) plus extra strings.
+hash_inputs() {
+  local extra=$1; shift
+  { find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; printf '%s\n' "$extra"; } | sha256sum | cut -c1-12
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# The tags (cheap: hashing, no copying), exported for the compose file.
+compute_tags() {
+  mkdir -p "$MLEBENCH_COMPOSE_CONTEXT/harness" "$MLEBENCH_COMPOSE_CONTEXT/temporal" # compose checks they exist
+  [ -f dist/client/cli/main.js ] || die "dist/ is missing: run bash scripts/setup.sh (or npm run build)"
+  MLEBENCH_BASE_IMAGE=$(node -p "require('./dist/core/sandbox/imageTags').baseImageTag()")
+  export MLEBENCH_BASE_IMAGE
+  TEMPORAL_BIN=$(node -p "require('./dist/core/config').temporalCliPath()")
+  local node_bin node_version
+  node_bin=$(readlink -f "$(command -v node)")
+  node_version=$("$node_bin" --version)
+  export MLEBENCH_HARNESS_IMAGE="mlebench-harness:$(hash_inputs "$MLEBENCH_BASE_IMAGE $node_version $DEBS $MLEBENCH_APP_DIR" \
+    deploy/harness.Dockerfile package.json package-lock.json bin dist competitions agents splits techniques images gateway.yaml)"
+  local temporal_version=none
+  [ -x "$TEMPORAL_BIN" ] && temporal_version=$("$TEMPORAL_BIN" --version)
+  export MLEBENCH_TEMPORAL_IMAGE="mlebench-temporal:$(hash_inputs "$MLEBENCH_BASE_IMAGE $temporal_version" deploy/temporal.Dockerfile)"
+}
+# What the worker needs beyond the base image, as Debian packages fetched on the host: iptables
+# (the LLM gateway's firewall), mount and e2fsprogs (the loop-mounted scratch filesystems).
+DEBS="iptables libip4tc2 libip6tc2 libxtables12 libmnl0 libnetfilter-conntrack3 libnfnetlink0 libnftnl11 netbase mount e2fsprogs libext2fs2 libcom-err2 libss2 logsave"
+
+stage_harness() {
+  local ctx=$MLEBENCH_COMPOSE_CONTEXT/harness
+  say "staging the harness image's context in $ctx"
+  rm -rf "$ctx" && mkdir -p "$ctx/app/node_modules" "$ctx/debs"
+  cp deploy/harness.Dockerfile "$ctx/Dockerfile"
+  cp "$(readlink -f "$(command -v node)")" "$ctx/node"
+  # shellcheck disable=SC2086
+  (cd "$ctx/debs" && apt-get download $DEBS >/dev/null 2>&1) \
+    || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && (cd "$ctx/debs" && apt-get download $DEBS >/dev/null 2>&1); } \
+    || die "apt-get download $DEBS failed (the harness image's iptables comes from Debian's packages, fetched on this host)"
+  # Hard links where the filesystem allows (the context is on the checkout's filesystem): fast.
+  local f
+  for f in package.json package-lock.json bin dist competitions agents splits techniques images gateway.yaml; do
+    cp -a "$f" "$ctx/app/"
+  done
+  # Only the production dependencies: the top-level folders of `npm ls --omit=dev`.
+  node -e '
+    const { execFileSync } = require("child_process");
+    const path = require("path");
+    let out = "";
+    try { out = execFileSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "ignore"] }); }
+    catch (e) { out = e.stdout || ""; }
+    const root = path.join(process.cwd(), "node_modules") + path.sep;
+    const tops = new Set();
+    for (const line of out.split("\n")) {
+      if (!line.startsWith(root)) continue;
+      const parts = line.slice(root.length).split(path.sep);
+      tops.add(parts[0].startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);
+    }
+    if (tops.size === 0) { console.error("npm ls listed no production dependency"); process.exit(1); }
+    console.log([...tops].sort().join("\n"));
+  ' | while read -r pkg; do
+    mkdir -p "$ctx/app/node_modules/$(dirname "$pkg")"
+    cp -al "node_modules/$pkg" "$ctx/app/node_modules/$pkg" 2>/dev/null || cp -a "node_modules/$pkg" "$ctx/app/node_modules/$pkg"
+  done
+}
+
+stage_temporal() {
+  local ctx=$MLEBENCH_COMPOSE_CONTEXT/temporal
+  [ -x "$TEMPORAL_BIN" ] || die "the Temporal CLI is not at $TEMPORAL_BIN: run bash scripts/setup.sh"
+  say "staging the Temporal image's context in $ctx"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp deploy/temporal.Dockerfile "$ctx/Dockerfile"
+  cp -al "$TEMPORAL_BIN" "$ctx/temporal" 2>/dev/null || cp "$TEMPORAL_BIN" "$ctx/temporal"
+}
+
+# Earlier builds' tags of a repository (each a few layers over shared ones); an image some
+# container still uses is refused by docker rmi, and kept.
+prune_old_tags() {
+  docker image ls "$1" --format '{{.Repository}}:{{.Tag}}' | grep -vxF "$2" | xargs -r docker rmi >/dev/null 2>&1 || true
+}
+
+build_images() {
+  image_exists "$MLEBENCH_BASE_IMAGE" || die "the base image $MLEBENCH_BASE_IMAGE is missing: run bash scripts/setup.sh"
+  if image_exists "$MLEBENCH_HARNESS_IMAGE"; then
+    say "harness image $MLEBENCH_HARNESS_IMAGE: up to date"
+  else
+    stage_harness
+    say "harness image $MLEBENCH_HARNESS_IMAGE: building"
+    dc build --force-rm worker >&2
+    prune_old_tags mlebench-harness "$MLEBENCH_HARNESS_IMAGE"
+  fi
+  if [ "$FILE" = "$ROOT/docker-compose.offline.yml" ]; then
+    if image_exists "$MLEBENCH_TEMPORAL_IMAGE"; then
+      say "temporal image $MLEBENCH_TEMPORAL_IMAGE: up to date"
+    else
+      stage_temporal
+      say "temporal image $MLEBENCH_TEMPORAL_IMAGE: building"
+      dc build --force-rm temporal >&2
+      prune_old_tags mlebench-temporal "$MLEBENCH_TEMPORAL_IMAGE"
+    fi
+  fi
+}
+
+# The worker's loop mounts under the runs folder must reach the host's mount namespace (the
+# engine bind-mounts a run's scratch folders from there): Docker's rshared propagation needs the
+# host side to be a shared mount. Most systemd hosts have / shared; where not, the runs folder is
+# bind-mounted onto itself and made shared (recorded, undone by down).
+ensure_shared_runs_dir() {
+  mkdir -p "$MLEBENCH_RUNS_DIR" "$MLEBENCH_DATA_DIR" "$MLEBENCH_WORKER_TMPDIR"
+  local prop
+  prop=$(findmnt -no PROPAGATION --target "$MLEBENCH_RUNS_DIR" | head -n1)
+  case "$prop" in shared*) return ;; esac
+  [ "$(id -u)" = 0 ] || die "$MLEBENCH_RUNS_DIR is on a $prop mount and only root can make it shared (the worker's scratch mounts must reach the host)"
+  if [ "$(findmnt -no TARGET --target "$MLEBENCH_RUNS_DIR" | head -n1)" != "$MLEBENCH_RUNS_DIR" ]; then
+    mount --bind "$MLEBENCH_RUNS_DIR" "$MLEBENCH_RUNS_DIR"
+  fi
+  mount --make-shared "$MLEBENCH_RUNS_DIR"
+  mkdir -p "$(dirname "$SHARED_RECORD")"
+  echo "$MLEBENCH_RUNS_DIR" > "$SHARED_RECORD"
+  say "$MLEBENCH_RUNS_DIR: made a shared mount (its mount was $prop)"
+}
+
+undo_shared_runs_dir() {
+  [ -f "$SHARED_RECORD" ] || return 0
+  local dir
+  dir=$(cat "$SHARED_RECORD")
+  if [ "$(findmnt -no TARGET --target "$dir" 2>/dev/null | head -n1)" = "$dir" ]; then
+    umount "$dir" 2>/dev/null || say "$dir: still busy (a run's scratch space mounted?), left mounted"
+  fi
+  rm -f "$SHARED_RECORD"
+}
+
+# Bounded wait for Temporal (its health check) and the REST API (/health).
+wait_ready() {
+  local secs=${MLEBENCH_COMPOSE_WAIT_SECS:-180} deadline api
+  deadline=$(($(date +%s) + secs))
+  api="http://127.0.0.1:$MLEBENCH_API_PORT/health"
+  [ "$MLEBENCH_BIND_ADDRESS" = 0.0.0.0 ] || [ "$MLEBENCH_BIND_ADDRESS" = 127.0.0.1 ] || api="http://$MLEBENCH_BIND_ADDRESS:$MLEBENCH_API_PORT/health"
+  # exitCode 1 unless the answer is healthy: a connection the engine's proxy accepts before the
+  # server listens can leave node with nothing to wait for, and it would exit 0.
+  until node -e '
+    process.exitCode = 1;
+    fetch(process.argv[1], { signal: AbortSignal.timeout(2000) })
+      .then(async (r) => { const b = await r.json(); if (r.ok && b.status === "ok") process.exit(0); })
+      .catch(() => process.exit(1));' "$api"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { dc ps >&2; die "the REST API did not answer healthy at $api within $secs s (bash scripts/compose.sh logs)"; }
+    sleep 1
+  done
+  say "up: Temporal 127.0.0.1:$TEMPORAL_PORT (Web UI http://localhost:$TEMPORAL_UI_PORT), REST API http://localhost:$MLEBENCH_API_PORT, runs in $MLEBENCH_RUNS_DIR"
+  say "run with: TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT MLEBENCH_RUNS_DIR=$MLEBENCH_RUNS_DIR npx mlebench run --agent dummy --competitions spam-assassin"
+}
+
+case "$cmd" in
+  up)
+    compute_tags
+    build_images
+    ensure_shared_runs_dir
+    dc up -d --no-build "$@" >&2
+    wait_ready
+    ;;
+  build)
+    compute_tags
+    build_images
+    ;;
+  stage)
+    # Only the build contexts (then `docker compose build` by hand builds from them).
+    compute_tags
+    stage_harness
+    stage_temporal
+    ;;
+  down)
+    compute_tags
+    dc down --remove-orphans "$@" >&2
+    undo_shared_runs_dir
+    ;;
+  ps | logs | config | exec | restart | stop | start)
+    compute_tags
+    dc "$cmd" "$@"
+    ;;
+  env)
+    # The variables the compose file reads, for running docker-compose by hand.
+    compute_tags
+    env | grep -E '^(COMPOSE_PROJECT_NAME|MLEBENCH_[A-Z_]+|TEMPORAL_[A-Z_]+)=' | sort
+    ;;
+  *) die "unknown command $cmd: up|down|ps|logs|config|build|env" ;;
+esac

@@ -1,0 +1,210 @@
+/**
+ * The whole stack in containers (issue 9, item 1): `scripts/compose.sh up` brings up the offline
+ * variant (docker-compose.offline.yml: every image built here — Temporal from the CLI binary on
+ * the base image, the worker and the REST server from this checkout) under a project name and
+ * ports of its own; the built `mlebench` CLI, as a separate process pointed at the compose
+ * Temporal, starts a dummy group that the compose worker runs (agent containers on the host's
+ * engine, scratch space loop-mounted inside the worker and seen by the host) and the compose
+ * REST server reports; `down -v` leaves nothing of the project behind.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../../core/config';
+import { listScratchMounts } from '../../core/sandbox/scratch';
+import { TASK_QUEUE } from '../../workflows/ids';
+import { MLEBENCH_BIN } from '../helpers/cli';
+import { labelled, until } from '../helpers/runContainers';
+
+const run = promisify(execFile);
+const COMPOSE_SH = path.join(REPO_ROOT, 'scripts', 'compose.sh');
+const project = `mlebench-compose-test-${process.pid}`;
+const docker = new Docker();
+
+let root: string;
+let env: NodeJS.ProcessEnv;
+let ports: { temporal: number; ui: number; api: number };
+let api: string;
+let upSecs = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** scripts/compose.sh with this test's project, folders and ports; its output kept for errors. */
+function compose(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [COMPOSE_SH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`))));
+  });
+}
+
+async function getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${api}${url}`, { signal: AbortSignal.timeout(5000) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Polls until `url` answers 200 with a JSON body that `ok` accepts (every failure is a retry). */
+async function answers(url: string, ok: (json: Record<string, unknown>) => boolean, ms: number): Promise<void> {
+  await until(
+    async () => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        return res.status === 200 && ok((await res.json()) as Record<string, unknown>);
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    `${url} to answer`,
+  );
+}
+
+async function projectLeftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  return labelled(`com.docker.compose.project=${project}`);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'mlebench-compose-'));
+  ports = { temporal: await freePort(), ui: await freePort(), api: await freePort() };
+  api = `http://127.0.0.1:${ports.api}`;
+  env = {
+    ...process.env,
+    COMPOSE_PROJECT_NAME: project,
+    MLEBENCH_COMPOSE: 'offline',
+    MLEBENCH_RUNS_DIR: path.join(root, 'runs'),
+    MLEBENCH_DATA_DIR: path.join(root, 'data'),
+    MLEBENCH_WORKER_TMPDIR: path.join(root, 'tmp'),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    MLEBENCH_API_PORT: String(ports.api),
+    MLEBENCH_COMPOSE_WAIT_SECS: '180',
+  };
+  delete env.TEMPORAL_ADDRESS;
+  const started = Date.now();
+  await compose(['up']);
+  upSecs = (Date.now() - started) / 1000;
+}, 600_000);
+
+afterAll(async () => {
+  try {
+    if (env) await compose(['down', '-v']);
+  } finally {
+    if (root && !(await listScratchMounts()).some((m) => m.startsWith(root))) rmSync(root, { recursive: true, force: true });
+  }
+}, 180_000);
+
+describe('docker-compose (offline variant)', () => {
+  it('has the same harness services (worker, server) in the online and the offline file', () => {
+    const load = (f: string) => parse(readFileSync(path.join(REPO_ROOT, f), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+    const online = load('docker-compose.yml');
+    const offline = load('docker-compose.offline.yml');
+    for (const service of ['worker', 'server']) {
+      for (const key of ['image', 'build', 'command', 'cap_add', 'device_cgroup_rules', 'security_opt', 'network_mode', 'environment', 'volumes', 'ports']) {
+        expect(online.services[service]?.[key], `${service}.${key}`).toEqual(offline.services[service]?.[key]);
+      }
+    }
+    // Upstream images are pinned, never "latest" or untagged.
+    for (const [name, s] of Object.entries(online.services)) {
+      if (typeof s.image === 'string' && !s.image.startsWith('${')) expect(s.image, name).toMatch(/^[\w./-]+:\d[\w.-]*$/);
+    }
+  });
+
+  it('answers: Temporal (frontend and Web UI) and the REST API, with the worker polling', async () => {
+    console.log(`compose up took ${upSecs.toFixed(1)} s`);
+    // compose.sh up waited already; this bounds what the test itself relies on.
+    await answers(`${api}/health`, (j) => j.status === 'ok', 60_000);
+    const health = await getJson('/health');
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ status: 'ok', temporal: { address: 'temporal:7233' } });
+    const ui = await fetch(`http://127.0.0.1:${ports.ui}/`, { signal: AbortSignal.timeout(5000) });
+    expect(ui.status).toBe(200);
+    // The compose worker polls the task queue (the CLI's --detach below starts no worker of its own).
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      await until(
+        async () => {
+          const res = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
+          return (res.pollers ?? []).length > 0;
+        },
+        60_000,
+        'the compose worker to poll',
+      );
+    } finally {
+      await connection.close();
+    }
+    const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } })).map((c) => c.Labels['com.docker.compose.service']);
+    expect(names.sort()).toEqual(['server', 'temporal', 'worker']);
+  });
+
+  it('runs a dummy group started by `mlebench run --detach` on the compose worker, graded, in the runs folder', async () => {
+    const cliEnv = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, MLEBENCH_HOME: path.join(root, 'cli-home'), MLEBENCH_LOG_LEVEL: 'warn' };
+    const { stdout } = await run('node', [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spam-assassin', '--seeds', '2', '--detach', '--json'], {
+      env: cliEnv,
+      cwd: REPO_ROOT,
+      timeout: 60_000,
+    });
+    const id = (JSON.parse(stdout) as { run_group_id: string }).run_group_id;
+    expect(id).toMatch(/^dummy-/);
+
+    let last: Record<string, unknown> = {};
+    await until(
+      async () => {
+        last = (await getJson(`/runs/${encodeURIComponent(id)}`)).json;
+        return last.status === 'completed' || last.status === 'failed';
+      },
+      300_000,
+      `group ${id} to end (last: ${JSON.stringify(last).slice(0, 500)})`,
+    );
+    expect(last).toMatchObject({ run_id: id, status: 'completed', progress: { total: 2, done: 2 } });
+
+    const summary = (await getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;
+    const groupDir = summary.run_group_dir as string;
+    expect(groupDir.startsWith(path.join(root, 'runs') + path.sep)).toBe(true);
+    const reports = (summary.grading_report as { competition_reports: { competition_id: string; score: number | null; valid_submission: boolean }[] }).competition_reports;
+    expect(reports).toHaveLength(2);
+    for (const r of reports) {
+      expect(r).toMatchObject({ competition_id: 'spam-assassin', valid_submission: true });
+      expect(typeof r.score).toBe('number');
+    }
+
+    // On the host, at the host's path: what the worker container wrote.
+    for (const seed of [1, 2]) {
+      const runDir = path.join(groupDir, `spam-assassin_seed-${seed}`);
+      expect(existsSync(path.join(runDir, 'submission', 'submission.csv'))).toBe(true);
+      expect(JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'))).toMatchObject({ outcome: 'succeeded' });
+      // The scratch space was a loop-mounted filesystem (the fallback writes a warning here), and it is gone.
+      const copyLog = path.join(runDir, 'logs', 'copy-out.log');
+      if (existsSync(copyLog)) expect(readFileSync(copyLog, 'utf8')).not.toMatch(/^warning:/m);
+      expect(existsSync(path.join(runDir, '.scratch.img'))).toBe(false);
+    }
+    expect(existsSync(path.join(groupDir, 'grading_report.json'))).toBe(true);
+    expect((await listScratchMounts()).filter((m) => m.startsWith(root))).toEqual([]);
+    expect((await labelled(`mlebench.group=${id}`)).containers).toEqual([]);
+  }, 420_000);
+
+  it('down removes the project: containers, networks, volumes', async () => {
+    await compose(['down', '-v']);
+    expect(await projectLeftovers()).toEqual({ containers: [], networks: [], volumes: [] });
+    const networks = (await docker.listNetworks()).map((n) => n.Name).filter((n) => n.startsWith(project));
+    expect(networks).toEqual([]);
+  }, 180_000);
+});
