@@ -17,7 +17,8 @@ beforeAll(async () => {
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('recorded histories replay without non-determinism', () => {
-  for (const name of ['runGroup', 'competitionRun', 'techniqueRun']) {
+  // competitionRun: before host task queues (the unpatched path); competitionRun-hosts: after.
+  for (const name of ['runGroup', 'competitionRun', 'competitionRun-hosts', 'techniqueRun']) {
     it(name, async () => {
       // As `temporal workflow show -o json` wrote it.
       const history: unknown = JSON.parse(readFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), 'utf8'));
