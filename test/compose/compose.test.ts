@@ -7,10 +7,8 @@
  * engine, scratch space loop-mounted inside the worker and seen by the host) and the compose
  * REST server reports; `down -v` leaves nothing of the project behind.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -22,94 +20,23 @@ import { listScratchMounts } from '../../core/sandbox/scratch';
 import { TASK_QUEUE } from '../../workflows/ids';
 import { MLEBENCH_BIN } from '../helpers/cli';
 import { labelled, until } from '../helpers/runContainers';
+import { answers, newStack, projectLeftovers, type Stack } from './stack';
 
 const run = promisify(execFile);
-const COMPOSE_SH = path.join(REPO_ROOT, 'scripts', 'compose.sh');
-const project = `mlebench-compose-test-${process.pid}`;
 const docker = new Docker();
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let ports: { temporal: number; ui: number; api: number };
-let api: string;
+let stack: Stack;
 let upSecs = 0;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** scripts/compose.sh with this test's project, folders and ports; its output kept for errors. */
-function compose(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [COMPOSE_SH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`))));
-  });
-}
-
-async function getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${api}${url}`, { signal: AbortSignal.timeout(5000) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-/** Polls until `url` answers 200 with a JSON body that `ok` accepts (every failure is a retry). */
-async function answers(url: string, ok: (json: Record<string, unknown>) => boolean, ms: number): Promise<void> {
-  await until(
-    async () => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        return res.status === 200 && ok((await res.json()) as Record<string, unknown>);
-      } catch {
-        return false;
-      }
-    },
-    ms,
-    `${url} to answer`,
-  );
-}
-
-async function projectLeftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  return labelled(`com.docker.compose.project=${project}`);
-}
-
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'mlebench-compose-'));
-  ports = { temporal: await freePort(), ui: await freePort(), api: await freePort() };
-  api = `http://127.0.0.1:${ports.api}`;
-  env = {
-    ...process.env,
-    COMPOSE_PROJECT_NAME: project,
-    MLEBENCH_COMPOSE: 'offline',
-    MLEBENCH_RUNS_DIR: path.join(root, 'runs'),
-    MLEBENCH_DATA_DIR: path.join(root, 'data'),
-    MLEBENCH_WORKER_TMPDIR: path.join(root, 'tmp'),
-    TEMPORAL_PORT: String(ports.temporal),
-    TEMPORAL_UI_PORT: String(ports.ui),
-    MLEBENCH_API_PORT: String(ports.api),
-    MLEBENCH_COMPOSE_WAIT_SECS: '180',
-  };
-  delete env.TEMPORAL_ADDRESS;
+  stack = await newStack('offline', 'compose-test');
   const started = Date.now();
-  await compose(['up']);
+  await stack.compose(['up']);
   upSecs = (Date.now() - started) / 1000;
 }, 600_000);
 
 afterAll(async () => {
-  try {
-    if (env) await compose(['down', '-v']);
-  } finally {
-    if (root && !(await listScratchMounts()).some((m) => m.startsWith(root))) rmSync(root, { recursive: true, force: true });
-  }
+  await stack?.destroy();
 }, 180_000);
 
 describe('docker-compose (offline variant)', () => {
@@ -131,14 +58,14 @@ describe('docker-compose (offline variant)', () => {
   it('answers: Temporal (frontend and Web UI) and the REST API, with the worker polling', async () => {
     console.log(`compose up took ${upSecs.toFixed(1)} s`);
     // compose.sh up waited already; this bounds what the test itself relies on.
-    await answers(`${api}/health`, (j) => j.status === 'ok', 60_000);
-    const health = await getJson('/health');
+    await answers(`${stack.api}/health`, (j) => j.status === 'ok', 60_000);
+    const health = await stack.getJson('/health');
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: 'ok', temporal: { address: 'temporal:7233' } });
-    const ui = await fetch(`http://127.0.0.1:${ports.ui}/`, { signal: AbortSignal.timeout(5000) });
+    const ui = await fetch(`http://127.0.0.1:${stack.ports.ui}/`, { signal: AbortSignal.timeout(5000) });
     expect(ui.status).toBe(200);
     // The compose worker polls the task queue (the CLI's --detach below starts no worker of its own).
-    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
     try {
       await until(
         async () => {
@@ -151,12 +78,12 @@ describe('docker-compose (offline variant)', () => {
     } finally {
       await connection.close();
     }
-    const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } })).map((c) => c.Labels['com.docker.compose.service']);
+    const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`] } })).map((c) => c.Labels['com.docker.compose.service']);
     expect(names.sort()).toEqual(['server', 'temporal', 'worker']);
   });
 
   it('runs a dummy group started by `mlebench run --detach` on the compose worker, graded, in the runs folder', async () => {
-    const cliEnv = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, MLEBENCH_HOME: path.join(root, 'cli-home'), MLEBENCH_LOG_LEVEL: 'warn' };
+    const cliEnv = { ...stack.env, TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`, MLEBENCH_HOME: path.join(stack.root, 'cli-home'), MLEBENCH_LOG_LEVEL: 'warn' };
     const { stdout } = await run('node', [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spam-assassin', '--seeds', '2', '--detach', '--json'], {
       env: cliEnv,
       cwd: REPO_ROOT,
@@ -168,7 +95,7 @@ describe('docker-compose (offline variant)', () => {
     let last: Record<string, unknown> = {};
     await until(
       async () => {
-        last = (await getJson(`/runs/${encodeURIComponent(id)}`)).json;
+        last = (await stack.getJson(`/runs/${encodeURIComponent(id)}`)).json;
         return last.status === 'completed' || last.status === 'failed';
       },
       300_000,
@@ -176,9 +103,9 @@ describe('docker-compose (offline variant)', () => {
     );
     expect(last).toMatchObject({ run_id: id, status: 'completed', progress: { total: 2, done: 2 } });
 
-    const summary = (await getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;
+    const summary = (await stack.getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;
     const groupDir = summary.run_group_dir as string;
-    expect(groupDir.startsWith(path.join(root, 'runs') + path.sep)).toBe(true);
+    expect(groupDir.startsWith(stack.runsDir + path.sep)).toBe(true);
     const reports = (summary.grading_report as { competition_reports: { competition_id: string; score: number | null; valid_submission: boolean }[] }).competition_reports;
     expect(reports).toHaveLength(2);
     for (const r of reports) {
@@ -197,14 +124,14 @@ describe('docker-compose (offline variant)', () => {
       expect(existsSync(path.join(runDir, '.scratch.img'))).toBe(false);
     }
     expect(existsSync(path.join(groupDir, 'grading_report.json'))).toBe(true);
-    expect((await listScratchMounts()).filter((m) => m.startsWith(root))).toEqual([]);
+    expect((await listScratchMounts()).filter((m) => m.startsWith(stack.root))).toEqual([]);
     expect((await labelled(`mlebench.group=${id}`)).containers).toEqual([]);
   }, 420_000);
 
   it('down removes the project: containers, networks, volumes', async () => {
-    await compose(['down', '-v']);
-    expect(await projectLeftovers()).toEqual({ containers: [], networks: [], volumes: [] });
-    const networks = (await docker.listNetworks()).map((n) => n.Name).filter((n) => n.startsWith(project));
+    await stack.compose(['down', '-v']);
+    expect(await projectLeftovers(stack.project)).toEqual({ containers: [], networks: [], volumes: [] });
+    const networks = (await docker.listNetworks()).map((n) => n.Name).filter((n) => n.startsWith(stack.project));
     expect(networks).toEqual([]);
   }, 180_000);
 });

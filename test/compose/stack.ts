@@ -1,0 +1,106 @@
+/** A compose stack of the tests: scripts/compose.sh under a project name, folders and free ports of its own. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../core/config';
+import { listScratchMounts } from '../../core/sandbox/scratch';
+import { labelled, until } from '../helpers/runContainers';
+
+const COMPOSE_SH = path.join(REPO_ROOT, 'scripts', 'compose.sh');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Stack {
+  project: string;
+  root: string;
+  runsDir: string;
+  env: NodeJS.ProcessEnv;
+  ports: { temporal: number; ui: number; api: number };
+  api: string;
+  /** scripts/compose.sh with this stack's settings; rejects with its output's tail. */
+  compose(args: string[]): Promise<string>;
+  getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** `down -v`, then the stack's folder (unless a scratch filesystem is still mounted there). */
+  destroy(): Promise<void>;
+}
+
+export async function newStack(variant: 'offline' | 'postgres', name: string): Promise<Stack> {
+  const project = `mlebench-${name}-${process.pid}`;
+  const root = mkdtempSync(path.join(os.tmpdir(), `mlebench-${name}-`));
+  const ports = { temporal: await freePort(), ui: await freePort(), api: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COMPOSE_PROJECT_NAME: project,
+    MLEBENCH_COMPOSE: variant,
+    MLEBENCH_RUNS_DIR: path.join(root, 'runs'),
+    MLEBENCH_DATA_DIR: path.join(root, 'data'),
+    MLEBENCH_WORKER_TMPDIR: path.join(root, 'tmp'),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    MLEBENCH_API_PORT: String(ports.api),
+    MLEBENCH_COMPOSE_WAIT_SECS: '240',
+  };
+  delete env.TEMPORAL_ADDRESS;
+  const api = `http://127.0.0.1:${ports.api}`;
+  const compose = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn('bash', [COMPOSE_SH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`))));
+    });
+  return {
+    project,
+    root,
+    runsDir: path.join(root, 'runs'),
+    env,
+    ports,
+    api,
+    compose,
+    async getJson(url) {
+      const res = await fetch(`${api}${url}`, { signal: AbortSignal.timeout(5000) });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+    async destroy() {
+      try {
+        await compose(['down', '-v']);
+      } finally {
+        if (!(await listScratchMounts()).some((m) => m.startsWith(root))) rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Polls until `url` answers 200 with a JSON body that `ok` accepts (every failure is a retry). */
+export async function answers(url: string, ok: (json: Record<string, unknown>) => boolean, ms: number): Promise<void> {
+  await until(
+    async () => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        return res.status === 200 && ok((await res.json()) as Record<string, unknown>);
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    `${url} to answer`,
+  );
+}
+
+/** Containers, networks and volumes of a compose project. */
+export function projectLeftovers(project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  return labelled(`com.docker.compose.project=${project}`);
+}
