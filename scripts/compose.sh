@@ -40,11 +40,17 @@ export MLEBENCH_COMPOSE_CONTEXT=$STATE/compose-context
 export MLEBENCH_WORKER_TMPDIR=$(realpath -m "${MLEBENCH_WORKER_TMPDIR:-$STATE/compose-tmp}")
 # The harness sits at this checkout's path inside its image (see deploy/harness.Dockerfile).
 export MLEBENCH_APP_DIR=$ROOT
-case "${MLEBENCH_COMPOSE:-offline}" in
-  offline) FILE=$ROOT/docker-compose.offline.yml ;;
-  online) FILE=$ROOT/docker-compose.yml ;;
-  *) die "MLEBENCH_COMPOSE must be offline or online, not ${MLEBENCH_COMPOSE}" ;;
+VARIANT=${MLEBENCH_COMPOSE:-offline}
+case "$VARIANT" in
+  offline) FILES=(-f "$ROOT/docker-compose.offline.yml") ;;
+  postgres) FILES=(-f "$ROOT/docker-compose.offline.yml" -f "$ROOT/docker-compose.postgres.yml") ;;
+  online) FILES=(-f "$ROOT/docker-compose.yml") ;;
+  *) die "MLEBENCH_COMPOSE must be offline, postgres or online, not ${MLEBENCH_COMPOSE}" ;;
 esac
+# The postgres profile's Temporal, built from Go modules (go.temporal.io/server needs go >= 1.26.10).
+TEMPORAL_SERVER_VERSION=v1.32.2
+TEMPORAL_UI_VERSION=v2.45.0
+GO_TOOLCHAIN=go1.26.10
 # Which host mounts this script made shared (undone by down), per project.
 SHARED_RECORD=$STATE/compose-shared-mounts/$COMPOSE_PROJECT_NAME
 
@@ -62,7 +68,7 @@ compose_bin() {
   die "neither docker-compose nor the docker compose plugin is installed (Debian: apt-get install docker-compose, as root)"
 }
 COMPOSE=$(compose_bin)
-dc() { $COMPOSE -f "$FILE" -p "$COMPOSE_PROJECT_NAME" "$@"; }
+dc() { $COMPOSE "${FILES[@]}" -p "$COMPOSE_PROJECT_NAME" "$@"; }
 
 # Content hash of files and folders (relative to the repository) plus extra strings.
 hash_inputs() {
@@ -74,10 +80,13 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # The tags (cheap: hashing, no copying), exported for the compose file.
 compute_tags() {
-  mkdir -p "$MLEBENCH_COMPOSE_CONTEXT/harness" "$MLEBENCH_COMPOSE_CONTEXT/temporal" # compose checks they exist
+  mkdir -p "$MLEBENCH_COMPOSE_CONTEXT"/{harness,temporal,postgres,temporal-server} # compose checks they exist
   [ -f dist/client/cli/main.js ] || die "dist/ is missing: run bash scripts/setup.sh (or npm run build)"
   MLEBENCH_BASE_IMAGE=$(node -p "require('./dist/core/sandbox/imageTags').baseImageTag()")
   export MLEBENCH_BASE_IMAGE
+  # For a Temporal that is not the dev server (profile postgres): registered at its start.
+  MLEBENCH_SEARCH_ATTRIBUTES=$(node -p "require('./dist/workflows/ids').SEARCH_ATTRIBUTE_FLAGS.join(' ')")
+  export MLEBENCH_SEARCH_ATTRIBUTES
   TEMPORAL_BIN=$(node -p "require('./dist/core/config').temporalCliPath()")
   local node_bin node_version
   node_bin=$(readlink -f "$(command -v node)")
@@ -87,6 +96,9 @@ compute_tags() {
   local temporal_version=none
   [ -x "$TEMPORAL_BIN" ] && temporal_version=$("$TEMPORAL_BIN" --version)
   export MLEBENCH_TEMPORAL_IMAGE="mlebench-temporal:$(hash_inputs "$MLEBENCH_BASE_IMAGE $temporal_version" deploy/temporal.Dockerfile)"
+  export MLEBENCH_POSTGRES_IMAGE="mlebench-postgres:$(hash_inputs "$MLEBENCH_BASE_IMAGE postgresql-15" deploy/postgres.Dockerfile deploy/postgres-entrypoint.sh)"
+  export MLEBENCH_TEMPORAL_SERVER_IMAGE="mlebench-temporal-server:$(hash_inputs "$MLEBENCH_BASE_IMAGE $temporal_version $TEMPORAL_SERVER_VERSION $TEMPORAL_UI_VERSION" \
+    deploy/temporal-server.Dockerfile deploy/temporal-server-entrypoint.sh)"
 }
 # What the worker needs beyond the base image, as Debian packages fetched on the host: iptables
 # (the LLM gateway's firewall), mount and e2fsprogs (the loop-mounted scratch filesystems).
@@ -144,6 +156,55 @@ prune_old_tags() {
   docker image ls "$1" --format '{{.Repository}}:{{.Tag}}' | grep -vxF "$2" | xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
+# PostgreSQL's packages and what they need beyond the base image: apt on the host, resolving
+# against the base image's own package status.
+stage_postgres() {
+  local ctx=$MLEBENCH_COMPOSE_CONTEXT/postgres status
+  say "staging the PostgreSQL image's context in $ctx"
+  rm -rf "$ctx" && mkdir -p "$ctx/debs/partial"
+  cp deploy/postgres.Dockerfile "$ctx/Dockerfile"
+  cp deploy/postgres-entrypoint.sh "$ctx/"
+  status=$ctx/base-status
+  docker run --rm --network none --entrypoint cat "$MLEBENCH_BASE_IMAGE" /var/lib/dpkg/status > "$status"
+  apt-get -q -o Dir::State::status="$status" -o Dir::Cache::archives="$ctx/debs" -o Debug::NoLocking=1 \
+    install -y --download-only --no-install-recommends postgresql-15 >/dev/null \
+    || die "apt-get --download-only postgresql-15 failed"
+  rm -rf "$ctx/debs/partial" "$ctx/debs/lock" "$status"
+}
+
+# Temporal's server, SQL tool and Web UI from their Go modules, built on this host (GOTOOLCHAIN
+# fetches the Go release they need from the module proxy), with the module's schema and config.
+stage_temporal_server() {
+  local ctx=$MLEBENCH_COMPOSE_CONTEXT/temporal-server gobin mod uimod
+  [ -x "$TEMPORAL_BIN" ] || die "the Temporal CLI is not at $TEMPORAL_BIN: run bash scripts/setup.sh"
+  command -v go >/dev/null 2>&1 || die "the postgres profile builds Temporal's server with Go: install Go"
+  say "staging the Temporal server's context in $ctx (go install go.temporal.io/server@$TEMPORAL_SERVER_VERSION: minutes the first time)"
+  rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/config" "$ctx/schema" "$ctx/ui-config"
+  gobin=$(mktemp -d)
+  GOTOOLCHAIN=$GO_TOOLCHAIN GOBIN=$gobin GOFLAGS=-trimpath CGO_ENABLED=0 \
+    go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" >&2 \
+    || die "go install go.temporal.io/server@$TEMPORAL_SERVER_VERSION failed"
+  mv "$gobin/server" "$ctx/bin/temporal-server"
+  mv "$gobin/sql" "$ctx/bin/temporal-sql-tool"
+  if GOTOOLCHAIN=$GO_TOOLCHAIN GOBIN=$gobin GOFLAGS=-trimpath CGO_ENABLED=0 \
+    go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION" >&2; then
+    mv "$gobin/server" "$ctx/bin/temporal-ui-server"
+    uimod=$(go env GOMODCACHE)/github.com/temporalio/ui-server/v2@$TEMPORAL_UI_VERSION
+    cp "$uimod/config/docker.yaml" "$ctx/ui-config/"
+  else
+    say "warning: the Web UI (github.com/temporalio/ui-server/v2@$TEMPORAL_UI_VERSION) did not build: the postgres profile runs without it"
+  fi
+  rm -rf "$gobin"
+  cp "$TEMPORAL_BIN" "$ctx/bin/temporal"
+  mod=$(go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION
+  cp "$mod/config/docker.yaml" "$ctx/config/"
+  cp -r "$mod/config/dynamicconfig" "$ctx/config/"
+  mkdir -p "$ctx/schema/postgresql" && cp -r "$mod/schema/postgresql/v12" "$ctx/schema/postgresql/"
+  chmod -R u+w "$ctx"
+  cp deploy/temporal-server.Dockerfile "$ctx/Dockerfile"
+  cp deploy/temporal-server-entrypoint.sh "$ctx/"
+}
+
 build_images() {
   image_exists "$MLEBENCH_BASE_IMAGE" || die "the base image $MLEBENCH_BASE_IMAGE is missing: run bash scripts/setup.sh"
   if image_exists "$MLEBENCH_HARNESS_IMAGE"; then
@@ -154,7 +215,24 @@ build_images() {
     dc build --force-rm worker >&2
     prune_old_tags mlebench-harness "$MLEBENCH_HARNESS_IMAGE"
   fi
-  if [ "$FILE" = "$ROOT/docker-compose.offline.yml" ]; then
+  if [ "$VARIANT" = postgres ]; then
+    if image_exists "$MLEBENCH_POSTGRES_IMAGE"; then
+      say "postgres image $MLEBENCH_POSTGRES_IMAGE: up to date"
+    else
+      stage_postgres
+      say "postgres image $MLEBENCH_POSTGRES_IMAGE: building"
+      dc build --force-rm postgresql >&2
+      prune_old_tags mlebench-postgres "$MLEBENCH_POSTGRES_IMAGE"
+    fi
+    if image_exists "$MLEBENCH_TEMPORAL_SERVER_IMAGE"; then
+      say "temporal server image $MLEBENCH_TEMPORAL_SERVER_IMAGE: up to date"
+    else
+      stage_temporal_server
+      say "temporal server image $MLEBENCH_TEMPORAL_SERVER_IMAGE: building"
+      dc build --force-rm temporal >&2
+      prune_old_tags mlebench-temporal-server "$MLEBENCH_TEMPORAL_SERVER_IMAGE"
+    fi
+  elif [ "$VARIANT" = offline ]; then
     if image_exists "$MLEBENCH_TEMPORAL_IMAGE"; then
       say "temporal image $MLEBENCH_TEMPORAL_IMAGE: up to date"
     else

@@ -84,6 +84,21 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
   };
 }
 
+/** Polls until `url` answers 200 (every failure is a retry). */
+export async function answers200(url: string, ms: number): Promise<void> {
+  await until(
+    async () => {
+      try {
+        return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    `${url} to answer 200`,
+  );
+}
+
 /** Polls until `url` answers 200 with a JSON body that `ok` accepts (every failure is a retry). */
 export async function answers(url: string, ok: (json: Record<string, unknown>) => boolean, ms: number): Promise<void> {
   await until(
