@@ -156,6 +156,9 @@ prune_old_tags() {
   docker image ls "$1" --format '{{.Repository}}:{{.Tag}}' | grep -vxF "$2" | xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
+# A staged context is only needed for its build (the image is tagged by content): emptied after.
+drop_context() { rm -rf "${MLEBENCH_COMPOSE_CONTEXT:?}/$1" && mkdir -p "$MLEBENCH_COMPOSE_CONTEXT/$1"; }
+
 # PostgreSQL's packages and what they need beyond the base image: apt on the host, resolving
 # against the base image's own package status.
 stage_postgres() {
@@ -214,6 +217,7 @@ build_images() {
     say "harness image $MLEBENCH_HARNESS_IMAGE: building"
     dc build --force-rm worker >&2
     prune_old_tags mlebench-harness "$MLEBENCH_HARNESS_IMAGE"
+    drop_context harness
   fi
   if [ "$VARIANT" = postgres ]; then
     if image_exists "$MLEBENCH_POSTGRES_IMAGE"; then
@@ -223,6 +227,7 @@ build_images() {
       say "postgres image $MLEBENCH_POSTGRES_IMAGE: building"
       dc build --force-rm postgresql >&2
       prune_old_tags mlebench-postgres "$MLEBENCH_POSTGRES_IMAGE"
+      drop_context postgres
     fi
     if image_exists "$MLEBENCH_TEMPORAL_SERVER_IMAGE"; then
       say "temporal server image $MLEBENCH_TEMPORAL_SERVER_IMAGE: up to date"
@@ -231,6 +236,7 @@ build_images() {
       say "temporal server image $MLEBENCH_TEMPORAL_SERVER_IMAGE: building"
       dc build --force-rm temporal >&2
       prune_old_tags mlebench-temporal-server "$MLEBENCH_TEMPORAL_SERVER_IMAGE"
+      drop_context temporal-server
     fi
   elif [ "$VARIANT" = offline ]; then
     if image_exists "$MLEBENCH_TEMPORAL_IMAGE"; then
@@ -240,6 +246,7 @@ build_images() {
       say "temporal image $MLEBENCH_TEMPORAL_IMAGE: building"
       dc build --force-rm temporal >&2
       prune_old_tags mlebench-temporal "$MLEBENCH_TEMPORAL_IMAGE"
+      drop_context temporal
     fi
   fi
 }
