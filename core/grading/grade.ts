@@ -14,6 +14,7 @@ import { medalThresholds, rankScore } from './medals';
 import { answerColumnsFor, readAnswerColumns, readCsvHeader, truthFor, type Truth } from './answers';
 import { getMetric, type Metric } from './metrics';
 import type { CompetitionReport } from './report';
+import { ungradedReportAgainst } from './ungraded';
 import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from './submission';
 
 export interface GradeOptions extends Pick<PrepareOptions, 'dataDir' | 'competitionsDir'> {
@@ -155,21 +156,5 @@ export async function ungradedReport(
   const mlebench = await mleBenchCompetitionFor(competitionId, options);
   if (mlebench) return ungradedMleBenchReport(mlebench, reason);
   const competition = await loadCompetition(competitionId, options);
-  const leaderboard = await readLeaderboard(competition.leaderboardPath);
-  const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
-  return {
-    competition_id: competition.id,
-    score: null,
-    gold_threshold: thresholds.gold,
-    silver_threshold: thresholds.silver,
-    bronze_threshold: thresholds.bronze,
-    median_threshold: thresholds.median,
-    ...rankScore(null, thresholds, leaderboard.isLowerBetter),
-    submission_exists: false,
-    valid_submission: false,
-    is_lower_better: leaderboard.isLowerBetter,
-    created_at: new Date().toISOString(),
-    submission_path: '',
-    error: reason,
-  };
+  return ungradedReportAgainst(competition.id, competition.leaderboardPath, reason);
 }

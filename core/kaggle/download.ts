@@ -18,7 +18,9 @@ import { writeJsonAtomic, readJsonIfExists } from '../artifacts/atomic';
 import { downloadAllUrl, kaggleApiUrl, kaggleGet, RetryableError } from './api';
 import { loadKaggleCredentials, type KaggleCredentials } from './credentials';
 import { KaggleCorruptZipError, KaggleDownloadError, UnsafeZipError } from './errors';
-import { digestFile, fileSize, inspectZip, type ZipInventory } from './zip';
+import { humanBytes } from '../bytes';
+import { withDownloadLock } from './lock';
+import { announcedHashes, checkZip, fileSize, type ZipInventory } from './zip';
 
 export interface CompetitionZipPaths {
   dir: string;
@@ -120,79 +122,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
-
-/** The hashes a storage server announced: GCS's `x-goog-hash: crc32c=…,md5=…` (of the whole object, ranged reads too), or Content-MD5. */
-function announcedHashes(res: Response): { md5?: string; crc32c?: string } {
-  const out: { md5?: string; crc32c?: string } = {};
-  for (const part of (res.headers.get('x-goog-hash') ?? '').split(',')) {
-    const [k, ...v] = part.trim().split('=');
-    if ((k === 'md5' || k === 'crc32c') && v.length) out[k] = v.join('=');
-  }
-  if (!out.md5 && res.status === 200) out.md5 = res.headers.get('content-md5') ?? undefined;
-  return out;
-}
-
-/** Checks a zip we are about to trust; throws a plain Error with the reason when it is bad. */
-async function checkZip(
-  file: string,
-  expected: { bytes?: number; sha256?: string; md5?: string; crc32c?: string },
-): Promise<{ sha256: string; md5: string; bytes: number; inventory: ZipInventory }> {
-  const digests = await digestFile(file);
-  if (expected.bytes !== undefined && digests.size !== expected.bytes) throw new Error(`${digests.size} bytes instead of ${expected.bytes}`);
-  if (expected.md5 && digests.md5 !== expected.md5) throw new Error(`MD5 ${digests.md5} instead of the announced ${expected.md5}`);
-  if (expected.crc32c && digests.crc32c !== expected.crc32c) throw new Error(`CRC-32C ${digests.crc32c} instead of the announced ${expected.crc32c}`);
-  if (expected.sha256 && digests.sha256 !== expected.sha256) throw new Error(`SHA-256 ${digests.sha256} instead of the recorded ${expected.sha256}`);
-  let inventory: ZipInventory;
-  try {
-    inventory = await inspectZip(file);
-  } catch (err) {
-    if (err instanceof UnsafeZipError) throw err;
-    throw new Error(`not a readable zip: ${(err as Error).message}`, { cause: err });
-  }
-  return { sha256: digests.sha256, md5: digests.md5, bytes: digests.size, inventory };
-}
-
-/** One process at a time per competition: a lock file holding the owner's pid, taken over when that process is gone. */
-async function withLock<T>(paths: CompetitionZipPaths, competitionId: string, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(paths.dir, { recursive: true });
-  for (let i = 0; ; i++) {
-    try {
-      await fs.writeFile(paths.lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 0) throw err;
-      const owner = Number((await fs.readFile(paths.lock, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid) {
-        try {
-          process.kill(owner, 0);
-          alive = true;
-        } catch (e) {
-          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-        }
-      }
-      if (alive) {
-        throw new KaggleDownloadError(`another process (pid ${owner}) is downloading "${competitionId}" into ${paths.dir}; wait for it to finish`, competitionId);
-      }
-      await fs.rm(paths.lock, { force: true });
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(paths.lock, { force: true });
-  }
-}
 
 /**
  * Makes sure `<data-dir>/<id>/<id>.zip` is there and sound, downloading it from Kaggle when it is
@@ -205,7 +134,7 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const emit = (e: DownloadEvent) => opts.onEvent?.(e);
 
-  return withLock(paths, id, async () => {
+  return withDownloadLock(paths, id, async () => {
     // An existing zip: reused when sound, without asking Kaggle anything.
     const existingSize = await fileSize(paths.zip);
     if (existingSize !== undefined) {
@@ -247,7 +176,7 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
       const kept = (await fileSize(paths.part)) ?? 0;
       throw new KaggleDownloadError(
         `downloading "${id}" from Kaggle failed after ${retry.attempts} attempts: ${lastError.message}. ` +
-          (kept > 0 ? `The ${human(kept)} received so far are kept in ${paths.part}; running the same command again resumes from there.` : 'Run the same command again later.'),
+          (kept > 0 ? `The ${humanBytes(kept)} received so far are kept in ${paths.part}; running the same command again resumes from there.` : 'Run the same command again later.'),
         id,
         { cause: lastError },
       );
@@ -386,13 +315,13 @@ async function transfer(ctx: TransferContext): Promise<void> {
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       const why = stall.signal.aborted ? (stall.signal.reason as Error).message : describe(err);
-      throw new RetryableError(`the transfer broke after ${human(received)}${total ? ` of ${human(total)}` : ''}: ${why}`, undefined, { cause: err });
+      throw new RetryableError(`the transfer broke after ${humanBytes(received)}${total ? ` of ${humanBytes(total)}` : ''}: ${why}`, undefined, { cause: err });
     } finally {
       await file.close();
     }
     const expected = res.status === 206 ? start + (Number.isFinite(length) ? length : 0) : total;
     if (expected !== undefined && expected > 0 && received < expected) {
-      throw new RetryableError(`the connection closed after ${human(received)} of ${human(expected)}`);
+      throw new RetryableError(`the connection closed after ${humanBytes(received)} of ${humanBytes(expected)}`);
     }
   } finally {
     clearTimeout(timer);

@@ -11,6 +11,9 @@ import { competitionZipPaths, downloadCompetitionZip, type DownloadOptions, type
 import { KaggleCorruptZipError, UnsafeZipError } from './errors';
 import { extractZip, type ExtractProgress, type ExtractResult } from './extract';
 import { fileSize, inspectZip } from './zip';
+import { humanBytes } from '../bytes';
+
+export { humanBytes };
 
 /**
  * MLE-bench's prepare writes about as much as the raw data again (it splits the training set into
@@ -64,16 +67,6 @@ export async function kaggleDataState(dataDir: string, competitionId: string): P
   return { competitionId, dir: paths.dir, zip: paths.zip, zipBytes, partBytes, rawDir, rawPresent, preparedDir, preparedPresent: pub && priv };
 }
 
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
 
 /**
  * Why a Kaggle competition is not prepared (or "prepared"), for `mlebench list`: what is on disk

@@ -102,3 +102,34 @@ export async function fileSize(file: string): Promise<number | undefined> {
     throw err;
   }
 }
+
+/** The hashes a storage server announced: GCS's `x-goog-hash: crc32c=…,md5=…` (of the whole object, ranged reads too), or Content-MD5. */
+export function announcedHashes(res: Response): { md5?: string; crc32c?: string } {
+  const out: { md5?: string; crc32c?: string } = {};
+  for (const part of (res.headers.get('x-goog-hash') ?? '').split(',')) {
+    const [k, ...v] = part.trim().split('=');
+    if ((k === 'md5' || k === 'crc32c') && v.length) out[k] = v.join('=');
+  }
+  if (!out.md5 && res.status === 200) out.md5 = res.headers.get('content-md5') ?? undefined;
+  return out;
+}
+
+/** Checks a zip we are about to trust; throws a plain Error with the reason when it is bad. */
+export async function checkZip(
+  file: string,
+  expected: { bytes?: number; sha256?: string; md5?: string; crc32c?: string },
+): Promise<{ sha256: string; md5: string; bytes: number; inventory: ZipInventory }> {
+  const digests = await digestFile(file);
+  if (expected.bytes !== undefined && digests.size !== expected.bytes) throw new Error(`${digests.size} bytes instead of ${expected.bytes}`);
+  if (expected.md5 && digests.md5 !== expected.md5) throw new Error(`MD5 ${digests.md5} instead of the announced ${expected.md5}`);
+  if (expected.crc32c && digests.crc32c !== expected.crc32c) throw new Error(`CRC-32C ${digests.crc32c} instead of the announced ${expected.crc32c}`);
+  if (expected.sha256 && digests.sha256 !== expected.sha256) throw new Error(`SHA-256 ${digests.sha256} instead of the recorded ${expected.sha256}`);
+  let inventory: ZipInventory;
+  try {
+    inventory = await inspectZip(file);
+  } catch (err) {
+    if (err instanceof UnsafeZipError) throw err;
+    throw new Error(`not a readable zip: ${(err as Error).message}`, { cause: err });
+  }
+  return { sha256: digests.sha256, md5: digests.md5, bytes: digests.size, inventory };
+}

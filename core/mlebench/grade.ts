@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { readLeaderboard } from '../grading/leaderboard';
 import { medalThresholds, rankScore } from '../grading/medals';
 import type { CompetitionReport } from '../grading/report';
+import { ungradedReportAgainst } from '../grading/ungraded';
 import { DEFAULT_MAX_SUBMISSION_BYTES } from '../grading/submission';
 import type { MleBenchCompetition } from './checkout';
 import { prepareMleBenchCompetition } from './prepare';
@@ -94,21 +95,5 @@ export async function gradeMleBenchSubmission(c: MleBenchCompetition, opts: MleB
 
 /** The report of a run never graded: the leaderboard's thresholds, no submission, and why. */
 export async function ungradedMleBenchReport(c: MleBenchCompetition, reason: string): Promise<CompetitionReport> {
-  const leaderboard = await readLeaderboard(c.leaderboardPath);
-  const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
-  return {
-    competition_id: c.id,
-    score: null,
-    gold_threshold: thresholds.gold,
-    silver_threshold: thresholds.silver,
-    bronze_threshold: thresholds.bronze,
-    median_threshold: thresholds.median,
-    ...rankScore(null, thresholds, leaderboard.isLowerBetter),
-    submission_exists: false,
-    valid_submission: false,
-    is_lower_better: leaderboard.isLowerBetter,
-    created_at: new Date().toISOString(),
-    submission_path: '',
-    error: reason,
-  };
+  return ungradedReportAgainst(c.id, c.leaderboardPath, reason);
 }

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { humanBytes } from '../bytes';
 import { InfraError } from './errors';
 import { parseBytes } from './spec';
 
@@ -35,16 +36,6 @@ export async function freeDiskBytes(dir: string): Promise<number> {
   }
 }
 
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
 
 /** Throws InfraError naming the folder, its free bytes and the threshold when space is short. */
 export async function ensureFreeDisk(dir: string, minBytes: number = minFreeDiskBytes()): Promise<void> {
@@ -57,8 +48,8 @@ export async function ensureFreeDisk(dir: string, minBytes: number = minFreeDisk
   }
   if (free < minBytes) {
     throw new InfraError(
-      `not enough free disk space for the run folder ${dir}: ${free} bytes free (${human(free)}), ` +
-        `below the threshold MLEBENCH_MIN_FREE_DISK=${minBytes} bytes (${human(minBytes)}); free some space or lower the threshold`,
+      `not enough free disk space for the run folder ${dir}: ${free} bytes free (${humanBytes(free)}), ` +
+        `below the threshold MLEBENCH_MIN_FREE_DISK=${minBytes} bytes (${humanBytes(minBytes)}); free some space or lower the threshold`,
     );
   }
 }
