@@ -1,7 +1,7 @@
 /** A compose stack of the tests: scripts/compose.sh under a project name, folders and free ports of its own. */
+import { freePort } from '../helpers/crash';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../core/config';
@@ -10,16 +10,6 @@ import { labelled, until } from '../helpers/runContainers';
 
 const COMPOSE_SH = path.join(REPO_ROOT, 'scripts', 'compose.sh');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Stack {
   project: string;
