@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { log } from '../log';
 import { LABELS, RUNS_DIR_LABEL, dockerClient } from './docker';
 import { InfraError, dockerCall, dockerStatus } from './errors';
+import { bridgeInterfaceOf, bridgeInterfaceOfId, hostAddressOf } from './bridge';
 import { allowOnlyGateway, removeBridgeRules } from './firewall';
 import { containerName } from './spec';
 
@@ -32,9 +33,11 @@ export function runNetworkName(runId: string): string {
 }
 
 function describe(info: Docker.NetworkInspectInfo): RunNetwork {
-  const gatewayIp = info.IPAM?.Config?.[0]?.Gateway;
-  if (!gatewayIp) throw new InfraError(`docker network ${info.Name} has no gateway address`);
-  return { id: info.Id, name: info.Name, bridge: `br-${info.Id.slice(0, 12)}`, gatewayIp };
+  const gatewayIp = hostAddressOf(info);
+  if (!gatewayIp) {
+    throw new InfraError(`docker network ${info.Name} tells no host address (no IPAM gateway, no IPv4 address on its bridge, no IPv4 subnet): ${JSON.stringify(info.IPAM?.Config ?? [])}`);
+  }
+  return { id: info.Id, name: info.Name, bridge: bridgeInterfaceOf(info), gatewayIp };
 }
 
 async function inspectNetwork(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo | undefined> {
@@ -67,8 +70,9 @@ export async function ensureRunNetwork(req: RunNetworkRequest, docker: Docker = 
   }
   const created = await inspectNetwork(docker, name);
   if (!created) throw new InfraError(`docker network ${name} vanished right after it was created`);
-  log.info({ runId: req.runId, network: name, gatewayIp: created.IPAM?.Config?.[0]?.Gateway }, 'LLM network created');
-  return describe(created);
+  const described = describe(created);
+  log.info({ runId: req.runId, network: name, gatewayIp: described.gatewayIp }, 'LLM network created');
+  return described;
 }
 
 /** Lets the run's network reach the gateway's port on its host address, and nothing else. */
@@ -93,5 +97,5 @@ export async function removeNetworkAndRules(docker: Docker, id: string): Promise
       if (dockerStatus(err) !== 404) throw err;
     }
   });
-  await removeBridgeRules(`br-${id.slice(0, 12)}`);
+  await removeBridgeRules(bridgeInterfaceOfId(id));
 }

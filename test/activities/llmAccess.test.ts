@@ -17,6 +17,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ActivityCancellationDetails } from '@temporalio/common';
 import { runAgentActivities, type RunAgentInput, type RunAgentResult } from '../../activities/runAgent';
 import { startGateway, type Gateway, type RolloutLine } from '../../core/gateway';
+import { hostAddressOf } from '../../core/sandbox/bridge';
 import { listAgentContainers, removeGroupContainers } from '../../core/sandbox';
 import { listRules } from '../../core/sandbox/firewall';
 import { buildImages } from '../../core/sandbox/images';
@@ -135,7 +136,7 @@ describe('an LLM agent reaches the gateway and nothing else', () => {
       const network = await docker.getNetwork(runNetworkName(run.runId)).inspect();
       expect(network.Internal).toBe(true);
       expect(network.Labels).toMatchObject({ 'mlebench.run': run.runId });
-      const gatewayIp = network.IPAM?.Config?.[0]?.Gateway ?? '';
+      const gatewayIp = hostAddressOf(network) ?? '';
       await new Promise<void>((r) => hostService.listen(0, gatewayIp, r));
       const hostPort = (hostService.address() as net.AddressInfo).port;
 

@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAgent } from '../../core/agents';
 import type { AgentSpec } from '../../core/agents/types';
 import { REPO_ROOT } from '../../core/config';
 import { prepareCompetition, type PreparedCompetition } from '../../core/competitions';
 import { gradeSubmission } from '../../core/grading';
+import { hostAddressOf } from '../../core/sandbox/bridge';
 import { buildImages } from '../../core/sandbox/images';
 import { SPAMBASE_SOLUTIONS, startScriptedLlm, type ScriptedLlm } from '../helpers/scriptedLlm';
 
@@ -36,16 +37,27 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'aide-image-'));
   dataDir = path.join(tmp, 'data');
   spambase = await prepareCompetition('spambase', { dataDir });
-  // The default bridge's gateway address is the host as containers on that bridge see it.
+  // The host as containers on the default bridge see it (an engine may report no gateway for it).
   const bridge = await docker.getNetwork('bridge').inspect();
-  bridgeIp = (bridge as { IPAM: { Config: { Gateway: string }[] } }).IPAM.Config[0]!.Gateway;
+  const address = hostAddressOf(bridge);
+  if (!address) throw new Error(`the default bridge tells no host address: ${JSON.stringify(bridge.IPAM)}`);
+  bridgeIp = address;
 }, 600_000);
 
-afterAll(async () => {
+/** Every test's containers go with the test, whether it passed, failed or timed out. */
+async function removeTestContainers() {
   for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) await docker.getContainer(c.Id).remove({ force: true });
+}
+afterEach(removeTestContainers);
+
+afterAll(async () => {
+  await removeTestContainers();
   for (const s of servers) await s.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
+
+/** AIDE's OpenAI client retrying a connection it cannot make: the run can only wait out its time-out. */
+const UNREACHABLE_LLM = /Backing off backoff_create|APIConnectionError|Connection error\./;
 
 interface Run {
   container: Docker.Container;
@@ -90,18 +102,27 @@ async function startAide(name: string, llm: ScriptedLlm, env: Record<string, str
   docker.modem.demuxStream(stream, out, out);
   let log = '';
   const waiters: { re: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
+  let unreachable: ((e: Error) => void) | undefined;
+  const failFast = new Promise<never>((_, reject) => (unreachable = reject));
+  failFast.catch(() => undefined); // observed through `done` and `output`
   out.on('data', (chunk: Buffer) => {
     log += chunk.toString();
     for (const w of waiters.filter((x) => x.re.test(log))) w.resolve();
+    if (UNREACHABLE_LLM.test(log)) {
+      const err = new Error(`${name}: the agent cannot reach its LLM at ${llm.url}; its last lines:\n${log.split('\n').slice(-15).join('\n')}`);
+      unreachable?.(err);
+      for (const w of waiters) w.reject(err);
+    }
   });
   await container.start();
-  const done = container.wait().then(async (r: { StatusCode: number }) => {
+  const exited = container.wait().then(async (r: { StatusCode: number }) => {
     await ended; // the whole output is in `log`
     for (const w of waiters) if (!w.re.test(log)) w.reject(new Error(`the container exited before printing ${w.re}:\n${log}`));
     return { exitCode: r.StatusCode, log };
   });
+  const done = Promise.race([exited, failFast]);
   const output = (re: RegExp) =>
-    new Promise<void>((resolve, reject) => (re.test(log) ? resolve() : waiters.push({ re, resolve, reject })));
+    Promise.race([new Promise<void>((resolve, reject) => (re.test(log) ? resolve() : waiters.push({ re, resolve, reject }))), failFast]);
   return { container, dir, output, done };
 }
 
@@ -150,6 +171,21 @@ describe('the aide image', () => {
     expect(() => readFileSync(path.join(run.dir, 'submission', 'submission.csv'))).toThrow(/ENOENT/);
     const journal = JSON.parse(readFileSync(path.join(run.dir, 'logs', 'aide', 'journal.json'), 'utf8')) as { nodes: unknown[] };
     expect(journal.nodes).toHaveLength(2);
+  });
+
+  it('an LLM it cannot reach: the run fails at once with the container\'s last lines, not at the test\'s time-out', async () => {
+    // A port of the host's bridge address where nothing listens: AIDE's client backs off and retries.
+    const closed = await startScriptedLlm({ host: bridgeIp });
+    await closed.close();
+    const run = await startAide('unreachable', closed);
+    const failure = await run.done.then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(failure?.message).toMatch(/unreachable: the agent cannot reach its LLM at http:\/\/[\d.]+:\d+\/v1; its last lines:\n[\s\S]*Backing off/);
+    expect((await run.container.inspect()).State.Running).toBe(true);
+    await removeTestContainers(); // what afterEach does after every test
+    expect(await docker.listContainers({ all: true, filters: { label: [label] } })).toEqual([]);
   });
 
   it('SIGTERM in the middle of a step: the best submission so far stays, the exit says the signal', async () => {
