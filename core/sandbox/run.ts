@@ -77,7 +77,7 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   }
   log.info({ runId: req.runId, containerId: info.Id, reattached, state: info.State.Status }, 'agent container attached');
 
-  const logs = await followLogs(docker, container, paths.agentLog);
+  const logs = await followLogs(docker, container, paths.agentLog, limitsOf(req).logBytes);
   let stopped: Stopped = false;
   try {
     stopped = await waitForExit(container, info, req, reattached, opts);
@@ -85,7 +85,7 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
     logs.detach();
     throw err;
   }
-  await logs.drained();
+  const logStats = await logs.drained();
 
   const final = await inspectIfExists(container);
   if (!final) {
@@ -98,6 +98,7 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   // The container has stopped: nothing changes in the scratch space any more. Copy it out for the grader.
   const copied = await copyOutScratch(req.runDir);
   const result = resultOf(info, req, { reattached, stopped });
+  if (logStats.droppedBytes > 0) result.agentLogDroppedBytes = logStats.droppedBytes;
   if (copied.notCopiedCount > 0) {
     result.notCopied = copied.notCopied;
     if (copied.notCopiedCount > copied.notCopied.length) result.notCopied.push(`... and ${copied.notCopiedCount - copied.notCopied.length} more`);

@@ -29,7 +29,7 @@ const PATH_MAX = 4095;
 /** Entries recorded by name in a result; the rest are only counted. */
 const MAX_LISTED = 100;
 /** Files the harness writes into `<runDir>/logs/` itself: an agent's file of that name is not copied over them. */
-const HARNESS_LOG_FILES = new Set(['agent.log', 'copy-out.log']);
+const HARNESS_LOG_FILES = new Set(['agent.log', 'copy-out.log', '.agent.log.tail']);
 /** Folders the harness writes into `<runDir>/logs/` itself (the gateway's rollouts): never an agent's copy. */
 const HARNESS_LOG_DIRS = new Set(['llm']);
 
@@ -178,15 +178,41 @@ async function makeAgentDir(dir: string): Promise<void> {
 export interface CopyOutReport {
   files: number;
   bytes: number;
+  /** What the copy could write at most: the scratch filesystem's size and inode count (undefined: uncapped). */
+  quota?: CopyQuota;
   /** `<folder>/<path>: <why>`, at most MAX_LISTED. */
   notCopied: string[];
   notCopiedCount: number;
+}
+
+export interface CopyQuota {
+  bytes: number;
+  /** Files and folders. */
+  entries: number;
+}
+
+/**
+ * What a copy out may write: as much as the scratch filesystem holds (its data blocks and its
+ * inodes), measured on the filesystem itself, so a re-attaching worker with other settings uses
+ * the run's own. Without a mount (the uncapped folder fallback) there is none.
+ */
+async function quotaOf(scratch: string): Promise<CopyQuota | undefined> {
+  if (!(await isMounted(scratch))) return undefined;
+  const s = await fs.statfs(scratch);
+  return { bytes: s.blocks * s.bsize, entries: s.files };
 }
 
 /**
  * Copies the regular files and folders of the scratch space's submission/, code/ and logs/ into
  * the run folder. Call it only once the container has stopped (nothing changes under it then);
  * symlinks and special files are never followed nor copied, only recorded. Idempotent.
+ *
+ * The copy writes every byte of a file's apparent size (a sparse file's holes become zeros, a
+ * hard link becomes a second file), so it counts apparent sizes, and entries, against the
+ * scratch filesystem's size and inode count: what an agent wrote honestly always fits (each byte
+ * of it took a block there), while a `truncate -s 15T` file, or a file hard-linked a thousand
+ * times, is copied only as far as the quota goes and the rest is recorded as not copied.
+ * submission/ is copied first, so a flood in code/ never pushes the submission out.
  */
 export async function copyOutScratch(runDir: string): Promise<CopyOutReport> {
   return serialized(runDir, () => copyOutNow(runDir));
@@ -194,7 +220,17 @@ export async function copyOutScratch(runDir: string): Promise<CopyOutReport> {
 
 async function copyOutNow(runDir: string): Promise<CopyOutReport> {
   const paths = scratchPaths(runDir);
-  const report: CopyOutReport = { files: 0, bytes: 0, notCopied: [], notCopiedCount: 0 };
+  const quota = await quotaOf(paths.scratch);
+  const report: CopyOutReport = { files: 0, bytes: 0, notCopied: [], notCopiedCount: 0, ...(quota ? { quota } : {}) };
+  let copiedEntries = 0;
+  const overQuota = (bytes: number): string | undefined => {
+    if (!quota) return undefined;
+    if (copiedEntries + 1 > quota.entries) return `over the run's file quota (${quota.entries} files and folders, the scratch filesystem's inodes)`;
+    if (report.bytes + bytes > quota.bytes) {
+      return `${bytes} bytes (apparent size), over the run's disk quota: ${quota.bytes - report.bytes} of ${quota.bytes} bytes left (the scratch filesystem's size)`;
+    }
+    return undefined;
+  };
   const skip = (rel: string, why: string) => {
     report.notCopiedCount++;
     if (report.notCopied.length < MAX_LISTED) report.notCopied.push(`${rel}: ${why}`);
@@ -230,13 +266,22 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
         } else if (st.isDirectory() && sub === 'logs' && rel === '' && HARNESS_LOG_DIRS.has(e.name)) {
           skip(shown, 'the harness writes this folder');
         } else if (st.isDirectory()) {
+          const over = overQuota(0);
+          if (over) {
+            skip(`${shown}/`, over);
+            continue;
+          }
+          copiedEntries++;
           await fs.mkdir(dest, { recursive: true });
           stack.push(relChild);
         } else if (!st.isFile()) {
           skip(shown, 'not a regular file');
         } else if (sub === 'logs' && rel === '' && HARNESS_LOG_FILES.has(e.name)) {
           skip(shown, 'the harness writes this file');
+        } else if (overQuota(st.size)) {
+          skip(shown, overQuota(st.size)!);
         } else {
+          copiedEntries++;
           await fs.rm(dest, { recursive: true, force: true });
           await fs.copyFile(src, dest);
           // Root owns the copy: never with the agent's setuid, setgid or sticky bits, never writable by others.
@@ -247,7 +292,10 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
       }
     }
   }
-  const lines = [`copied ${report.files} files (${report.bytes} bytes) out of the scratch space after the container stopped`];
+  const lines = [
+    `copied ${report.files} files (${report.bytes} bytes) out of the scratch space after the container stopped` +
+      (quota ? ` (quota: ${quota.bytes} bytes, ${quota.entries} files and folders)` : ''),
+  ];
   if (report.notCopiedCount > 0) lines.push(`not copied (${report.notCopiedCount}):`, ...report.notCopied.map((l) => `  ${l}`));
   if (report.notCopiedCount > report.notCopied.length) lines.push(`  ... and ${report.notCopiedCount - report.notCopied.length} more`);
   await fs.mkdir(path.dirname(paths.copyLog), { recursive: true });

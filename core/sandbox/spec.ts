@@ -51,8 +51,9 @@ export function parseBytes(value: string): number {
 
 /**
  * Defaults, overridable per machine: MLEBENCH_AGENT_MEMORY (e.g. 8g), MLEBENCH_AGENT_CPUS,
- * MLEBENCH_AGENT_PIDS, MLEBENCH_AGENT_DISK (the run folders' scratch filesystem, e.g. 20g) and
- * MLEBENCH_AGENT_FILES (its inode count, and each tmpfs's).
+ * MLEBENCH_AGENT_PIDS, MLEBENCH_AGENT_DISK (the run folders' scratch filesystem, e.g. 20g),
+ * MLEBENCH_AGENT_FILES (its inode count, and each tmpfs's) and MLEBENCH_AGENT_LOG_MAX (the cap
+ * of logs/agent.log, default 64m).
  */
 export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
   const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
@@ -61,6 +62,13 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
   if (!Number.isInteger(pids) || pids < 16) throw new Error(`MLEBENCH_AGENT_PIDS must be an integer >= 16, not "${env.MLEBENCH_AGENT_PIDS}"`);
   const files = env.MLEBENCH_AGENT_FILES ? Number(env.MLEBENCH_AGENT_FILES) : 200_000;
   if (!Number.isInteger(files) || files < 1000) throw new Error(`MLEBENCH_AGENT_FILES must be an integer >= 1000, not "${env.MLEBENCH_AGENT_FILES}"`);
+  let logBytes = 64 * 1024 ** 2;
+  try {
+    if (env.MLEBENCH_AGENT_LOG_MAX) logBytes = parseBytes(env.MLEBENCH_AGENT_LOG_MAX);
+  } catch (err) {
+    throw new Error(`MLEBENCH_AGENT_LOG_MAX: ${(err as Error).message}`, { cause: err });
+  }
+  if (logBytes < 4096) throw new Error(`MLEBENCH_AGENT_LOG_MAX must be at least 4k, not "${env.MLEBENCH_AGENT_LOG_MAX}"`);
   return {
     memoryBytes: env.MLEBENCH_AGENT_MEMORY ? parseBytes(env.MLEBENCH_AGENT_MEMORY) : 4 * GIB,
     diskBytes: env.MLEBENCH_AGENT_DISK ? parseBytes(env.MLEBENCH_AGENT_DISK) : 20 * GIB,
@@ -69,6 +77,7 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
     nanoCpus: cpus === undefined ? undefined : Math.round(cpus * 1e9),
     tmpBytes: 1 * GIB,
     homeBytes: GIB / 2,
+    logBytes,
   };
 }
 

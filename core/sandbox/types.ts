@@ -50,6 +50,8 @@ export interface SandboxLimits {
   tmpBytes: number;
   /** Size of the tmpfs at the agent's home, /home/agent, when the root fs is read-only. */
   homeBytes: number;
+  /** Cap of the harness's logs/agent.log: past it, its first and last halves are kept (logs.ts). */
+  logBytes: number;
 }
 
 export interface AgentContainerResult {
@@ -74,6 +76,8 @@ export interface AgentContainerResult {
   notCopied?: string[];
   /** Set when the harness stopped the container before its time limit because its LLM budget ran out. */
   stoppedForBudget?: boolean;
+  /** Bytes of the agent's output left out of logs/agent.log (over MLEBENCH_AGENT_LOG_MAX); absent when none. */
+  agentLogDroppedBytes?: number;
 }
 
 export interface AgentContainerProgress {

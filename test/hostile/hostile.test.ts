@@ -6,106 +6,29 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, promises as fs, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveAgent } from '../../core/agents';
-import type { AgentSpec } from '../../core/agents/types';
-import { prepareCompetition } from '../../core/competitions';
-import type { PreparedCompetition } from '../../core/competitions/types';
 import { gradeSubmission } from '../../core/grading';
 import { decideOutcome } from '../../core/runs/outcome';
-import { listScratchMounts, removeGroupContainers, runAgentContainer, type AgentContainerRequest, type AgentContainerResult } from '../../core/sandbox';
-import { buildImages } from '../../core/sandbox/images';
-import { writeSyntheticCompetition } from '../helpers/syntheticCompetition';
+import { listScratchMounts, runAgentContainer, type AgentContainerRequest } from '../../core/sandbox';
+import { COMPETITION, MIB, fact, factsOf, hostileSuite, type HostileRun, type HostileSuite } from './setup';
 
-const IMAGES = path.join(__dirname, 'images');
-const COMPETITION = 'hostile-labels';
-const MIB = 1024 ** 2;
-const docker = new Docker();
-const group = `hostile-test-${process.pid}-${Date.now()}`;
+const suite = hostileSuite('walls');
+const runHostile: HostileSuite['runHostile'] = (...args) => suite.runHostile(...args);
 /** Host secrets the container must never see, wherever it looks. */
 const SECRETS = {
   OPENAI_API_KEY: `sk-hostile-${Math.random().toString(36).slice(2)}`,
   AWS_SECRET_ACCESS_KEY: `aws-hostile-${Math.random().toString(36).slice(2)}`,
   MLEBENCH_TEST_TOKEN: `token-hostile-${Math.random().toString(36).slice(2)}`,
 };
-let tmp: string;
-let dirs: { competitionsDir: string; dataDir: string };
-let prepared: PreparedCompetition;
-let hostile: AgentSpec;
 
-beforeAll(async () => {
-  const started = Date.now();
-  const built = await buildImages({ agentsDir: IMAGES });
-  console.log(`hostile image ${built.agents[0]?.image}: ${built.agents[0]?.built ? `built in ${built.agents[0].secs.toFixed(1)} s` : 'up to date'} (${Date.now() - started} ms)`);
-  hostile = await resolveAgent('hostile', { agentsDir: IMAGES });
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hostile-test-'));
-  dirs = { competitionsDir: path.join(tmp, 'competitions'), dataDir: path.join(tmp, 'data') };
-  await writeSyntheticCompetition(dirs.competitionsDir, { id: COMPETITION, metric: 'accuracy', targetColumn: 'label', options: { task: 'labels', rows: 200, classes: 3 } });
-  prepared = await prepareCompetition(COMPETITION, dirs);
+beforeAll(() => {
   Object.assign(process.env, SECRETS);
-}, 600_000);
-
-afterAll(async () => {
-  await removeGroupContainers(group);
-  for (const k of Object.keys(SECRETS)) delete process.env[k];
-  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
 });
 
-interface HostileRun {
-  req: AgentContainerRequest;
-  result: AgentContainerResult;
-  agentLog: string;
-  /** The `key <json>` lines the agent printed, by key. */
-  facts: Map<string, unknown[]>;
-  /** `docker inspect` of the container, taken while it ran. */
-  inspected?: Docker.ContainerInspectInfo;
-}
-
-async function runHostile(name: string, mode: string, overrides: Partial<AgentContainerRequest> = {}): Promise<HostileRun> {
-  const req: AgentContainerRequest = {
-    runId: `${group}/${name}`,
-    groupId: group,
-    agent: { ...hostile, env: { HOSTILE: mode } },
-    competitionId: COMPETITION,
-    seed: 1,
-    timeLimitSecs: 60,
-    publicDataDir: prepared.publicDir,
-    runDir: path.join(tmp, 'runs', name),
-    ...overrides,
-    limits: { diskBytes: 512 * MIB, files: 5000, ...overrides.limits },
-  };
-  let inspecting: Promise<Docker.ContainerInspectInfo | undefined> | undefined;
-  const result = await runAgentContainer(req, {
-    onProgress: (p) => {
-      inspecting ??= docker.getContainer(p.containerId).inspect().catch(() => undefined);
-    },
-  });
-  const agentLog = readFileSync(path.join(req.runDir, 'logs', 'agent.log'), 'utf8');
-  const facts = new Map<string, unknown[]>();
-  for (const line of agentLog.split('\n')) {
-    const m = /^([a-z_0-9]+) (.*)$/.exec(line);
-    if (!m) continue;
-    try {
-      facts.set(m[1]!, [...(facts.get(m[1]!) ?? []), JSON.parse(m[2]!)]);
-    } catch {
-      // not one of ours
-    }
-  }
-  // Whatever happened, the scratch space is copied out, unmounted and deleted.
-  expect(await listScratchMounts()).not.toContain(path.join(req.runDir, '.scratch'));
-  expect(existsSync(path.join(req.runDir, '.scratch.img'))).toBe(false);
-  return { req, result, agentLog, facts, inspected: await inspecting };
-}
-
-const fact = <T>(run: HostileRun, key: string): T => {
-  const v = run.facts.get(key);
-  expect(v, `the agent reported ${key}:\n${run.agentLog.slice(-3000)}`).toBeDefined();
-  return v![0] as T;
-};
-const factsOf = <T>(run: HostileRun, key: string): T[] => (run.facts.get(key) ?? []) as T[];
+afterAll(() => {
+  for (const k of Object.keys(SECRETS)) delete process.env[k];
+});
 
 describe('a hostile agent probing its walls', () => {
   let probe: HostileRun;
@@ -136,16 +59,16 @@ describe('a hostile agent probing its walls', () => {
     expect(probe.inspected?.Config.Env.some((e) => /^(OPENAI|AWS|MLEBENCH)_/.test(e))).toBe(false);
 
     // The answers: not among its files (the whole tree), its mounts or anything it read.
-    const answerRows = readFileSync(prepared.answersPath, 'utf8').split('\n').slice(1, 4).join('\n');
+    const answerRows = readFileSync(suite.prepared().answersPath, 'utf8').split('\n').slice(1, 4).join('\n');
     expect(answerRows.length).toBeGreaterThan(10);
     expect(loot).not.toContain(answerRows);
     const lines = paths.split('\n');
     // The image's own (openssl's ssl/private) aside, no private folder, no answers file, no host path of the competition.
     expect(lines.filter((p) => /(^|\/)private(\/|$)/.test(p) && !/^\/(etc|usr\/lib)\/ssl\/private$/.test(p))).toEqual([]);
     expect(lines.filter((p) => /answers/i.test(path.basename(p)))).toEqual([]);
-    expect(paths).not.toContain(dirs.dataDir);
+    expect(paths).not.toContain(suite.dirs().dataDir);
     const mounts = fact<[string, string, string][]>(probe, 'mounts');
-    expect(mounts.map(([, root]) => root).filter((r) => r.includes(prepared.privateDir))).toEqual([]);
+    expect(mounts.map(([, root]) => root).filter((r) => r.includes(suite.prepared().privateDir))).toEqual([]);
     expect(mounts.map(([point]) => point)).toContain('/home/data');
 
     // The Docker socket: nowhere, nor any other socket.
@@ -247,17 +170,7 @@ describe('a hostile agent against its limits', () => {
 
 describe('the scratch filesystem across a lost worker', () => {
   it('a re-attaching worker that finds the scratch filesystem unmounted (a reboot, a cleanup) remounts it and collects the agent’s later writes', async () => {
-    const req: AgentContainerRequest = {
-      runId: `${group}/remount`,
-      groupId: group,
-      agent: { ...hostile, env: { HOSTILE: 'late' } },
-      competitionId: COMPETITION,
-      seed: 1,
-      timeLimitSecs: 60,
-      publicDataDir: prepared.publicDir,
-      runDir: path.join(tmp, 'runs', 'remount'),
-      limits: { diskBytes: 256 * MIB, files: 5000 },
-    };
+    const req: AgentContainerRequest = suite.request('remount', 'late', { limits: { diskBytes: 256 * MIB, files: 5000 } });
     const scratch = path.join(req.runDir, '.scratch');
     // The first worker starts the agent and goes away at its first progress report.
     const abort = new AbortController();
@@ -279,13 +192,13 @@ describe('the scratch filesystem across a lost worker', () => {
 });
 
 describe('a hostile agent against grading', () => {
-  const grade = (run: HostileRun) => gradeSubmission({ ...dirs, competitionId: COMPETITION, submissionPath: path.join(run.req.runDir, 'submission', 'submission.csv') });
+  const grade = (run: HostileRun) => gradeSubmission({ ...suite.dirs(), competitionId: COMPETITION, submissionPath: path.join(run.req.runDir, 'submission', 'submission.csv') });
 
   it('symlinks it plants (to /etc/passwd, to the answers on the host, to /) are never copied nor followed: invalid_submission', async () => {
     const run = await runHostile('symlinks', 'symlinks');
     expect(run.result.exitCode, run.agentLog.slice(-2000)).toBe(0);
     const planted = fact<{ answers_host_path: string }>(run, 'planted');
-    expect(planted.answers_host_path).toBe(prepared.answersPath); // it found the real host path
+    expect(planted.answers_host_path).toBe(suite.prepared().answersPath); // it found the real host path
     const copy = (p: string) => path.join(run.req.runDir, p);
     for (const p of ['submission/submission.csv', 'code/passwd', 'code/answers.csv', 'code/root', 'code/fifo']) {
       expect(() => lstatSync(copy(p)), p).toThrow(/ENOENT/);
@@ -299,7 +212,7 @@ describe('a hostile agent against grading', () => {
       expect.arrayContaining([
         'submission/submission.csv: symbolic link to /etc/passwd, not followed',
         'code/passwd: symbolic link to /etc/passwd, not followed',
-        `code/answers.csv: symbolic link to ${prepared.answersPath}, not followed`,
+        `code/answers.csv: symbolic link to ${suite.prepared().answersPath}, not followed`,
         'code/root: symbolic link to /, not followed',
         'code/fifo: not a regular file',
         'logs/agent.log: symbolic link to /etc/passwd, not followed',

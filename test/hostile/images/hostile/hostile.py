@@ -187,9 +187,58 @@ def late():
     say("late", "written")
 
 
+def sparse():
+    """Past the disk quota without filling the disk: a 15 TB sparse file, one real file hard-linked
+    a hundred times, and a flood of hard links to an empty file (entries, no inodes)."""
+    open("/home/submission/submission.csv", "w").write("id,label\n")
+    for size in (15 << 40, 15 << 30):  # 15 TB, or 15 GB where the filesystem's blocks cannot address that
+        try:
+            with open("/home/code/huge.bin", "wb") as f:
+                f.truncate(size)
+            st = os.stat("/home/code/huge.bin")
+            say("sparse", {"size": st.st_size, "allocated": st.st_blocks * 512})
+            break
+        except OSError as e:
+            say("sparse_failed", {"size": size, "error": e.strerror})
+    with open("/home/code/real.bin", "wb") as f:
+        for _ in range(16):
+            f.write(os.urandom(1 << 20))
+    os.makedirs("/home/code/links")
+    for i in range(100):
+        os.link("/home/code/real.bin", f"/home/code/links/real-{i}.bin")
+    open("/home/code/empty", "w").close()
+    os.makedirs("/home/code/empty-links")
+    n = 0
+    try:
+        while n < 20_000:
+            os.link("/home/code/empty", f"/home/code/empty-links/{n}")
+            n += 1
+    except OSError as e:
+        say("empty_links_error", e.strerror)
+    st = os.statvfs("/home/code")
+    say("links", {"real": 100, "empty": n, "used_bytes": (st.f_blocks - st.f_bfree) * st.f_frsize, "fs_bytes": st.f_blocks * st.f_frsize, "fs_files": st.f_files})
+
+
+def stdout_flood():
+    """A flood of stdout: numbered lines, then a last line; the harness's agent.log must stay capped."""
+    total = int(os.environ.get("HOSTILE_FLOOD_BYTES", str(256 << 20)))
+    line = b"x" * 1000 + b"\n"
+    out = sys.stdout.buffer
+    out.write(b"flood-start\n")
+    written = 0
+    i = 0
+    while written < total:
+        chunk = b"".join(b"%09d " % (i + k) + line for k in range(1000))
+        out.write(chunk)
+        written += len(chunk)
+        i += 1000
+    out.write(b"flood-end %d\n" % written)
+    out.flush()
+
+
 def garbage():
     with open("/home/submission/submission.csv", "wb") as f:
         f.write(os.urandom(1 << 20))
 
 
-{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late}[MODE]()
+{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late, "sparse": sparse, "stdout": stdout_flood}[MODE]()
