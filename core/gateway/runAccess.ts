@@ -13,7 +13,7 @@ import { LABELS, dockerClient, listAgentContainers } from '../sandbox/docker';
 import { dockerCall } from '../sandbox/errors';
 import { ensureRunNetwork, removeRunNetwork, restrictToGateway } from '../sandbox/llmNetwork';
 import type { LlmAccess } from '../sandbox/types';
-import { usageFromRollout } from './rollout';
+import { rolloutState } from './rollout';
 import type { BudgetKind, RunUsage } from './runs';
 import type { Gateway } from './server';
 
@@ -74,8 +74,8 @@ export async function grantLlmAccess(gateway: Gateway | undefined, req: LlmGrant
   try {
     await restrictToGateway(net, listener.port);
     // A resumed run continues its totals (and its budget) from what its rollout recorded.
-    const usage = existing ? await usageFromRollout(rolloutFile) : undefined;
-    token = gateway.registerRun({ runId: req.runId, budget: req.budget, rolloutFile, ...(existing ? { token: existing.token, usage } : {}) });
+    const state = existing ? await rolloutState(rolloutFile) : undefined;
+    token = gateway.registerRun({ runId: req.runId, budget: req.budget, rolloutFile, ...(existing && state ? { token: existing.token, ...state } : {}) });
   } catch (err) {
     await listener.close();
     throw err;

@@ -1,17 +1,36 @@
 /**
  * The harness-owned OpenAI-compatible gateway: `POST /v1/chat/completions` (non-streaming) and
- * `GET /v1/models`. A run's bearer token selects the run; the model must be an alias and is
- * rewritten to the upstream model; budgets are checked before forwarding; every call is appended
- * to the run's rollout file. The upstream key stays in this process.
+ * `GET /v1/models`. A run's bearer token selects the run; at most limits.maxInFlightPerRun of its
+ * calls at once; the body is bounded (limits.maxBodyBytes) and checked against the allowlist
+ * (request.ts: the model an alias rewritten to the upstream model, n 1, max tokens clamped); the
+ * call's worst case is reserved from the run's budgets before forwarding and settled to its real
+ * usage after; every call is appended to the run's rollout file, bounded (rollout.ts). The
+ * upstream key stays in this process.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { log as rootLog } from '../log.js';
 import { costOf, parseGatewayConfig, type GatewayConfigInput } from './config.js';
-import { bearer, errorBody, HttpError, readJson, send } from './http.js';
-import { RolloutWriter, type RolloutLine } from './rollout.js';
-import { admit, BudgetExhaustedError, record, RunRegistry, type BudgetKind, type GatewayRun, type RegisterRunInput, type RunUsage } from './runs.js';
+import { answer, bearer, discardRest, errorBody, HttpError, readJson, send } from './http.js';
+import { prepareRequest } from './request.js';
+import { capBody, RolloutWriter, type RolloutLine } from './rollout.js';
+import {
+  admit,
+  BudgetExhaustedError,
+  enter,
+  leave,
+  record,
+  refused,
+  release,
+  RunBusyError,
+  RunRegistry,
+  type BudgetKind,
+  type GatewayRun,
+  type RegisterRunInput,
+  type Reservation,
+  type RunUsage,
+} from './runs.js';
 import { Upstream, UpstreamError } from './upstream.js';
 
 export interface GatewayOptions {
@@ -24,7 +43,6 @@ export interface GatewayOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   timeoutMs?: number;
-  maxBodyBytes?: number;
 }
 
 export interface GatewayListener {
@@ -65,11 +83,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retryMaxMs: options.retryMaxMs ?? 30_000,
     timeoutMs: options.timeoutMs ?? 10 * 60_000,
   });
-  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const { limits } = config;
   const runs = new RunRegistry();
   const rollouts = new RolloutWriter();
   const log = rootLog.child({ component: 'gateway' });
   const aliases = Object.keys(config.aliases);
+  const onRolloutError = (runId: string) => (err: Error) => log.error({ err, runId }, 'rollout append failed');
 
   function authorize(req: http.IncomingMessage): GatewayRun {
     const run = runs.byBearer(bearer(req));
@@ -77,37 +96,56 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return run;
   }
 
+  /** A line with the run's totals, counting the calls that got no line of their own (rollout.ts). */
+  function checkpoint(run: GatewayRun): Promise<void> {
+    run.checkpointed = run.unlogged;
+    // Admitted calls still in flight get their own line later: not counted here.
+    const usage = { ...run.usage, requests: run.usage.requests - run.unwritten, unansweredLines: run.unansweredLines };
+    return rollouts.append(run.rolloutFile, { ts: new Date().toISOString(), runId: run.runId, checkpoint: usage }, onRolloutError(run.runId));
+  }
+
+  /** A refused or failed call: its own line up to the cap, then only counted. */
+  function writeUnanswered(run: GatewayRun, line: RolloutLine): Promise<void> {
+    if (run.unansweredLines < limits.maxUnansweredLines) {
+      run.unansweredLines += 1;
+      return rollouts.append(run.rolloutFile, line, onRolloutError(run.runId));
+    }
+    run.unlogged += 1;
+    // A power of two: a handful of lines for any number of calls.
+    return (run.unlogged & (run.unlogged - 1)) === 0 ? checkpoint(run) : Promise.resolve();
+  }
+
   async function chat(run: GatewayRun, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
     let request: unknown = null;
     let upstreamModel: string | undefined;
     let attempts: number | undefined;
-    let admitted = false;
-    const write = (line: Omit<RolloutLine, 'ts' | 'runId' | 'request' | 'latencyMs'>) =>
-      rollouts.append(
-        run.rolloutFile,
-        { ts: new Date(started).toISOString(), runId: run.runId, request, ...line, latencyMs: Date.now() - started, admitted, upstreamModel, attempts },
-        (err) => log.error({ err, runId: run.runId }, 'rollout append failed'),
-      );
+    let adjusted: Record<string, number> | undefined;
+    let taken: Reservation | undefined;
+    let entered = false;
+    const line = (fields: Pick<RolloutLine, 'usage' | 'costUsd'> & Partial<RolloutLine>): RolloutLine => ({
+      ts: new Date(started).toISOString(),
+      runId: run.runId,
+      request: capBody(request, limits.rolloutBodyBytes),
+      ...fields,
+      latencyMs: Date.now() - started,
+      admitted: taken !== undefined,
+      upstreamModel,
+      attempts,
+      ...(adjusted && Object.keys(adjusted).length ? { adjusted } : {}),
+    });
     try {
-      request = await readJson(req, maxBodyBytes);
-      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-        throw new HttpError(400, 'invalid_request_error', 'request body must be a JSON object', 'invalid_request');
+      enter(run, limits.maxInFlightPerRun);
+      entered = true;
+      request = await readJson(req, limits.maxBodyBytes);
+      const prepared = prepareRequest(request, config);
+      ({ upstreamModel, adjusted } = prepared);
+      if (run.budget.maxDollars !== undefined && prepared.worst.dollars === undefined) {
+        const model = (request as { model: string }).model;
+        throw new HttpError(400, 'invalid_request_error', `model ${model} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`, 'model_not_priced');
       }
-      const body = request as Record<string, unknown>;
-      if (body.stream === true) throw new HttpError(400, 'invalid_request_error', 'streaming (stream: true) is not supported by the gateway yet; send stream: false', 'stream_unsupported');
-      const model = body.model;
-      upstreamModel = typeof model === 'string' && Object.hasOwn(config.aliases, model) ? config.aliases[model] : undefined;
-      if (upstreamModel === undefined) {
-        throw new HttpError(400, 'invalid_request_error', `unknown model ${JSON.stringify(model)}; known models: ${aliases.join(', ')}`, 'model_not_found');
-      }
-      if (run.budget.maxDollars !== undefined && !config.prices[upstreamModel]) {
-        throw new HttpError(400, 'invalid_request_error', `model ${String(model)} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`, 'model_not_priced');
-      }
-      admit(run);
-      admitted = true;
-      const fwd = { ...body, model: upstreamModel, stream: false } as unknown as ChatCompletionCreateParamsNonStreaming;
-      const reply = await upstream.chat(fwd, (attempt, err, delayMs) =>
+      taken = admit(run, prepared.worst);
+      const reply = await upstream.chat(prepared.body as unknown as ChatCompletionCreateParamsNonStreaming, (attempt, err, delayMs) =>
         log.warn({ runId: run.runId, attempt, delayMs, err: err.message }, 'upstream call failed; retrying'),
       );
       attempts = reply.attempts;
@@ -115,10 +153,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const promptTokens = u?.prompt_tokens ?? 0;
       const completionTokens = u?.completion_tokens ?? 0;
       if (!u) log.warn({ runId: run.runId, upstreamModel }, 'upstream reply has no usage; counted as 0 tokens');
+      if (promptTokens + completionTokens > taken.tokens) {
+        log.warn({ runId: run.runId, upstreamModel, promptTokens, completionTokens, reserved: taken.tokens }, 'upstream used more tokens than the call could: its max tokens were not applied');
+      }
       const costUsd = costOf(config, upstreamModel, promptTokens, completionTokens);
-      record(run, promptTokens, completionTokens, costUsd);
-      // The line is on disk before the agent sees the reply.
-      await write({ response: reply.completion, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd: costUsd ?? null });
+      const settled = taken;
+      taken = undefined;
+      record(run, promptTokens, completionTokens, costUsd, settled);
+      // The line is on disk before the agent sees the reply (and in the same tick as the settling, for checkpoints).
+      const written = rollouts.append(
+        run.rolloutFile,
+        { ...line({ response: capBody(reply.completion, limits.rolloutBodyBytes), usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd: costUsd ?? null }), admitted: true },
+        onRolloutError(run.runId),
+      );
+      await written;
       send(res, 200, reply.completion);
       log.debug({ runId: run.runId, upstreamModel, promptTokens, completionTokens, costUsd, attempts }, 'chat completion');
     } catch (err) {
@@ -130,6 +178,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         e = new HttpError(402, 'budget_exhausted', err.message, 'budget_exhausted', { 'x-should-retry': 'false' });
         budgetExhausted = err.kind;
         log.info({ runId: run.runId, budget: err.kind }, 'budget exhausted; call refused');
+      } else if (err instanceof RunBusyError) {
+        // 429: this call can pass once calls in flight have finished, and clients retry it.
+        e = new HttpError(429, 'rate_limit_error', err.message, err.code, { 'retry-after': '1' });
+        log.info({ runId: run.runId, reason: err.code }, 'call refused for now');
       } else if (err instanceof UpstreamError) {
         attempts = err.attempts;
         e = new HttpError(err.status, err.type, err.message, err.code);
@@ -138,8 +190,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log.error({ err, runId: run.runId }, 'gateway error');
         e = new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
       }
-      await write({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null, ...(budgetExhausted ? { budgetExhausted } : {}) });
-      if (!res.headersSent) send(res, e.status, errorBody(e), e.headers);
+      const admitted = taken !== undefined;
+      // Released (failed upstream: no tokens known) or counted as refused, in the tick its line is queued.
+      if (taken) release(run, taken);
+      else refused(run);
+      const l = { ...line({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null, ...(budgetExhausted ? { budgetExhausted } : {}) }), admitted };
+      taken = undefined;
+      await writeUnanswered(run, l);
+      answer(req, res, e.status, errorBody(e), e.headers);
+    } finally {
+      if (entered) leave(run);
     }
   }
 
@@ -161,8 +221,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
       } catch (err) {
         const e = err instanceof HttpError ? err : new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
-        if (!res.headersSent) send(res, e.status, errorBody(e), e.headers);
-        req.resume();
+        answer(req, res, e.status, errorBody(e), e.headers);
+      } finally {
+        discardRest(req, limits.maxBodyBytes);
       }
     })();
   };
@@ -170,6 +231,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const listeners = new Set<GatewayListener>();
   async function listen(host: string, port = 0): Promise<GatewayListener> {
     const server = http.createServer(handle);
+    server.maxConnections = limits.maxConnections;
+    server.on('drop', (data?: { remoteAddress?: string }) =>
+      log.warn({ host, remote: data?.remoteAddress, maxConnections: limits.maxConnections }, 'connection refused: the listener has limits.maxConnections open'),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`gateway: cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
       server.listen(port, host, () => resolve());
@@ -204,12 +269,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log.info({ runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile, resumed: input.usage !== undefined }, 'run registered');
       return token;
     },
-    unregisterRun: (runId) => runs.unregister(runId),
+    unregisterRun: (runId) => {
+      const run = runs.byRunId(runId);
+      if (run && run.unlogged > run.checkpointed) void checkpoint(run);
+      return runs.unregister(runId);
+    },
     usageOf: (runId) => runs.usageOf(runId),
     budgetExhausted: (runId) => runs.byRunId(runId)?.exhausted,
     listen,
     close: async () => {
       await Promise.all([...listeners].map((l) => l.close()));
+      for (const run of runs.all()) if (run.unlogged > run.checkpointed) void checkpoint(run);
       await rollouts.flush();
       log.info({ url: main.url }, 'gateway closed');
     },

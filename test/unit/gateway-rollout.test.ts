@@ -62,10 +62,10 @@ describe('usageFromRollout', () => {
     expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 110, completionTokens: 22, totalTokens: 132, costUsd: 0.0011 });
   });
 
-  it('does not count lines that were not admitted (bad requests, refusals) as requests', async () => {
+  it('counts lines that were not admitted (bad requests, refusals) as refused, not as requests', async () => {
     const badModel = line({ error: { status: 400, type: 'invalid_request_error', message: 'unknown model' } });
     write([answered(100, 20, 0.001), badModel, refused(), line({ request: null, error: { status: 400, type: 'invalid_request_error', message: 'not JSON' } })]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001 });
+    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001, refusedRequests: 3 });
   });
 
   it('counts an admitted call that failed upstream as a request, with no tokens', async () => {
@@ -81,7 +81,7 @@ describe('usageFromRollout', () => {
 
   it('reads the exhausted budget from the first refusal that found one', async () => {
     write([answered(100, 20, 0.001), refused('requests'), refused('tokens'), refused()]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001, budgetExhausted: 'requests' });
+    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001, refusedRequests: 3, budgetExhausted: 'requests' });
   });
 
   it('rounds dollars to a millionth as it sums', async () => {
@@ -101,7 +101,7 @@ describe('usageFromRollout', () => {
     await writer.flush();
     expect(errors).toEqual([]);
     const usage = await usageFromRollout(target);
-    expect(usage).toStrictEqual({ requests: 2, promptTokens: 150, completionTokens: 30, totalTokens: 180, costUsd: 0.0015, budgetExhausted: 'requests' });
+    expect(usage).toStrictEqual({ requests: 2, promptTokens: 150, completionTokens: 30, totalTokens: 180, costUsd: 0.0015, refusedRequests: 1, budgetExhausted: 'requests' });
 
     const registry = new RunRegistry();
     const token = registry.register({ runId: 'g/c/seed-1', budget: { maxRequests: 2 }, rolloutFile: target, usage });

@@ -157,25 +157,31 @@ describe('gateway', () => {
     expect((await rollout(rolloutFile))[0]?.error).toMatchObject({ status: 400, message: 'upstream: context too long' });
   });
 
+  // What reaches the upstream for a call with max_tokens 5: 86 bytes, so a worst case of 86
+  // prompt tokens (the body's size bounds them) + 5; each call really uses 10 + 5 tokens, $0.02
+  // (10 * 1000 + 5 * 2000 per million). The budgets let two calls through, not a third.
+  const SMALL = JSON.stringify({ model: 'local-big', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5, n: 1 });
+  const small = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 5 };
   const budgets = [
-    { kind: 'tokens', budget: { maxTokens: 20 }, calls: 2, message: (id: string) => `run ${id}: token budget of 20 exhausted (used 30)` },
-    { kind: 'requests', budget: { maxRequests: 2 }, calls: 2, message: (id: string) => `run ${id}: request budget of 2 exhausted (used 2)` },
-    // 10 * 1000 + 5 * 2000 per million = $0.02 a call
-    { kind: 'dollars', budget: { maxDollars: 0.03 }, calls: 2, message: (id: string) => `run ${id}: dollar budget of 0.03 exhausted (used 0.04)` },
+    { kind: 'tokens', budget: { maxTokens: 115 }, message: (id: string) => `run ${id}: token budget of 115 cannot cover this call: used 30, and this call may use up to 91 (its prompt's size and its max tokens); ask for fewer max tokens` },
+    { kind: 'requests', budget: { maxRequests: 2 }, message: (id: string) => `run ${id}: request budget of 2 exhausted (used 2)` },
+    { kind: 'dollars', budget: { maxDollars: 0.12 }, message: (id: string) => `run ${id}: dollar budget of 0.12 cannot cover this call: used 0.04, and this call may use up to 0.096 (its prompt's size and its max tokens); ask for fewer max tokens` },
   ] as const;
-  it.each(budgets)('stops calls once the $kind budget is exhausted', async ({ kind, budget, calls, message }) => {
+  it.each(budgets)('stops calls once the $kind budget cannot cover the next one', async ({ kind, budget, message }) => {
+    const calls = 2;
     const { client, runId, token, rolloutFile } = newRun(budget);
-    for (let i = 0; i < calls; i++) await ask(client);
+    for (let i = 0; i < calls; i++) await client.chat.completions.create(small);
     expect(hits).toHaveLength(calls);
+    expect(JSON.stringify(hits[0]?.body)).toBe(SMALL);
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify(small),
     });
     // 402, never 429: clients such as AIDE retry a 429 forever.
     expect(res.status).toBe(402);
     expect(await res.json()).toEqual({ error: { type: 'budget_exhausted', code: 'budget_exhausted', message: message(runId) } });
-    const err = await apiError(ask(client));
+    const err = await apiError(client.chat.completions.create(small));
     expect(err.status).toBe(402);
     expect(hits).toHaveLength(calls);
     expect(gw.usageOf(runId)?.budgetExhausted).toBe(kind);
@@ -254,7 +260,7 @@ describe('gateway', () => {
     expect(lines[3]).toMatchObject({ usage: null, costUsd: null, error: { status: 400 } });
     for (const l of lines) expect(typeof l.latencyMs === 'number' && !Number.isNaN(Date.parse(l.ts))).toBe(true);
     expect(JSON.stringify(lines)).not.toContain(KEY);
-    expect(gw.usageOf(runId)).toEqual({ requests: 3, promptTokens: 120, completionTokens: 60, totalTokens: 180, costUsd: 0.020165 });
+    expect(gw.usageOf(runId)).toEqual({ requests: 3, promptTokens: 120, completionTokens: 60, totalTokens: 180, costUsd: 0.020165, refusedRequests: 1 });
   });
 });
 
@@ -262,7 +268,11 @@ describe('gateway config', () => {
   it('loads a YAML file and names file, field and reason on errors', async () => {
     const good = path.join(dir, 'good.yaml');
     await fs.writeFile(good, 'aliases:\n  gpt-4o: local-big\nprices:\n  local-big: { inputPerMTok: 1, outputPerMTok: 2 }\n');
-    expect(await loadGatewayConfig(good)).toEqual({ aliases: { 'gpt-4o': 'local-big' }, prices: { 'local-big': { inputPerMTok: 1, outputPerMTok: 2 } } });
+    expect(await loadGatewayConfig(good)).toEqual({
+      aliases: { 'gpt-4o': 'local-big' },
+      prices: { 'local-big': { inputPerMTok: 1, outputPerMTok: 2 } },
+      limits: { maxCompletionTokens: 8192, maxTokensField: 'max_completion_tokens', maxInFlightPerRun: 4, maxBodyBytes: 4194304, maxConnections: 64, rolloutBodyBytes: 262144, maxUnansweredLines: 100 },
+    });
 
     const bad = path.join(dir, 'bad.yaml');
     await fs.writeFile(bad, 'aliases:\n  gpt-4o: local-big\nprices:\n  local-big: { inputPerMTok: -1, outputPerMTok: 2 }\n');
