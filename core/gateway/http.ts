@@ -69,24 +69,13 @@ export async function readJson(req: http.IncomingMessage, maxBytes: number): Pro
 }
 
 /**
- * Answers a request whose body may not have been read (refused early, or too large): the
- * connection is closed after the answer, and what the client still sends is read and thrown away
- * up to `drainBytes` (so it can read the answer), then the socket is destroyed.
+ * Answers a request whose body may not have been read (refused early, or too large): with
+ * `connection: close`, Node destroys the socket once the answer is flushed, so the rest of the
+ * body is never read.
  */
 export function answer(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   send(res, status, body, req.complete ? headers : { ...headers, connection: 'close' });
-}
-
-export function discardRest(req: http.IncomingMessage, drainBytes: number): void {
-  if (req.complete || req.destroyed) return;
-  let drained = 0;
-  req.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > drainBytes) req.socket.destroy();
-  });
-  req.on('error', () => undefined); // a client cut off mid-body: nothing left to answer
-  req.resume();
 }
 
 export function bearer(req: http.IncomingMessage): string | undefined {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { log as rootLog } from '../log.js';
 import { costOf, parseGatewayConfig, type GatewayConfigInput } from './config.js';
-import { answer, bearer, discardRest, errorBody, HttpError, readJson, send } from './http.js';
+import { answer, bearer, errorBody, HttpError, readJson, send } from './http.js';
 import { prepareRequest } from './request.js';
 import { capBody, RolloutWriter, type RolloutLine } from './rollout.js';
 import {
@@ -222,8 +222,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       } catch (err) {
         const e = err instanceof HttpError ? err : new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
         answer(req, res, e.status, errorBody(e), e.headers);
-      } finally {
-        discardRest(req, limits.maxBodyBytes);
       }
     })();
   };
