@@ -99,6 +99,20 @@ export interface PreparedRequest {
 
 const refuse = (code: string, message: string) => new HttpError(400, 'invalid_request_error', message, code);
 
+/** Deeper JSON is refused: a chat request needs a few levels, and JSON.stringify recurses. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Throws HttpError 400 when `value` nests deeper than MAX_JSON_DEPTH (walked without recursion). */
+export function checkDepth(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) throw refuse('invalid_request', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
 function fieldOf(issue: z.core.$ZodIssue): string {
   return issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p))).join('');
 }

@@ -51,7 +51,12 @@ export interface TruncatedBody {
 /** `value`, or the head of its JSON when that is longer than `maxBytes` (cut on a character boundary). */
 export function capBody(value: unknown, maxBytes: number): unknown {
   if (value === null || value === undefined) return value;
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    return { truncated: true, bytes: 0, head: `(not serialisable: ${(err as Error).message})` } satisfies TruncatedBody;
+  }
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return value;
   let head = Buffer.from(text).subarray(0, maxBytes).toString('utf8');

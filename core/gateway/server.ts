@@ -13,7 +13,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import { log as rootLog } from '../log.js';
 import { costOf, parseGatewayConfig, type GatewayConfigInput } from './config.js';
 import { answer, bearer, errorBody, HttpError, readJson, send } from './http.js';
-import { prepareRequest } from './request.js';
+import { checkDepth, prepareRequest } from './request.js';
 import { capBody, RolloutWriter, type RolloutLine } from './rollout.js';
 import {
   admit,
@@ -137,7 +137,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       enter(run, limits.maxInFlightPerRun);
       entered = true;
-      request = await readJson(req, limits.maxBodyBytes);
+      const body = await readJson(req, limits.maxBodyBytes);
+      checkDepth(body);
+      request = body;
       const prepared = prepareRequest(request, config);
       ({ upstreamModel, adjusted } = prepared);
       if (run.budget.maxDollars !== undefined && prepared.worst.dollars === undefined) {

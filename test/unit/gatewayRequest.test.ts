@@ -54,6 +54,17 @@ describe('refused fields', () => {
     expect(env.gw.usageOf(run.runId)).toMatchObject({ requests: 0, refusedRequests: 1 });
   });
 
+  it('refuses JSON nested deeper than 64 levels (a million levels of arrays in a tool call), without harm', async () => {
+    const run = env.newRun();
+    const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+    const text = `{"model":"model","messages":[{"role":"assistant","content":null,"tool_calls":[{"x":${deep}}]}]}`;
+    const res = await fetch(`${env.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${run.token}` }, body: text });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('request body nests deeper than 64 levels');
+    expect(upstream.hits).toHaveLength(0);
+    expect((await post(env.gw, run.token, base)).status).toBe(200);
+  });
+
   it('names every accepted field in the refusal, and only those', () => {
     expect([...ALLOWED_FIELDS].sort()).toEqual(
       ['frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs', 'max_completion_tokens', 'max_tokens', 'messages', 'model', 'n', 'parallel_tool_calls', 'presence_penalty', 'reasoning_effort', 'response_format', 'seed', 'stop', 'stream', 'temperature', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user'].sort(),
