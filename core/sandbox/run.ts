@@ -16,7 +16,7 @@ import { ensureAgentImage } from './images';
 import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
 import { copyOutScratch, openScratch, releaseScratch } from './scratch';
-import { containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths } from './spec';
+import { DEADLINE_EXIT_CODE, containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths, type ImageCommand } from './spec';
 import type { AgentContainerProgress, AgentContainerRequest, AgentContainerResult } from './types';
 
 export interface RunAgentContainerOptions {
@@ -132,7 +132,7 @@ async function createContainer(docker: Docker, req: AgentContainerRequest): Prom
     if (!existsSync(p)) throw new InfraError(`${what} ${p} does not exist (run ${req.runId})`);
   }
   const limits = limitsOf(req);
-  const options = containerCreateOptions(req, { instructionsFile, limits });
+  const options = containerCreateOptions(req, { instructionsFile, limits, image: await imageCommand(docker, req.agent.image) });
   await ensureFreeDisk(req.runDir); // refuse (InfraError) rather than start an agent on a full disk
   try {
     await openScratch(req.runDir, { create: true, ...limits });
@@ -151,6 +151,11 @@ async function createContainer(docker: Docker, req: AgentContainerRequest): Prom
     if (err instanceof InfraError) throw err;
     throw new InfraError(`docker: create container ${options.name} from ${req.agent.image}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+async function imageCommand(docker: Docker, image: string): Promise<ImageCommand> {
+  const info = await dockerCall(`inspect image ${image}`, () => docker.getImage(image).inspect());
+  return { entrypoint: info.Config.Entrypoint as string[] | null | undefined, cmd: info.Config.Cmd };
 }
 
 /** Starts a container; one already started (by a concurrent attempt) is fine. */
@@ -272,7 +277,10 @@ async function waitForExit(
 function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest, how: { reattached: boolean; stopped: Stopped }): AgentContainerResult {
   const { State } = info;
   const deadline = Date.parse(State.StartedAt) + req.timeLimitSecs * 1000;
-  const overran = Date.parse(State.FinishedAt) > deadline + OVERRUN_TOLERANCE_MS;
+  const finished = Date.parse(State.FinishedAt);
+  // Ended by its own clock (init.py) past the limit, with no worker there to stop it: a timeout.
+  const endedByItsClock = State.ExitCode === DEADLINE_EXIT_CODE && finished >= deadline;
+  const overran = finished > deadline + OVERRUN_TOLERANCE_MS || endedByItsClock;
   return {
     containerId: info.Id,
     exitCode: how.stopped ? null : State.ExitCode,

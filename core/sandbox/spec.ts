@@ -3,10 +3,11 @@
  * Pure (no Docker calls), so the sandbox's rules can be read, and tested, in one place.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { harnessPaths } from '../config';
-import { LABELS } from './docker';
+import { REPO_ROOT, harnessPaths } from '../config';
+import { LABELS, STOP_GRACE_SECS } from './docker';
 import type { AgentContainerRequest, SandboxLimits } from './types';
 
 import { AGENT_GID, AGENT_UID } from './user';
@@ -52,8 +53,9 @@ export function parseBytes(value: string): number {
 /**
  * Defaults, overridable per machine: MLEBENCH_AGENT_MEMORY (e.g. 8g), MLEBENCH_AGENT_CPUS,
  * MLEBENCH_AGENT_PIDS, MLEBENCH_AGENT_DISK (the run folders' scratch filesystem, e.g. 20g),
- * MLEBENCH_AGENT_FILES (its inode count, and each tmpfs's) and MLEBENCH_AGENT_LOG_MAX (the cap
- * of logs/agent.log, default 64m).
+ * MLEBENCH_AGENT_FILES (its inode count, and each tmpfs's), MLEBENCH_AGENT_LOG_MAX (the cap
+ * of logs/agent.log, default 64m) and MLEBENCH_AGENT_DEADLINE_GRACE (seconds past the time limit
+ * at which the container ends itself when no worker stopped it, default 60).
  */
 export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
   const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
@@ -68,6 +70,8 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
   } catch (err) {
     throw new Error(`MLEBENCH_AGENT_LOG_MAX: ${(err as Error).message}`, { cause: err });
   }
+  const grace = env.MLEBENCH_AGENT_DEADLINE_GRACE ? Number(env.MLEBENCH_AGENT_DEADLINE_GRACE) : 60;
+  if (!(grace >= 0)) throw new Error(`MLEBENCH_AGENT_DEADLINE_GRACE must be a number of seconds >= 0, not "${env.MLEBENCH_AGENT_DEADLINE_GRACE}"`);
   if (logBytes < 4096) throw new Error(`MLEBENCH_AGENT_LOG_MAX must be at least 4k, not "${env.MLEBENCH_AGENT_LOG_MAX}"`);
   return {
     memoryBytes: env.MLEBENCH_AGENT_MEMORY ? parseBytes(env.MLEBENCH_AGENT_MEMORY) : 4 * GIB,
@@ -78,6 +82,7 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
     tmpBytes: 1 * GIB,
     homeBytes: GIB / 2,
     logBytes,
+    deadlineGraceSecs: grace,
   };
 }
 
@@ -124,9 +129,44 @@ export function containerLabels(req: AgentContainerRequest): Record<string, stri
   };
 }
 
+/** The harness's PID 1 (init.py): the container's own clock. */
+export const INIT_SOURCE = readFileSync(path.join(REPO_ROOT, 'core', 'sandbox', 'init.py'), 'utf8');
+/** init.py's exit code when it ended the container at its deadline (timeout(1)'s). */
+export const DEADLINE_EXIT_CODE = 124;
+
+/**
+ * An entrypoint that runs the command after it under init.py as PID 1, which ends the container
+ * `deadlineSecs` after it started (SIGTERM to all, SIGKILL `STOP_GRACE_SECS` later, exit 124)
+ * whether or not any worker is watching. Needs python3 on the image's PATH.
+ */
+export function deadlineEntrypoint(deadlineSecs: number): string[] {
+  return ['python3', '-I', '-c', INIT_SOURCE, String(deadlineSecs), String(STOP_GRACE_SECS), '--'];
+}
+
+/** What the agent's image would run: its entrypoint (less tini, which init.py replaces as PID 1) and command. */
+export interface ImageCommand {
+  entrypoint: string[] | null | undefined;
+  cmd: string[] | null | undefined;
+}
+
+/** The command init.py runs: the image's entrypoint without tini, then the variant's command or the image's. */
+export function agentCommand(req: AgentContainerRequest, image: ImageCommand): string[] {
+  let entrypoint = image.entrypoint ?? [];
+  if (entrypoint[0] && /^tini(-static)?$/.test(path.basename(entrypoint[0]))) {
+    const dashes = entrypoint.indexOf('--');
+    if (dashes >= 0) entrypoint = entrypoint.slice(dashes + 1);
+    else if (entrypoint.slice(1).every((a) => !a.startsWith('-'))) entrypoint = entrypoint.slice(1);
+  }
+  const command = [...entrypoint, ...(req.agent.command ?? image.cmd ?? [])];
+  if (command.length === 0) throw new Error(`image ${req.agent.image} has neither an entrypoint nor a command, and agent ${req.agent.id} gives none`);
+  return command;
+}
+
 export interface ContainerSpecInput {
   instructionsFile: string;
   limits: SandboxLimits;
+  /** The image's own entrypoint and command (docker image inspect), run under init.py. */
+  image: ImageCommand;
 }
 
 /**
@@ -145,7 +185,9 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
   return {
     name: containerName(req.runId, req.attempt),
     Image: req.agent.image,
-    ...(req.agent.command ? { Cmd: req.agent.command } : {}),
+    // PID 1 is the harness's clock: the time limit holds with no worker alive (init.py).
+    Entrypoint: deadlineEntrypoint(req.timeLimitSecs + limits.deadlineGraceSecs),
+    Cmd: agentCommand(req, input.image),
     Env: containerEnv(req),
     Labels: containerLabels(req),
     User: `${AGENT_UID}:${AGENT_GID}`,

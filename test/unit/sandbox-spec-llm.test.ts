@@ -35,7 +35,7 @@ const llm = {
   env: { OPENAI_API_KEY: 'mlb-run-token', OPENAI_BASE_URL: 'http://172.30.0.1:41234/v1' },
 };
 
-const spec = (r: AgentContainerRequest) => containerCreateOptions(r, { instructionsFile: '/repo/agents/instructions.txt', limits: defaultSandboxLimits({}) });
+const spec = (r: AgentContainerRequest) => containerCreateOptions(r, { instructionsFile: '/repo/agents/instructions.txt', limits: defaultSandboxLimits({}), image: { entrypoint: ['/usr/bin/tini', '--'], cmd: ['python3', '/opt/agent/agent.py'] } });
 const envMap = (env: string[] | undefined) => Object.fromEntries((env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 
 describe('an LLM agent’s container', () => {

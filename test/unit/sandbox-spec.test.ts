@@ -1,7 +1,7 @@
 /** The agent container's specification, without Docker: name, env, labels, mounts, limits. */
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../core/agents/types';
-import { containerCreateOptions, containerName, defaultSandboxLimits, parseBytes } from '../../core/sandbox/spec';
+import { INIT_SOURCE, agentCommand, containerCreateOptions, containerName, defaultSandboxLimits, parseBytes } from '../../core/sandbox/spec';
 import type { AgentContainerRequest } from '../../core/sandbox/types';
 
 const agent: AgentSpec = {
@@ -40,7 +40,8 @@ describe('containerName', () => {
 
 describe('containerCreateOptions', () => {
   const limits = defaultSandboxLimits({});
-  const spec = containerCreateOptions(req, { instructionsFile: '/repo/agents/instructions.txt', limits });
+  const image = { entrypoint: ['/usr/bin/tini', '--'], cmd: ['bash', '/opt/agent/start.sh'] };
+  const spec = containerCreateOptions(req, { instructionsFile: '/repo/agents/instructions.txt', limits, image });
 
   it('passes only the contract env and the variant env, never the host env', () => {
     expect(spec.Env?.sort()).toEqual(['COMPETITION_ID=sotu-authorship', 'DUMMY_SLEEP_SECS=5', 'SEED=1', 'TIME_LIMIT_SECS=60']);
@@ -83,11 +84,22 @@ describe('containerCreateOptions', () => {
   });
 
   it('uses the variant command when it has one, and a writable root when the agent asks', () => {
-    const custom = containerCreateOptions({ ...req, agent: { ...agent, command: ['sh', '-c', 'true'], readOnlyRootfs: false } }, { instructionsFile: '/i', limits });
+    const custom = containerCreateOptions({ ...req, agent: { ...agent, command: ['sh', '-c', 'true'], readOnlyRootfs: false } }, { instructionsFile: '/i', limits, image });
     expect(custom.Cmd).toEqual(['sh', '-c', 'true']);
     expect(custom.HostConfig?.ReadonlyRootfs).toBe(false);
     expect(Object.keys(custom.HostConfig?.Tmpfs ?? {})).toEqual(['/tmp']);
-    expect(spec.Cmd).toBeUndefined();
+    expect(spec.Cmd).toEqual(['bash', '/opt/agent/start.sh']);
+  });
+
+  it('runs the command under init.py as PID 1, in place of tini, with the time limit plus the grace as its deadline', () => {
+    expect(spec.Entrypoint).toEqual(['python3', '-I', '-c', INIT_SOURCE, String(60 + limits.deadlineGraceSecs), '10', '--']);
+    expect(INIT_SOURCE).toContain('PR_SET_DUMPABLE');
+    const cmd = (entrypoint: string[] | null, c: string[] | null, command?: string[]) => agentCommand({ ...req, agent: { ...agent, command } }, { entrypoint, cmd: c });
+    expect(cmd(['/usr/bin/tini', '--', '/entry.sh'], ['run'])).toEqual(['/entry.sh', 'run']);
+    expect(cmd(['tini', '/entry.sh'], null, ['x'])).toEqual(['/entry.sh', 'x']);
+    expect(cmd(['/entry.sh'], ['run'])).toEqual(['/entry.sh', 'run']);
+    expect(cmd(null, ['python3', 'a.py'])).toEqual(['python3', 'a.py']);
+    expect(() => cmd(null, null)).toThrow(/neither an entrypoint nor a command/);
   });
 });
 
@@ -103,5 +115,9 @@ describe('limits', () => {
     expect(defaultSandboxLimits({})).toMatchObject({ diskBytes: 20 * 1024 ** 3, files: 200_000 });
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_FILES: '10' })).toThrow(/MLEBENCH_AGENT_FILES/);
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_CPUS: '-1' })).toThrow(/MLEBENCH_AGENT_CPUS/);
+    expect(defaultSandboxLimits({})).toMatchObject({ logBytes: 64 * 1024 ** 2, deadlineGraceSecs: 60 });
+    expect(defaultSandboxLimits({ MLEBENCH_AGENT_LOG_MAX: '8m', MLEBENCH_AGENT_DEADLINE_GRACE: '5' })).toMatchObject({ logBytes: 8 * 1024 ** 2, deadlineGraceSecs: 5 });
+    expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_LOG_MAX: 'lots' })).toThrow(/MLEBENCH_AGENT_LOG_MAX: not a size/);
+    expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_DEADLINE_GRACE: 'soon' })).toThrow(/MLEBENCH_AGENT_DEADLINE_GRACE/);
   });
 });

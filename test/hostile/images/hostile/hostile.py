@@ -236,9 +236,50 @@ def stdout_flood():
     out.flush()
 
 
+def init_state():
+    status = dict(l.split(":\t", 1) for l in read("/proc/1/status").splitlines() if ":\t" in l)
+    return {"name": status.get("Name", "").strip(), "state": status.get("State", "").strip()[:1]}
+
+
+def linger():
+    """Outlive the time limit: ignore SIGTERM, try to stop, kill, ptrace and read PID 1 (the
+    harness's clock), leave a detached grandchild behind, then sleep forever."""
+    import ctypes
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    say("init", init_state() | {"cmdline": read("/proc/1/cmdline").split("\0")[:3]})
+    sent = {}
+    for sig in (signal.SIGSTOP, signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
+        try:
+            os.kill(1, sig)
+            sent[sig.name] = "sent"
+        except OSError as e:
+            sent[sig.name] = e.strerror
+    time.sleep(0.5)
+    say("kill_init", {"sent": sent, "after": init_state()})
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    traced = {}
+    for name, request in (("PTRACE_ATTACH", 16), ("PTRACE_SEIZE", 0x4206)):
+        r = libc.ptrace(request, 1, None, None)
+        traced[name] = "attached" if r == 0 else os.strerror(ctypes.get_errno())
+    say("ptrace_init", traced)
+    say("init_mem", read("/proc/1/mem", 16)[:60])
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            while True:
+                time.sleep(1)
+        os._exit(0)
+    say("lingering", {"pid": os.getpid()})
+    while True:
+        time.sleep(1)
+
+
 def garbage():
     with open("/home/submission/submission.csv", "wb") as f:
         f.write(os.urandom(1 << 20))
 
 
-{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late, "sparse": sparse, "stdout": stdout_flood}[MODE]()
+{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late, "sparse": sparse, "stdout": stdout_flood, "linger": linger}[MODE]()
