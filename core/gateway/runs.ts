@@ -6,6 +6,7 @@
  * so concurrent calls cannot overshoot a budget. Requests count when admitted, failed or not.
  */
 import { randomBytes } from 'node:crypto';
+import { log } from '../log';
 import { z } from 'zod';
 import { llmBudgetSchema, type LlmBudget } from '../options';
 
@@ -179,6 +180,7 @@ function exhaust(run: GatewayRun, kind: BudgetKind): void {
   if (run.usage.budgetExhausted === undefined) {
     run.usage.budgetExhausted = kind;
     run.onExhausted(kind);
+    log.info({ component: 'gateway', runId: run.runId, budget: kind }, 'budget exhausted; calls refused from now on');
   }
 }
 

@@ -179,15 +179,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // 402, not 429: clients (AIDE among them) retry a 429 forever, and this one never passes.
         e = new HttpError(402, 'budget_exhausted', err.message, 'budget_exhausted', { 'x-should-retry': 'false' });
         budgetExhausted = err.kind;
-        log.info({ runId: run.runId, budget: err.kind }, 'budget exhausted; call refused');
+        // Per call at debug: an agent's refused calls must not flood the worker's log.
+        log.debug({ runId: run.runId, budget: err.kind }, 'budget exhausted; call refused');
       } else if (err instanceof RunBusyError) {
         // 429: this call can pass once calls in flight have finished, and clients retry it.
         e = new HttpError(429, 'rate_limit_error', err.message, err.code, { 'retry-after': '1' });
-        log.info({ runId: run.runId, reason: err.code }, 'call refused for now');
+        log.debug({ runId: run.runId, reason: err.code }, 'call refused for now');
       } else if (err instanceof UpstreamError) {
         attempts = err.attempts;
         e = new HttpError(err.status, err.type, err.message, err.code);
-        log.warn({ runId: run.runId, status: err.status, attempts, err: err.message }, 'upstream call failed');
+        // The agent's own bad requests (4xx) are its business; the provider failing (5xx) is ours.
+        log[err.status >= 500 ? 'warn' : 'debug']({ runId: run.runId, status: err.status, attempts, err: err.message }, 'upstream call failed');
       } else {
         log.error({ err, runId: run.runId }, 'gateway error');
         e = new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
