@@ -162,6 +162,16 @@ export function agentCommand(req: AgentContainerRequest, image: ImageCommand): s
   return command;
 }
 
+/**
+ * An LLM agent's DNS: Docker's embedded resolver (127.0.0.11, always in resolv.conf on a
+ * user-defined network) forwards what it cannot answer to the container's DNS servers; by default
+ * the host's, and from the host's own namespace when those are loopback addresses (systemd-resolved,
+ * dnsmasq): on Docker 20.10 a way out of an internal network. Naming the container's own loopback
+ * instead makes it forward, from inside the container's namespace, to where nothing answers (or
+ * only the agent itself): nothing leaves. One short try, no search domains: a lookup fails in a second.
+ */
+export const NO_FORWARDING_DNS = { Dns: ['127.0.0.1'], DnsSearch: ['.'], DnsOptions: ['timeout:1', 'attempts:1'] };
+
 export interface ContainerSpecInput {
   instructionsFile: string;
   limits: SandboxLimits;
@@ -195,6 +205,7 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
     NetworkDisabled: !req.llm,
     HostConfig: {
       NetworkMode: req.llm?.networkName ?? 'none',
+      ...(req.llm ? NO_FORWARDING_DNS : {}),
       // The answers are never among these: only the public folder, the run's three folders, the instructions.
       Mounts: [
         bind(req.publicDataDir, '/home/data', true),

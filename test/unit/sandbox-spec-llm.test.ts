@@ -46,6 +46,11 @@ describe('an LLM agent’s container', () => {
     expect(s.HostConfig?.NetworkMode).toBe(llm.networkName);
   });
 
+  it('has a DNS that forwards nowhere: the container’s own loopback, no search domains, one short try (test/hostile/dns.test.ts proves it)', () => {
+    expect(s.HostConfig).toMatchObject({ Dns: ['127.0.0.1'], DnsSearch: ['.'], DnsOptions: ['timeout:1', 'attempts:1'] });
+    expect(spec(req).HostConfig?.Dns).toBeUndefined(); // no network at all: nothing to resolve with
+  });
+
   it('gets the gateway’s token and URL, and the contract env', () => {
     expect(envMap(s.Env)).toEqual({
       AIDE_MODEL: 'gateway-gpt-4o-mini',

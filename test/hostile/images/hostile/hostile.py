@@ -277,9 +277,71 @@ def linger():
         time.sleep(1)
 
 
+def dns_query(name, qid):
+    """A DNS query for NAME, type A, as bytes."""
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    return qid.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + labels + b"\x00\x01\x00\x01"
+
+
+def ask(server, name, timeout=3.0):
+    """One UDP query straight to SERVER: the answer's rcode, or why there was none."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    started = time.time()
+    try:
+        s.sendto(dns_query(name, 0x4d4c), (server, 53))
+        data, _ = s.recvfrom(4096)
+        return {"rcode": data[3] & 0x0F, "answers": int.from_bytes(data[6:8], "big"), "secs": round(time.time() - started, 2)}
+    except OSError as e:
+        return {"error": e.__class__.__name__, "secs": round(time.time() - started, 2)}
+    finally:
+        s.close()
+
+
+def dns():
+    """Look for a resolver that forwards outside: resolv.conf, the system lookup, a query straight to
+    Docker's embedded resolver, and (a control) what that resolver forwards to a server of our own
+    on this container's loopback."""
+    import socket
+    import threading
+    name = os.environ["HOSTILE_DNS_NAME"]
+    say("resolv_conf", [l for l in read("/etc/resolv.conf").splitlines() if l and not l.startswith("#")])
+    started = time.time()
+    try:
+        found = socket.getaddrinfo(f"{name}-getaddrinfo.example.com", 80)
+        say("lookup", {"resolved": [a[4][0] for a in found], "secs": round(time.time() - started, 2)})
+    except socket.gaierror as e:
+        say("lookup", {"error": e.strerror, "secs": round(time.time() - started, 2)})
+    say("embedded", ask("127.0.0.11", f"{name}-embedded.example.com"))
+    # The control: a server of ours where the embedded resolver may forward (ports below 1024 are
+    # open to any uid in Docker 20.10's containers); it logs what arrives and answers NXDOMAIN.
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    seen = []
+    try:
+        srv.bind(("127.0.0.1", 53))
+    except OSError as e:
+        say("own_server", {"error": e.strerror})
+        return
+
+    def serve():
+        while True:
+            data, peer = srv.recvfrom(4096)
+            qname, i = [], 12
+            while data[i]:
+                qname.append(data[i + 1:i + 1 + data[i]].decode())
+                i += 1 + data[i]
+            seen.append({"name": ".".join(qname), "from": peer[0]})
+            srv.sendto(data[:2] + b"\x81\x83" + data[4:6] + b"\x00\x00\x00\x00\x00\x00" + data[12:i + 5], peer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    say("embedded_with_own_server", ask("127.0.0.11", f"{name}-control.example.com"))
+    say("own_server", {"seen": seen})
+
+
 def garbage():
     with open("/home/submission/submission.csv", "wb") as f:
         f.write(os.urandom(1 << 20))
 
 
-{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late, "sparse": sparse, "stdout": stdout_flood, "linger": linger}[MODE]()
+{"probe": probe, "symlinks": symlinks, "disk": disk, "forkbomb": forkbomb, "cpu": cpu, "oom": oom, "bigsub": bigsub, "garbage": garbage, "late": late, "sparse": sparse, "stdout": stdout_flood, "linger": linger, "dns": dns}[MODE]()
