@@ -8,5 +8,6 @@ export const MLEBENCH_NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'CompetitionDataMissingError',
   'MleBenchChecksumMismatchError',
   'MleBenchPythonError',
+  'MleBenchUnsafeFileError',
 ]);
 

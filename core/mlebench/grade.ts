@@ -18,6 +18,7 @@ import { DEFAULT_MAX_SUBMISSION_BYTES } from '../grading/submission';
 import type { MleBenchCompetition } from './checkout';
 import { prepareMleBenchCompetition } from './prepare';
 import { runCheckoutGrader, type GraderOutcome } from './python';
+import { copyChecked } from './untrusted';
 
 export interface MleBenchGradeOptions {
   dataDir: string;
@@ -63,17 +64,23 @@ export async function gradeMleBenchSubmission(c: MleBenchCompetition, opts: MleB
   const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
   // Cached and verified (our manifest, or checksums.yaml): never graded against edited answers.
   const prepared = await prepareMleBenchCompetition(c, { dataDir: opts.dataDir });
-  const answersBytes = (await fs.stat(prepared.answersPath)).size;
-  const maxBytes = opts.maxSubmissionBytes ?? Math.max(DEFAULT_MAX_SUBMISSION_BYTES, 20 * answersBytes);
-
-  const copy = await copySubmission(opts.submissionPath, maxBytes);
+  // The grader's container gets a copy of the answers taken through a checked handle: Docker
+  // would follow a symlink at a bind mount's source to any file of the host.
+  const answersDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-answers-'));
   let outcome: GraderOutcome;
+  let copy: SubmissionCopy | undefined;
   try {
+    const answersFile = path.join(answersDir, `answers${path.extname(prepared.answersPath)}`);
+    const answersBytes = await copyChecked(prepared.answersPath, answersFile, { what: `the answers of MLE-bench competition "${c.id}"` });
+    await fs.chmod(answersDir, 0o755);
+    const maxBytes = opts.maxSubmissionBytes ?? Math.max(DEFAULT_MAX_SUBMISSION_BYTES, 20 * answersBytes);
+    copy = await copySubmission(opts.submissionPath, maxBytes);
     if (!copy.exists) outcome = { valid: false, reason: copy.reason };
     else if (copy.invalid) outcome = { valid: false, reason: copy.invalid };
-    else outcome = await runCheckoutGrader(c, { submissionFile: copy.file, answersFile: prepared.answersPath });
+    else outcome = await runCheckoutGrader(c, { submissionFile: copy.file, answersFile });
   } finally {
-    if (copy.exists) await copy.cleanup();
+    if (copy?.exists) await copy.cleanup();
+    await fs.rm(answersDir, { recursive: true, force: true });
   }
   const score = outcome.valid ? outcome.score : null;
   return {

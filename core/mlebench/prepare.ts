@@ -11,7 +11,7 @@
  *   checked against checksums.yaml, and the folder is renamed into place.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readJsonIfExists } from '../artifacts/atomic';
@@ -22,6 +22,7 @@ import type { PreparedCompetition } from '../competitions/types';
 import { log } from '../log';
 import type { MleBenchCompetition } from './checkout';
 import { containerOwner, runCheckoutPrepare } from './python';
+import { assertPlainTree, copyChecked, readChecked } from './untrusted';
 
 /** Extensions MLE-bench checksums: files directly under public/ and private/ with these. */
 const CHECKSUMMED_EXTS = ['csv', 'json', 'jsonl', 'parquet', 'bson'];
@@ -64,7 +65,9 @@ export function mleBenchPaths(c: MleBenchCompetition, dataDir: string) {
 
 async function md5File(file: string): Promise<string> {
   const hash = createHash('md5');
-  await pipeline(createReadStream(file), hash);
+  // Never through a symlink: the tree is the checkout's work (assertPlainTree has walked it).
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  await pipeline(handle.createReadStream(), hash);
   return hash.digest('hex');
 }
 
@@ -137,8 +140,13 @@ async function chownTree(dir: string, owner: { uid: number; gid: number }): Prom
 async function inputsFingerprint(c: MleBenchCompetition): Promise<string> {
   return createHash('sha256')
     .update(JSON.stringify({ source: 'mlebench', preparer: c.preparer, answers: c.answers, sample: c.sampleSubmission, checksums: c.checksums ?? null }))
-    .update(await fs.readFile(c.descriptionPath))
+    .update(await readChecked(c.descriptionPath, { what: `the description of MLE-bench competition "${c.id}"`, within: c.checkoutRoot }))
     .digest('hex');
+}
+
+/** The checkout's description.md, as agents read it: a regular file of the checkout, copied to a new file. */
+async function copyDescription(c: MleBenchCompetition, dest: string): Promise<void> {
+  await copyChecked(c.descriptionPath, dest, { what: `the description of MLE-bench competition "${c.id}"`, within: c.checkoutRoot });
 }
 
 function toPrepared(c: MleBenchCompetition, dataDir: string, checksum: string): PreparedCompetition {
@@ -190,12 +198,13 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
   }
   if (!opts.force && !existing && (await exists(p.publicDir)) && (await exists(p.privateDir))) {
     // Prepared by MLE-bench itself: used in place, as MLE-bench would, once its checksums agree.
+    for (const d of [p.publicDir, p.privateDir]) await assertPlainTree(d, `the prepared data of MLE-bench competition "${c.id}"`);
     const md5s = await verifyMleBenchChecksums(c, p.preparedDir, 'prepared data');
     for (const file of [p.answersPath, p.sampleSubmissionPath]) {
       if (!(await exists(file))) throw new PreparedDataChangedError(c.id, p.preparedDir, [{ file: path.relative(p.preparedDir, file), problem: 'missing' }]);
     }
     const description = path.join(p.publicDir, 'description.md');
-    if (!(await exists(description))) await fs.copyFile(c.descriptionPath, description);
+    if (!(await exists(description))) await copyDescription(c, description);
     return toPrepared(c, dataDir, combinedChecksum(md5s));
   }
   if (!opts.force && !existing && (await exists(p.preparedDir))) {
@@ -228,6 +237,8 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
         await chownTree(p.rawDir, owner);
       }
       await runCheckoutPrepare(c, { rawDir: p.rawDir, publicDir, privateDir });
+      // Before anything reads it: only regular files and folders, or nothing is installed.
+      await assertPlainTree(dir, `the data the prepare function of MLE-bench competition "${c.id}" produced`);
       for (const [field, rel] of [
         ['dataset.answers', c.answers],
         ['dataset.sample_submission', c.sampleSubmission],
@@ -236,9 +247,10 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
         if (!(await exists(file))) throw new Error(`${c.id}: ${c.preparer} wrote no ${path.basename(rel)} (config.yaml ${field}: ${rel})`);
       }
       await verifyMleBenchChecksums(c, dir, 'the data its prepare function produced');
-      await fs.copyFile(c.descriptionPath, path.join(publicDir, 'description.md'));
+      await fs.rm(path.join(publicDir, 'description.md'), { force: true }); // a regular file, if any: the tree was walked
+      await copyDescription(c, path.join(publicDir, 'description.md'));
       const built = await buildManifest(dir, c.id, inputs);
-      await fs.writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(built, null, 2));
+      await fs.writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(built, null, 2), { flag: 'wx' });
       return built;
     },
     { replace: existing !== undefined || !!opts.force },

@@ -9,8 +9,9 @@
  *   MLE-bench's prepare functions extract nested archives into raw/);
  * - no network, a non-root user, no capabilities, no new privileges, a read-only root with a
  *   small /tmp, memory (MLEBENCH_AGENT_MEMORY) and pids limits like an agent's sandbox;
- * - a time limit enforced inside the container too (`timeout -s KILL`), so a container left by a
- *   crashed worker still ends; the container is removed once its output is read, and one left
+ * - a time limit enforced by the container's PID 1 (the sandbox's init.py, which the checkout's
+ *   code, running as the same uid, can neither stop nor kill), so a container left by a crashed
+ *   worker still ends and a wait for it is bounded; the container is removed once its output is read, and one left
  *   by a crashed worker is removed by the next call, ten minutes after it ended.
  *
  * The driver prints one JSON line; everything else the functions print is kept for errors.
@@ -21,7 +22,7 @@ import { REPO_ROOT } from '../config';
 import { dockerClient } from '../sandbox/docker';
 import { InfraError, dockerCall, dockerStatus } from '../sandbox/errors';
 import { baseImageTag } from '../sandbox/imageTags';
-import { defaultSandboxLimits } from '../sandbox/spec';
+import { DEADLINE_EXIT_CODE, deadlineEntrypoint, defaultSandboxLimits } from '../sandbox/spec';
 import { AGENT_GID, AGENT_UID } from '../sandbox/user';
 
 export const DRIVER_PATH = path.join(REPO_ROOT, 'core', 'mlebench', 'driver.py');
@@ -157,7 +158,8 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
   const container = await dockerCall(`create the Python container to ${opts.purpose}`, () =>
     docker.createContainer({
       Image: image,
-      Cmd: ['timeout', '-s', 'KILL', String(Math.max(1, Math.ceil(opts.timeoutSecs))), 'python3', DRIVER_TARGET, JSON.stringify(request)],
+      Entrypoint: deadlineEntrypoint(Math.max(1, Math.ceil(opts.timeoutSecs))),
+      Cmd: ['python3', DRIVER_TARGET, JSON.stringify(request)],
       Env: [`PYTHONPATH=${REPO_TARGET}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1', 'HOME=/tmp', 'MPLCONFIGDIR=/tmp'],
       Labels: { [PYTHON_LABEL]: opts.purpose, [PYTHON_PID_LABEL]: String(process.pid) },
       User: containerUser(),
@@ -198,7 +200,9 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
       const inspect = await container.inspect().catch(() => undefined);
       const why = inspect?.State?.OOMKilled
         ? `it ran out of memory (${Math.round(limits.memoryBytes / 2 ** 20)} MiB; raise MLEBENCH_AGENT_MEMORY)`
-        : waited.StatusCode === 137
+        : waited.StatusCode === DEADLINE_EXIT_CODE
+          ? `it was stopped at its time limit (${opts.timeoutSecs} s)`
+          : waited.StatusCode === 137
           ? `it was killed (time limit ${opts.timeoutSecs} s, or memory)`
           : `it exited with code ${waited.StatusCode} without a result`;
       throw new MleBenchPythonError(`MLE-bench's Python could not ${opts.purpose}: ${why}; output: ${tail(output)}`, kept);
