@@ -9,7 +9,7 @@
  *   MLE-bench's prepare functions extract nested archives into raw/);
  * - no network, a non-root user, no capabilities, no new privileges, a read-only root with a
  *   small /tmp, memory (MLEBENCH_AGENT_MEMORY) and pids limits like an agent's sandbox;
- * - a time limit enforced by the container's PID 1 (the sandbox's init.py, which the checkout's
+ * - a time limit enforced by the container's PID 1 (the sandbox's init.ts, which the checkout's
  *   code, running as the same uid, can neither stop nor kill), so a container left by a crashed
  *   worker still ends and a wait for it is bounded; the container is removed once its output is read, and one left
  *   by a crashed worker is removed by the next call, ten minutes after it ended.

@@ -278,7 +278,7 @@ function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest,
   const { State } = info;
   const deadline = Date.parse(State.StartedAt) + req.timeLimitSecs * 1000;
   const finished = Date.parse(State.FinishedAt);
-  // Ended by its own clock (init.py) past the limit, with no worker there to stop it: a timeout.
+  // Ended by its own clock (init.ts) past the limit, with no worker there to stop it: a timeout.
   const endedByItsClock = State.ExitCode === DEADLINE_EXIT_CODE && finished >= deadline;
   const overran = finished > deadline + OVERRUN_TOLERANCE_MS || endedByItsClock;
   return {

@@ -3,10 +3,10 @@
  * Pure (no Docker calls), so the sandbox's rules can be read, and tested, in one place.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { REPO_ROOT, harnessPaths } from '../config';
+import { harnessPaths } from '../config';
+import { INIT_SOURCE } from './init';
 import { LABELS, STOP_GRACE_SECS } from './docker';
 import type { AgentContainerRequest, SandboxLimits } from './types';
 
@@ -129,13 +129,12 @@ export function containerLabels(req: AgentContainerRequest): Record<string, stri
   };
 }
 
-/** The harness's PID 1 (init.py): the container's own clock. */
-export const INIT_SOURCE = readFileSync(path.join(REPO_ROOT, 'core', 'sandbox', 'init.py'), 'utf8');
-/** init.py's exit code when it ended the container at its deadline (timeout(1)'s). */
+export { INIT_SOURCE };
+/** init.ts's exit code when it ended the container at its deadline (timeout(1)'s). */
 export const DEADLINE_EXIT_CODE = 124;
 
 /**
- * An entrypoint that runs the command after it under init.py as PID 1, which ends the container
+ * An entrypoint that runs the command after it under init.ts as PID 1, which ends the container
  * `deadlineSecs` after it started (SIGTERM to all, SIGKILL `STOP_GRACE_SECS` later, exit 124)
  * whether or not any worker is watching. Needs python3 on the image's PATH.
  */
@@ -143,13 +142,13 @@ export function deadlineEntrypoint(deadlineSecs: number): string[] {
   return ['python3', '-I', '-c', INIT_SOURCE, String(deadlineSecs), String(STOP_GRACE_SECS), '--'];
 }
 
-/** What the agent's image would run: its entrypoint (less tini, which init.py replaces as PID 1) and command. */
+/** What the agent's image would run: its entrypoint (less tini, which init.ts replaces as PID 1) and command. */
 export interface ImageCommand {
   entrypoint: string[] | null | undefined;
   cmd: string[] | null | undefined;
 }
 
-/** The command init.py runs: the image's entrypoint without tini, then the variant's command or the image's. */
+/** The command init.ts runs: the image's entrypoint without tini, then the variant's command or the image's. */
 export function agentCommand(req: AgentContainerRequest, image: ImageCommand): string[] {
   let entrypoint = image.entrypoint ?? [];
   if (entrypoint[0] && /^tini(-static)?$/.test(path.basename(entrypoint[0]))) {
@@ -175,7 +174,7 @@ export const NO_FORWARDING_DNS = { Dns: ['127.0.0.1'], DnsSearch: ['.'], DnsOpti
 export interface ContainerSpecInput {
   instructionsFile: string;
   limits: SandboxLimits;
-  /** The image's own entrypoint and command (docker image inspect), run under init.py. */
+  /** The image's own entrypoint and command (docker image inspect), run under init.ts. */
   image: ImageCommand;
 }
 
@@ -195,7 +194,7 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
   return {
     name: containerName(req.runId, req.attempt),
     Image: req.agent.image,
-    // PID 1 is the harness's clock: the time limit holds with no worker alive (init.py).
+    // PID 1 is the harness's clock: the time limit holds with no worker alive (init.ts).
     Entrypoint: deadlineEntrypoint(req.timeLimitSecs + limits.deadlineGraceSecs),
     Cmd: agentCommand(req, input.image),
     Env: containerEnv(req),

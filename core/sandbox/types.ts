@@ -53,7 +53,7 @@ export interface SandboxLimits {
   /** Cap of the harness's logs/agent.log: past it, its first and last halves are kept (logs.ts). */
   logBytes: number;
   /**
-   * Seconds past the time limit at which the container ends itself (its PID 1, init.py) when no
+   * Seconds past the time limit at which the container ends itself (its PID 1, init.ts) when no
    * worker stopped it at the limit: a lost worker or host never leaves an agent running unbounded.
    */
   deadlineGraceSecs: number;

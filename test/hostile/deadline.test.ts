@@ -1,6 +1,6 @@
 /**
  * Time (issue 15, item 8): an agent's time limit holds with no worker alive. The container's
- * PID 1 is the harness's clock (core/sandbox/init.py); the hostile agent ignores SIGTERM, tries
+ * PID 1 is the harness's clock (core/sandbox/init.ts); the hostile agent ignores SIGTERM, tries
  * to stop, kill, ptrace and read that PID 1, and leaves a detached grandchild, then sleeps
  * forever. The worker is gone from the first progress report on; the engine's own wait says
  * when the container ended, and a worker that comes back collects it as a timeout.

@@ -45,7 +45,7 @@ describe('a hostile agent probing its walls', () => {
     // The loot is real: the container's env, its processes' environ and the mounted files are in it.
     expect(loot).toContain('COMPETITION_ID=hostile-labels');
     expect(loot).toMatch(/== \/proc\/\d+\/environ\n.*HOSTILE=probe/);
-    // PID 1, the harness's clock (init.py), is not dumpable: not even its environ is readable.
+    // PID 1, the harness's clock (init.ts), is not dumpable: not even its environ is readable.
     expect(loot).toMatch(/== \/proc\/1\/environ\n<PermissionError: Permission denied>/);
     expect(loot).toContain('== /home/data/sample_submission.csv');
     expect(paths.split('\n').length).toBeGreaterThan(10_000);

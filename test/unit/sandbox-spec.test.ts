@@ -91,7 +91,7 @@ describe('containerCreateOptions', () => {
     expect(spec.Cmd).toEqual(['bash', '/opt/agent/start.sh']);
   });
 
-  it('runs the command under init.py as PID 1, in place of tini, with the time limit plus the grace as its deadline', () => {
+  it('runs the command under init.ts as PID 1, in place of tini, with the time limit plus the grace as its deadline', () => {
     expect(spec.Entrypoint).toEqual(['python3', '-I', '-c', INIT_SOURCE, String(60 + limits.deadlineGraceSecs), '10', '--']);
     expect(INIT_SOURCE).toContain('PR_SET_DUMPABLE');
     const cmd = (entrypoint: string[] | null, c: string[] | null, command?: string[]) => agentCommand({ ...req, agent: { ...agent, command } }, { entrypoint, cmd: c });

@@ -1,8 +1,13 @@
-"""PID 1 of the harness's containers (spec.ts's deadlineEntrypoint): the container's own clock.
+/**
+ * PID 1 of the harness's containers (spec.ts's deadlineEntrypoint), a Python program passed with
+ * 'python3 -I -c': the container's own clock. Kept here as a string, not as a file, because the
+ * worker may run where only dist/ is (the compose image); nothing needs mounting this way.
+ */
+export const INIT_SOURCE = String.raw`"""PID 1 of the harness's containers (core/sandbox/init.ts, run by spec.ts's deadlineEntrypoint): the container's own clock.
 
     python3 -I -c <this file> DEADLINE_SECS STOP_GRACE_SECS -- COMMAND...
 
-Runs COMMAND as its only child, forwards it the signals tini would (so `docker stop` behaves
+Runs COMMAND as its only child, forwards it the signals tini would (so "docker stop" behaves
 as before), reaps orphans, and exits with COMMAND's exit code (128 + signal when killed). At
 DEADLINE_SECS after its own start, i.e. the container's, it sends SIGTERM to every process,
 SIGKILL to what is left STOP_GRACE_SECS later, and exits 124, ending the container: a time
@@ -104,3 +109,4 @@ def main():
 
 
 main()
+`;
