@@ -20,6 +20,15 @@ export const llmBudgetSchema = z.strictObject({
   maxDollars: z.number().finite().positive('more than 0 dollars').optional(),
 });
 export type LlmBudget = z.infer<typeof llmBudgetSchema>;
+/**
+ * How a run names a split (core/runs/splits.ts resolves it): `offline-dev`, `offline-dev.txt`,
+ * `splits/offline-dev.txt` (the harness's folder), `experiments/splits/low.txt` (MLE-bench's, as
+ * the seed system names them). A name, never a path.
+ */
+export const SPLIT_REFERENCE = /^(?:(splits|experiments\/splits)\/)?([A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*?)(?:\.txt)?$/;
+export const SPLIT_REFERENCE_HINT =
+  'must name a split, not a file: "offline-dev", "splits/offline-dev.txt", or an MLE-bench split such as "experiments/splits/low.txt" (mlebench list splits)';
+
 const agentIdPattern = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/;
 
 export const runOptionsSchema = z
@@ -27,7 +36,8 @@ export const runOptionsSchema = z
     agentId: z
       .string({ error: 'agentId is required (e.g. "dummy", "baseline", "aide/dev")' })
       .regex(agentIdPattern, 'must look like "<agent>" or "<agent>/<variant>" (lower case, digits, . _ -)'),
-    competitionSet: z.string().min(1, 'must be a path to a split file').optional(),
+    /** A split's name (core/runs/splits.ts): never a path, so no caller names a file on the server. */
+    competitionSet: z.string().max(200, 'too long for a split name').regex(SPLIT_REFERENCE, SPLIT_REFERENCE_HINT).optional(),
     competitions: z
       .array(z.string().regex(idPattern, 'must be a competition id (lower case, digits, . _ -)'))
       .min(1, 'must name at least one competition')

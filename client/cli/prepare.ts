@@ -5,12 +5,12 @@
  * the ids are checked, credentials are required only when a download is needed, and the disk the
  * whole batch needs is estimated against the free space.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { listCompetitionIds, prepareCompetition, UnknownCompetitionError } from '../../core/competitions';
-import { harnessPaths } from '../../core/config';
+import { harnessPaths, type HarnessPaths } from '../../core/config';
+import { InvalidRunOptionsError } from '../../core/options';
+import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import {
   ensureRawData,
   estimateKaggleDisk,
@@ -41,7 +41,7 @@ export function prepareCommand(): Command {
   return new Command('prepare')
     .description('prepare competitions into the data dir: bundled ones from their sources, Kaggle ones downloaded (resumable, verified) and prepared')
     .option('-c, --competitions <ids>', 'comma-separated ids (default: all bundled competitions)')
-    .option('--split <file>', 'a split file, one id per line (e.g. splits/lite.txt, splits/dev.txt)')
+    .option('--split <split>', 'a split (e.g. lite, splits/dev.txt, experiments/splits/low.txt) or a split file of yours, one id per line')
     .option('--lite', "MLE-bench Lite: the competitions of splits/lite.txt (Kaggle's, 22)")
     .option('--force', 're-prepare even when prepared, and go on when the disk estimate says the space is short')
     .action(async (flags: PrepareFlags) => {
@@ -49,25 +49,14 @@ export function prepareCommand(): Command {
     });
 }
 
-/** A split file, resolved like `mlebench run --competition-set`: as given, or relative to the repository. */
-async function readSplit(file: string, splitsDir: string): Promise<string[]> {
-  const candidates = path.isAbsolute(file) ? [file] : [path.resolve(file), path.resolve(path.dirname(splitsDir), file)];
-  for (const candidate of candidates) {
-    let text: string;
-    try {
-      text = await fs.readFile(candidate, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new Error(`--split: cannot read ${candidate}: ${(err as Error).message}`);
-    }
-    const ids = text
-      .split(/\r?\n/)
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter(Boolean);
-    if (ids.length === 0) throw new Error(`--split: ${candidate} lists no competition`);
-    return ids;
+/** A split's ids; its problem is said as the flag's. */
+async function splitForFlag(flag: string, value: string, paths: HarnessPaths): Promise<string[]> {
+  try {
+    return (await resolveSplitOrLocalFile(value, paths)).ids;
+  } catch (e) {
+    if (e instanceof InvalidRunOptionsError) throw new Error(`${flag}: ${e.issues.map((i) => i.reason).join('; ')}`);
+    throw e;
   }
-  throw new Error(`--split: split file not found: ${candidates.join(' or ')}`);
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -82,8 +71,8 @@ async function prepare(flags: PrepareFlags): Promise<number> {
   // Which competitions, in the order given, once each.
   let ids: string[] = [];
   if (flags.competitions) ids.push(...flags.competitions.split(',').map((s) => s.trim()).filter(Boolean));
-  if (flags.split) ids.push(...(await readSplit(flags.split, paths.splitsDir)));
-  if (flags.lite) ids.push(...(await readSplit(path.join(paths.splitsDir, 'lite.txt'), paths.splitsDir)));
+  if (flags.split) ids.push(...(await splitForFlag('--split', flags.split, paths)));
+  if (flags.lite) ids.push(...(await splitForFlag('--lite', 'splits/lite', paths)));
   if (!flags.competitions && !flags.split && !flags.lite) ids = bundled;
   ids = [...new Set(ids)];
   const bad = ids.filter((id) => !ID_PATTERN.test(id));

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
+import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import { resolveAgent } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress, RunPhase } from '../../core/runs/types';
@@ -57,7 +58,7 @@ export function runCommand(): Command {
     .description('run an agent on competitions (starts an embedded Temporal and worker when none is running)')
     .requiredOption('-a, --agent <id>', 'agent id, e.g. dummy, baseline, aide/dev')
     .option('-c, --competitions <ids>', 'comma-separated competition ids', list)
-    .option('-s, --competition-set <file>', 'split file with one competition id per line (e.g. splits/dev.txt)')
+    .option('-s, --competition-set <split>', 'a split (offline-dev, splits/dev.txt, experiments/splits/low.txt: mlebench list splits) or a split file of yours, one id per line')
     .option('--lite', 'only low-complexity competitions (runs splits/lite.txt when no set is given)')
     .option('--technique-tasks', "run technique tasks on the competitions' data instead of the competitions (mlebench list tasks)")
     .option('--tasks <tasks>', `with --technique-tasks: comma-separated subset of ${TECHNIQUE_TASKS.join(', ')} (default: all)`, taskList)
@@ -74,10 +75,13 @@ export function runCommand(): Command {
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
     .option('--json', 'print one JSON object at the end instead of tables')
     .action(async (flags: RunFlags) => {
+      if (flags.competitions && flags.competitionSet) throw new InvalidArgumentError('give either --competitions or --competition-set, not both');
+      // A split goes to the workflow by name; a file of the user's own, as the ids it lists.
+      const local = flags.competitionSet ? await resolveSplitOrLocalFile(flags.competitionSet, harnessPaths()) : undefined;
       const options: RunOptionsInput = {
         agentId: flags.agent,
-        competitions: flags.competitions,
-        competitionSet: flags.competitionSet,
+        competitions: local && !local.split ? local.ids : flags.competitions,
+        competitionSet: local?.split,
         lite: flags.lite,
         techniqueTasks: flags.techniqueTasks,
         tasks: flags.tasks,

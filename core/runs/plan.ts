@@ -19,6 +19,7 @@ import { runDir, runGroupDirName } from '../artifacts/layout';
 import { competitionRunId, techniqueRunId } from '../../workflows/ids';
 import { whyNotApplicable } from '../techniques/registry';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
+import { resolveSplit } from './splits';
 import type { PlannedRun, RunGroupPlan } from './types';
 
 export interface ResolvedRunRequest {
@@ -30,37 +31,14 @@ export interface ResolvedRunRequest {
   mlebench: MleBenchCompetition[];
 }
 
-/** A split file: one competition id per line; `#` starts a comment. */
-export async function readSplitFile(file: string, paths: HarnessPaths): Promise<string[]> {
-  const candidates = path.isAbsolute(file) ? [file] : [path.resolve(file), path.resolve(path.dirname(paths.splitsDir), file)];
-  for (const candidate of candidates) {
-    let text: string;
-    try {
-      text = await fs.readFile(candidate, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `cannot read ${candidate}: ${(err as Error).message}` }]);
-    }
-    const ids = text
-      .split(/\r?\n/)
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter(Boolean);
-    if (ids.length === 0) {
-      throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `${candidate} lists no competition` }]);
-    }
-    return ids;
-  }
-  throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file not found: ${candidates.join(' or ')}` }]);
-}
-
 export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths): Promise<ResolvedRunRequest> {
   let ids: string[];
   if (options.competitions) ids = options.competitions;
-  else if (options.competitionSet) ids = await readSplitFile(options.competitionSet, paths);
-  else if (options.lite) ids = await readSplitFile(path.join(paths.splitsDir, 'lite.txt'), paths);
+  else if (options.competitionSet) ids = (await resolveSplit(options.competitionSet, paths)).ids;
+  else if (options.lite) ids = (await resolveSplit('splits/lite', paths)).ids;
   else {
     throw new InvalidRunOptionsError([
-      { field: 'competitions', reason: 'give competitions, a competitionSet (split file) or lite: true' },
+      { field: 'competitions', reason: 'give competitions, a competitionSet (split name) or lite: true' },
     ]);
   }
   const unique = [...new Set(ids)];

@@ -168,7 +168,10 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
 
     const missing = await run('prepare', '--split', 'splits/no-such-split.txt');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^mlebench: --split: split file not found: .+no-such-split\.txt or .+no-such-split\.txt$/m);
+    expect(missing.stderr).toMatch(/^mlebench: --split: no split "no-such-split" in splits\/; the splits are the harness's: dev, lite, offline, offline-dev/m);
+    const notAFile = await run('prepare', '--split', '/no/such/file');
+    expect(notAFile.code).toBe(1);
+    expect(notAFile.stderr).toMatch(/^mlebench: --split: no split file \/no\/such\/file, and "\/no\/such\/file" is no split name$/m);
   });
 
   it('refuses when the disk estimate exceeds the free space, before downloading', async () => {

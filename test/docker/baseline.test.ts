@@ -12,7 +12,7 @@ import type { AgentSpec } from '../../core/agents/types';
 import { prepareCompetition, type PreparedCompetition } from '../../core/competitions';
 import { harnessPaths } from '../../core/config';
 import { gradeSubmission } from '../../core/grading';
-import { readSplitFile } from '../../core/runs/plan';
+import { resolveSplit } from '../../core/runs/splits';
 import { removeGroupContainers, runAgentContainer } from '../../core/sandbox';
 import { buildImages } from '../../core/sandbox/images';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'baseline-'));
   dataDir = path.join(tmp, 'data');
   baseline = await resolveAgent('baseline');
-  expect(await readSplitFile('splits/offline.txt', harnessPaths())).toEqual(competitions);
+  expect((await resolveSplit('splits/offline.txt', harnessPaths())).ids).toEqual(competitions);
   for (const id of competitions) prepared.set(id, await prepareCompetition(id, { dataDir }));
 });
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideOutcome, medalOf } from '../../core/runs/outcome';
-import { claimGroupDir, planRuns, readSplitFile, resolveRunRequest } from '../../core/runs/plan';
+import { claimGroupDir, planRuns, resolveRunRequest } from '../../core/runs/plan';
 import { harnessPaths } from '../../core/config';
 import { parseRunOptions, InvalidRunOptionsError } from '../../core/options';
 import { runGroupDirName, folderTimestamp } from '../../core/artifacts/layout';
@@ -74,16 +74,6 @@ describe('run-group plan', () => {
     const at = new Date('2025-12-11T03:48:13.512Z');
     expect(folderTimestamp(at)).toBe('2025-12-11T03-48-13-UTC');
     expect(runGroupDirName(at, 'aide/dev')).toBe('2025-12-11T03-48-13-UTC_run-group_aide-dev');
-  });
-
-  it('reads split files with comments and reports a missing one', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'split-'));
-    const file = path.join(dir, 'mine.txt');
-    writeFileSync(file, '# my split\nsotu-authorship\n\n  sotu-authorship # again\n');
-    expect(await readSplitFile(file, paths)).toEqual(['sotu-authorship', 'sotu-authorship']);
-    await expect(readSplitFile(path.join(dir, 'nope.txt'), paths)).rejects.toThrow(/competitionSet: split file not found/);
-    expect(await readSplitFile('splits/offline-dev.txt', paths)).toContain('sotu-authorship');
-    expect(await readSplitFile('splits/lite.txt', paths)).toHaveLength(22);
   });
 
   it('rejects unknown competitions and agents before anything starts', async () => {
