@@ -4,11 +4,21 @@
  * everything comes from Temporal (workflow status, the `progress` query, the result).
  */
 import { llmTotals, type LlmTotals } from '../core/runs/llmTotals';
-import { Client as TemporalClient, Connection, WorkflowFailedError, type WorkflowExecutionStatusName } from '@temporalio/client';
+import {
+  Client as TemporalClient,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal, type google } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
-import { parseRunOptions, type RunOptionsInput } from '../core/options';
+import { InvalidRunOptionsError, parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths } from '../core/config';
-import { resolveRunRequest } from '../core/runs/plan';
+import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import { summarizeReports } from '../core/grading';
 import type { GradingReport } from '../core/grading/report';
 import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/techniques/report';
@@ -27,6 +37,8 @@ export interface ClientOptions {
 
 export interface RunGroupStatus {
   id: string;
+  /** Who started it (the REST API's user; "local" for the CLI and SDK; null before owners were recorded). */
+  owner: string | null;
   /** Temporal's status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT... */
   status: WorkflowExecutionStatusName;
   agentId: string | null;
@@ -35,6 +47,9 @@ export interface RunGroupStatus {
   groupDir: string | null;
   progress: GroupProgress | null;
   webUiUrl: string | null;
+  /** From the memo (listings only): the group's agent containers at once and its most LLM dollars. */
+  containers?: number | null;
+  llmDollars?: number | null;
 }
 
 export interface RunGroupSummary {
@@ -50,6 +65,35 @@ export interface RunGroupSummary {
   llmTotals: LlmTotals | null;
   /** Why the group failed, when it did (e.g. invalid input given through the Temporal CLI). */
   error?: string;
+}
+
+/** What a group will ask of the machine and the LLM budget, known before it starts. */
+export interface GroupAdmission {
+  agentId: string;
+  llmAgent: boolean;
+  /** Planned runs (technique groups: an upper bound, every task × competition × seed). */
+  runs: number;
+  /** Agent containers at once: maxParallel, never more than the runs. */
+  containers: number;
+  /** The most the group's LLM calls may cost: runs × the per-run dollar budget; null when unbounded. */
+  llmDollars: number | null;
+}
+
+export interface RunGroupStartOptions {
+  groupId?: string;
+  /** Recorded in the memo and the Owner search attribute (default "local"). */
+  owner?: string;
+  /** Called with what the group will ask before it starts; throw to refuse it. */
+  admit?: (group: GroupAdmission) => Promise<void>;
+}
+
+/** What the memo of a group holds (the plan adds groupDir). */
+interface GroupMemo {
+  groupDir?: string;
+  agentId?: string;
+  owner?: string;
+  containers?: number;
+  llmDollars?: number | null;
 }
 
 export interface WaitOptions {
@@ -86,22 +130,29 @@ export class Client {
     return this.grpc;
   }
 
-  /** Validates the options (unknown ids, missing split file, bad numbers fail here) and starts the group. */
-  async run(input: RunOptionsInput, opts: { groupId?: string } = {}): Promise<string> {
+  /** Validates the options (unknown ids, unknown split, bad numbers fail here) and starts the group. */
+  async run(input: RunOptionsInput, opts: RunGroupStartOptions = {}): Promise<string> {
     const options = parseRunOptions(input);
-    const { competitionIds } = await resolveRunRequest(options, harnessPaths());
+    const resolved = await resolveRunRequest(options, harnessPaths());
+    const { competitionIds } = resolved;
+    const admission = groupAdmission(options, resolved);
+    await opts.admit?.(admission);
+    const owner = opts.owner ?? LOCAL_OWNER;
     const groupId = opts.groupId ?? newRunGroupId(options.agentId, new Date(), randomBytes(2).toString('hex'));
     const client = await this.workflowClient();
+    const memo: GroupMemo = { agentId: options.agentId, owner, containers: admission.containers, llmDollars: admission.llmDollars };
     await client.workflow.start(WORKFLOW_TYPES.runGroup, {
       workflowId: groupId,
       taskQueue: this.taskQueue,
       args: [options],
+      memo: { ...memo },
       staticSummary: `${options.agentId} on ${competitionIds.length} competition(s) × ${options.nSeeds} seed(s)`,
       staticDetails: options.notes,
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.agent, value: options.agentId },
         { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
         { key: SEARCH_ATTRIBUTES.competition, value: competitionIds },
+        { key: SEARCH_ATTRIBUTES.owner, value: owner },
       ],
     });
     return groupId;
@@ -134,14 +185,16 @@ export class Client {
     return result;
   }
 
-  async getRun(id: string): Promise<RunGroupStatus> {
+  /** A group's status; `progress: false` skips the progress query (which needs a worker to answer). */
+  async getRun(id: string, opts: { progress?: boolean } = {}): Promise<RunGroupStatus> {
     const client = await this.workflowClient();
     const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
-    const description = await handle.describe();
-    const progress = await this.closedOrLiveProgress(id, description.status.name);
-    const memo = (description.memo ?? {}) as { groupDir?: string; agentId?: string };
+    const description = await runGroupDescription(handle, id);
+    const progress = opts.progress === false ? null : await this.closedOrLiveProgress(id, description.status.name);
+    const memo = (description.memo ?? {}) as GroupMemo;
     return {
       id,
+      owner: memo.owner ?? null,
       status: description.status.name,
       agentId: memo.agentId ?? progress?.agentId ?? null,
       startTime: description.startTime,
@@ -155,7 +208,7 @@ export class Client {
   async getRunSummary(id: string): Promise<RunGroupSummary> {
     const client = await this.workflowClient();
     const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
-    const description = await handle.describe();
+    const description = await runGroupDescription(handle, id);
     const memo = (description.memo ?? {}) as { groupDir?: string };
     if (description.status.name === 'COMPLETED') {
       const result = await handle.result();
@@ -174,26 +227,47 @@ export class Client {
     return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, techniqueGrades: null, runs: [], llmTotals: null, error };
   }
 
-  /** Run groups, newest first. */
-  async listRuns(opts: { limit?: number; agentId?: string } = {}): Promise<RunGroupStatus[]> {
+  /** Run groups, newest first (the first page of `listRunsPage`). */
+  async listRuns(opts: ListRunsOptions = {}): Promise<RunGroupStatus[]> {
+    return (await this.listRunsPage(opts)).groups;
+  }
+
+  /**
+   * One page of run groups, newest first, and the token of the next (null at the end): each
+   * call costs one page of Temporal's visibility, however many groups there are.
+   */
+  async listRunsPage(opts: ListRunsOptions = {}): Promise<{ groups: RunGroupStatus[]; nextPageToken: string | null }> {
     const client = await this.workflowClient();
-    const query = [`WorkflowType = '${WORKFLOW_TYPES.runGroup}'`, opts.agentId ? `Agent = '${opts.agentId}'` : ''].filter(Boolean).join(' AND ');
-    const out: RunGroupStatus[] = [];
-    for await (const info of client.workflow.list({ query })) {
-      const memo = (info.memo ?? {}) as { groupDir?: string; agentId?: string };
-      out.push({
-        id: info.workflowId,
-        status: info.status.name,
-        agentId: memo.agentId ?? info.typedSearchAttributes.get(SEARCH_ATTRIBUTES.agent) ?? null,
-        startTime: info.startTime,
-        closeTime: info.closeTime ?? null,
+    const clauses = [`WorkflowType = '${WORKFLOW_TYPES.runGroup}'`];
+    if (opts.agentId !== undefined) clauses.push(`Agent = ${visibilityString(opts.agentId, 'agentId')}`);
+    if (opts.owner !== undefined) clauses.push(`${SEARCH_ATTRIBUTES.owner.name} = ${visibilityString(opts.owner, 'owner')}`);
+    if (opts.running) clauses.push(`ExecutionStatus = 'Running'`);
+    if (opts.startedAfter) clauses.push(`StartTime > '${opts.startedAfter.toISOString()}'`);
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: this.namespace,
+      query: clauses.join(' AND '),
+      pageSize: Math.min(Math.max(opts.limit ?? 50, 1), MAX_PAGE),
+      nextPageToken: opts.pageToken ? Buffer.from(opts.pageToken, 'base64url') : undefined,
+    });
+    const groups = (page.executions ?? []).map((e): RunGroupStatus => {
+      const memo = memoOf(e.memo?.fields);
+      const id = e.execution?.workflowId ?? '';
+      return {
+        id,
+        owner: memo.owner ?? null,
+        status: statusName(e.status),
+        agentId: memo.agentId ?? null,
+        startTime: timestampDate(e.startTime) ?? new Date(0),
+        closeTime: timestampDate(e.closeTime),
         groupDir: memo.groupDir ?? null,
         progress: null,
-        webUiUrl: this.webUiUrl(info.workflowId),
-      });
-      if (out.length >= (opts.limit ?? 50)) break;
-    }
-    return out;
+        webUiUrl: this.webUiUrl(id),
+        containers: memo.containers ?? null,
+        llmDollars: memo.llmDollars ?? null,
+      };
+    });
+    const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+    return { groups, nextPageToken: token };
   }
 
   /** Cancels the group: its children are cancelled and stop their containers. */
@@ -222,8 +296,8 @@ export class Client {
   private async closedOrLiveProgress(id: string, status: WorkflowExecutionStatusName): Promise<GroupProgress | null> {
     const client = await this.workflowClient();
     if (status === 'COMPLETED') return progressOf(await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result());
-    if (status === 'RUNNING') return this.progress(id).catch(() => null);
-    return client.withDeadline(Date.now() + 3000, () => this.progress(id)).catch(() => null);
+    // A group whose workers are all down answers no query: a short deadline, not the server's 30 s.
+    return client.withDeadline(Date.now() + (status === 'RUNNING' ? 10_000 : 3000), () => this.progress(id)).catch(() => null);
   }
 
   /** The phase of each running child (preparing, running the agent, grading...). */
@@ -235,6 +309,72 @@ export class Client {
     );
     return new Map(phases);
   }
+}
+
+/** A run group's description; any other workflow of the namespace (a child run, someone else's) is not found. */
+async function runGroupDescription(handle: WorkflowHandle, id: string): Promise<WorkflowExecutionDescription> {
+  const description = await handle.describe();
+  if (description.type !== WORKFLOW_TYPES.runGroup) throw new WorkflowNotFoundError(`${id} is not a run group`, id, undefined);
+  return description;
+}
+
+/** The owner of groups started by the CLI, the SDK or the REST API without tokens. */
+export const LOCAL_OWNER = 'local';
+/** Most groups one page of `listRunsPage` holds. */
+export const MAX_PAGE = 1000;
+
+export interface ListRunsOptions {
+  limit?: number;
+  agentId?: string;
+  owner?: string;
+  /** Only groups still running. */
+  running?: boolean;
+  startedAfter?: Date;
+  /** From the previous page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+/** A value in a visibility query: only what ids are made of, so a caller cannot extend the query. */
+function visibilityString(value: string, field: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/@-]{0,199}$/.test(value)) throw new InvalidRunOptionsError([{ field, reason: 'not an id (letters, digits, . _ / @ -)' }], 'listing');
+  return `'${value}'`;
+}
+
+function memoOf(fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined): GroupMemo {
+  const memo: Record<string, unknown> = {};
+  for (const [key, payload] of Object.entries(fields ?? {})) {
+    try {
+      memo[key] = defaultPayloadConverter.fromPayload(payload);
+    } catch {
+      // a memo field of another shape (a group started by hand): left out
+    }
+  }
+  return memo;
+}
+
+function timestampDate(t: google.protobuf.ITimestamp | null | undefined): Date | null {
+  if (!t || t.seconds === undefined || t.seconds === null) return null;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+}
+
+function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): WorkflowExecutionStatusName {
+  const name = temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED';
+  return name.replace('WORKFLOW_EXECUTION_STATUS_', '') as WorkflowExecutionStatusName;
+}
+
+/** What a planned group asks: containers at once and the most its LLM calls may cost. */
+function groupAdmission(options: RunOptions, resolved: ResolvedRunRequest): GroupAdmission {
+  const perCompetition = options.techniqueTasks ? (options.tasks ?? TECHNIQUE_TASKS).length : 1;
+  const runs = resolved.competitionIds.length * perCompetition * options.nSeeds;
+  const llmAgent = resolved.agent.llm === true;
+  const perRun = options.llmBudget?.maxDollars ?? resolved.agent.llmBudget?.maxDollars;
+  return {
+    agentId: options.agentId,
+    llmAgent,
+    runs,
+    containers: Math.min(options.maxParallel, runs),
+    llmDollars: !llmAgent ? 0 : perRun === undefined ? null : perRun * runs,
+  };
 }
 
 function progressOf(result: RunGroupResult): GroupProgress {

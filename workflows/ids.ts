@@ -31,10 +31,14 @@ export const SEARCH_ATTRIBUTES = {
   runGroup: defineSearchAttributeKey('RunGroup', SearchAttributeType.KEYWORD),
   outcome: defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD),
   techniqueTask: defineSearchAttributeKey('TechniqueTask', SearchAttributeType.KEYWORD),
+  /** Who started the group (the REST API's user; "local" for the CLI and SDK). */
+  owner: defineSearchAttributeKey('Owner', SearchAttributeType.KEYWORD),
 } as const;
 
+const FLAG_TYPES: Record<string, string> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.KEYWORD_LIST]: 'KeywordList' };
+
 /** `name=Type` pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['Agent=Keyword', 'Competition=KeywordList', 'RunGroup=Keyword', 'Outcome=Keyword', 'TechniqueTask=Keyword'];
+export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).map((key) => `${key.name}=${FLAG_TYPES[key.type]}`);
 
 /** Activity timeout classes: short steps, and the agent step whose length comes from the run's time limit. */
 export const TIMEOUTS = {

@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { harnessPaths } from '../../core/config';
+import { loadAccessPolicy } from '../server/access';
 import { buildServer } from '../server/app';
 import { openSession } from './session';
 
@@ -30,12 +31,15 @@ export function serveCommand(): Command {
     .action(async (flags: { port?: number; host?: string; worker: boolean }) => {
       const listenPort = flags.port ?? (process.env.MLEBENCH_API_PORT ? port(process.env.MLEBENCH_API_PORT) : 8000);
       const host = flags.host ?? process.env.MLEBENCH_API_HOST ?? '127.0.0.1';
+      // Before anything starts: a server bound beyond loopback without tokens is refused, with why.
+      const access = await loadAccessPolicy(host);
       const session = await openSession({ startServer: true, worker: flags.worker ? 'if-none' : 'never' });
-      const app = await buildServer({ client: session.client, paths: harnessPaths() });
+      const app = await buildServer({ client: session.client, paths: harnessPaths(), access });
       try {
         const url = await app.listen({ port: listenPort, host });
+        const who = access.users ? `${access.users.size} user(s) with tokens` : 'no tokens: loopback only';
         process.stderr.write(
-          `REST API and results page on ${url} (OpenAPI: ${url}/openapi.json); Temporal ${session.target.address}` +
+          `REST API and results page on ${url} (${who}) (OpenAPI: ${url}/openapi.json); Temporal ${session.target.address}` +
             `${session.target.uiUrl ? `, Web UI ${session.target.uiUrl}` : ''}${session.worker ? ', worker in this process' : ''}; Ctrl-C stops it\n`,
         );
         await untilSignal();

@@ -14,15 +14,33 @@ import type { HarnessPaths } from '../../core/config';
 import { log } from '../../core/log';
 import { InvalidRunOptionsError } from '../../core/options';
 import type { Client } from '../sdk';
+import { AccessRefusal, authenticate, authorize, hostName, loadAccessPolicy, requestToken, type Access, type AccessPolicy, type ApiUser } from './access';
 import { registerPage } from './page';
 import { PayloadError, payloadField } from './payload';
 import { catalogRoutes } from './routes/catalog';
 import { runRoutes } from './routes/runs';
+import { sessionRoutes } from './routes/session';
 
 export interface ServerOptions {
   client: Client;
   paths: HarnessPaths;
+  /** Who may do what (tokens, roles, limits, hosts); default: no tokens, served on loopback only. */
+  access?: AccessPolicy;
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller (set for every route that is not public). */
+    user: ApiUser | null;
+  }
+  interface FastifyContextConfig {
+    /** What the route needs; routes that do not say need to read. */
+    access?: Access;
+  }
+}
+
+/** Bodies are small JSON objects: a run request, a token. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 interface ApiError {
   status: number;
@@ -55,7 +73,26 @@ export function apiErrorOf(err: unknown): ApiError {
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  const policy = opts.access ?? (await loadAccessPolicy('127.0.0.1', {}));
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 256 }, requestTimeout: 120_000 }).withTypeProvider<ZodTypeProvider>();
+  app.decorateRequest('user', null);
+  // Every request: a Host this server answers to (DNS rebinding), then who is asking and may they.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      const host = hostName(req.headers.host);
+      if (!policy.allowedHosts.has(host)) {
+        throw new AccessRefusal(403, `this server does not answer to the host name "${host.slice(0, 100)}": add it to MLEBENCH_API_ALLOWED_HOSTS if it is yours`);
+      }
+      const access = req.routeOptions.config.access ?? 'read';
+      if (access !== 'public') {
+        req.user = authenticate(policy, requestToken(req.headers));
+        authorize(req.user, access);
+      }
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const version = (await harnessVersions()).harness ?? 'unknown';
@@ -79,7 +116,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   await app.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
   await app.register(runRoutes, { client: opts.client, paths: opts.paths });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(sessionRoutes, { policy });
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, () => app.swagger());
   await registerPage(app);
   return app;
 }

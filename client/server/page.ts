@@ -50,6 +50,10 @@ async function sendIndex(reply: FastifyReply): Promise<FastifyReply> {
 }
 
 const pagePlugin: FastifyPluginAsync = async (app) => {
+  // The page's files hold no data (the data comes from the API, which asks for a token).
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access: 'public' };
+  });
   // Two static roots under one prefix: the more specific route (/assets/vendor/*) wins.
   await app.register(fastifyStatic, {
     root: CHART_DIST,

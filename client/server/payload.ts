@@ -9,20 +9,20 @@ import type { RunOptionsInput } from '../../core/options';
 
 export const createRunBody = z
   .strictObject({
-    agent_id: z.string().describe('agent id, e.g. "dummy", "baseline", "aide/dev"'),
-    competition_set: z.string().nullish().describe('a split file, e.g. splits/offline-dev.txt'),
-    competitions: z.array(z.string()).nullish().describe('competition ids (instead of competition_set)'),
+    agent_id: z.string().max(200).describe('agent id, e.g. "dummy", "baseline", "aide/dev"'),
+    competition_set: z.string().max(200).nullish().describe('a split name, e.g. offline-dev, splits/offline-dev.txt or experiments/splits/low.txt (never a path)'),
+    competitions: z.array(z.string().max(200)).max(5000).nullish().describe('competition ids (instead of competition_set)'),
     lite: z.boolean().nullish(),
-    n_seeds: z.number().nullish(),
-    n_workers: z.number().nullish().describe('agent containers at once (maxParallel)'),
+    n_seeds: z.number().int().nullish(),
+    n_workers: z.number().int().nullish().describe('agent containers at once (maxParallel)'),
     retain: z.boolean().nullish().describe('accepted for the seed SDK; artifacts are always kept'),
-    data_dir: z.string().nullish().describe("must be the worker's data folder when given"),
-    notes: z.string().nullish(),
+    data_dir: z.string().max(4096).nullish().describe("must be the worker's data folder when given"),
+    notes: z.string().max(10_000).nullish(),
     technique_tasks: z.boolean().nullish(),
-    tasks: z.array(z.string()).nullish(),
-    time_limit_secs: z.number().nullish(),
-    step_limit: z.number().nullish(),
-    infra_attempts: z.number().nullish(),
+    tasks: z.array(z.string().max(50)).max(20).nullish(),
+    time_limit_secs: z.number().int().nullish(),
+    step_limit: z.number().int().nullish(),
+    infra_attempts: z.number().int().nullish(),
     llm_budget: z
       .strictObject({ max_tokens: z.number().nullish(), max_requests: z.number().nullish(), max_dollars: z.number().nullish() })
       .nullish(),

@@ -137,6 +137,8 @@ class Client:
         timeout: seconds each HTTP request may take (not how long a run may take: see
             :meth:`wait_for_completion`).
         session: a ``requests.Session`` to send through (one of the client's own by default).
+        token: the bearer token of a server that asks for one. Default: ``$MLEBENCH_API_TOKEN``
+            if set; a server on loopback without tokens needs none.
     """
 
     def __init__(
@@ -144,11 +146,15 @@ class Client:
         base_url: Optional[str] = None,
         timeout: float = 30,
         session: Optional[requests.Session] = None,
+        token: Optional[str] = None,
     ) -> None:
         url = base_url or os.environ.get("MLEBENCH_API_URL") or DEFAULT_BASE_URL
         self.base_url = url.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
+        token = token or os.environ.get("MLEBENCH_API_TOKEN")
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r})"
@@ -354,6 +360,10 @@ class Client:
         """The six technique tasks: ``[{"id", "description", "applies_to": [competition ids]}]``."""
         body = self._request("GET", "/technique-tasks")
         return list(body["technique_tasks"]) if isinstance(body, dict) else list(body)
+
+    def cancel(self, run_id: str) -> Dict[str, Any]:
+        """Cancels a running group (a runner's own, or any for an admin): ``{"run_id", "status": "cancelling"}``."""
+        return self._request("POST", f"/runs/{_segment(run_id)}/cancel")
 
     def health(self) -> Dict[str, Any]:
         """The server's health: ``{"status": "ok", "temporal": {"address", "namespace"}, "version"}``."""

@@ -1,6 +1,8 @@
 """Drives clients/python/sdk.py (unmodified, as a seed user would) through whole runs against a
 live `mlebench serve` (run by test/server/pythonClient.test.ts, which sets MLEBENCH_API_URL,
-PYTHONPATH=clients/python, and MLEBENCH_E2E_CANCELLED: a group it started and cancelled).
+PYTHONPATH=clients/python, MLEBENCH_API_TOKEN (the server asks for tokens; the client sends its
+own), MLEBENCH_E2E_USER (the token's user) and MLEBENCH_E2E_CANCELLED: a group it started and
+cancelled).
 
 Every check is an assert with its message (the script then exits non-zero); at the end it prints
 one JSON line of what it saw, which the TypeScript test asserts on as well.
@@ -157,6 +159,19 @@ def main():
         assert err.detail == "cancelled", err.run
         assert cancelled in str(err) and "cancelled" in str(err), str(err)
         seen["cancelled"] = {"run_id": cancelled, "status": err.run["status"], "temporal_status": err.run["temporal_status"], "detail": err.detail, "text": str(err)}
+
+    # Cancelling through the API: a group of its own (202, then "failed" as cancelled); another
+    # user's (the group above, started by the TypeScript SDK as "local"): 403.
+    slow = client.run(agent_id="dummy/slow", competitions=["spam-assassin"])
+    assert client.get_run(slow)["owner"] == os.environ["MLEBENCH_E2E_USER"], client.get_run(slow)
+    assert client.cancel(slow) == {"run_id": slow, "status": "cancelling"}
+    try:
+        client.wait_for_completion(slow, poll_interval=0.5, timeout=300)
+        raise AssertionError(f"wait_for_completion returned for the group it cancelled, {slow}")
+    except RunFailed as err:
+        assert err.detail == "cancelled", err.run
+    expect_api_error(lambda: client.cancel(cancelled), 403, None)
+    seen["own_cancel"] = {"run_id": slow, "detail": "cancelled"}
 
     print(json.dumps(seen))
 

@@ -12,6 +12,7 @@ import type { Worker } from '@temporalio/worker';
 import { REPO_ROOT } from '../../core/config';
 import { buildImages } from '../../core/sandbox/images';
 import type { GroupMetadata } from '../../core/artifacts/records';
+import { loadAccessPolicy } from '../../client/server/access';
 import { buildServer } from '../../client/server/app';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { groupContainers } from '../helpers/dockerEvents';
@@ -20,11 +21,13 @@ import { testPython } from '../helpers/python';
 let h: HarnessTestEnv;
 let app: Awaited<ReturnType<typeof buildServer>> | undefined;
 let baseUrl: string;
+/** The server asks for tokens: every call of the client must carry its own. */
+const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-${'x'.repeat(24)}`;
 
 beforeAll(async () => {
   await buildImages();
   h = await startHarnessTestEnv();
-  app = await buildServer({ client: h.client, paths: h.paths });
+  app = await buildServer({ client: h.client, paths: h.paths, access: await loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: `e2e-user:runner:${TOKEN}` }) });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -79,6 +82,7 @@ interface Seen {
   submissions: string[];
   technique: { run_id: string; task: string; score: number; outcome: string };
   cancelled: { run_id: string; status: string; temporal_status: string; detail: string; text: string };
+  own_cancel: { run_id: string; detail: string };
 }
 
 describe('the Python client (seed SDK interface)', () => {
@@ -91,6 +95,8 @@ describe('the Python client (seed SDK interface)', () => {
       await h.client.cancel(cancelled);
       return runPython(path.join(REPO_ROOT, 'test', 'helpers', 'python_client_e2e.py'), {
         MLEBENCH_API_URL: baseUrl,
+        MLEBENCH_API_TOKEN: TOKEN,
+        MLEBENCH_E2E_USER: 'e2e-user',
         PYTHONPATH: path.join(REPO_ROOT, 'clients', 'python'),
         MLEBENCH_E2E_CANCELLED: cancelled,
       });
@@ -140,6 +146,9 @@ describe('the Python client (seed SDK interface)', () => {
     expect(seen.cancelled).toMatchObject({ status: 'failed', temporal_status: 'CANCELLED', detail: 'cancelled' });
     expect(seen.cancelled.text).toBe(`run ${seen.cancelled.run_id} failed (Temporal status CANCELLED): cancelled`);
     expect(await groupContainers(seen.cancelled.run_id)).toEqual([]);
+    // Its own group, cancelled through the API (the other user's refused with 403 in the script).
+    expect(seen.own_cancel.detail).toBe('cancelled');
+    expect(await groupContainers(seen.own_cancel.run_id)).toEqual([]);
 
     console.log(`python client e2e: ${seconds.toFixed(1)} s for the three groups`);
   }, 900_000);

@@ -13,6 +13,7 @@ import { parseRoute } from './lib/routes.js';
 import { groupPage } from './views/group.js';
 import { groupsPage } from './views/list.js';
 import { runPage } from './views/run.js';
+import { signInPanel } from './views/signin.js';
 
 let current = null;
 
@@ -32,6 +33,11 @@ function render() {
   page(view, root, route).catch((err) => {
     if (!view.alive) return;
     console.error(err);
+    if (err instanceof ApiError && err.status === 401) {
+      root.replaceChildren(signInPanel(err.message, render));
+      document.body.dataset.state = 'signin';
+      return;
+    }
     root.replaceChildren(errorPanel(err));
     document.body.dataset.state = 'error';
   });

@@ -2,11 +2,15 @@
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { trustedGroupDir } from '../../../core/artifacts/containment';
 import { listGroupFiles, openGroupFile, readGroupRecords } from '../../../core/artifacts/groupFiles';
 import type { HarnessPaths } from '../../../core/config';
 import { llmTotals } from '../../../core/runs/llmTotals';
 import type { GroupProgress } from '../../../core/runs/types';
-import type { Client, RunGroupStatus } from '../../sdk';
+import { log } from '../../../core/log';
+import { MAX_PAGE, type Client, type RunGroupStatus } from '../../sdk';
+import { authorizeCancel } from '../access';
+import { GroupAdmissions } from '../limits';
 import { createRunBody, runOptionsOf } from '../payload';
 import { contentTypeOf } from '../contentTypes';
 
@@ -38,6 +42,7 @@ function groupView(client: Client, g: RunGroupStatus) {
     run_id: g.id,
     status,
     ...(detail ? { detail } : {}),
+    owner: g.owner,
     temporal_status: g.status,
     agent_id: g.agentId,
     created_at: iso(g.startTime),
@@ -47,27 +52,70 @@ function groupView(client: Client, g: RunGroupStatus) {
   };
 }
 
-const idParams = z.object({ id: z.string().min(1).describe('the run-group (workflow) id') });
+/** A 409: the group is past what was asked of it. */
+class GroupEndedError extends Error {
+  readonly statusCode = 409;
+}
+
+const idParams = z.object({ id: z.string().min(1).max(200).describe('the run-group (workflow) id') });
 const ok = z.looseObject({}).describe('see the README: the seed system shapes');
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client, paths }) => {
-  app.post('/runs', { schema: { summary: 'start a run group', body: createRunBody, response: { 201: z.object({ run_id: z.string() }) } } }, async (req, reply) => {
-    const runId = await client.run(runOptionsOf(req.body, paths));
-    return reply.code(201).send({ run_id: runId });
-  });
+  const admissions = new GroupAdmissions(client);
+
+  /** The group's folder, only when it is a folder of this server's runs folder (a memo can say anything). */
+  const groupDirOf = async (g: RunGroupStatus): Promise<string | null> => {
+    if (!g.groupDir) return null;
+    try {
+      return await trustedGroupDir(g.groupDir, paths.runsDir, 'memo.groupDir');
+    } catch (err) {
+      log.warn({ runGroup: g.id, err: (err as Error).message }, 'a run group names a folder outside the runs folder: not served');
+      return null;
+    }
+  };
+
+  app.post(
+    '/runs',
+    { config: { access: 'run' }, schema: { summary: 'start a run group', body: createRunBody, response: { 201: z.object({ run_id: z.string() }) } } },
+    async (req, reply) => {
+      const user = req.user!;
+      const runId = await admissions.start(user, (admit) => client.run(runOptionsOf(req.body, paths), { owner: user.name, admit }));
+      return reply.code(201).send({ run_id: runId });
+    },
+  );
+
+  app.post(
+    '/runs/:id/cancel',
+    {
+      config: { access: 'run' },
+      schema: { summary: 'cancel a run group (runners: their own; admins: any)', params: idParams, response: { 202: z.object({ run_id: z.string(), status: z.string() }) } },
+    },
+    async (req, reply) => {
+      const g = await client.getRun(req.params.id, { progress: false });
+      authorizeCancel(req.user!, g.id, g.owner);
+      if (g.status !== 'RUNNING') throw new GroupEndedError(`run group ${g.id} has already ended (${g.status.toLowerCase()})`);
+      await client.cancel(g.id);
+      return reply.code(202).send({ run_id: g.id, status: 'cancelling' });
+    },
+  );
 
   app.get(
     '/runs',
     {
       schema: {
-        summary: 'run groups, newest first',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent_id: z.string().optional() }),
+        summary: 'run groups, newest first, a page at a time',
+        querystring: z.strictObject({
+          limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+          agent_id: z.string().max(200).optional(),
+          owner: z.string().max(64).optional().describe("only this user's groups"),
+          page_token: z.string().max(4096).optional().describe("the previous page's next_page_token"),
+        }),
         response: { 200: ok },
       },
     },
     async (req) => {
-      const groups = await client.listRuns({ limit: req.query.limit, agentId: req.query.agent_id });
-      return { runs: groups.map((g) => groupView(client, g)) };
+      const page = await client.listRunsPage({ limit: req.query.limit, agentId: req.query.agent_id, owner: req.query.owner, pageToken: req.query.page_token });
+      return { runs: page.groups.map((g) => groupView(client, g)), next_page_token: page.nextPageToken };
     },
   );
 
@@ -92,7 +140,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
 
   app.get('/runs/:id/summary', { schema: { summary: "a run group's reports and every run's record so far", params: idParams, response: { 200: ok } } }, async (req) => {
     const g = await client.getRun(req.params.id);
-    const records = g.groupDir ? await readGroupRecords(g.groupDir) : null;
+    const groupDir = await groupDirOf(g);
+    const records = groupDir ? await readGroupRecords(groupDir) : null;
     const error = g.status === 'FAILED' ? (await client.getRunSummary(g.id)).error : undefined;
     return {
       ...groupView(client, g),
@@ -115,14 +164,15 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       schema: {
         summary: "the files of a run group's folder (or of one of its runs)",
         params: idParams,
-        querystring: z.object({ run_id: z.string().optional().describe("only this run's files") }),
+        querystring: z.strictObject({ run_id: z.string().max(300).optional().describe("only this run's files") }),
         response: { 200: ok },
       },
     },
     async (req) => {
-    const g = await client.getRun(req.params.id);
-    const records = g.groupDir ? await readGroupRecords(g.groupDir) : null;
-    const all = g.groupDir ? await listGroupFiles(g.groupDir, records?.metadata ?? null) : [];
+    const g = await client.getRun(req.params.id, { progress: false });
+    const groupDir = await groupDirOf(g);
+    const records = groupDir ? await readGroupRecords(groupDir) : null;
+    const all = groupDir ? await listGroupFiles(groupDir, records?.metadata ?? null) : [];
     const files = req.query.run_id === undefined ? all : all.filter((f) => f.runId === req.query.run_id);
     return { run_id: g.id, run_group_dir: g.groupDir, files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })) };
     },
@@ -130,11 +180,12 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
 
   app.get(
     '/runs/:id/artifacts/*',
-    { schema: { summary: "one file of a run group's folder", params: z.object({ id: z.string().min(1), '*': z.string().min(1).describe('the path in the group folder') }) } },
+    { schema: { summary: "one file of a run group's folder", params: z.object({ id: z.string().min(1).max(200), '*': z.string().min(1).max(4096).describe('the path in the group folder') }) } },
     async (req, reply) => {
-      const g = await client.getRun(req.params.id);
-      if (!g.groupDir) return reply.code(404).send({ error: { message: `run group ${g.id} has no folder yet` } });
-      const file = await openGroupFile(g.groupDir, req.params['*']);
+      const g = await client.getRun(req.params.id, { progress: false });
+      const groupDir = await groupDirOf(g);
+      if (!groupDir) return reply.code(404).send({ error: { message: `run group ${g.id} has no folder here` } });
+      const file = await openGroupFile(groupDir, req.params['*']);
       return reply.type(contentTypeOf(file.path)).header('content-length', file.size).send(file.handle.createReadStream());
     },
   );

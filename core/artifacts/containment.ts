@@ -1,0 +1,32 @@
+/**
+ * Paths that come from outside — a workflow's input or memo, anyone who can start a workflow on
+ * the Temporal server — are trusted only inside the configured roots: a run-group folder is a
+ * folder of its own (no symlink) directly under the runs folder, whatever the path says.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export class UntrustedPathError extends Error {
+  override name = 'UntrustedPathError';
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/** The group folder's real path, when it is a real folder directly under the runs folder; else throws naming the field. */
+export async function trustedGroupDir(groupDir: string, runsDir: string, field = 'groupDir'): Promise<string> {
+  if (typeof groupDir !== 'string' || groupDir.length === 0 || groupDir.length > 4096 || groupDir.includes('\0')) {
+    throw new UntrustedPathError(field, 'not a path');
+  }
+  const root = await fs.realpath(runsDir).catch(() => path.resolve(runsDir));
+  const resolved = path.resolve(groupDir);
+  if (path.dirname(resolved) !== path.resolve(runsDir) && path.dirname(resolved) !== root) {
+    throw new UntrustedPathError(field, `${resolved} is not a folder of the runs folder ${runsDir}`);
+  }
+  const stat = await fs.lstat(resolved).catch(() => undefined);
+  if (stat && !stat.isDirectory()) throw new UntrustedPathError(field, `${resolved} is not a folder (a symlink or a file)`);
+  return path.join(root, path.basename(resolved));
+}
