@@ -5,7 +5,7 @@
  * Which checkout: an explicit path, else `MLEBENCH_REPO`; none means no MLE-bench competitions.
  * Everything is validated when read, and a problem names the file, the field and the reason.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
@@ -120,14 +120,39 @@ const checksumsSchema = z
   })
   .passthrough();
 
+/** A file's text, never through a symlink (O_NOFOLLOW; O_NONBLOCK, so a fifo cannot hang it); undefined when missing. */
 async function readText(file: string): Promise<string | undefined> {
+  let handle: fs.FileHandle;
   try {
-    return await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Why a file the harness reads from the checkout (config, description, leaderboard, checksums)
+ * is refused: a symlink or anything but a regular file. The checkout is untrusted code: a
+ * leaderboard linked to a host file must not be read (nor echoed in an error). Undefined when
+ * fine or missing.
+ */
+async function notPlainFile(file: string): Promise<string | undefined> {
+  let st;
+  try {
+    st = await fs.lstat(file);
+  } catch {
+    return undefined;
+  }
+  if (st.isSymbolicLink()) return `a symbolic link (to ${await fs.readlink(file).catch(() => '?')}): only regular files of the checkout are read`;
+  if (!st.isFile()) return 'not a regular file: only regular files of the checkout are read';
+  return undefined;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -211,6 +236,15 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   const fail = (): never => {
     throw new InvalidMleBenchCheckoutError(checkout.root, issues);
   };
+  const refused = new Set<string>();
+  for (const file of [configFile, path.join(dir, 'leaderboard.csv'), path.join(dir, 'checksums.yaml')]) {
+    const why = await notPlainFile(file);
+    if (why) {
+      issues.push({ file, field: '', reason: why });
+      refused.add(file);
+    }
+  }
+  if (refused.has(configFile)) fail();
   const text = await readText(configFile);
   if (text === undefined) {
     issues.push({ file: configFile, field: '', reason: 'missing' });
@@ -242,8 +276,10 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   const descriptionPath = path.join(checkout.root, config.description);
   if (!safe(config.description)) issues.push({ file: configFile, field: 'description', reason: 'must be a path inside the checkout' });
   else {
-    const description = await readText(descriptionPath);
-    if (description === undefined) issues.push({ file: configFile, field: 'description', reason: `file not found: ${descriptionPath}` });
+    const why = await notPlainFile(descriptionPath);
+    const description = why ? undefined : await readText(descriptionPath);
+    if (why) issues.push({ file: descriptionPath, field: '', reason: why });
+    else if (description === undefined) issues.push({ file: configFile, field: 'description', reason: `file not found: ${descriptionPath}` });
     else if (isLfsPointer(description)) issues.push({ file: descriptionPath, field: '', reason: LFS_HINT });
   }
   for (const [field, spec] of [
@@ -257,15 +293,16 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   }
 
   const leaderboardPath = path.join(dir, 'leaderboard.csv');
-  const leaderboard = await readText(leaderboardPath);
+  // A refused one is named above, never read.
+  const leaderboard = refused.has(leaderboardPath) ? null : await readText(leaderboardPath);
   if (leaderboard === undefined) issues.push({ file: leaderboardPath, field: '', reason: 'missing: medals are ranked against it' });
-  else if (isLfsPointer(leaderboard)) issues.push({ file: leaderboardPath, field: '', reason: LFS_HINT });
-  else if (!leaderboard.split(/\r?\n/, 1)[0]!.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).includes('score')) {
+  else if (leaderboard !== null && isLfsPointer(leaderboard)) issues.push({ file: leaderboardPath, field: '', reason: LFS_HINT });
+  else if (leaderboard !== null && !leaderboard.split(/\r?\n/, 1)[0]!.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).includes('score')) {
     issues.push({ file: leaderboardPath, field: 'score', reason: 'the header has no "score" column' });
   }
 
   const checksumsPath = path.join(dir, 'checksums.yaml');
-  const checksumsText = await readText(checksumsPath);
+  const checksumsText = refused.has(checksumsPath) ? undefined : await readText(checksumsPath);
   let checksums: MleBenchChecksums | undefined;
   if (checksumsText !== undefined) {
     if (isLfsPointer(checksumsText)) issues.push({ file: checksumsPath, field: '', reason: LFS_HINT });

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../core/config';
 import { prepareCompetition } from '../../core/competitions';
 import { gradeSubmission } from '../../core/grading';
-import { MleBenchPythonError, MleBenchUnsafeFileError } from '../../core/mlebench';
+import { InvalidMleBenchCheckoutError, MleBenchPythonError, MleBenchUnsafeFileError } from '../../core/mlebench';
 import { PYTHON_PID_LABEL, runCheckoutPrepare } from '../../core/mlebench/python';
 import { dockerClient } from '../../core/sandbox/docker';
 import { buildBaseImage } from '../../core/sandbox/images';
@@ -114,19 +114,42 @@ def prepare(raw, public, private):
 });
 
 describe('files of the checkout and of its data, opened only through checked handles', () => {
-  it('a description.md that links to a host file is never read nor copied to the agents’ data', async () => {
+  it('a description.md, leaderboard.csv or config.yaml linked to a host file makes the checkout invalid, each named, and is never read', async () => {
     const checkout = checkoutCopy();
     const secret = path.join(tempDir('mlebench-secret-'), 'host-secret.txt');
     writeFileSync(secret, 'a host secret\n');
-    rmSync(path.join(competitionDir(checkout), 'description.md'));
-    symlinkSync(secret, path.join(competitionDir(checkout), 'description.md'));
+    for (const f of ['description.md', 'leaderboard.csv']) {
+      rmSync(path.join(competitionDir(checkout), f));
+      symlinkSync(secret, path.join(competitionDir(checkout), f));
+    }
     const dataDir = dataDirWithRaw();
     const err = await prepareCompetition(ID, { dataDir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidMleBenchCheckoutError);
+    expect((err as InvalidMleBenchCheckoutError).issues).toEqual([
+      { file: path.join(competitionDir(checkout), 'leaderboard.csv'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` },
+      { file: path.join(competitionDir(checkout), 'description.md'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` },
+    ]);
+    expect((err as Error).message).not.toContain('a host secret');
+    expect(existsSync(path.join(dataDir, ID, 'prepared'))).toBe(false);
+
+    rmSync(path.join(competitionDir(checkout), 'config.yaml'));
+    symlinkSync(secret, path.join(competitionDir(checkout), 'config.yaml'));
+    const again = await prepareCompetition(ID, { dataDir }).catch((e: unknown) => e);
+    expect((again as InvalidMleBenchCheckoutError).issues[0]).toEqual({ file: path.join(competitionDir(checkout), 'config.yaml'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` });
+    expect((again as Error).message).not.toContain('a host secret');
+  });
+
+  it('a description.md reached through a linked folder, outside the checkout, is refused when prepared (the checked handle’s own check)', async () => {
+    const checkout = checkoutCopy();
+    const elsewhere = tempDir('mlebench-elsewhere-');
+    cpSync(competitionDir(checkout), path.join(elsewhere, ID), { recursive: true });
+    rmSync(competitionDir(checkout), { recursive: true });
+    symlinkSync(path.join(elsewhere, ID), competitionDir(checkout));
+    const err = await prepareCompetition(ID, { dataDir: dataDirWithRaw() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MleBenchUnsafeFileError);
     expect((err as Error).message).toBe(
-      `the description of MLE-bench competition "${ID}" ${path.join(competitionDir(checkout), 'description.md')} is a symbolic link: refused, only a regular file is read`,
+      `the description of MLE-bench competition "${ID}" ${path.join(competitionDir(checkout), 'description.md')} resolves outside ${checkout} (to ${path.join(elsewhere, ID)}): refused, only a regular file is read`,
     );
-    expect(existsSync(path.join(dataDir, ID, 'prepared'))).toBe(false);
   });
 
   it('answers swapped for a symlink after preparing (to an identical copy: the checksums agree) are never mounted into the grader', async () => {
@@ -151,9 +174,9 @@ describe('the checkout’s code against its container’s clock', () => {
 
 def prepare(raw, public, private):
     import os, signal, time
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # first: PID 1 forwards the SIGTERM below to this process
     for sig in (signal.SIGSTOP, signal.SIGKILL, signal.SIGTERM):
         os.kill(1, sig)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         time.sleep(1)
 `,
@@ -163,7 +186,7 @@ def prepare(raw, public, private):
     for (const d of Object.values(dirs)) chmodSync(d, 0o777);
     const err = await runCheckoutPrepare({ checkoutRoot: checkout, preparer: `mlebench.competitions.${ID}.prepare:prepare`, id: ID }, dirs, { timeoutSecs: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MleBenchPythonError);
-    expect((err as Error).message).toMatch(/could not prepare telco-churn-mini: it was stopped at its time limit \(3 s\)/);
+    expect((err as Error).message, (err as MleBenchPythonError).output).toMatch(/could not prepare telco-churn-mini: it was stopped at its time limit \(3 s\)/);
     expect((err as MleBenchPythonError).output).toContain('mlebench-init: time limit reached (3 s since the container started)');
   });
 });
