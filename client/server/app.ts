@@ -4,7 +4,7 @@
  * restart loses nothing. Bad input gets a 400 naming each field and why; an unknown group or
  * file a 404.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -38,6 +38,40 @@ declare module 'fastify' {
     access?: Access;
   }
 }
+
+/** The error body every route may answer (apiErrorOf), for the OpenAPI description. */
+const ERROR_BODY = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['message'],
+      properties: {
+        message: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
+      },
+    },
+  },
+};
+const ERROR_RESPONSES: Record<string, unknown> = {
+  ...Object.fromEntries(
+  Object.entries({
+    400: 'invalid request: each field and why',
+    401: 'no token, or not one of this server\'s',
+    403: 'the role or a limit does not allow it, or the Host is not served',
+    404: 'no such run group or file',
+    409: 'the run group is past what was asked (already ended)',
+    413: 'the body is too large',
+    414: 'a path segment is too long',
+    415: 'not JSON',
+    429: 'over a per-user limit (named)',
+    500: 'the server failed',
+  }).map(([code, description]) => [code, { description, content: { 'application/json': { schema: ERROR_BODY } } }]),
+  ),
+  // Node's HTTP parser answers this one itself, before the server sees the request.
+  431: { description: 'the request headers are too large', content: { 'application/json': { schema: { type: 'object' } } } },
+};
 
 /** Bodies are small JSON objects: a run request, a token. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -74,7 +108,16 @@ export function apiErrorOf(err: unknown): ApiError {
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const policy = opts.access ?? (await loadAccessPolicy('127.0.0.1', {}));
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 256 }, requestTimeout: 120_000 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 256 },
+    requestTimeout: 120_000,
+    // The router's own refusals (a path segment too long, a malformed URL) in the API's error body too.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: { message: err.message.slice(0, 300) } });
+    },
+  }).withTypeProvider<ZodTypeProvider>();
   app.decorateRequest('user', null);
   // Every request: a Host this server answers to (DNS rebinding), then who is asking and may they.
   app.addHook('onRequest', (req, _reply, done) => {
@@ -99,8 +142,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(swagger, {
     openapi: {
       info: { title: 'MLE-bench Redux', version, description: "The seed system's REST API: run groups, their progress, reports and artifacts." },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token of MLEBENCH_API_TOKENS_FILE (none needed on loopback without tokens)' } } },
+      security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (args) => {
+      const out = jsonSchemaTransform(args);
+      const schema = out.schema as { response?: Record<string, unknown>; security?: unknown[] };
+      // Every operation may answer the API's error body; public ones need no token.
+      schema.response = { ...ERROR_RESPONSES, ...schema.response };
+      if (args.route.config?.access === 'public') schema.security = [];
+      return out;
+    },
   });
   app.setErrorHandler((err, req, reply) => {
     const e = apiErrorOf(err);

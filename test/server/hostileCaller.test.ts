@@ -253,7 +253,7 @@ describe('the REST API against a hostile caller', () => {
     expect(pages[0]).toHaveLength(2);
     expect(pages.flat().sort()).toEqual([...ids].sort());
 
-    for (const q of ["agent_id=x' OR WorkflowType != 'y", "owner=bob' OR Owner != '", 'limit=5000', 'limit=0', 'colour=blue', `page_token=${'A'.repeat(5000)}`]) {
+    for (const q of ["agent_id=x' OR WorkflowType != 'y", "owner=bob' OR Owner != '", 'limit=5000', 'limit=0', 'colour=blue', `page_token=${'A'.repeat(5000)}`, 'page_token=eyJMYXN0U3RhcnRUaW1lIjoxfQ.forged', `page_token=${'0'.repeat(40)}`]) {
       const res = await call('GET', `/runs?${q.replace(/ /g, '%20').replace(/'/g, '%27')}`, { token: TOKENS.viewer });
       expect(res.status, q).toBe(400);
     }

@@ -1,4 +1,5 @@
 /** The seed system's run endpoints over the SDK and the run folders; the server keeps no state of its own. */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -52,9 +53,34 @@ function groupView(client: Client, g: RunGroupStatus) {
   };
 }
 
-/** A 409: the group is past what was asked of it. */
-class GroupEndedError extends Error {
-  readonly statusCode = 409;
+/** A refusal with its status (the error handler answers it as the API's error body). */
+class RequestError extends Error {
+  constructor(
+    readonly statusCode: 400 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Listing pages: Temporal's page token, signed by this server, so a caller cannot hand Temporal's
+ * visibility store bytes of its own (a forged token makes the server retry and stall, measured).
+ * A restart changes the key: an old token then asks for the first page again.
+ */
+const pageKey = randomBytes(32);
+const pageMac = (raw: string) => createHmac('sha256', pageKey).update(raw).digest('base64url').slice(0, 32);
+const signPageToken = (raw: string | null) => (raw === null ? null : `${raw}.${pageMac(raw)}`);
+function openPageToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const dot = token.lastIndexOf('.');
+  const raw = token.slice(0, Math.max(dot, 0));
+  const mac = Buffer.from(token.slice(dot + 1));
+  const want = Buffer.from(pageMac(raw));
+  if (dot <= 0 || mac.length !== want.length || !timingSafeEqual(mac, want)) {
+    throw new RequestError(400, 'page_token: not a page token of this server (it may have restarted): list from the first page again');
+  }
+  return raw;
 }
 
 const idParams = z.object({ id: z.string().min(1).max(200).describe('the run-group (workflow) id') });
@@ -93,7 +119,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
     async (req, reply) => {
       const g = await client.getRun(req.params.id, { progress: false });
       authorizeCancel(req.user!, g.id, g.owner);
-      if (g.status !== 'RUNNING') throw new GroupEndedError(`run group ${g.id} has already ended (${g.status.toLowerCase()})`);
+      if (g.status !== 'RUNNING') throw new RequestError(409, `run group ${g.id} has already ended (${g.status.toLowerCase()})`);
       await client.cancel(g.id);
       return reply.code(202).send({ run_id: g.id, status: 'cancelling' });
     },
@@ -114,8 +140,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       },
     },
     async (req) => {
-      const page = await client.listRunsPage({ limit: req.query.limit, agentId: req.query.agent_id, owner: req.query.owner, pageToken: req.query.page_token });
-      return { runs: page.groups.map((g) => groupView(client, g)), next_page_token: page.nextPageToken };
+      const page = await client.listRunsPage({ limit: req.query.limit, agentId: req.query.agent_id, owner: req.query.owner, pageToken: openPageToken(req.query.page_token) });
+      return { runs: page.groups.map((g) => groupView(client, g)), next_page_token: signPageToken(page.nextPageToken) };
     },
   );
 

@@ -37,9 +37,9 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = (app, 
     },
   );
 
-  app.delete('/session', { config: { access: 'public' }, schema: { summary: 'sign the results page out' } }, async (_req, reply) => {
+  app.delete('/session', { config: { access: 'public' }, schema: { summary: 'sign the results page out', response: { 200: z.object({ signed_out: z.literal(true) }) } } }, async (_req, reply) => {
     void reply.header('set-cookie', `${TOKEN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
-    return reply.code(204).send();
+    return reply.send({ signed_out: true as const });
   });
   return Promise.resolve();
 };
