@@ -57,6 +57,11 @@ export const runOptionsSchema = z
     infraAttempts: z.number().int().min(1).max(100).optional(),
     /** An LLM agent's budget per run (tokens, requests, dollars), over its config's `llmBudget`. */
     llmBudget: llmBudgetSchema.optional(),
+    /**
+     * An LLM agent runs only with a dollar budget per run (here or in its config), unless this
+     * says, explicitly, that its spending is not capped.
+     */
+    llmUnlimited: z.boolean().default(false),
     /** An agent's step limit (e.g. AIDE's steps), given to the container as STEP_LIMIT. */
     stepLimit: z.number().int().min(1).max(100_000).optional(),
   })

@@ -46,6 +46,7 @@ interface RunFlags {
   maxTokens?: number;
   maxRequests?: number;
   maxDollars?: number;
+  llmUnlimited?: boolean;
   stepLimit?: number;
   notes?: string;
   groupId?: string;
@@ -69,6 +70,7 @@ export function runCommand(): Command {
     .option('--max-tokens <n>', "an LLM agent's token budget per run (over its config's llmBudget)", positiveInt)
     .option('--max-requests <n>', "an LLM agent's request budget per run", positiveInt)
     .option('--max-dollars <usd>', "an LLM agent's dollar budget per run (prices: gateway.yaml)", positiveNumber)
+    .option('--llm-unlimited', "run an LLM agent without a dollar budget (otherwise --max-dollars is required)")
     .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
     .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
@@ -90,6 +92,7 @@ export function runCommand(): Command {
         timeLimitSecs: flags.timeLimit,
         infraAttempts: flags.infraAttempts,
         llmBudget: llmBudgetOf(flags),
+        llmUnlimited: flags.llmUnlimited,
         stepLimit: flags.stepLimit,
         notes: flags.notes,
       };

@@ -23,6 +23,7 @@ export const createRunBody = z
     time_limit_secs: z.number().int().nullish(),
     step_limit: z.number().int().nullish(),
     infra_attempts: z.number().int().nullish(),
+    llm_unlimited: z.boolean().nullish().describe('run an LLM agent without a dollar budget (otherwise llm_budget.max_dollars is required)'),
     llm_budget: z
       .strictObject({ max_tokens: z.number().nullish(), max_requests: z.number().nullish(), max_dollars: z.number().nullish() })
       .nullish(),
@@ -63,6 +64,7 @@ export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dat
     infraAttempts: body.infra_attempts,
     notes: body.notes,
     llmBudget: budget && Object.keys(budget).length ? budget : undefined,
+    llmUnlimited: body.llm_unlimited,
   }) as RunOptionsInput;
 }
 
@@ -77,6 +79,7 @@ const PAYLOAD_FIELD: Record<string, string> = {
   stepLimit: 'step_limit',
   infraAttempts: 'infra_attempts',
   llmBudget: 'llm_budget',
+  llmUnlimited: 'llm_unlimited',
   maxTokens: 'max_tokens',
   maxRequests: 'max_requests',
   maxDollars: 'max_dollars',

@@ -76,6 +76,12 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
     problems.push({ field: 'agentId', reason: err.message });
     return undefined;
   });
+  if (agent?.llm && !options.llmUnlimited && (options.llmBudget?.maxDollars ?? agent.llmBudget?.maxDollars) === undefined) {
+    problems.push({
+      field: 'llmBudget.maxDollars',
+      reason: `agent ${agent.id} calls an LLM: give it a dollar budget per run (--max-dollars, llm_budget.max_dollars), or say llmUnlimited (--llm-unlimited) to run it uncapped`,
+    });
+  }
   if (problems.length > 0 || !agent) throw new InvalidRunOptionsError(problems);
   // Every bundled offline competition counts as Lite; `lite` filters only competitions that say otherwise.
   // An MLE-bench competition is Lite when its checkout's experiments/splits/low.txt lists it.

@@ -179,9 +179,14 @@ describe('the REST API against a hostile caller', () => {
   });
 
   it('per-user limits: LLM dollars a day, reserved at start; an LLM group without a dollar budget is refused', async () => {
-    const unbudgeted = await call('POST', '/runs', { token: TOKENS.carol, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'] } });
-    expect(unbudgeted.status).toBe(403);
-    expect(unbudgeted.json.error?.message).toMatch(/limit llm_dollars_per_day of user "carol" is \$1\.00: agent llm-dummy calls an LLM, so give llm_budget\.max_dollars per run/);
+    // Anyone's LLM group needs a dollar budget, unless it says it runs uncapped...
+    const unbudgeted = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'] } });
+    expect(unbudgeted.status).toBe(400);
+    expect(unbudgeted.json.error?.message).toMatch(/llm_budget\.max_dollars: agent llm-dummy calls an LLM: give it a dollar budget per run/);
+    // ...which a user with a dollar limit may not say.
+    const uncapped = await call('POST', '/runs', { token: TOKENS.carol, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'], llm_unlimited: true } });
+    expect(uncapped.status).toBe(403);
+    expect(uncapped.json.error?.message).toMatch(/limit llm_dollars_per_day of user "carol" is \$1\.00: agent llm-dummy calls an LLM, so give llm_budget\.max_dollars per run/);
     const budgeted = { agent_id: 'llm-dummy', competitions: ['spam-assassin'], n_seeds: 2, llm_budget: { max_dollars: 0.3 } };
     expect((await call('POST', '/runs', { token: TOKENS.carol, body: budgeted })).status).toBe(201);
     const over = await call('POST', '/runs', { token: TOKENS.carol, body: budgeted });

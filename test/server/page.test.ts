@@ -51,8 +51,8 @@ beforeAll(async () => {
   await Promise.all([
     h.client.run({ agentId: 'baseline', competitions: ['spambase'] }, { groupId: GROUPS.baseline }),
     h.client.run({ agentId: 'technique-reference', competitions: ['spambase'], techniqueTasks: true, tasks: ['leakage'] }, { groupId: GROUPS.technique }),
-    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3 }, { groupId: GROUPS.aide }),
-    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 2 } }, { groupId: GROUPS.budget }),
+    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } }, { groupId: GROUPS.aide }),
+    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 2, maxDollars: 5 } }, { groupId: GROUPS.budget }),
   ]);
   for (const id of [GROUPS.baseline, GROUPS.technique, GROUPS.aide, GROUPS.budget]) results.set(id, await h.client.waitForCompletion(id));
   app = await buildServer({ client: h.client, paths: h.paths });

@@ -53,7 +53,7 @@ describe('aide/dev through the gateway', () => {
   it('runs AIDE on spambase: a graded valid submission, its best code, its journal and the transcript', async () => {
     const groupId = 'aide-dev-spambase';
     const before = upstream.requests.length;
-    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3 }, { groupId });
+    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } }, { groupId });
     const result = await h.client.waitForCompletion(groupId);
     const run = result.runs[0]!;
     expect(run.outcome, run.reason).toBe('succeeded');
@@ -97,7 +97,7 @@ describe('aide/dev through the gateway', () => {
 
   it('a request budget that runs out ends the run; the record says the budget ended it', async () => {
     const groupId = 'aide-dev-budget';
-    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 3 } }, { groupId });
+    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 3, maxDollars: 5 } }, { groupId });
     const result = await h.client.waitForCompletion(groupId);
     const run = result.runs[0]!;
     expect(run.llm).toMatchObject({ requests: 3, budgetExhausted: 'requests', budget: { maxRequests: 3 } });
