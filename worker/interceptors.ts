@@ -9,6 +9,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { log } from '../core/log';
+import { trustedDataPath, trustedGroupDir, trustedRunDir, UntrustedPathError } from '../core/artifacts/containment';
+import type { HarnessPaths } from '../core/config';
 
 /** Error class names (their `name`) that retrying cannot fix. */
 export const NON_RETRYABLE_ERRORS = new Set([
@@ -23,6 +25,8 @@ export const NON_RETRYABLE_ERRORS = new Set([
   'GatewayConfigError',
   ...MLEBENCH_NON_RETRYABLE_ERRORS,
   'ZodError',
+  'UntrustedPathError',
+  'UntrustedScratchImageError',
 ]);
 
 export function toActivityFailure(err: unknown): unknown {
@@ -80,3 +84,42 @@ export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
     },
   },
 });
+
+/**
+ * Paths in an activity's input, and where they must be: anyone who can start a workflow on the
+ * Temporal server can give a `runDir` of /etc, and the worker runs as root.
+ */
+const PATH_FIELDS: Record<string, 'runDir' | 'groupDir' | 'data'> = { runDir: 'runDir', groupDir: 'groupDir', publicDataDir: 'data' };
+
+/** The path fields of an input: top level, and one level down (objects and arrays of them). */
+function pathFields(value: unknown, at: string, depth = 0): { field: string; kind: 'runDir' | 'groupDir' | 'data'; path: unknown }[] {
+  if (value === null || typeof value !== 'object' || depth > 2) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => pathFields(v, `${at}[${i}]`, depth + 1));
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => {
+    const field = at ? `${at}.${key}` : key;
+    const kind = PATH_FIELDS[key];
+    if (kind && v !== undefined && v !== null) return [{ field, kind, path: v }];
+    return pathFields(v, field, depth + 1);
+  });
+}
+
+/**
+ * Before any activity runs: every run folder, group folder and data path of its input is checked
+ * to lie where the harness puts them (no symlink, no escape); a hostile input fails the step at
+ * once (non-retryable, naming the field) and touches nothing.
+ */
+export function trustedInputInterceptors(paths: Pick<HarnessPaths, 'runsDir' | 'dataDir'>): ActivityInterceptorsFactory {
+  return () => ({
+    inbound: {
+      async execute(input, next) {
+        for (const { field, kind, path } of input.args.flatMap((arg) => pathFields(arg, ''))) {
+          if (typeof path !== 'string') throw new UntrustedPathError(field, 'not a path');
+          if (kind === 'runDir') await trustedRunDir(path, paths.runsDir, field);
+          else if (kind === 'groupDir') await trustedGroupDir(path, paths.runsDir, field);
+          else await trustedDataPath(path, paths.dataDir, field);
+        }
+        return next(input);
+      },
+    },
+  });
+}

@@ -8,7 +8,7 @@ import { createActivities } from '../activities';
 import { hostIdentity } from '../activities/host';
 import { harnessPaths, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../workflows/ids';
-import { activityInterceptors } from './interceptors';
+import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
 import { log } from '../core/log';
@@ -68,7 +68,8 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<W
   const namespace = opts.namespace ?? 'default';
   const host = hostIdentity(process.env, opts.hostId);
   const activities = createActivities(paths, { gateway: opts.gateway, host });
-  const interceptors = { activity: [activityInterceptors, ...(opts.activityInterceptors ?? [])] };
+  // The harness's interceptor outermost: a refused input is logged and mapped like any error.
+  const interceptors = { activity: [activityInterceptors, trustedInputInterceptors(paths), ...(opts.activityInterceptors ?? [])] };
   sweepLeftovers(opts.connection, namespace, paths.runsDir);
   const shared = await Worker.create({
     connection: opts.connection,

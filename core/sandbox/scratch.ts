@@ -20,6 +20,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { RUN_SUBDIRS } from '../artifacts/layout';
 import { log } from '../log';
+import { assertImageMadeHere, recordImageMadeHere, removeImage } from './scratchImage';
 import { InfraError } from './errors';
 import { AGENT_GID, AGENT_UID } from './user';
 
@@ -127,6 +128,7 @@ async function openScratchNow(runDir: string, opts: { create: boolean; diskBytes
   for (const sub of RUN_SUBDIRS) await fs.mkdir(path.join(runDir, sub), { recursive: true });
   if (await isMounted(paths.scratch)) return { kind: 'filesystem' };
   if (existsSync(paths.scratchImage)) {
+    await assertImageMadeHere(paths.scratchImage);
     try {
       await mountImage(paths.scratchImage, paths.scratch);
       log.info({ runDir }, 'scratch filesystem remounted from its image');
@@ -134,7 +136,7 @@ async function openScratchNow(runDir: string, opts: { create: boolean; diskBytes
     } catch (err) {
       if (!opts.create) throw err;
       // A first start whose image was left half-made by a crash: nothing of the agent's is in it.
-      await fs.rm(paths.scratchImage, { force: true });
+      await removeImage(paths.scratchImage);
     }
   }
   if (!opts.create) return { kind: 'folder' };
@@ -150,20 +152,28 @@ async function openScratchNow(runDir: string, opts: { create: boolean; diskBytes
   await run('rm', ['-rf', '--one-file-system', paths.scratch]); // a plain folder from an earlier, unmounted attempt
   const tmpImage = `${paths.scratchImage}.${process.pid}.new`;
   try {
-    const handle = await fs.open(tmpImage, 'w');
+    const handle = await fs.open(tmpImage, 'w', 0o600);
     await handle.truncate(opts.diskBytes);
     await handle.close();
     await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-N', String(opts.files), '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${AGENT_UID}:${AGENT_GID}`, tmpImage]);
     // link, not rename: another worker's image made meanwhile is kept, never replaced.
-    await fs.link(tmpImage, paths.scratchImage).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
+    const made = await fs.link(tmpImage, paths.scratchImage).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        return false;
+      },
+    );
+    if (made) await recordImageMadeHere(paths.scratchImage);
     await fs.rm(tmpImage, { force: true });
   } catch (err) {
     await fs.rm(tmpImage, { force: true });
     throw new InfraError(`cannot make the scratch filesystem ${paths.scratchImage}: ${(err as Error).message}`, { cause: err });
   }
-  if (!(await isMounted(paths.scratch))) await mountImage(paths.scratchImage, paths.scratch);
+  if (!(await isMounted(paths.scratch))) {
+    await assertImageMadeHere(paths.scratchImage); // another worker's, made meanwhile: recorded by it
+    await mountImage(paths.scratchImage, paths.scratch);
+  }
   for (const sub of RUN_SUBDIRS) await makeAgentDir(path.join(paths.scratch, sub));
   return { kind: 'filesystem' };
 }
@@ -324,7 +334,7 @@ async function releaseNow(runDir: string): Promise<void> {
   if (await isMounted(paths.scratch)) throw new InfraError(`${paths.scratch} is still mounted`);
   // rm, not fs.rm: it removes folders nested past the longest path; never across a mount.
   await run('rm', ['-rf', '--one-file-system', paths.scratch]);
-  await fs.rm(paths.scratchImage, { force: true });
+  await removeImage(paths.scratchImage);
 }
 
 /**

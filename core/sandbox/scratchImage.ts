@@ -1,0 +1,67 @@
+/**
+ * Which scratch images this harness made. A filesystem image is mounted by the kernel, so a crafted
+ * one is an attack on the host: an image found at `<run>/.scratch.img` is mounted only when the
+ * record written beside it at creation (by the harness's user, never a symlink) names that very
+ * file — its inode and size — and the image is the harness's user's too. Agents run as another
+ * user and never see the run folder; whoever else put a file there gets it refused, untouched.
+ */
+import { constants, promises as fs } from 'node:fs';
+
+export class UntrustedScratchImageError extends Error {
+  override name = 'UntrustedScratchImageError';
+}
+
+interface ImageRecord {
+  ino: number;
+  size: number;
+}
+
+export const imageRecordPath = (image: string) => `${image}.made`;
+
+const owner = () => process.getuid?.() ?? 0;
+
+/** Records an image just made here (call before anything mounts it). */
+export async function recordImageMadeHere(image: string): Promise<void> {
+  const stat = await fs.lstat(image);
+  const record: ImageRecord = { ino: stat.ino, size: stat.size };
+  const tmp = `${imageRecordPath(image)}.${process.pid}.new`;
+  await fs.writeFile(tmp, JSON.stringify(record), { mode: 0o600, flag: 'w' });
+  await fs.rename(tmp, imageRecordPath(image));
+}
+
+/** Throws unless the image at this path is the one this harness made. */
+export async function assertImageMadeHere(image: string): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new UntrustedScratchImageError(`scratch image ${image} was not made by this harness (${why}): refusing to mount it; remove it if it is yours`);
+  };
+  const stat = await fs.lstat(image);
+  if (!stat.isFile()) refuse('not a regular file');
+  if (stat.uid !== owner()) refuse(`owned by uid ${stat.uid}`);
+  let text: string;
+  try {
+    const handle = await fs.open(imageRecordPath(image), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const recordStat = await handle.stat();
+      if (!recordStat.isFile() || recordStat.uid !== owner() || recordStat.size > 4096) refuse('its record is not the harness\'s');
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if (err instanceof UntrustedScratchImageError) throw err;
+    return refuse(`no record of its making (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  let record: Partial<ImageRecord> = {};
+  try {
+    record = JSON.parse(text) as Partial<ImageRecord>;
+  } catch {
+    refuse('its record is not JSON');
+  }
+  if (record.ino !== stat.ino || record.size !== stat.size) refuse('another file than the one recorded');
+}
+
+/** Removes an image and its record. */
+export async function removeImage(image: string): Promise<void> {
+  await fs.rm(image, { force: true });
+  await fs.rm(imageRecordPath(image), { force: true });
+}
