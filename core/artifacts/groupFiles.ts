@@ -34,7 +34,7 @@ export interface GroupFile {
   runId: string | null;
 }
 
-const HIDDEN = new Set(['.scratch', '.scratch.img']);
+const HIDDEN = new Set(['.scratch', '.scratch.img', '.scratch.img.made', '.agent.log.tail']);
 
 async function readJson<T>(file: string): Promise<T | null> {
   try {

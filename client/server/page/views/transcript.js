@@ -53,16 +53,23 @@ export class Transcript {
     // Only whole lines: a line being appended right now is read next time.
     const complete = text.slice(0, text.lastIndexOf('\n') + 1);
     const lines = complete.split('\n').filter((l) => l.trim() !== '');
-    for (let i = this.calls.length; i < lines.length; i += 1) {
+    for (let i = this.linesRead ?? 0; i < lines.length; i += 1) {
       let call;
       try {
         call = JSON.parse(lines[i]);
       } catch (err) {
         call = { unparsable: lines[i], problem: err.message };
       }
+      // The gateway's checkpoints are totals, not calls: refused calls past its cap are counted there only.
+      if (call && call.checkpoint !== undefined) {
+        this.checkpoint = call;
+        continue;
+      }
+      const index = this.calls.length;
       this.calls.push(call);
-      this.list.append(renderCall(call, i, this.calls[i - 1] ?? null));
+      this.list.append(renderCall(call, index, this.calls[index - 1] ?? null));
     }
+    this.linesRead = lines.length;
     this.drawTotals();
   }
 
@@ -74,6 +81,9 @@ export class Transcript {
     const cost = calls.reduce((n, c) => n + (typeof c.costUsd === 'number' ? c.costUsd : 0), 0);
     const unpriced = calls.filter((c) => c.response && c.costUsd === null).length;
     const errors = calls.filter((c) => c.error).length;
+    // Refused calls past the gateway's cap of lines: in its checkpoint's count, not listed.
+    const refused = this.checkpoint?.checkpoint?.refusedRequests;
+    const unlisted = typeof refused === 'number' ? Math.max(0, refused - calls.filter((c) => c.admitted === false).length) : 0;
     const stats = [
       ['calls', fmtInt(calls.length)],
       ['tokens', fmtInt(tokens)],
@@ -87,6 +97,7 @@ export class Transcript {
         { class: 'stat-row', 'data-transcript-totals': '' },
         stats.map(([label, value]) => h('div', { class: 'stat', 'data-stat': label }, h('strong', {}, value), h('span', {}, label))),
         errors ? h('div', { class: 'stat error', 'data-stat': 'errors' }, h('strong', {}, fmtInt(errors)), h('span', {}, errors === 1 ? 'refused or failed' : 'refused or failed')) : null,
+        unlisted > 0 ? h('div', { class: 'stat error', 'data-stat': 'unlisted' }, h('strong', {}, fmtInt(unlisted)), h('span', {}, 'more refused, counted only')) : null,
       ),
       ...(this.live ? [h('p', { class: 'muted small live-note' }, 'The run is still going: new calls appear as they are made.')] : []),
     );
@@ -105,6 +116,11 @@ function repeatedPrefix(messages, prev) {
 function sameMessage(a, b) {
   const norm = (m) => JSON.stringify([m?.role, m?.content ?? null, m?.tool_calls ?? null, m?.tool_call_id ?? null, m?.name ?? null]);
   return norm(a) === norm(b);
+}
+
+/** A body the gateway kept in part (over its rollout cap): its size and its first bytes, as text. */
+function truncatedBody(body) {
+  return h('div', { class: 'truncated' }, h('p', { class: 'muted' }, `kept in part: ${fmtInt(body.bytes)} bytes, the first of them shown`), h('pre', { class: 'raw' }, String(body.head ?? '')));
 }
 
 function renderCall(call, index, prev) {
@@ -148,7 +164,8 @@ function renderCall(call, index, prev) {
     );
   }
   sent.append(...messages.slice(repeated).map((m) => messageBubble(m)));
-  if (!messages.length) sent.append(h('pre', { class: 'raw' }, JSON.stringify(req, null, 2)));
+  if (req.truncated) sent.append(truncatedBody(req));
+  else if (!messages.length) sent.append(h('pre', { class: 'raw' }, JSON.stringify(req, null, 2)));
   if (Array.isArray(req.tools) && req.tools.length) sent.append(toolsOffered(req.tools, req.tool_choice));
   li.append(h('div', { class: 'section-label' }, 'sent'), sent);
 
@@ -165,6 +182,8 @@ function renderCall(call, index, prev) {
         h('div', {}, e.message ?? ''),
       ),
     );
+  } else if (call.response && call.response.truncated) {
+    li.append(truncatedBody(call.response));
   } else if (call.response && Array.isArray(call.response.choices)) {
     const reply = h('div', { class: 'reply' });
     for (const choice of call.response.choices) {
