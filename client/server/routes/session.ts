@@ -31,7 +31,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = (app, 
     },
     async (req, reply) => {
       const user = authenticate(policy, req.body.token);
-      const secure = req.protocol === 'https' ? '; Secure' : '';
+      // Behind a TLS-terminating proxy the request is http here: its header says how the browser came (a forged one only adds Secure).
+      const secure = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
       void reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(req.body.token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_SECS}${secure}`);
       return { user: user.name, role: user.role };
     },
