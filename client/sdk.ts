@@ -24,7 +24,7 @@ import type { GradingReport } from '../core/grading/report';
 import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/techniques/report';
 import type { GroupProgress, RunGroupResult, RunPhase, RunResult } from '../core/runs/types';
 import { newRunGroupId, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, webUiUrl } from '../workflows/ids';
-import { configuredTarget } from '../temporal/connection';
+import { configuredTarget, connectClient } from '../temporal/connection';
 
 export interface ClientOptions {
   /** host:port of the Temporal frontend; TEMPORAL_ADDRESS or localhost:7233 by default. */
@@ -124,9 +124,9 @@ export class Client {
     return this.temporal;
   }
 
-  /** The gRPC connection (for operator and task-queue calls). */
+  /** The gRPC connection (for operator and task-queue calls), with the environment's TLS and API key (TEMPORAL_TLS_*, TEMPORAL_API_KEY). */
   connection(): Promise<Connection> {
-    this.grpc ??= Connection.connect({ address: this.address });
+    this.grpc ??= connectClient(this.address);
     return this.grpc;
   }
 

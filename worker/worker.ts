@@ -12,6 +12,7 @@ import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
 import { log } from '../core/log';
+import { temporalConnectionOptions, withConnectContext } from '../temporal/connection';
 import { reapLeftovers, temporalWorkflowState } from '../core/sandbox/reaper';
 import type { Gateway } from '../core/gateway';
 
@@ -28,10 +29,13 @@ function installRuntime(): void {
   }
 }
 
-/** A worker connection, with our runtime (quiet SDK logs) installed before the first one is made. */
+/**
+ * A worker connection, with our runtime (quiet SDK logs) installed before the first one is made,
+ * and the environment's TLS and API key (the same options as every client connection).
+ */
 export async function connectWorker(address: string): Promise<NativeConnection> {
   installRuntime();
-  return NativeConnection.connect({ address });
+  return withConnectContext(NativeConnection.connect(temporalConnectionOptions(address)), address);
 }
 
 export interface HarnessWorkerOptions {

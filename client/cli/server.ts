@@ -1,8 +1,7 @@
 /** `mlebench server` and `mlebench worker`: each in the foreground, for a several-terminal set-up. */
 import { Command } from 'commander';
-import { Connection } from '@temporalio/client';
 import { startDevServer } from '../../temporal/devServer';
-import { configuredTarget, ensureSearchAttributes } from '../../temporal/connection';
+import { configuredTarget, connectClient, ensureSearchAttributes, temporalSecurity } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { startGatewayFromEnv } from '../../worker/gateway';
 import { TASK_QUEUE, hostTaskQueue } from '../../workflows/ids';
@@ -36,14 +35,14 @@ export function workerCommand(): Command {
     .action(async (flags: { hostId?: string }) => {
       const host = hostIdentity(process.env, flags.hostId);
       const target = configuredTarget();
-      const client = await Connection.connect({ address: target.address });
+      const client = await connectClient(target.address);
       await ensureSearchAttributes(client, target.namespace);
       await client.close();
       const connection = await connectWorker(target.address);
       const gateway = await startGatewayFromEnv();
       const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway, hostId: host.hostId });
       process.stderr.write(
-        `worker polling "${TASK_QUEUE}" and "${host.taskQueue}" (host ${host.hostId}) on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it\n`,
+        `worker polling "${TASK_QUEUE}" and "${host.taskQueue}" (host ${host.hostId}) on ${target.address} (${temporalSecurity().summary}, namespace ${target.namespace}); Ctrl-C stops it\n`,
       );
       // The SDK stops the worker on SIGINT/SIGTERM; running activities end WORKER_SHUTDOWN and their
       // containers are left running for the next worker to re-attach to.
