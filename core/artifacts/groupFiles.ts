@@ -67,10 +67,23 @@ export async function readGroupRecords(groupDir: string): Promise<GroupRecords> 
   };
 }
 
-/** Every regular file of the group folder (never through a symlink, never a scratch space), sorted. */
-export async function listGroupFiles(groupDir: string, metadata: GroupMetadata | null): Promise<GroupFile[]> {
+/** The most entries one listing visits: an agent may leave up to MLEBENCH_AGENT_FILES files in a run. */
+export const MAX_LISTED_FILES = 20_000;
+
+/**
+ * The regular files of the group folder (never through a symlink, never a scratch space), sorted;
+ * only one run's folder when `runId` is given. At most `limit` files: past it the walk stops and
+ * `truncated` says so, so a listing costs bounded work however many files agents left.
+ */
+export async function listGroupFiles(
+  groupDir: string,
+  metadata: GroupMetadata | null,
+  opts: { runId?: string; limit?: number } = {},
+): Promise<{ files: GroupFile[]; truncated: boolean }> {
   const runOfDir = new Map((metadata?.runs ?? []).map((r) => [r.dir.split(path.sep).join('/'), r.run_id]));
+  const limit = Math.min(opts.limit ?? MAX_LISTED_FILES, MAX_LISTED_FILES);
   const out: GroupFile[] = [];
+  let truncated = false;
   const walk = async (rel: string): Promise<void> => {
     let entries;
     try {
@@ -79,18 +92,32 @@ export async function listGroupFiles(groupDir: string, metadata: GroupMetadata |
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
+      if (truncated) return;
       if (HIDDEN.has(e.name)) continue;
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(child);
       else if (e.isFile()) {
+        if (out.length >= limit) {
+          truncated = true;
+          return;
+        }
         const { size } = await fs.lstat(path.join(groupDir, child));
         out.push({ path: child, size, runId: runOfDir.get(child.split('/')[0] ?? '') ?? null });
       }
     }
   };
-  await walk('');
-  return out.sort((a, b) => a.path.localeCompare(b.path));
+  if (opts.runId === undefined) await walk('');
+  else {
+    // One run: its folder only (a run id names no folder: its record does).
+    const dir = [...runOfDir].find(([, id]) => id === opts.runId)?.[0];
+    if (dir && !dir.includes('/') && !HIDDEN.has(dir)) {
+      const stat = await fs.lstat(path.join(groupDir, dir)).catch(() => undefined);
+      if (stat?.isDirectory()) await walk(dir);
+    }
+  }
+  return { files: out.sort((a, b) => a.path.localeCompare(b.path)), truncated };
 }
 
 export class GroupFileNotFoundError extends Error {

@@ -123,6 +123,14 @@ describe('the REST API', () => {
     const oneRun = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)).json.files as { path: string }[];
     expect(oneRun.length).toBeGreaterThan(0);
     expect(oneRun.every((f) => f.path.startsWith('spam-assassin_seed-2/'))).toBe(true);
+    // A listing is bounded: past its limit it stops, and says so.
+    const all = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json;
+    expect(all.truncated).toBe(false);
+    const two = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?limit=2`)).json;
+    expect(two.truncated).toBe(true);
+    expect(two.files).toHaveLength(2);
+    expect(all.files).toEqual(expect.arrayContaining(two.files as unknown[]));
+    expect((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?limit=100000`)).status).toBe(400);
 
     // No state of its own: a second server answers the same.
     const again = await buildServer({ client: h.client, paths: h.paths });

@@ -4,7 +4,7 @@ import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { trustedGroupDir } from '../../../core/artifacts/containment';
-import { listGroupFiles, openGroupFile, readGroupRecords } from '../../../core/artifacts/groupFiles';
+import { listGroupFiles, MAX_LISTED_FILES, openGroupFile, readGroupRecords } from '../../../core/artifacts/groupFiles';
 import type { HarnessPaths } from '../../../core/config';
 import { llmTotals } from '../../../core/runs/llmTotals';
 import type { GroupProgress } from '../../../core/runs/types';
@@ -190,7 +190,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       schema: {
         summary: "the files of a run group's folder (or of one of its runs)",
         params: idParams,
-        querystring: z.strictObject({ run_id: z.string().max(300).optional().describe("only this run's files") }),
+        querystring: z.strictObject({
+          run_id: z.string().max(300).optional().describe("only this run's files"),
+          limit: z.coerce.number().int().min(1).max(MAX_LISTED_FILES).default(MAX_LISTED_FILES).describe('at most this many files (truncated says when there were more)'),
+        }),
         response: { 200: ok },
       },
     },
@@ -198,9 +201,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
     const g = await client.getRun(req.params.id, { progress: false });
     const groupDir = await groupDirOf(g);
     const records = groupDir ? await readGroupRecords(groupDir) : null;
-    const all = groupDir ? await listGroupFiles(groupDir, records?.metadata ?? null) : [];
-    const files = req.query.run_id === undefined ? all : all.filter((f) => f.runId === req.query.run_id);
-    return { run_id: g.id, run_group_dir: g.groupDir, files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })) };
+    const { files, truncated } = groupDir
+      ? await listGroupFiles(groupDir, records?.metadata ?? null, { runId: req.query.run_id, limit: req.query.limit })
+      : { files: [], truncated: false };
+    return { run_id: g.id, run_group_dir: g.groupDir, files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })), truncated };
     },
   );
 
