@@ -5,10 +5,11 @@
  * Which checkout: an explicit path, else `MLEBENCH_REPO`; none means no MLE-bench competitions.
  * Everything is validated when read, and a problem names the file, the field and the reason.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
+import { readPlainFile } from '../plainFile';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
@@ -112,6 +113,9 @@ const configSchema = z
   .passthrough();
 
 const md5 = z.string().regex(/^[0-9a-f]{32}$/, 'must be an md5 hex digest');
+/** A checkout's config, description, leaderboard, checksums or split: text files far below this. */
+const MAX_CHECKOUT_FILE_BYTES = 64 * 1024 * 1024;
+
 const checksumsSchema = z
   .object({
     zip: md5.optional(),
@@ -120,21 +124,9 @@ const checksumsSchema = z
   })
   .passthrough();
 
-/** A file's text, never through a symlink (O_NOFOLLOW; O_NONBLOCK, so a fifo cannot hang it); undefined when missing. */
+/** A file's text, never through a symlink nor from a special file (core/plainFile.ts); undefined when missing. */
 async function readText(file: string): Promise<string | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-  try {
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  return readPlainFile(file, { maxBytes: MAX_CHECKOUT_FILE_BYTES });
 }
 
 /**

@@ -4,11 +4,12 @@
  * the checkout's `experiments/splits/` — so nothing a caller sends (a REST body, a workflow's
  * input) makes the server read a file of its choosing or echo one back.
  */
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HarnessPaths } from '../config';
 import { configuredCheckoutPath } from '../mlebench/checkout';
 import { InvalidRunOptionsError, SPLIT_REFERENCE, SPLIT_REFERENCE_HINT } from '../options';
+import { PlainFileError, readPlainFile } from '../plainFile';
 
 /** Which folder a split comes from: the harness's `splits/` or MLE-bench's `experiments/splits/`. */
 export type SplitSource = 'harness' | 'mlebench';
@@ -52,21 +53,11 @@ export function splitIds(text: string, label: string): string[] {
 
 /** A split file's text: a regular file (never through a symlink) of bounded size; undefined when absent. */
 async function readSplitFile(file: string): Promise<string | undefined> {
-  let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return await readPlainFile(file, { maxBytes: MAX_SPLIT_BYTES });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file ${file} cannot be opened (${code ?? 'error'})` }]);
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file ${file} is not a regular file` }]);
-    if (stat.size > MAX_SPLIT_BYTES) throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file ${file} is over ${MAX_SPLIT_BYTES} bytes` }]);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
+    if (err instanceof PlainFileError) throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file ${err.message}` }]);
+    throw err;
   }
 }
 

@@ -5,7 +5,8 @@
  * file — its inode and size — and the image is the harness's user's too. Agents run as another
  * user and never see the run folder; whoever else put a file there gets it refused, untouched.
  */
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { PlainFileError, readPlainFile } from '../plainFile';
 
 export class UntrustedScratchImageError extends Error {
   override name = 'UntrustedScratchImageError';
@@ -37,20 +38,14 @@ export async function assertImageMadeHere(image: string): Promise<void> {
   const stat = await fs.lstat(image);
   if (!stat.isFile()) refuse('not a regular file');
   if (stat.uid !== owner()) refuse(`owned by uid ${stat.uid}`);
-  let text: string;
+  let text: string | undefined;
   try {
-    const handle = await fs.open(imageRecordPath(image), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      const recordStat = await handle.stat();
-      if (!recordStat.isFile() || recordStat.uid !== owner() || recordStat.size > 4096) refuse('its record is not the harness\'s');
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    text = await readPlainFile(imageRecordPath(image), { maxBytes: 4096, owner: owner() });
   } catch (err) {
-    if (err instanceof UntrustedScratchImageError) throw err;
-    return refuse(`no record of its making (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    if (err instanceof PlainFileError) refuse(`its record is not the harness's: ${err.reason}`);
+    throw err;
   }
+  if (text === undefined) return refuse('no record of its making');
   let record: Partial<ImageRecord> = {};
   try {
     record = JSON.parse(text) as Partial<ImageRecord>;
