@@ -1,18 +1,19 @@
-/** `mlebench list [competitions|agents|tasks]` (`--techniques` = tasks): what can be run. */
+/** `mlebench list [competitions|agents|tasks|splits]` (`--techniques` = tasks): what can be run. */
 import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { listAgents } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
 import { describeKaggleCredentials } from '../../core/kaggle';
+import { listSplits } from '../../core/runs/splits';
 import { competitionCatalog, techniqueCatalog, type CompetitionEntry } from '../catalog';
 import { printJson } from './format';
 
-const KINDS = ['competitions', 'agents', 'tasks', 'all'] as const;
+const KINDS = ['competitions', 'agents', 'tasks', 'splits', 'all'] as const;
 type Kind = (typeof KINDS)[number];
 
 export function listCommand(): Command {
   return new Command('list')
-    .description('list competitions (metric, modality, prepared or not and why), agents and technique tasks')
+    .description('list competitions (metric, modality, prepared or not and why), agents, technique tasks and splits')
     .argument('[kind]', `one of ${KINDS.join(', ')}`, (v: string) => {
       if (!(KINDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${KINDS.join(', ')}`);
       return v as Kind;
@@ -26,6 +27,10 @@ export function listCommand(): Command {
       if (want('competitions')) out.competitions = await competitionCatalog(harnessPaths());
       if (want('agents')) out.agents = (await listAgents()).map((a) => ({ id: a.id, description: a.description, image: a.image }));
       if (want('tasks')) out.technique_tasks = await techniqueCatalog();
+      if (want('splits')) {
+        const splits = await listSplits(harnessPaths());
+        out.splits = [...splits.harness.map((name) => ({ name, folder: 'splits/' })), ...splits.mlebench.map((name) => ({ name, folder: 'experiments/splits/ (MLEBENCH_REPO)' }))];
+      }
       if (flags.json) return printJson(out);
       const print = (title: string, rows: Record<string, unknown>[]) => {
         if (rows.length === 0) return;
@@ -50,5 +55,6 @@ export function listCommand(): Command {
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
       const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to: (applies_to as string[]).join(', ') || '(none)' });
       print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));
+      print('splits (run one with --competition-set NAME)', (out.splits as Record<string, unknown>[] | undefined) ?? []);
     });
 }

@@ -224,4 +224,14 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     expect(table.stdout).toContain('raw data present');
     expect(table.stdout).toMatch(/not prepared: needs a Kaggle download\s/);
   });
+
+  it('lists the splits a run may name: the harness\'s, and the checkout\'s with MLEBENCH_REPO', async () => {
+    const named = async (checkout: boolean) => {
+      const r = await setup({ checkout }).run('list', 'splits', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { splits: { name: string; folder: string }[] }).splits.map((s) => `${s.folder.split(' ')[0]}${s.name}`);
+    };
+    expect(await named(false)).toEqual(['splits/dev', 'splits/lite', 'splits/offline', 'splits/offline-dev']);
+    expect(await named(true)).toEqual(['splits/dev', 'splits/lite', 'splits/offline', 'splits/offline-dev', 'experiments/splits/dev', 'experiments/splits/low', 'experiments/splits/split75']);
+  });
 });
