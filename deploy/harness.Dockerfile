@@ -23,6 +23,8 @@ ARG APP_DIR=/opt/mlebench
 COPY app/node_modules/ ${APP_DIR}/node_modules/
 COPY app/ ${APP_DIR}/
 RUN if [ "$APP_DIR" != /opt/mlebench ]; then ln -s "$APP_DIR" /opt/mlebench; fi
+# The REST server's user (compose service `server`): not root, owns nothing in the image.
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mlebench-api
 ENV NODE_ENV=production MLEBENCH_HOME=/var/lib/mlebench
 WORKDIR ${APP_DIR}
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/mlebench/bin/mlebench.js"]

@@ -15,7 +15,15 @@
 # (8233), MLEBENCH_API_PORT (8000), MLEBENCH_BIND_ADDRESS (127.0.0.1; it must include loopback:
 # the worker, on the host's network, reaches Temporal at 127.0.0.1), MLEBENCH_COMPOSE_WAIT_SECS
 # (180), MLEBENCH_WORKER_TMPDIR (.mlebench/compose-tmp: the worker's TMPDIR, a host folder at its
-# host path), OPENAI_API_KEY / OPENAI_BASE_URL (the worker's LLM gateway).
+# host path), OPENAI_API_KEY / OPENAI_BASE_URL (the worker's LLM gateway), MLEBENCH_SERVER_USER
+# (uid:gid the REST server runs as, default 10001:10001, never root: it must be able to read the
+# runs and data folders, which the worker writes world-readable), MLEBENCH_API_TOKENS_FILE (the
+# REST API's users and tokens, see README; by default a file with one admin token is made at
+# .mlebench/compose-api-tokens/<project>.yaml and its path printed), MLEBENCH_TEMPORAL_TLS_DIR
+# (profile postgres only: a host folder with ca.pem, server.pem, server-key.pem, client.pem and
+# client-key.pem turns on mutual TLS between Temporal and everything that talks to it — see
+# docker-compose.tls.yml), MLEBENCH_TEMPORAL_TLS_SERVER_NAME (the name server.pem carries,
+# default temporal).
 #
 # Images are tagged by the hash of what goes into them: an `up` with nothing changed builds
 # nothing. Needs root (the worker is privileged; the runs folder may have to be made a shared
@@ -38,6 +46,13 @@ export TEMPORAL_PORT=${TEMPORAL_PORT:-7233} TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:
 export MLEBENCH_BIND_ADDRESS=${MLEBENCH_BIND_ADDRESS:-127.0.0.1}
 export MLEBENCH_COMPOSE_CONTEXT=$STATE/compose-context
 export MLEBENCH_WORKER_TMPDIR=$(realpath -m "${MLEBENCH_WORKER_TMPDIR:-$STATE/compose-tmp}")
+export MLEBENCH_SERVER_USER=${MLEBENCH_SERVER_USER:-10001:10001}
+MADE_TOKENS=$STATE/compose-api-tokens/$COMPOSE_PROJECT_NAME.yaml
+export MLEBENCH_API_TOKENS_FILE=$(realpath -m "${MLEBENCH_API_TOKENS_FILE:-$MADE_TOKENS}")
+case "$MLEBENCH_SERVER_USER" in
+  0 | 0:* | root | root:*) die "MLEBENCH_SERVER_USER must not be root: the REST server needs only to read the runs and data folders" ;;
+  *[!0-9:]* | :* | *: | *:*:*) die "MLEBENCH_SERVER_USER must be uid:gid in numbers (e.g. \$(stat -c %u:%g runs)), not $MLEBENCH_SERVER_USER" ;;
+esac
 # The harness sits at this checkout's path inside its image (see deploy/harness.Dockerfile).
 export MLEBENCH_APP_DIR=$ROOT
 VARIANT=${MLEBENCH_COMPOSE:-offline}
@@ -47,6 +62,12 @@ case "$VARIANT" in
   online) FILES=(-f "$ROOT/docker-compose.yml") ;;
   *) die "MLEBENCH_COMPOSE must be offline, postgres or online, not ${MLEBENCH_COMPOSE}" ;;
 esac
+if [ -n "${MLEBENCH_TEMPORAL_TLS_DIR:-}" ]; then
+  [ "$VARIANT" = postgres ] || die "MLEBENCH_TEMPORAL_TLS_DIR needs MLEBENCH_COMPOSE=postgres: the $VARIANT variant's Temporal serves no TLS"
+  export MLEBENCH_TEMPORAL_TLS_DIR=$(realpath -m "$MLEBENCH_TEMPORAL_TLS_DIR")
+  export MLEBENCH_TEMPORAL_TLS_SERVER_NAME=${MLEBENCH_TEMPORAL_TLS_SERVER_NAME:-temporal}
+  FILES+=(-f "$ROOT/docker-compose.tls.yml")
+fi
 # The postgres profile's Temporal, built from Go modules (go.temporal.io/server needs go >= 1.26.10).
 TEMPORAL_SERVER_VERSION=v1.32.2
 TEMPORAL_UI_VERSION=v2.45.0
@@ -255,6 +276,72 @@ build_images() {
 # engine bind-mounts a run's scratch folders from there): Docker's rshared propagation needs the
 # host side to be a shared mount. Most systemd hosts have / shared; where not, the runs folder is
 # bind-mounted onto itself and made shared (recorded, undone by down).
+# Do the modes of $1 give the REST server's user (MLEBENCH_SERVER_USER) the permission bits $2
+# (4 read, 5 read and search)? Its parents do not matter: the folders are mounted at their paths.
+server_may() {
+  local uid=${MLEBENCH_SERVER_USER%%:*} gid=${MLEBENCH_SERVER_USER#*:} owner group mode bits
+  read -r owner group mode < <(stat -c '%u %g %a' "$1")
+  mode=$((8#$mode))
+  if [ "$uid" = "$owner" ]; then bits=$((mode >> 6)); elif [ "$gid" = "$group" ]; then bits=$((mode >> 3)); else bits=$mode; fi
+  [ $((bits & $2)) = "$2" ]
+}
+
+# The REST server (not root) reads the runs and data folders: say so when their modes would not let it.
+check_server_can_read() {
+  local dir
+  for dir in "$MLEBENCH_RUNS_DIR" "$MLEBENCH_DATA_DIR"; do
+    server_may "$dir" 5 || say "warning: the REST server's user $MLEBENCH_SERVER_USER cannot read $dir ($(stat -c '%U:%G %A' "$dir")): chmod o+rx it, give its group to the server, or set MLEBENCH_SERVER_USER to its owner's uid:gid"
+  done
+}
+
+# The REST server listens beyond its own loopback (Docker publishes its port), so it needs tokens:
+# the file given, or one made here with an admin token (kept across ups, removed by down -v).
+ensure_api_tokens() {
+  local gid=${MLEBENCH_SERVER_USER#*:}
+  if [ "$MLEBENCH_API_TOKENS_FILE" = "$MADE_TOKENS" ] && [ ! -f "$MADE_TOKENS" ]; then
+    mkdir -p "$(dirname "$MADE_TOKENS")"
+    (umask 077 && printf 'users:\n  admin:\n    role: admin\n    token: %s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > "$MADE_TOKENS")
+    chgrp "$gid" "$MADE_TOKENS" && chmod 640 "$MADE_TOKENS"
+    say "the REST API's admin token is in $MADE_TOKENS (MLEBENCH_API_TOKENS_FILE names your own users and tokens)"
+  fi
+  [ -f "$MLEBENCH_API_TOKENS_FILE" ] || die "MLEBENCH_API_TOKENS_FILE=$MLEBENCH_API_TOKENS_FILE is not a file"
+  server_may "$MLEBENCH_API_TOKENS_FILE" 4 \
+    || die "the REST server's user $MLEBENCH_SERVER_USER cannot read MLEBENCH_API_TOKENS_FILE=$MLEBENCH_API_TOKENS_FILE: e.g. chgrp $gid it and chmod 640"
+}
+
+# Before anything starts with TLS: the five files are there, parse, match, come from ca.pem, are
+# in date, name the server, and the REST server's user can read the client's.
+check_tls_dir() {
+  [ -n "${MLEBENCH_TEMPORAL_TLS_DIR:-}" ] || return 0
+  local dir=$MLEBENCH_TEMPORAL_TLS_DIR f
+  [ -d "$dir" ] || die "MLEBENCH_TEMPORAL_TLS_DIR=$dir is not a folder"
+  for f in ca.pem server.pem server-key.pem client.pem client-key.pem; do
+    [ -f "$dir/$f" ] || die "MLEBENCH_TEMPORAL_TLS_DIR: $dir/$f is missing (see docker-compose.tls.yml)"
+  done
+  node -e '
+    const fs = require("fs");
+    const { X509Certificate } = require("crypto");
+    const { temporalSecurity } = require("./dist/temporal/security");
+    const [dir, name] = process.argv.slice(1);
+    try {
+      for (const who of ["client", "server"]) {
+        temporalSecurity({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: `${dir}/ca.pem`, TEMPORAL_TLS_CLIENT_CERT_PATH: `${dir}/${who}.pem`, TEMPORAL_TLS_CLIENT_KEY_PATH: `${dir}/${who}-key.pem` });
+      }
+      const ca = new X509Certificate(fs.readFileSync(`${dir}/ca.pem`));
+      for (const who of ["client", "server"]) {
+        const cert = new X509Certificate(fs.readFileSync(`${dir}/${who}.pem`));
+        if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`${dir}/${who}.pem was not issued by ${dir}/ca.pem`);
+      }
+      const server = new X509Certificate(fs.readFileSync(`${dir}/server.pem`));
+      if (!server.checkHost(name)) throw new Error(`${dir}/server.pem does not name ${name} in its subjectAltName (MLEBENCH_TEMPORAL_TLS_SERVER_NAME)`);
+    } catch (err) {
+      process.stderr.write(`compose: error: MLEBENCH_TEMPORAL_TLS_DIR: ${err.message.replace(/^[A-Z_]+: /, "")}\n`);
+      process.exit(1);
+    }' "$dir" "$MLEBENCH_TEMPORAL_TLS_SERVER_NAME" || exit 1
+  server_may "$dir" 5 && server_may "$dir/client-key.pem" 4 && server_may "$dir/client.pem" 4 && server_may "$dir/ca.pem" 4 \
+    || die "MLEBENCH_TEMPORAL_TLS_DIR: the REST server's user $MLEBENCH_SERVER_USER cannot read $dir/client-key.pem (or the folder, client.pem, ca.pem): e.g. chgrp ${MLEBENCH_SERVER_USER#*:} $dir/client-key.pem && chmod 640 $dir/client-key.pem"
+}
+
 ensure_shared_runs_dir() {
   mkdir -p "$MLEBENCH_RUNS_DIR" "$MLEBENCH_DATA_DIR" "$MLEBENCH_WORKER_TMPDIR"
   local prop
@@ -297,14 +384,19 @@ wait_ready() {
     sleep 1
   done
   say "up: Temporal 127.0.0.1:$TEMPORAL_PORT (Web UI http://localhost:$TEMPORAL_UI_PORT), REST API http://localhost:$MLEBENCH_API_PORT, runs in $MLEBENCH_RUNS_DIR"
-  say "run with: TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT MLEBENCH_RUNS_DIR=$MLEBENCH_RUNS_DIR npx mlebench run --agent dummy --competitions spam-assassin"
+  local tls=""
+  [ -z "${MLEBENCH_TEMPORAL_TLS_DIR:-}" ] || tls="TEMPORAL_TLS_SERVER_NAME=$MLEBENCH_TEMPORAL_TLS_SERVER_NAME TEMPORAL_TLS_SERVER_CA_CERT_PATH=$MLEBENCH_TEMPORAL_TLS_DIR/ca.pem TEMPORAL_TLS_CLIENT_CERT_PATH=$MLEBENCH_TEMPORAL_TLS_DIR/client.pem TEMPORAL_TLS_CLIENT_KEY_PATH=$MLEBENCH_TEMPORAL_TLS_DIR/client-key.pem "
+  say "run with: ${tls}TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT MLEBENCH_RUNS_DIR=$MLEBENCH_RUNS_DIR npx mlebench run --agent dummy --competitions spam-assassin"
 }
 
 case "$cmd" in
   up)
     compute_tags
+    check_tls_dir
     build_images
     ensure_shared_runs_dir
+    check_server_can_read
+    ensure_api_tokens
     dc up -d --no-build "$@" >&2
     wait_ready
     ;;
@@ -322,6 +414,7 @@ case "$cmd" in
     compute_tags
     dc down --remove-orphans "$@" >&2
     undo_shared_runs_dir
+    case " $* " in *" -v "* | *" --volumes "*) rm -f "$MADE_TOKENS" ;; esac
     ;;
   ps | logs | config | exec | restart | stop | start)
     compute_tags

@@ -45,7 +45,7 @@ describe('docker-compose (offline variant)', () => {
     const online = load('docker-compose.yml');
     const offline = load('docker-compose.offline.yml');
     for (const service of ['worker', 'server']) {
-      for (const key of ['image', 'build', 'command', 'cap_add', 'device_cgroup_rules', 'security_opt', 'network_mode', 'environment', 'volumes', 'ports']) {
+      for (const key of ['image', 'build', 'command', 'user', 'cap_drop', 'cap_add', 'device_cgroup_rules', 'security_opt', 'read_only', 'tmpfs', 'network_mode', 'environment', 'volumes', 'ports']) {
         expect(online.services[service]?.[key], `${service}.${key}`).toEqual(offline.services[service]?.[key]);
       }
     }
@@ -62,6 +62,8 @@ describe('docker-compose (offline variant)', () => {
     const health = await stack.getJson('/health');
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: 'ok', temporal: { address: 'temporal:7233' } });
+    // Published beyond its container's loopback, it serves with tokens only (compose.sh made the file).
+    expect((await fetch(`${stack.api}/runs`)).status).toBe(401);
     await answers200(`http://127.0.0.1:${stack.ports.ui}/`, 30_000);
     // The compose worker polls the task queue (the CLI's --detach below starts no worker of its own).
     const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
@@ -79,6 +81,35 @@ describe('docker-compose (offline variant)', () => {
     }
     const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`] } })).map((c) => c.Labels['com.docker.compose.service']);
     expect(names.sort()).toEqual(['server', 'temporal', 'worker']);
+  });
+
+  it('least privilege: the REST server runs as a non-root uid with no capabilities; the worker has only the four it uses', async () => {
+    const container = async (service: string) => {
+      const [c] = await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`, `com.docker.compose.service=${service}`] } });
+      return docker.getContainer(c!.Id);
+    };
+    const server = await container('server');
+    const uid = (await run('docker', ['exec', server.id, 'id', '-u'])).stdout.trim();
+    expect(uid).toBe('10001');
+    // The server's own processes (tini and node under it), not only what exec starts.
+    const status = (await run('docker', ['exec', server.id, 'sh', '-c', 'grep -h ^Uid: /proc/[0-9]*/status | sort -u'])).stdout.trim().split('\n');
+    expect(status).toEqual(['Uid:\t10001\t10001\t10001\t10001']);
+    const s = await server.inspect();
+    expect(s.Config.User).toBe('10001:10001');
+    expect(s.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(s.HostConfig.CapAdd ?? []).toEqual([]);
+    expect(s.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(s.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
+    const capEff = (await run('docker', ['exec', server.id, 'sh', '-c', 'grep ^CapEff: /proc/1/status'])).stdout.trim();
+    expect(capEff).toBe('CapEff:\t0000000000000000');
+
+    const w = await (await container('worker')).inspect();
+    expect(w.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(((w.HostConfig.CapAdd ?? []) as string[]).map((c) => c.replace(/^CAP_/, '')).sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'NET_ADMIN', 'SYS_ADMIN']);
+    expect(w.HostConfig.Privileged).toBe(false);
+    expect(w.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
+    // iptables answers with those (the firewall's chain is made per LLM run; this only reads).
+    await run('docker', ['exec', w.Id, 'iptables', '-S', 'INPUT']);
   });
 
   it('runs a dummy group started by `mlebench run --detach` on the compose worker, graded, in the runs folder', async () => {

@@ -40,7 +40,7 @@ describe('docker-compose, profile postgres', () => {
 
     const res = await fetch(`${stack.api}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...stack.auth() },
       body: JSON.stringify({ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 1 }),
     });
     expect(res.status).toBe(201);

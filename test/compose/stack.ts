@@ -1,9 +1,10 @@
 /** A compose stack of the tests: scripts/compose.sh under a project name, folders and free ports of its own. */
 import { freePort } from '../helpers/crash';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../../core/config';
 import { listScratchMounts } from '../../core/sandbox/scratch';
 import { labelled, until } from '../helpers/runContainers';
@@ -18,6 +19,10 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   ports: { temporal: number; ui: number; api: number };
   api: string;
+  /** The REST API's admin token, from the tokens file compose.sh made (after `up`). */
+  token(): string;
+  /** `authorization` for the REST API, with that token. */
+  auth(): Record<string, string>;
   /** scripts/compose.sh with this stack's settings; rejects with its output's tail. */
   compose(args: string[]): Promise<string>;
   getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }>;
@@ -52,6 +57,10 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`))));
     });
+  // Where compose.sh makes the project's tokens file (the server is bound beyond its loopback).
+  const tokensFile = path.join(env.MLEBENCH_HOME ?? path.join(REPO_ROOT, '.mlebench'), 'compose-api-tokens', `${project}.yaml`);
+  const token = () => (parse(readFileSync(tokensFile, 'utf8')) as { users: { admin: { token: string } } }).users.admin.token;
+  const auth = () => ({ authorization: `Bearer ${token()}` });
   return {
     project,
     root,
@@ -59,9 +68,11 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
     env,
     ports,
     api,
+    token,
+    auth,
     compose,
     async getJson(url) {
-      const res = await fetch(`${api}${url}`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${api}${url}`, { headers: auth(), signal: AbortSignal.timeout(5000) });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     },
     async destroy() {
