@@ -35,22 +35,27 @@ function openssl(dir: string, args: string[]): void {
 function newCa(dir: string, name: string): void {
   openssl(dir, [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=mlebench test ${name}`,
+    '-keyout', `${name}-key.pem`, '-out', `${name}.pem`, '-subj', `/CN=mlebench test ${name}`,
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
 }
 
 function newLeaf(dir: string, name: string, ca: string, ext: string): void {
   writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n${ext}\n`);
-  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}-key.pem`, '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
 }
 
-export function makeCertificates(): TestCertificates {
+/**
+ * In a new folder, as docker-compose.tls.yml wants them (ca.pem, server.pem, server-key.pem,
+ * client.pem, client-key.pem). The server's certificate names `serverName`; `serverAlsoClient`
+ * lets it be presented as a client too (Temporal's services do, to each other).
+ */
+export function makeCertificates(opts: { serverName?: string; serverAlsoClient?: boolean } = {}): TestCertificates {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlebench-tls-'));
   newCa(dir, 'ca');
   newCa(dir, 'stranger-ca');
-  newLeaf(dir, 'server', 'ca', `subjectAltName=DNS:${SERVER_NAME}\nextendedKeyUsage=serverAuth`);
+  newLeaf(dir, 'server', 'ca', `subjectAltName=DNS:${opts.serverName ?? SERVER_NAME}\nextendedKeyUsage=serverAuth${opts.serverAlsoClient ? ',clientAuth' : ''}`);
   newLeaf(dir, 'client', 'ca', 'subjectAltName=DNS:mlebench-client\nextendedKeyUsage=clientAuth');
   newLeaf(dir, 'stranger', 'stranger-ca', 'subjectAltName=DNS:stranger\nextendedKeyUsage=clientAuth');
   const p = (f: string) => path.join(dir, f);
@@ -58,11 +63,11 @@ export function makeCertificates(): TestCertificates {
     dir,
     ca: p('ca.pem'),
     serverCert: p('server.pem'),
-    serverKey: p('server.key'),
+    serverKey: p('server-key.pem'),
     clientCert: p('client.pem'),
-    clientKey: p('client.key'),
+    clientKey: p('client-key.pem'),
     strangerCert: p('stranger.pem'),
-    strangerKey: p('stranger.key'),
+    strangerKey: p('stranger-key.pem'),
   };
 }
 
