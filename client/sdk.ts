@@ -13,10 +13,8 @@ import {
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal, type google } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
-import { InvalidRunOptionsError, parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
+import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths } from '../core/config';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import { summarizeReports } from '../core/grading';
@@ -25,6 +23,7 @@ import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/te
 import type { GroupProgress, RunGroupResult, RunPhase, RunResult } from '../core/runs/types';
 import { newRunGroupId, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, webUiUrl } from '../workflows/ids';
 import { configuredTarget, connectClient } from '../temporal/connection';
+import { memoOf, statusName, timestampDate, visibilityString, type GroupMemo } from './visibility';
 
 export interface ClientOptions {
   /** host:port of the Temporal frontend; TEMPORAL_ADDRESS or localhost:7233 by default. */
@@ -85,15 +84,6 @@ export interface RunGroupStartOptions {
   owner?: string;
   /** Called with what the group will ask before it starts; throw to refuse it. */
   admit?: (group: GroupAdmission) => Promise<void>;
-}
-
-/** What the memo of a group holds (the plan adds groupDir). */
-interface GroupMemo {
-  groupDir?: string;
-  agentId?: string;
-  owner?: string;
-  containers?: number;
-  llmDollars?: number | null;
 }
 
 export interface WaitOptions {
@@ -332,34 +322,6 @@ export interface ListRunsOptions {
   startedAfter?: Date;
   /** From the previous page's `nextPageToken`. */
   pageToken?: string;
-}
-
-/** A value in a visibility query: only what ids are made of, so a caller cannot extend the query. */
-function visibilityString(value: string, field: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/@-]{0,199}$/.test(value)) throw new InvalidRunOptionsError([{ field, reason: 'not an id (letters, digits, . _ / @ -)' }], 'listing');
-  return `'${value}'`;
-}
-
-function memoOf(fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined): GroupMemo {
-  const memo: Record<string, unknown> = {};
-  for (const [key, payload] of Object.entries(fields ?? {})) {
-    try {
-      memo[key] = defaultPayloadConverter.fromPayload(payload);
-    } catch {
-      // a memo field of another shape (a group started by hand): left out
-    }
-  }
-  return memo;
-}
-
-function timestampDate(t: google.protobuf.ITimestamp | null | undefined): Date | null {
-  if (!t || t.seconds === undefined || t.seconds === null) return null;
-  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
-}
-
-function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): WorkflowExecutionStatusName {
-  const name = temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED';
-  return name.replace('WORKFLOW_EXECUTION_STATUS_', '') as WorkflowExecutionStatusName;
 }
 
 /** What a planned group asks: containers at once and the most its LLM calls may cost. */
