@@ -91,9 +91,12 @@ export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
  */
 const PATH_FIELDS: Record<string, 'runDir' | 'groupDir' | 'data'> = { runDir: 'runDir', groupDir: 'groupDir', publicDataDir: 'data' };
 
-/** The path fields of an input: top level, and one level down (objects and arrays of them). */
+/**
+ * The path fields of an input, down to four levels of objects and arrays: deep enough for every
+ * activity's input (`finalizeRunGroup`'s `plan.runs[i].runDir` is at the fourth).
+ */
 function pathFields(value: unknown, at: string, depth = 0): { field: string; kind: 'runDir' | 'groupDir' | 'data'; path: unknown }[] {
-  if (value === null || typeof value !== 'object' || depth > 2) return [];
+  if (value === null || typeof value !== 'object' || depth > 4) return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => pathFields(v, `${at}[${i}]`, depth + 1));
   return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => {
     const field = at ? `${at}.${key}` : key;
