@@ -122,15 +122,7 @@ describe('docker-compose (offline variant)', () => {
     const id = (JSON.parse(stdout) as { run_group_id: string }).run_group_id;
     expect(id).toMatch(/^dummy-/);
 
-    let last: Record<string, unknown> = {};
-    await until(
-      async () => {
-        last = (await stack.getJson(`/runs/${encodeURIComponent(id)}`)).json;
-        return last.status === 'completed' || last.status === 'failed';
-      },
-      300_000,
-      `group ${id} to end (last: ${JSON.stringify(last).slice(0, 500)})`,
-    );
+    const last = await stack.groupEnded(id);
     expect(last).toMatchObject({ run_id: id, status: 'completed', progress: { total: 2, done: 2 } });
 
     const summary = (await stack.getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;

@@ -7,7 +7,6 @@
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
-import { until } from '../helpers/runContainers';
 import { answers, answers200, newStack, projectLeftovers, type Stack } from './stack';
 
 let stack: Stack;
@@ -38,22 +37,8 @@ describe('docker-compose, profile postgres', () => {
     const services = await projectLeftovers(stack.project);
     expect(services.volumes.some((v) => v.endsWith('_postgres-data'))).toBe(true);
 
-    const res = await fetch(`${stack.api}/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...stack.auth() },
-      body: JSON.stringify({ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 1 }),
-    });
-    expect(res.status).toBe(201);
-    const id = ((await res.json()) as { run_id: string }).run_id;
-    let last: Record<string, unknown> = {};
-    await until(
-      async () => {
-        last = (await stack.getJson(`/runs/${encodeURIComponent(id)}`)).json;
-        return last.status === 'completed' || last.status === 'failed';
-      },
-      300_000,
-      `group ${id} to end`,
-    );
+    const id = await stack.postGroup({ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 1 });
+    const last = await stack.groupEnded(id);
     expect(last).toMatchObject({ status: 'completed', runs: [expect.objectContaining({ outcome: 'succeeded' })] });
 
     // Down and up again, the volumes kept: the group is still Temporal's.

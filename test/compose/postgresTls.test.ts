@@ -12,7 +12,6 @@ import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalConnectionOptions } from '../../temporal/connection';
 import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
-import { until } from '../helpers/runContainers';
 import { makeCertificates, type TestCertificates } from '../helpers/tlsProxy';
 import { answers, newStack, type Stack } from './stack';
 
@@ -59,22 +58,8 @@ describe('docker-compose, profile postgres, mutual TLS', () => {
 
     // The REST server answers healthy only once it reached Temporal (with its client certificate).
     await answers(`${stack.api}/health`, (j) => j.status === 'ok', 60_000);
-    const res = await fetch(`${stack.api}/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...stack.auth() },
-      body: JSON.stringify({ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 1 }),
-    });
-    expect(res.status).toBe(201);
-    const id = ((await res.json()) as { run_id: string }).run_id;
-    let last: Record<string, unknown> = {};
-    await until(
-      async () => {
-        last = (await stack.getJson(`/runs/${encodeURIComponent(id)}`)).json;
-        return last.status === 'completed' || last.status === 'failed';
-      },
-      300_000,
-      `group ${id} to end`,
-    );
+    const id = await stack.postGroup({ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 1 });
+    const last = await stack.groupEnded(id);
     expect(last).toMatchObject({ status: 'completed', runs: [expect.objectContaining({ outcome: 'succeeded' })] });
   }, 600_000);
 });

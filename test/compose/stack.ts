@@ -26,6 +26,10 @@ export interface Stack {
   /** scripts/compose.sh with this stack's settings; rejects with its output's tail. */
   compose(args: string[]): Promise<string>;
   getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** POSTs a run group to the REST API with the admin token; resolves with its id (expects 201). */
+  postGroup(body: Record<string, unknown>): Promise<string>;
+  /** Polls the group through the REST API until it is completed or failed; resolves with its record. */
+  groupEnded(id: string): Promise<Record<string, unknown>>;
   /** `down -v`, then the stack's folder (unless a scratch filesystem is still mounted there). */
   destroy(): Promise<void>;
 }
@@ -61,6 +65,10 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
   const tokensFile = path.join(env.MLEBENCH_HOME ?? path.join(REPO_ROOT, '.mlebench'), 'compose-api-tokens', `${project}.yaml`);
   const token = () => (parse(readFileSync(tokensFile, 'utf8')) as { users: { admin: { token: string } } }).users.admin.token;
   const auth = () => ({ authorization: `Bearer ${token()}` });
+  const getJson = async (url: string) => {
+    const res = await fetch(`${api}${url}`, { headers: auth(), signal: AbortSignal.timeout(5000) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
   return {
     project,
     root,
@@ -71,9 +79,26 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
     token,
     auth,
     compose,
-    async getJson(url) {
-      const res = await fetch(`${api}${url}`, { headers: auth(), signal: AbortSignal.timeout(5000) });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    getJson,
+    async postGroup(body) {
+      const res = await fetch(`${api}/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+      const json = (await res.json()) as { run_id?: string };
+      if (res.status !== 201 || !json.run_id) throw new Error(`POST /runs answered ${res.status}: ${JSON.stringify(json)}`);
+      return json.run_id;
+    },
+    async groupEnded(id) {
+      let last: Record<string, unknown> = {};
+      await until(
+        async () => {
+          last = (await getJson(`/runs/${encodeURIComponent(id)}`)).json;
+          return last.status === 'completed' || last.status === 'failed';
+        },
+        300_000,
+        `group ${id} to end`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (last: ${JSON.stringify(last).slice(0, 500)})`);
+      });
+      return last;
     },
     async destroy() {
       try {
