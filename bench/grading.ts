@@ -101,24 +101,29 @@ async function writeSubmission(answersPath: string, c: Case, file: string): Prom
   let chunk = c.metric === 'roc-auc' ? 'id,target\n' : `id,${classes.join(',')}\n`;
   const pending: Promise<unknown>[] = [];
   try {
-    await readCsvStream(input, answersPath, {
-      header: () => undefined,
-      record: (f) => {
-        const id = f.string(0);
-        const truth = f.string(1);
-        if (c.metric === 'roc-auc') {
-          chunk += `${id},${Math.min(1, (truth === '1' ? 0.3 : 0) + random() * 0.7)}\n`;
-        } else {
-          const raw = classes.map((k) => random() + (k === truth ? 0.5 : 0));
-          const sum = raw.reduce((a, b) => a + b, 0);
-          chunk += `${id},${raw.map((v) => v / sum).join(',')}\n`;
-        }
-        if (chunk.length >= 1 << 20) {
-          pending.push(out.write(chunk));
-          chunk = '';
-        }
+    await readCsvStream(
+      input,
+      answersPath,
+      {
+        header: () => undefined,
+        record: (f) => {
+          const id = f.string(0);
+          const truth = f.string(1);
+          if (c.metric === 'roc-auc') {
+            chunk += `${id},${Math.min(1, (truth === '1' ? 0.3 : 0) + random() * 0.7)}\n`;
+          } else {
+            const raw = classes.map((k) => random() + (k === truth ? 0.5 : 0));
+            const sum = raw.reduce((a, b) => a + b, 0);
+            chunk += `${id},${raw.map((v) => v / sum).join(',')}\n`;
+          }
+          if (chunk.length >= 1 << 20) {
+            pending.push(out.write(chunk));
+            chunk = '';
+          }
+        },
       },
-    }, { maxRecordBytes: 1 << 20 });
+      { maxRecordBytes: 1 << 20 },
+    );
     pending.push(out.write(chunk));
     await Promise.all(pending);
   } finally {

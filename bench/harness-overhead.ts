@@ -46,10 +46,27 @@ async function bareRuns(n: number, parallel: number, image: string, publicDir: s
       await run('chmod', ['-R', '777', out]);
       const t0 = Date.now();
       await run('docker', [
-        'run', '--rm', '--network', 'none', '--user', '1000:1000',
-        '-v', `${publicDir}:/home/data:ro`, '-v', `${out}/submission:/home/submission`,
-        '-v', `${out}/code:/home/code`, '-v', `${out}/logs:/home/logs`,
-        '-e', `COMPETITION_ID=${COMPETITION}`, '-e', 'SEED=1', '-e', 'TIME_LIMIT_SECS=600', image,
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--user',
+        '1000:1000',
+        '-v',
+        `${publicDir}:/home/data:ro`,
+        '-v',
+        `${out}/submission:/home/submission`,
+        '-v',
+        `${out}/code:/home/code`,
+        '-v',
+        `${out}/logs:/home/logs`,
+        '-e',
+        `COMPETITION_ID=${COMPETITION}`,
+        '-e',
+        'SEED=1',
+        '-e',
+        'TIME_LIMIT_SECS=600',
+        image,
       ]);
       perRun.push((Date.now() - t0) / 1000);
     }

@@ -42,7 +42,21 @@ import { reapLeftovers } from '../core/sandbox/reaper';
 import { newRunGroupId } from '../workflows/ids';
 import { log } from '../core/log';
 import type { GroupProgress, RunGroupResult, RunResult } from '../core/runs/types';
-import { activitiesByWorker, fmtStats, freePort, historyFigures, machineCpu, pidsNamed, procCpuSecs, procMem, sizeAtLimit, stats, stopProcess, watchContainers, type ContainerWatch } from './measure';
+import {
+  activitiesByWorker,
+  fmtStats,
+  freePort,
+  historyFigures,
+  machineCpu,
+  pidsNamed,
+  procCpuSecs,
+  procMem,
+  sizeAtLimit,
+  stats,
+  stopProcess,
+  watchContainers,
+  type ContainerWatch,
+} from './measure';
 
 /** Temporal's default limits (server dynamic config; the dev server and a default self-hosted cluster). */
 const LIMITS = {
@@ -70,7 +84,6 @@ const WARMUP_SEEDS = Math.max(1, Math.round((2 * WORKERS) / COMPETITIONS.length)
 const WARMUP_RUNS = WARMUP_SEEDS * COMPETITIONS.length;
 const KEEP = flag('keep');
 const SAME_HOST = flag('same-host');
-
 
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 2 : 1);
@@ -103,7 +116,12 @@ async function startServer(): Promise<{ address: string; process: ChildProcess; 
   if (!existsSync(cli)) throw new Error(`the Temporal CLI is not installed at ${cli}: run "bash scripts/setup.sh" first`);
   const port = await freePort();
   const logFile = path.join(scratch, 'temporal-server.log');
-  const child = startChild(cli, devServerArgs({ port, uiPort: port + 1000, dbFile: path.join(scratch, 'temporal.db'), headless: true }), process.env, logFile);
+  const child = startChild(
+    cli,
+    devServerArgs({ port, uiPort: port + 1000, dbFile: path.join(scratch, 'temporal.db'), headless: true }),
+    process.env,
+    logFile,
+  );
   const deadline = Date.now() + 60_000;
   while (!(await isPortOpen(port))) {
     if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}; see ${logFile}`);
@@ -165,7 +183,10 @@ function cleanup(): Promise<void> {
       if (report.reaped.length) console.error(`cleanup: removed ${report.reaped.length} leftover container(s)/network(s)`);
     });
     for (const mount of mountsUnder(scratch).reverse()) {
-      await step(`unmount ${mount}`, () => new Promise((resolve) => spawn('umount', ['-l', mount], { stdio: 'ignore' }).once('exit', resolve)));
+      await step(
+        `unmount ${mount}`,
+        () => new Promise((resolve) => spawn('umount', ['-l', mount], { stdio: 'ignore' }).once('exit', resolve)),
+      );
     }
     await step('close the client', async () => client?.close());
     if (server) await step('stop the Temporal server', () => stopProcess(server, 15_000));
@@ -201,9 +222,13 @@ async function main(): Promise<void> {
   log.level = process.env.MLEBENCH_LOG_LEVEL ?? 'warn';
   const t0 = Date.now();
   if (!Number.isInteger(SEEDS) || SEEDS < 1 || SEEDS > 100) {
-    throw new Error(`--runs ${RUNS} over ${COMPETITIONS.length} competition(s) is ${SEEDS} seeds each: it must be a whole number from 1 to 100`);
+    throw new Error(
+      `--runs ${RUNS} over ${COMPETITIONS.length} competition(s) is ${SEEDS} seeds each: it must be a whole number from 1 to 100`,
+    );
   }
-  console.log(`scale benchmark: ${RUNS} dummy runs (${COMPETITION_LIST}, ${SEEDS} seeds each) at parallelism ${PARALLEL}, ${WORKERS} worker processes`);
+  console.log(
+    `scale benchmark: ${RUNS} dummy runs (${COMPETITION_LIST}, ${SEEDS} seeds each) at parallelism ${PARALLEL}, ${WORKERS} worker processes`,
+  );
   console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB; temporary folder ${scratch}`);
 
   const server = await startServer();
@@ -214,7 +239,9 @@ async function main(): Promise<void> {
     Array.from({ length: WORKERS }, (_, i) => startWorker(i + 1, hostOf(i + 1) ? { ...env, MLEBENCH_HOST_ID: hostOf(i + 1) } : env)),
   );
   const pids = workers.map((w) => w.process.pid!);
-  console.log(`[${elapsed(t0)}] Temporal dev server on ${server.address} (pid ${server.process.pid}); workers pid ${pids.join(', ')}; ${COMPETITION_LIST} prepared`);
+  console.log(
+    `[${elapsed(t0)}] Temporal dev server on ${server.address} (pid ${server.process.pid}); workers pid ${pids.join(', ')}; ${COMPETITION_LIST} prepared`,
+  );
   client = new Client({ address: server.address, uiUrl: null });
   const workflow = (await client.workflowClient()).workflow;
 
@@ -227,7 +254,9 @@ async function main(): Promise<void> {
   const warmup = await workflow.getHandle<() => Promise<RunGroupResult>>(warmupId).result();
   liveGroup = undefined;
   const warmupHistory = await historyFigures(client, warmupId);
-  console.log(`[${elapsed(t0)}] warm-up: ${WARMUP_RUNS} runs at ${WARMUP_RUNS} in ${secs(Date.now() - w0)} s (${warmup.runs.filter((r) => r.outcome === 'succeeded').length} succeeded)`);
+  console.log(
+    `[${elapsed(t0)}] warm-up: ${WARMUP_RUNS} runs at ${WARMUP_RUNS} in ${secs(Date.now() - w0)} s (${warmup.runs.filter((r) => r.outcome === 'succeeded').length} succeeded)`,
+  );
 
   const groupId = newRunGroupId('dummy', new Date(), randomBytes(2).toString('hex'));
   watch = await watchContainers(docker, groupId);
@@ -278,18 +307,29 @@ async function main(): Promise<void> {
   const meanContainer = stats(container).mean;
   const slotSecsPerRun = ((wallMs / 1000) * PARALLEL) / runs.length;
   const history = await historyFigures(client, groupId);
-  const byWorker = await activitiesByWorker(client, runs.map((r) => r.runId));
+  const byWorker = await activitiesByWorker(
+    client,
+    runs.map((r) => r.runId),
+  );
 
   console.log('');
-  console.log(`${runs.length} dummy runs on ${COMPETITION_LIST} at parallelism ${PARALLEL}, ${WORKERS} worker processes (${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB)`);
+  console.log(
+    `${runs.length} dummy runs on ${COMPETITION_LIST} at parallelism ${PARALLEL}, ${WORKERS} worker processes (${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB)`,
+  );
   console.log(`  wall time        : ${secs(wallMs)} s (start of the group to its result)`);
   console.log(`  throughput       : ${((runs.length / wallMs) * 60_000).toFixed(1)} runs/min`);
-  console.log(`  failed runs      : ${failed.length}${failed.length ? ` (${[...new Set(failed.map((r) => `${r.outcome}: ${r.reason ?? ''}`))].slice(0, 3).join('; ')})` : ''}`);
+  console.log(
+    `  failed runs      : ${failed.length}${failed.length ? ` (${[...new Set(failed.map((r) => `${r.outcome}: ${r.reason ?? ''}`))].slice(0, 3).join('; ')})` : ''}`,
+  );
   const restarts = runs.reduce((sum, r) => sum + (r.hostRestarts ?? 0) + (r.agentRetries ?? 0), 0);
-  console.log(`  containers       : ${watch.starts} started, at most ${watch.maxRunning} at once; ${restarts} host restart(s) or agent retries`);
+  console.log(
+    `  containers       : ${watch.starts} started, at most ${watch.maxRunning} at once; ${restarts} host restart(s) or agent retries`,
+  );
   if (load.length) {
     const others = (await docker.listContainers({ filters: { status: ['running'] } })).length;
-    console.log(`  machine load     : 1-min load average ${stats(load).mean.toFixed(1)} mean, ${stats(load).max.toFixed(1)} max during the group; ${others} other container(s) running at the end`);
+    console.log(
+      `  machine load     : 1-min load average ${stats(load).mean.toFixed(1)} mean, ${stats(load).max.toFixed(1)} max during the group; ${others} other container(s) running at the end`,
+    );
   }
   console.log(`  per run          : child workflow ${fmtStats(stats(child))}`);
   console.log(`                     in its container ${fmtStats(stats(container))}`);
@@ -314,8 +354,12 @@ async function main(): Promise<void> {
       `${((100 * (machineAfter.iowait - machineBefore.iowait)) / machineTotal).toFixed(0)}% iowait over the group (/proc/stat, all cores, everything running)`,
   );
   console.log(`parent workflow history (${groupId})`);
-  console.log(`  this group       : ${history.events} events, ${kb(history.bytes)} KB; largest event ${kb(history.largest.bytes)} KB, ${history.largest.type}`);
-  console.log(`  warm-up group    : ${warmupHistory.events} events, ${kb(warmupHistory.bytes)} KB for ${WARMUP_RUNS} runs; largest event ${kb(warmupHistory.largest.bytes)} KB`);
+  console.log(
+    `  this group       : ${history.events} events, ${kb(history.bytes)} KB; largest event ${kb(history.largest.bytes)} KB, ${history.largest.type}`,
+  );
+  console.log(
+    `  warm-up group    : ${warmupHistory.events} events, ${kb(warmupHistory.bytes)} KB for ${WARMUP_RUNS} runs; largest event ${kb(warmupHistory.largest.bytes)} KB`,
+  );
   const n = runs.length;
   const limitLine = (label: string, a: number, b: number, limit: { warn: number; error: number }, unit: (v: number) => string) => {
     const perRun = (b - a) / (n - WARMUP_RUNS);
@@ -348,7 +392,9 @@ async function main(): Promise<void> {
     const ran = [...byWorker].find(([identity]) => identity.startsWith(`${pid}@`))?.[1];
     const host = hostOf(i + 1);
     const held = host ? `; host ${host} held ${runs.filter((r) => r.host === host).length} runs` : '';
-    console.log(`  worker ${i + 1} (pid ${pid}) : ${mb(workerPeaks[i]!)} MB; ran ${ran?.all ?? 0} activities of this group, ${ran?.runAgent ?? 0} of them runAgent${held}`);
+    console.log(
+      `  worker ${i + 1} (pid ${pid}) : ${mb(workerPeaks[i]!)} MB; ran ${ran?.all ?? 0} activities of this group, ${ran?.runAgent ?? 0} of them runAgent${held}`,
+    );
   });
   console.log(`  Temporal server  : ${mb(serverPeak)} MB`);
 }

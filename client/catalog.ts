@@ -59,7 +59,10 @@ export async function competitionCatalog(
   // A checkout that cannot be read does not hide the rest of the listing: its ids are still known below.
   const checkout = (await listMleBenchCompetitions().catch(() => [] as MleBenchCompetition[])).filter((c) => !seen.has(c.id));
   for (const c of checkout) seen.add(c.id);
-  const known = paths.splitsDir && paths.competitionsDir ? await knownKaggleCompetitions({ competitionsDir: paths.competitionsDir, splitsDir: paths.splitsDir }) : [];
+  const known =
+    paths.splitsDir && paths.competitionsDir
+      ? await knownKaggleCompetitions({ competitionsDir: paths.competitionsDir, splitsDir: paths.splitsDir })
+      : [];
   const kaggleOnly = known.filter((k) => !seen.has(k.id));
   if (checkout.length === 0 && kaggleOnly.length === 0) return bundled;
 
@@ -73,14 +76,36 @@ export async function competitionCatalog(
         : state.preparedPresent
           ? `prepared data in ${state.preparedDir} does not match MLE-bench's checksums: run mlebench prepare --force`
           : whyKaggleState(state, credentials);
-      return { id: c.id, name: c.name, metric: c.graderName, modality: 'unknown', source: 'mlebench', licence: KAGGLE_LICENCE, lite: c.lite, prepared, why };
+      return {
+        id: c.id,
+        name: c.name,
+        metric: c.graderName,
+        modality: 'unknown',
+        source: 'mlebench',
+        licence: KAGGLE_LICENCE,
+        lite: c.lite,
+        prepared,
+        why,
+      };
     }),
   );
   const byIdOnly = await Promise.all(
     kaggleOnly.map(async (k) => {
       const state = await kaggleDataState(paths.dataDir, k.id);
-      const why = state.preparedPresent ? `prepared (${state.preparedDir}); grading it needs an MLE-bench checkout (MLEBENCH_REPO)` : whyKaggleState(state, credentials);
-      return { id: k.id, name: k.id, metric: 'unknown', modality: 'unknown', source: 'kaggle', licence: KAGGLE_LICENCE, lite: k.lite, prepared: state.preparedPresent, why };
+      const why = state.preparedPresent
+        ? `prepared (${state.preparedDir}); grading it needs an MLE-bench checkout (MLEBENCH_REPO)`
+        : whyKaggleState(state, credentials);
+      return {
+        id: k.id,
+        name: k.id,
+        metric: 'unknown',
+        modality: 'unknown',
+        source: 'kaggle',
+        licence: KAGGLE_LICENCE,
+        lite: k.lite,
+        prepared: state.preparedPresent,
+        why,
+      };
     }),
   );
   return [...bundled, ...fromCheckout, ...byIdOnly];

@@ -213,8 +213,23 @@ export class Client {
         llmTotals: llmTotals(result.runs),
       };
     }
-    const error = description.status.name === 'FAILED' ? await handle.result().then(() => undefined, (err: Error) => failureMessage(err)) : undefined;
-    return { id, status: description.status.name, groupDir: memo.groupDir ?? null, gradingReport: null, techniqueGrades: null, runs: [], llmTotals: null, error };
+    const error =
+      description.status.name === 'FAILED'
+        ? await handle.result().then(
+            () => undefined,
+            (err: Error) => failureMessage(err),
+          )
+        : undefined;
+    return {
+      id,
+      status: description.status.name,
+      groupDir: memo.groupDir ?? null,
+      gradingReport: null,
+      techniqueGrades: null,
+      runs: [],
+      llmTotals: null,
+      error,
+    };
   }
 
   /** Run groups, newest first (the first page of `listRunsPage`). */
@@ -285,7 +300,8 @@ export class Client {
    */
   private async closedOrLiveProgress(id: string, status: WorkflowExecutionStatusName): Promise<GroupProgress | null> {
     const client = await this.workflowClient();
-    if (status === 'COMPLETED') return progressOf(await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result());
+    if (status === 'COMPLETED')
+      return progressOf(await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result());
     // A group whose workers are all down answers no query: a short deadline, not the server's 30 s.
     return client.withDeadline(Date.now() + (status === 'RUNNING' ? 10_000 : 3000), () => this.progress(id)).catch(() => null);
   }
@@ -295,7 +311,16 @@ export class Client {
     const client = await this.workflowClient();
     const running = progress.runs.filter((r) => r.phase !== 'done' && r.phase !== 'pending');
     const phases = await Promise.all(
-      running.map(async (r) => [r.runId, await client.workflow.getHandle(r.runId).query<RunPhase>('phase').catch(() => r.phase)] as const),
+      running.map(
+        async (r) =>
+          [
+            r.runId,
+            await client.workflow
+              .getHandle(r.runId)
+              .query<RunPhase>('phase')
+              .catch(() => r.phase),
+          ] as const,
+      ),
     );
     return new Map(phases);
   }

@@ -19,7 +19,8 @@ export interface GroupMemo {
 
 /** A value in a visibility query: only what ids are made of, so a caller cannot extend the query. */
 export function visibilityString(value: string, field: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/@-]{0,199}$/.test(value)) throw new InvalidRunOptionsError([{ field, reason: 'not an id (letters, digits, . _ / @ -)' }], 'listing');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/@-]{0,199}$/.test(value))
+    throw new InvalidRunOptionsError([{ field, reason: 'not an id (letters, digits, . _ / @ -)' }], 'listing');
   return `'${value}'`;
 }
 
@@ -44,4 +45,3 @@ export function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus
   const name = temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED';
   return name.replace('WORKFLOW_EXECUTION_STATUS_', '') as WorkflowExecutionStatusName;
 }
-

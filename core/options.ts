@@ -47,7 +47,12 @@ export const runOptionsSchema = z
     tasks: z.array(z.enum(TECHNIQUE_TASKS)).min(1).optional(),
     nSeeds: z.number().int().min(1).max(100).default(1),
     maxParallel: z.number().int().min(1).max(256).default(4),
-    timeLimitSecs: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    timeLimitSecs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(3600),
     notes: z.string().max(10_000).optional(),
     /**
      * Tries of a run's agent step when the infrastructure fails (Docker not answering, disk

@@ -23,7 +23,10 @@ export async function readPlainFile(file: string, opts: { maxBytes: number; owne
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new PlainFileError(file, code === 'ELOOP' ? 'a symbolic link: only regular files are read' : `cannot be opened (${code ?? 'error'})`);
+    throw new PlainFileError(
+      file,
+      code === 'ELOOP' ? 'a symbolic link: only regular files are read' : `cannot be opened (${code ?? 'error'})`,
+    );
   }
   try {
     const stat = await handle.stat();

@@ -50,7 +50,10 @@ export interface TemporalConnectionOptions {
   apiKey?: string;
 }
 
-export function temporalConnectionOptions(address: string = configuredTarget().address, env: NodeJS.ProcessEnv = process.env): TemporalConnectionOptions {
+export function temporalConnectionOptions(
+  address: string = configuredTarget().address,
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalConnectionOptions {
   const { tls, apiKey } = temporalSecurity(env);
   return { address, tls, ...(apiKey ? { apiKey } : {}) };
 }
@@ -68,7 +71,10 @@ export function connectClient(address?: string, env: NodeJS.ProcessEnv = process
 export function withConnectContext<T>(connecting: Promise<T>, address: string, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   return connecting.catch((err: unknown) => {
     const { summary } = temporalSecurity(env);
-    const hint = summary === 'no TLS' ? '' : ' (if the server is up: check the CA, the server name and the client certificate against its certificate and what it asks for)';
+    const hint =
+      summary === 'no TLS'
+        ? ''
+        : ' (if the server is up: check the CA, the server name and the client certificate against its certificate and what it asks for)';
     throw new Error(`cannot connect to Temporal at ${address} with ${summary}: ${(err as Error).message}${hint}`, { cause: err });
   });
 }
@@ -77,7 +83,11 @@ export async function resolveTemporal(opts: { startIfMissing: boolean }): Promis
   const target = configuredTarget();
   // Bad TLS or API-key values fail here, before anything is started.
   const security = temporalSecurity();
-  if (security.tls !== false || security.apiKey) log.info({ event: 'temporal.security', address: target.address, security: security.summary }, `Temporal ${target.address}: ${security.summary}`);
+  if (security.tls !== false || security.apiKey)
+    log.info(
+      { event: 'temporal.security', address: target.address, security: security.summary },
+      `Temporal ${target.address}: ${security.summary}`,
+    );
   if (process.env.TEMPORAL_ADDRESS) return { ...target, security: security.summary };
   if (await isPortOpen(7233)) return { ...target, security: security.summary };
   if (wantsSecurity(security)) {

@@ -41,7 +41,18 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
 }
 
 export function devServerArgs(opts: Required<Pick<DevServerOptions, 'port' | 'uiPort' | 'dbFile'>> & { headless: boolean }): string[] {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--db-filename', opts.dbFile, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--db-filename',
+    opts.dbFile,
+    '--log-level',
+    'warn',
+  ];
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort));
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', flag);

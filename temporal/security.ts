@@ -85,10 +85,15 @@ function either(env: NodeJS.ProcessEnv, names: readonly [string, string]): { nam
 }
 
 /** A PEM setting given as a file or inline; both at once is refused. */
-function pemSource(env: NodeJS.ProcessEnv, pathNames: readonly [string, string], dataNames: readonly [string, string]): PemSource | undefined {
+function pemSource(
+  env: NodeJS.ProcessEnv,
+  pathNames: readonly [string, string],
+  dataNames: readonly [string, string],
+): PemSource | undefined {
   const file = either(env, pathNames);
   const data = either(env, dataNames);
-  if (file && data) throw new TemporalConnectionConfigError(file.name, `both ${file.name} and ${data.name} are set: give the file or the data, not both`);
+  if (file && data)
+    throw new TemporalConnectionConfigError(file.name, `both ${file.name} and ${data.name} are set: give the file or the data, not both`);
   if (data) return { variable: data.name, file: null, bytes: Buffer.from(data.value.replace(/\\n/g, '\n'), 'utf8') };
   if (!file) return undefined;
   let size: number;
@@ -100,7 +105,8 @@ function pemSource(env: NodeJS.ProcessEnv, pathNames: readonly [string, string],
     if (err instanceof TemporalConnectionConfigError) throw err;
     throw new TemporalConnectionConfigError(file.name, `cannot read ${file.value}: ${ioReason(err)}`);
   }
-  if (size > MAX_PEM_BYTES) throw new TemporalConnectionConfigError(file.name, `${file.value} is ${size} bytes: not a PEM certificate or key`);
+  if (size > MAX_PEM_BYTES)
+    throw new TemporalConnectionConfigError(file.name, `${file.value} is ${size} bytes: not a PEM certificate or key`);
   try {
     return { variable: file.name, file: file.value, bytes: readFileSync(file.value) };
   } catch (err) {
@@ -122,22 +128,32 @@ function describe(source: PemSource): string {
 /** The PEM certificates in `source` (a bundle may hold several), each parsed. */
 function certificates(source: PemSource, what: string): X509Certificate[] {
   const blocks = source.bytes.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new TemporalConnectionConfigError(source.variable, `${describe(source)} holds no PEM certificate (${what} expected)`);
+  if (blocks.length === 0)
+    throw new TemporalConnectionConfigError(source.variable, `${describe(source)} holds no PEM certificate (${what} expected)`);
   return blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
     } catch (err) {
-      throw new TemporalConnectionConfigError(source.variable, `certificate ${i + 1} of ${describe(source)} cannot be parsed: ${(err as Error).message}`);
+      throw new TemporalConnectionConfigError(
+        source.variable,
+        `certificate ${i + 1} of ${describe(source)} cannot be parsed: ${(err as Error).message}`,
+      );
     }
   });
 }
 
 function notExpired(cert: X509Certificate, source: PemSource, now: Date): void {
   if (new Date(cert.validTo).getTime() < now.getTime()) {
-    throw new TemporalConnectionConfigError(source.variable, `the certificate in ${describe(source)} (${cert.subject.replace(/\n/g, ', ')}) expired on ${cert.validTo}`);
+    throw new TemporalConnectionConfigError(
+      source.variable,
+      `the certificate in ${describe(source)} (${cert.subject.replace(/\n/g, ', ')}) expired on ${cert.validTo}`,
+    );
   }
   if (new Date(cert.validFrom).getTime() > now.getTime()) {
-    throw new TemporalConnectionConfigError(source.variable, `the certificate in ${describe(source)} is not valid before ${cert.validFrom}`);
+    throw new TemporalConnectionConfigError(
+      source.variable,
+      `the certificate in ${describe(source)} is not valid before ${cert.validFrom}`,
+    );
   }
 }
 
@@ -156,7 +172,10 @@ function apiKey(env: NodeJS.ProcessEnv): string | undefined {
   if (key === undefined) return undefined;
   const trimmed = key.trim();
   if (/[^\x21-\x7e]/.test(trimmed)) {
-    throw new TemporalConnectionConfigError(TEMPORAL_SECURITY_ENV.apiKey, 'holds a space, a line break or a non-ASCII character, which a request header cannot carry');
+    throw new TemporalConnectionConfigError(
+      TEMPORAL_SECURITY_ENV.apiKey,
+      'holds a space, a line break or a non-ASCII character, which a request header cannot carry',
+    );
   }
   return trimmed;
 }
@@ -186,10 +205,21 @@ export function temporalSecurity(env: NodeJS.ProcessEnv = process.env, now = new
   const tlsSettings = [ca, cert, key].filter((s): s is PemSource => s !== undefined).map((s) => s.variable);
   if (serverName !== undefined) tlsSettings.push(E.serverName);
   if (tlsFlag === false && tlsSettings.length > 0) {
-    throw new TemporalConnectionConfigError(E.tls, `is false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set: unset ${E.tls} or those`);
+    throw new TemporalConnectionConfigError(
+      E.tls,
+      `is false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set: unset ${E.tls} or those`,
+    );
   }
-  if (cert && !key) throw new TemporalConnectionConfigError(cert.variable, `a client certificate needs its private key: set ${E.keyPath[0]} (or ${E.keyData[0]}) too`);
-  if (key && !cert) throw new TemporalConnectionConfigError(key.variable, `a client key needs its certificate: set ${E.certPath[0]} (or ${E.certData[0]}) too`);
+  if (cert && !key)
+    throw new TemporalConnectionConfigError(
+      cert.variable,
+      `a client certificate needs its private key: set ${E.keyPath[0]} (or ${E.keyData[0]}) too`,
+    );
+  if (key && !cert)
+    throw new TemporalConnectionConfigError(
+      key.variable,
+      `a client key needs its certificate: set ${E.certPath[0]} (or ${E.certData[0]}) too`,
+    );
 
   const parts: string[] = [];
   let clientCertPair: TLSConfig['clientCertPair'];
@@ -202,7 +232,10 @@ export function temporalSecurity(env: NodeJS.ProcessEnv = process.env, now = new
     notExpired(leaf!, cert, now);
     const pk = privateKey(key);
     if (!leaf!.checkPrivateKey(pk)) {
-      throw new TemporalConnectionConfigError(key.variable, `the key in ${describe(key)} does not belong to the certificate in ${describe(cert)} (${cert.variable})`);
+      throw new TemporalConnectionConfigError(
+        key.variable,
+        `the key in ${describe(key)} does not belong to the certificate in ${describe(cert)} (${cert.variable})`,
+      );
     }
     clientCertPair = { crt: cert.bytes, key: key.bytes };
     parts.push(`client certificate ${describe(cert)} (${leaf!.subject.replace(/\n/g, ', ')})`);

@@ -18,7 +18,8 @@ export async function startGatewayFromEnv(env: NodeJS.ProcessEnv = process.env):
     return undefined;
   }
   const port = env.MLEBENCH_GATEWAY_PORT ? Number(env.MLEBENCH_GATEWAY_PORT) : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`MLEBENCH_GATEWAY_PORT must be a port number, not "${env.MLEBENCH_GATEWAY_PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`MLEBENCH_GATEWAY_PORT must be a port number, not "${env.MLEBENCH_GATEWAY_PORT}"`);
   const config = await loadGatewayConfig(env.MLEBENCH_GATEWAY_CONFIG || DEFAULT_GATEWAY_CONFIG);
   return startGateway({ config, apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL || undefined, port });
 }

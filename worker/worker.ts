@@ -3,7 +3,14 @@
  * queue, and the container steps on its Docker host's own queue (`mlebench-host-<id>`). Any number
  * of them may poll the same queues.
  */
-import { NativeConnection, Worker, Runtime, DefaultLogger, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  Runtime,
+  DefaultLogger,
+  type ActivityInterceptorsFactory,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hostIdentity } from '../activities/host';
 import { harnessPaths, type HarnessPaths } from '../core/config';
@@ -122,7 +129,12 @@ function runTogether(main: Worker, other: Worker): Worker {
  */
 function sweepLeftovers(connection: NativeConnection, namespace: string, runsDir: string): void {
   reapLeftovers({ runsDir, workflowState: temporalWorkflowState(connection.workflowService, namespace) }).then(
-    (report) => log.info({ event: 'reaper.sweep', runsDir, reaped: report.reaped.length, kept: report.kept.length }, `start-up sweep: ${report.reaped.length} leftover(s) removed`),
-    (err: unknown) => log.warn({ event: 'reaper.sweep', runsDir, error: (err as Error).message }, 'start-up sweep of leftovers failed (nothing removed)'),
+    (report) =>
+      log.info(
+        { event: 'reaper.sweep', runsDir, reaped: report.reaped.length, kept: report.kept.length },
+        `start-up sweep: ${report.reaped.length} leftover(s) removed`,
+      ),
+    (err: unknown) =>
+      log.warn({ event: 'reaper.sweep', runsDir, error: (err as Error).message }, 'start-up sweep of leftovers failed (nothing removed)'),
   );
 }

@@ -3,7 +3,15 @@
  * run the agent in its container, grade what it wrote, persist the record. Every ending — success,
  * the agent's failure, infrastructure, cancellation — is written to the run's `run.json`.
  */
-import { CancellationScope, defineQuery, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ClaimedHost, RunAgentResult } from '../activities';
 import type { Outcome } from '../core/outcomes';
 import type { AgentContainerResult } from '../core/sandbox/types';

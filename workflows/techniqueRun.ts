@@ -15,7 +15,8 @@ export async function techniqueRun(input: TechniqueRunInput): Promise<RunResult>
     task,
     prepare: async () =>
       (await prepareTechniqueData.executeWithOptions({ summary: `plant ${task} in ${competitionId} (seed ${seed})` }, [key])).publicDir,
-    grade: () => gradeTechniqueSubmission.executeWithOptions({ summary: `grade the ${task} analysis and predictions` }, [{ ...key, runDir }]),
+    grade: () =>
+      gradeTechniqueSubmission.executeWithOptions({ summary: `grade the ${task} analysis and predictions` }, [{ ...key, runDir }]),
     recordGrade: (grade) => ({ score: grade?.score ?? null, medal: null, aboveMedian: false, grade: null, techniqueGrade: grade }),
   });
 }

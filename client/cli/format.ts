@@ -12,7 +12,9 @@ export function formatScore(score: number | null | undefined): string {
 export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[] = []): string {
   if (runs.some((r) => r.task !== undefined) || skipped.length > 0) return techniqueTable(runs, skipped);
   const llm = runs.some((r) => r.llm);
-  const table = new Table({ head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])] });
+  const table = new Table({
+    head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])],
+  });
   for (const r of [...runs].sort((a, b) => a.competitionId.localeCompare(b.competitionId) || a.seed - b.seed)) {
     table.push([
       r.competitionId,
@@ -32,14 +34,21 @@ export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniq
 function llmCell(r: RunResult): string {
   if (!r.llm) return '—';
   const u = r.llm;
-  return [`${u.requests} req`, `${formatTokens(u.totalTokens)} tok`, formatCost(u.costUsd, u.unpricedRequests), ...(u.budgetExhausted ? [`${u.budgetExhausted} budget ran out`] : [])].join('\n');
+  return [
+    `${u.requests} req`,
+    `${formatTokens(u.totalTokens)} tok`,
+    formatCost(u.costUsd, u.unpricedRequests),
+    ...(u.budgetExhausted ? [`${u.budgetExhausted} budget ran out`] : []),
+  ].join('\n');
 }
 
 function llmTotalsLine(runs: RunResult[]): string[] {
   const t = llmTotals(runs);
   if (!t) return [];
   const exhausted = t.budgetExhausted ? `; ${t.budgetExhausted} run(s) ended by their budget` : '';
-  return [`LLM: ${t.requests} requests, ${formatTokens(t.totalTokens)} tokens (${formatTokens(t.promptTokens)} in, ${formatTokens(t.completionTokens)} out), ${formatCost(t.costUsd, t.unpricedRequests)} over ${t.runs} run(s)${exhausted}`];
+  return [
+    `LLM: ${t.requests} requests, ${formatTokens(t.totalTokens)} tokens (${formatTokens(t.promptTokens)} in, ${formatTokens(t.completionTokens)} out), ${formatCost(t.costUsd, t.unpricedRequests)} over ${t.runs} run(s)${exhausted}`,
+  ];
 }
 
 function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[]): string {

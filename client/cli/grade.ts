@@ -25,7 +25,10 @@ function medalOf(report: CompetitionReport): string {
 }
 
 /** Which mode the flags ask for; contradictions are refused before anything is read. */
-function modeOf(file: string | undefined, flags: GradeFlags): { kind: 'file'; file: string; competition: string } | { kind: 'jsonl'; jsonl: string; outputDir: string } {
+function modeOf(
+  file: string | undefined,
+  flags: GradeFlags,
+): { kind: 'file'; file: string; competition: string } | { kind: 'jsonl'; jsonl: string; outputDir: string } {
   if (file !== undefined && flags.submission !== undefined && file !== flags.submission) {
     throw new Error(`grade: two submission files given (${file} and --submission ${flags.submission}); give one`);
   }
@@ -62,7 +65,9 @@ export function gradeCommand(): Command {
         const { report, reports, file: written } = await gradeJsonl(mode.jsonl, mode.outputDir, { dataDir });
         if (flags.json) return printJson(report);
         for (const r of reports) {
-          const outcome = r.valid_submission ? `score ${r.score}, medal ${medalOf(r)}` : `invalid submission: ${r.error ?? 'unknown reason'}`;
+          const outcome = r.valid_submission
+            ? `score ${r.score}, medal ${medalOf(r)}`
+            : `invalid submission: ${r.error ?? 'unknown reason'}`;
           process.stdout.write(`${r.competition_id}: ${outcome} (${r.submission_path})\n`);
         }
         const { competition_reports: _reports, ...totals } = report;

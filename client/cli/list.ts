@@ -29,7 +29,10 @@ export function listCommand(): Command {
       if (want('tasks')) out.technique_tasks = await techniqueCatalog();
       if (want('splits')) {
         const splits = await listSplits(harnessPaths());
-        out.splits = [...splits.harness.map((name) => ({ name, folder: 'splits/' })), ...splits.mlebench.map((name) => ({ name, folder: 'experiments/splits/ (MLEBENCH_REPO)' }))];
+        out.splits = [
+          ...splits.harness.map((name) => ({ name, folder: 'splits/' })),
+          ...splits.mlebench.map((name) => ({ name, folder: 'experiments/splits/ (MLEBENCH_REPO)' })),
+        ];
       }
       if (flags.json) return printJson(out);
       const print = (title: string, rows: Record<string, unknown>[]) => {
@@ -46,14 +49,23 @@ export function listCommand(): Command {
         const credentials = await describeKaggleCredentials();
         const inRow = ` (${credentials.detail})`;
         const mentioned = competitions.some((c) => c.why.includes(inRow));
-        const table = new Table({ head: ['id', 'metric', 'modality', 'source', 'prepared', 'why'], colWidths: [null, null, null, null, null, 64], wordWrap: true });
-        for (const c of competitions) table.push([c.id, c.metric, c.modality, c.source, c.prepared ? 'yes' : 'no', c.why.replace(inRow, '')]);
+        const table = new Table({
+          head: ['id', 'metric', 'modality', 'source', 'prepared', 'why'],
+          colWidths: [null, null, null, null, null, 64],
+          wordWrap: true,
+        });
+        for (const c of competitions)
+          table.push([c.id, c.metric, c.modality, c.source, c.prepared ? 'yes' : 'no', c.why.replace(inRow, '')]);
         const notPrepared = competitions.filter((c) => !c.prepared).length;
         const header = `competitions (${competitions.length - notPrepared} prepared, ${notPrepared} not)${mentioned ? `; Kaggle: ${credentials.detail}` : ''}`;
         process.stdout.write(`${header}\n${table.toString()}\n`);
       }
       print('agents', (out.agents as Record<string, unknown>[] | undefined) ?? []);
-      const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({ id, title, applies_to: (applies_to as string[]).join(', ') || '(none)' });
+      const tasksNarrow = ({ id, title, applies_to }: Record<string, unknown>) => ({
+        id,
+        title,
+        applies_to: (applies_to as string[]).join(', ') || '(none)',
+      });
       print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));
       print('splits (run one with --competition-set NAME)', (out.splits as Record<string, unknown>[] | undefined) ?? []);
     });

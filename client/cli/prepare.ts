@@ -39,7 +39,9 @@ interface PrepareFlags {
 
 export function prepareCommand(): Command {
   return new Command('prepare')
-    .description('prepare competitions into the data dir: bundled ones from their sources, Kaggle ones downloaded (resumable, verified) and prepared')
+    .description(
+      'prepare competitions into the data dir: bundled ones from their sources, Kaggle ones downloaded (resumable, verified) and prepared',
+    )
     .option('-c, --competitions <ids>', 'comma-separated ids (default: all bundled competitions)')
     .option('--split <split>', 'a split (e.g. lite, splits/dev.txt, experiments/splits/low.txt) or a split file of yours, one id per line')
     .option('--lite', "MLE-bench Lite: the competitions of splits/lite.txt (Kaggle's, 22)")
@@ -70,7 +72,13 @@ async function prepare(flags: PrepareFlags): Promise<number> {
 
   // Which competitions, in the order given, once each.
   let ids: string[] = [];
-  if (flags.competitions) ids.push(...flags.competitions.split(',').map((s) => s.trim()).filter(Boolean));
+  if (flags.competitions)
+    ids.push(
+      ...flags.competitions
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   if (flags.split) ids.push(...(await splitForFlag('--split', flags.split, paths)));
   if (flags.lite) ids.push(...(await splitForFlag('--lite', 'splits/lite', paths)));
   if (!flags.competitions && !flags.split && !flags.lite) ids = bundled;
@@ -229,7 +237,12 @@ class ProgressView {
     this.lastTenth = -1;
     if (this.tty) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${label} [{bar}] {percentage}% | {done} of {size} | {rate} | ETA {left}`, hideCursor: true, stream: process.stderr, clearOnComplete: false },
+        {
+          format: `${label} [{bar}] {percentage}% | {done} of {size} | {rate} | ETA {left}`,
+          hideCursor: true,
+          stream: process.stderr,
+          clearOnComplete: false,
+        },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(Math.max(total, 1), value, { done: humanBytes(value), size: humanBytes(total), rate: '—', left: '—' });
@@ -243,7 +256,12 @@ class ProgressView {
     const rateText = rate > 0 ? `${humanBytes(rate)}/s` : '—';
     const leftText = left === undefined ? '—' : secs(left * 1000);
     if (this.bar) {
-      this.bar.update(value, { done: humanBytes(value), size: total === undefined ? '?' : humanBytes(total), rate: rateText, left: leftText });
+      this.bar.update(value, {
+        done: humanBytes(value),
+        size: total === undefined ? '?' : humanBytes(total),
+        rate: rateText,
+        left: leftText,
+      });
       return;
     }
     if (!total) return;
@@ -273,7 +291,11 @@ class ProgressView {
       case 'corrupt-removed':
         return this.say(`${id}: the zip on disk was corrupt (${e.reason}); removed, downloading it again`);
       case 'start':
-        return e.resumeFrom > 0 ? this.say(`${id}: resuming the download from ${humanBytes(e.resumeFrom)}`) : e.attempt === 1 ? this.say(`${id}: downloading from Kaggle`) : undefined;
+        return e.resumeFrom > 0
+          ? this.say(`${id}: resuming the download from ${humanBytes(e.resumeFrom)}`)
+          : e.attempt === 1
+            ? this.say(`${id}: downloading from Kaggle`)
+            : undefined;
       case 'restart':
         return this.say(`${id}: starting the download over: ${e.reason}`);
       case 'retry':
@@ -282,7 +304,9 @@ class ProgressView {
         const elapsed = Date.now() - this.startedAt;
         const got = e.bytes - this.startBytes;
         this.end();
-        return this.say(`${id}: downloaded ${humanBytes(e.bytes)} in ${secs(elapsed)} (${humanBytes(elapsed > 0 ? (got * 1000) / elapsed : got)}/s), checksum verified`);
+        return this.say(
+          `${id}: downloaded ${humanBytes(e.bytes)} in ${secs(elapsed)} (${humanBytes(elapsed > 0 ? (got * 1000) / elapsed : got)}/s), checksum verified`,
+        );
       }
       case 'redirect':
         return undefined;

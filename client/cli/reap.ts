@@ -7,7 +7,9 @@ import { printJson } from './format';
 
 export function reapCommand(): Command {
   return new Command('reap')
-    .description("remove the containers, networks and volumes of this harness's runs whose workflow is closed or unknown to Temporal (a running run's are never touched)")
+    .description(
+      "remove the containers, networks and volumes of this harness's runs whose workflow is closed or unknown to Temporal (a running run's are never touched)",
+    )
     .option('--dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print JSON')
     .action(async (flags: { dryRun?: boolean; json?: boolean }) => {

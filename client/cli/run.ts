@@ -22,13 +22,17 @@ function positiveNumber(value: string): number {
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function taskList(value: string): TechniqueTask[] {
   const tasks = list(value);
   const unknown = tasks.filter((t) => !(TECHNIQUE_TASKS as readonly string[]).includes(t));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown technique task ${unknown.join(', ')}; the tasks are ${TECHNIQUE_TASKS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown technique task ${unknown.join(', ')}; the tasks are ${TECHNIQUE_TASKS.join(', ')}`);
   return tasks as TechniqueTask[];
 }
 
@@ -59,7 +63,10 @@ export function runCommand(): Command {
     .description('run an agent on competitions (starts an embedded Temporal and worker when none is running)')
     .requiredOption('-a, --agent <id>', 'agent id, e.g. dummy, baseline, aide/dev')
     .option('-c, --competitions <ids>', 'comma-separated competition ids', list)
-    .option('-s, --competition-set <split>', 'a split (offline-dev, splits/dev.txt, experiments/splits/low.txt: mlebench list splits) or a split file of yours, one id per line')
+    .option(
+      '-s, --competition-set <split>',
+      'a split (offline-dev, splits/dev.txt, experiments/splits/low.txt: mlebench list splits) or a split file of yours, one id per line',
+    )
     .option('--lite', 'only low-complexity competitions (runs splits/lite.txt when no set is given)')
     .option('--technique-tasks', "run technique tasks on the competitions' data instead of the competitions (mlebench list tasks)")
     .option('--tasks <tasks>', `with --technique-tasks: comma-separated subset of ${TECHNIQUE_TASKS.join(', ')} (default: all)`, taskList)
@@ -70,14 +77,15 @@ export function runCommand(): Command {
     .option('--max-tokens <n>', "an LLM agent's token budget per run (over its config's llmBudget)", positiveInt)
     .option('--max-requests <n>', "an LLM agent's request budget per run", positiveInt)
     .option('--max-dollars <usd>', "an LLM agent's dollar budget per run (prices: gateway.yaml)", positiveNumber)
-    .option('--llm-unlimited', "run an LLM agent without a dollar budget (otherwise --max-dollars is required)")
+    .option('--llm-unlimited', 'run an LLM agent without a dollar budget (otherwise --max-dollars is required)')
     .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
     .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
     .option('--json', 'print one JSON object at the end instead of tables')
     .action(async (flags: RunFlags) => {
-      if (flags.competitions && flags.competitionSet) throw new InvalidArgumentError('give either --competitions or --competition-set, not both');
+      if (flags.competitions && flags.competitionSet)
+        throw new InvalidArgumentError('give either --competitions or --competition-set, not both');
       // A split goes to the workflow by name; a file of the user's own, as the ids it lists.
       const local = flags.competitionSet ? await resolveSplitOrLocalFile(flags.competitionSet, harnessPaths()) : undefined;
       const options: RunOptionsInput = {
@@ -148,7 +156,9 @@ function progressPrinter(say: (line: string) => void) {
   return (progress: GroupProgress, phases: Map<string, RunPhase>) => {
     for (const run of progress.runs) {
       const phase = phases.get(run.runId) ?? run.phase;
-      const state = run.outcome ? `${run.outcome} score ${formatScore(run.score)}${run.medal ? ` (${run.medal})` : ''}` : phase.replace('_', ' ');
+      const state = run.outcome
+        ? `${run.outcome} score ${formatScore(run.score)}${run.medal ? ` (${run.medal})` : ''}`
+        : phase.replace('_', ' ');
       // 'persisting'/'done' add nothing: the outcome line follows once the group records it.
       if (seen.get(run.runId) === state || (!run.outcome && ['pending', 'persisting', 'done'].includes(phase))) continue;
       seen.set(run.runId, state);

@@ -21,7 +21,12 @@ export function serverCommand(): Command {
     .option('--ui-port <n>', 'Web UI port', '8233')
     .option('--db-file <file>', 'SQLite file (default .mlebench/temporal.db)')
     .action(async (flags: { port: string; uiPort: string; dbFile?: string }) => {
-      const server = await startDevServer({ port: Number(flags.port), uiPort: Number(flags.uiPort), dbFile: flags.dbFile, output: 'inherit' });
+      const server = await startDevServer({
+        port: Number(flags.port),
+        uiPort: Number(flags.uiPort),
+        dbFile: flags.dbFile,
+        output: 'inherit',
+      });
       process.stderr.write(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl ?? 'off'}; Ctrl-C stops it\n`);
       await untilSignal();
       await server.stop();
@@ -30,7 +35,9 @@ export function serverCommand(): Command {
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description(`run a harness worker on the task queue "${TASK_QUEUE}" and its Docker host's "${hostTaskQueue('<host-id>')}" (any number may run)`)
+    .description(
+      `run a harness worker on the task queue "${TASK_QUEUE}" and its Docker host's "${hostTaskQueue('<host-id>')}" (any number may run)`,
+    )
     .option('--host-id <id>', "this worker's Docker host (default MLEBENCH_HOST_ID, else derived from DOCKER_HOST, else the hostname)")
     .action(async (flags: { hostId?: string }) => {
       const host = hostIdentity(process.env, flags.hostId);

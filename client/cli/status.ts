@@ -28,7 +28,9 @@ export function statusCommand(): Command {
         const run = await client.getRun(id);
         if (flags.json) return printJson(run);
         const p = run.progress;
-        process.stdout.write(`${run.id}: ${run.status}${p ? ` — done ${p.done}/${p.total}, running ${p.running}, medals ${p.medals}` : ''}\n`);
+        process.stdout.write(
+          `${run.id}: ${run.status}${p ? ` — done ${p.done}/${p.total}, running ${p.running}, medals ${p.medals}` : ''}\n`,
+        );
         for (const r of p?.runs ?? []) {
           process.stdout.write(`  ${r.competitionId} seed ${r.seed}: ${r.outcome ?? r.phase.replace('_', ' ')}\n`);
         }
@@ -53,7 +55,9 @@ export function summaryCommand(): Command {
         const g = summary.gradingReport;
         if (t) {
           const perTask = Object.entries(t.by_task).map(([task, s]) => `${task} ${s.mean_score ?? '—'}`);
-          process.stdout.write(`${t.total_runs} technique runs, ${t.total_graded} graded, mean grade ${t.mean_score ?? '—'} (${perTask.join(', ')})\n`);
+          process.stdout.write(
+            `${t.total_runs} technique runs, ${t.total_graded} graded, mean grade ${t.mean_score ?? '—'} (${perTask.join(', ')})\n`,
+          );
         } else if (g) {
           process.stdout.write(
             `${g.total_runs} runs, ${g.total_valid_submissions} valid submissions, ${g.total_medals} medals (gold ${g.total_gold_medals}, silver ${g.total_silver_medals}, bronze ${g.total_bronze_medals}), above median ${g.total_above_median}\n`,

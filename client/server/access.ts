@@ -75,7 +75,10 @@ const tokensFileSchema = z.strictObject({
       .strictObject({
         role: z.enum(ROLES),
         token: z.string().min(MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`).optional(),
-        token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits: sha256 of the token').optional(),
+        token_sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits: sha256 of the token')
+          .optional(),
         limits: limitsSchema,
       })
       .refine((u) => (u.token === undefined) !== (u.token_sha256 === undefined), { message: 'give token or token_sha256 (one of them)' }),
@@ -86,7 +89,11 @@ type FileLimits = z.infer<typeof limitsSchema>;
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const limitsOf = (l: FileLimits): UserLimits =>
   Object.fromEntries(
-    Object.entries({ runningGroups: l?.running_groups, agentContainers: l?.agent_containers, llmDollarsPerDay: l?.llm_dollars_per_day }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      runningGroups: l?.running_groups,
+      agentContainers: l?.agent_containers,
+      llmDollarsPerDay: l?.llm_dollars_per_day,
+    }).filter(([, v]) => v !== undefined),
   );
 
 /** `running_groups=2,agent_containers=8,llm_dollars_per_day=20` (MLEBENCH_API_LIMITS): every user's default limits. */
@@ -99,16 +106,23 @@ function parseLimitsVariable(text: string | undefined): FileLimits {
     return [key, n];
   });
   const parsed = limitsSchema.safeParse(Object.fromEntries(entries));
-  if (!parsed.success) throw new AccessConfigError(`MLEBENCH_API_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.') || i.message}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new AccessConfigError(
+      `MLEBENCH_API_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.') || i.message}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
 /** `name:role:token,...` (MLEBENCH_API_TOKENS). */
 function parseTokensVariable(text: string): z.input<typeof tokensFileSchema> {
   const users: Record<string, { role: string; token: string }> = {};
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, role, ...rest] = entry.split(':');
-    if (!name || !role || rest.length === 0) throw new AccessConfigError('MLEBENCH_API_TOKENS: each entry is user:role:token, separated by commas');
+    if (!name || !role || rest.length === 0)
+      throw new AccessConfigError('MLEBENCH_API_TOKENS: each entry is user:role:token, separated by commas');
     users[name] = { role, token: rest.join(':') };
   }
   return { users } as z.input<typeof tokensFileSchema>;
@@ -145,12 +159,19 @@ export async function loadAccessPolicy(bindHost: string, env: NodeJS.ProcessEnv 
   if (source) {
     const parsed = tokensFileSchema.safeParse(raw);
     // Never echo a token back: name the field, not the value.
-    if (!parsed.success) throw new AccessConfigError(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new AccessConfigError(
+        `${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
+      );
     users = new Map();
     for (const [name, u] of Object.entries(parsed.data.users)) {
       const hash = u.token_sha256 ?? hashToken(u.token!);
       if (users.has(hash)) throw new AccessConfigError(`${source}: users.${name}: the same token as user "${users.get(hash)!.name}"`);
-      users.set(hash, { name, role: u.role, limits: { ...limitsOf(defaults), ...limitsOf(parsed.data.defaults?.limits), ...limitsOf(u.limits) } });
+      users.set(hash, {
+        name,
+        role: u.role,
+        limits: { ...limitsOf(defaults), ...limitsOf(parsed.data.defaults?.limits), ...limitsOf(u.limits) },
+      });
     }
     if (users.size === 0) throw new AccessConfigError(`${source}: names no user`);
   } else if (!isLoopback(bindHost)) {
@@ -162,7 +183,11 @@ export async function loadAccessPolicy(bindHost: string, env: NodeJS.ProcessEnv 
   const allowedHosts = new Set(['localhost', '127.0.0.1', '::1']);
   const bind = bindHost.replace(/^\[|\]$/g, '');
   if (bind !== '0.0.0.0' && bind !== '::') allowedHosts.add(bind.toLowerCase());
-  for (const h of (env.MLEBENCH_API_ALLOWED_HOSTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) allowedHosts.add(h);
+  for (const h of (env.MLEBENCH_API_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean))
+    allowedHosts.add(h);
   return { users, allowedHosts };
 }
 
@@ -189,12 +214,16 @@ export function requestToken(headers: { authorization?: string; cookie?: string 
 /** The caller, or a 401 saying what is wrong (never which part of a token was). */
 export function authenticate(policy: AccessPolicy, token: string | undefined): ApiUser {
   if (!policy.users) return LOCAL_USER;
-  if (token === undefined) throw new AccessRefusal(401, 'this server needs a token: send "Authorization: Bearer <token>" (the Python client: Client(base_url, token=...) or MLEBENCH_API_TOKEN)');
+  if (token === undefined)
+    throw new AccessRefusal(
+      401,
+      'this server needs a token: send "Authorization: Bearer <token>" (the Python client: Client(base_url, token=...) or MLEBENCH_API_TOKEN)',
+    );
   const digest = Buffer.from(hashToken(token), 'hex');
   for (const [hash, user] of policy.users) {
     if (timingSafeEqual(Buffer.from(hash, 'hex'), digest)) return user;
   }
-  throw new AccessRefusal(401, 'the token is not one of this server\'s');
+  throw new AccessRefusal(401, "the token is not one of this server's");
 }
 
 const RANK: Record<Role, number> = { viewer: 0, runner: 1, admin: 2 };
@@ -202,7 +231,10 @@ const RANK: Record<Role, number> = { viewer: 0, runner: 1, admin: 2 };
 /** Throws 403 unless the user's role allows the access. */
 export function authorize(user: ApiUser, access: Access): void {
   if (access === 'run' && RANK[user.role] < RANK.runner) {
-    throw new AccessRefusal(403, `user "${user.name}" is a ${user.role}: starting and cancelling run groups needs the runner or admin role`);
+    throw new AccessRefusal(
+      403,
+      `user "${user.name}" is a ${user.role}: starting and cancelling run groups needs the runner or admin role`,
+    );
   }
 }
 
@@ -210,6 +242,9 @@ export function authorize(user: ApiUser, access: Access): void {
 export function authorizeCancel(user: ApiUser, groupId: string, owner: string | null): void {
   authorize(user, 'run');
   if (user.role !== 'admin' && owner !== user.name) {
-    throw new AccessRefusal(403, `run group ${groupId} is ${owner ? `user "${owner}"'s` : 'not yours'}: a runner cancels only its own groups`);
+    throw new AccessRefusal(
+      403,
+      `run group ${groupId} is ${owner ? `user "${owner}"'s` : 'not yours'}: a runner cancels only its own groups`,
+    );
   }
 }

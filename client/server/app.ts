@@ -7,14 +7,30 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { GroupFileNotFoundError } from '../../core/artifacts/groupFiles';
 import { harnessVersions } from '../../core/artifacts/versions';
 import type { HarnessPaths } from '../../core/config';
 import { log } from '../../core/log';
 import { InvalidRunOptionsError } from '../../core/options';
 import type { Client } from '../sdk';
-import { AccessRefusal, authenticate, authorize, hostName, loadAccessPolicy, requestToken, type Access, type AccessPolicy, type ApiUser } from './access';
+import {
+  AccessRefusal,
+  authenticate,
+  authorize,
+  hostName,
+  loadAccessPolicy,
+  requestToken,
+  type Access,
+  type AccessPolicy,
+  type ApiUser,
+} from './access';
 import { registerPage } from './page';
 import { PayloadError, payloadField } from './payload';
 import { catalogRoutes } from './routes/catalog';
@@ -56,18 +72,18 @@ const ERROR_BODY = {
 };
 const ERROR_RESPONSES: Record<string, unknown> = {
   ...Object.fromEntries(
-  Object.entries({
-    400: 'invalid request: each field and why',
-    401: 'no token, or not one of this server\'s',
-    403: 'the role or a limit does not allow it, or the Host is not served',
-    404: 'no such run group or file',
-    409: 'the run group is past what was asked (already ended)',
-    413: 'the body is too large',
-    414: 'a path segment is too long',
-    415: 'not JSON',
-    429: 'over a per-user limit (named)',
-    500: 'the server failed',
-  }).map(([code, description]) => [code, { description, content: { 'application/json': { schema: ERROR_BODY } } }]),
+    Object.entries({
+      400: 'invalid request: each field and why',
+      401: "no token, or not one of this server's",
+      403: 'the role or a limit does not allow it, or the Host is not served',
+      404: 'no such run group or file',
+      409: 'the run group is past what was asked (already ended)',
+      413: 'the body is too large',
+      414: 'a path segment is too long',
+      415: 'not JSON',
+      429: 'over a per-user limit (named)',
+      500: 'the server failed',
+    }).map(([code, description]) => [code, { description, content: { 'application/json': { schema: ERROR_BODY } } }]),
   ),
   // Node's HTTP parser answers this one itself, before the server sees the request.
   431: { description: 'the request headers are too large', content: { 'application/json': { schema: { type: 'object' } } } },
@@ -95,9 +111,16 @@ export function apiErrorOf(err: unknown): ApiError {
       const at = v.instancePath.split('/').filter(Boolean);
       const keys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
       const reason = v.keyword === 'unrecognized_keys' ? 'not a field of this request' : (v.message ?? 'invalid');
-      return (keys.length ? keys.map((k) => [...at, k]) : [at]).map((p) => ({ field: p.join('.') || `(${err.validationContext ?? 'request'})`, reason }));
+      return (keys.length ? keys.map((k) => [...at, k]) : [at]).map((p) => ({
+        field: p.join('.') || `(${err.validationContext ?? 'request'})`,
+        reason,
+      }));
     });
-    return { status: 400, message: `invalid ${err.validationContext ?? 'request'}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues };
+    return {
+      status: 400,
+      message: `invalid ${err.validationContext ?? 'request'}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`,
+      issues,
+    };
   }
   if (err instanceof WorkflowNotFoundError) return { status: 404, message: `no run group "${err.workflowId}"` };
   if (err instanceof GroupFileNotFoundError) return { status: 404, message: err.message };
@@ -124,7 +147,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     try {
       const host = hostName(req.headers.host);
       if (!policy.allowedHosts.has(host)) {
-        throw new AccessRefusal(403, `this server does not answer to the host name "${host.slice(0, 100)}": add it to MLEBENCH_API_ALLOWED_HOSTS if it is yours`);
+        throw new AccessRefusal(
+          403,
+          `this server does not answer to the host name "${host.slice(0, 100)}": add it to MLEBENCH_API_ALLOWED_HOSTS if it is yours`,
+        );
       }
       const access = req.routeOptions.config.access ?? 'read';
       if (access !== 'public') {
@@ -141,8 +167,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const version = (await harnessVersions()).harness ?? 'unknown';
   await app.register(swagger, {
     openapi: {
-      info: { title: 'MLE-bench Redux', version, description: "The seed system's REST API: run groups, their progress, reports and artifacts." },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token of MLEBENCH_API_TOKENS_FILE (none needed on loopback without tokens)' } } },
+      info: {
+        title: 'MLE-bench Redux',
+        version,
+        description: "The seed system's REST API: run groups, their progress, reports and artifacts.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'a token of MLEBENCH_API_TOKENS_FILE (none needed on loopback without tokens)',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: (args) => {
@@ -161,7 +199,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   // Artifacts are the agents' files: never let a browser run or sniff them as a page.
   app.addHook('onSend', async (req, reply) => {
-    if (req.url.includes('/artifacts/')) void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
+    if (req.url.includes('/artifacts/'))
+      void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
   });
   app.addHook('onResponse', async (req, reply) => {
     log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

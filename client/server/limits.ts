@@ -11,7 +11,12 @@ const DAY_MS = 24 * 3600 * 1000;
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** Every group of the user's matching the listing, page by page, stopping once `enough` says so. */
-async function groupsOf(client: Client, owner: string, filter: { running?: boolean; startedAfter?: Date }, enough: (seen: RunGroupStatus[]) => boolean): Promise<RunGroupStatus[]> {
+async function groupsOf(
+  client: Client,
+  owner: string,
+  filter: { running?: boolean; startedAfter?: Date },
+  enough: (seen: RunGroupStatus[]) => boolean,
+): Promise<RunGroupStatus[]> {
   const seen: RunGroupStatus[] = [];
   let pageToken: string | undefined;
   do {
@@ -38,27 +43,48 @@ function withRecent(listed: RunGroupStatus[], recent: RecentStart[]): Pick<RunGr
 }
 
 /** Throws 429 (403 for a group no limit can admit) naming the limit the new group would pass. */
-export async function checkUserLimits(client: Client, user: ApiUser, group: GroupAdmission, recent: RecentStart[] = [], now = new Date()): Promise<void> {
+export async function checkUserLimits(
+  client: Client,
+  user: ApiUser,
+  group: GroupAdmission,
+  recent: RecentStart[] = [],
+  now = new Date(),
+): Promise<void> {
   const { runningGroups, agentContainers, llmDollarsPerDay } = user.limits;
   const who = `user "${user.name}"`;
   if (agentContainers !== undefined && group.containers > agentContainers) {
-    throw new AccessRefusal(403, `limit agent_containers of ${who} is ${agentContainers}: this group asks ${group.containers} at once (n_workers); ask for at most ${agentContainers}`);
+    throw new AccessRefusal(
+      403,
+      `limit agent_containers of ${who} is ${agentContainers}: this group asks ${group.containers} at once (n_workers); ask for at most ${agentContainers}`,
+    );
   }
   if (llmDollarsPerDay !== undefined && group.llmAgent && group.llmDollars === null) {
-    throw new AccessRefusal(403, `limit llm_dollars_per_day of ${who} is ${usd(llmDollarsPerDay)}: agent ${group.agentId} calls an LLM, so give llm_budget.max_dollars per run`);
+    throw new AccessRefusal(
+      403,
+      `limit llm_dollars_per_day of ${who} is ${usd(llmDollarsPerDay)}: agent ${group.agentId} calls an LLM, so give llm_budget.max_dollars per run`,
+    );
   }
   if (runningGroups !== undefined || agentContainers !== undefined) {
     // Each running group holds a container at least: enough is seen once either limit is passed.
-    const listed = await groupsOf(client, user.name, { running: true }, (seen) =>
-      seen.length > (runningGroups ?? Infinity) || seen.length > (agentContainers ?? Infinity),
+    const listed = await groupsOf(
+      client,
+      user.name,
+      { running: true },
+      (seen) => seen.length > (runningGroups ?? Infinity) || seen.length > (agentContainers ?? Infinity),
     );
     const running = withRecent(listed, recent);
     if (runningGroups !== undefined && running.length + 1 > runningGroups) {
-      throw new AccessRefusal(429, `limit running_groups of ${who} is ${runningGroups}: ${running.length} running now; start this one when one of them ends`);
+      throw new AccessRefusal(
+        429,
+        `limit running_groups of ${who} is ${runningGroups}: ${running.length} running now; start this one when one of them ends`,
+      );
     }
     const inUse = running.reduce((sum, g) => sum + (g.containers ?? 1), 0);
     if (agentContainers !== undefined && inUse + group.containers > agentContainers) {
-      throw new AccessRefusal(429, `limit agent_containers of ${who} is ${agentContainers}: ${inUse} in use by running groups, this group asks ${group.containers}`);
+      throw new AccessRefusal(
+        429,
+        `limit agent_containers of ${who} is ${agentContainers}: ${inUse} in use by running groups, this group asks ${group.containers}`,
+      );
     }
   }
   if (llmDollarsPerDay !== undefined && group.llmDollars) {
@@ -92,7 +118,8 @@ export class GroupAdmissions {
         await checkUserLimits(this.client, user, group, recent);
         admitted = group;
       });
-      if (admitted) this.recent.set(user.name, [...recent, { id, at: Date.now(), containers: admitted.containers, llmDollars: admitted.llmDollars }]);
+      if (admitted)
+        this.recent.set(user.name, [...recent, { id, at: Date.now(), containers: admitted.containers, llmDollars: admitted.llmDollars }]);
       return id;
     });
   }

@@ -10,7 +10,11 @@ import type { RunOptionsInput } from '../../core/options';
 export const createRunBody = z
   .strictObject({
     agent_id: z.string().max(200).describe('agent id, e.g. "dummy", "baseline", "aide/dev"'),
-    competition_set: z.string().max(200).nullish().describe('a split name, e.g. offline-dev, splits/offline-dev.txt or experiments/splits/low.txt (never a path)'),
+    competition_set: z
+      .string()
+      .max(200)
+      .nullish()
+      .describe('a split name, e.g. offline-dev, splits/offline-dev.txt or experiments/splits/low.txt (never a path)'),
     competitions: z.array(z.string().max(200)).max(5000).nullish().describe('competition ids (instead of competition_set)'),
     lite: z.boolean().nullish(),
     n_seeds: z.number().int().nullish(),
@@ -23,7 +27,10 @@ export const createRunBody = z
     time_limit_secs: z.number().int().nullish(),
     step_limit: z.number().int().nullish(),
     infra_attempts: z.number().int().nullish(),
-    llm_unlimited: z.boolean().nullish().describe('run an LLM agent without a dollar budget (otherwise llm_budget.max_dollars is required)'),
+    llm_unlimited: z
+      .boolean()
+      .nullish()
+      .describe('run an LLM agent without a dollar budget (otherwise llm_budget.max_dollars is required)'),
     llm_budget: z
       .strictObject({ max_tokens: z.number().nullish(), max_requests: z.number().nullish(), max_dollars: z.number().nullish() })
       .nullish(),
@@ -38,13 +45,17 @@ export class PayloadError extends Error {
   }
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 
 /** The run options of a payload; `data_dir` must name the folder this server's harness uses. */
 export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dataDir'>): RunOptionsInput {
   if (body.data_dir && path.resolve(body.data_dir) !== path.resolve(paths.dataDir)) {
     throw new PayloadError([
-      { field: 'data_dir', reason: `the harness reads prepared data from ${paths.dataDir}; start the server and its workers with MLEBENCH_DATA_DIR=${body.data_dir} to use that folder` },
+      {
+        field: 'data_dir',
+        reason: `the harness reads prepared data from ${paths.dataDir}; start the server and its workers with MLEBENCH_DATA_DIR=${body.data_dir} to use that folder`,
+      },
     ]);
   }
   const budget = body.llm_budget

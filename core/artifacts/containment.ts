@@ -33,7 +33,8 @@ export async function trustedGroupDir(groupDir: string, runsDir: string, field =
 
 /** A run folder: a folder directly under a group folder of the runs folder (neither a symlink). */
 export async function trustedRunDir(runDir: string, runsDir: string, field = 'runDir'): Promise<string> {
-  if (typeof runDir !== 'string' || runDir.length === 0 || runDir.length > 4096 || runDir.includes('\0')) throw new UntrustedPathError(field, 'not a path');
+  if (typeof runDir !== 'string' || runDir.length === 0 || runDir.length > 4096 || runDir.includes('\0'))
+    throw new UntrustedPathError(field, 'not a path');
   const resolved = path.resolve(runDir);
   const group = await trustedGroupDir(path.dirname(resolved), runsDir, field).catch(() => {
     throw new UntrustedPathError(field, `${resolved} is not a run folder of the runs folder ${runsDir}`);
@@ -49,7 +50,8 @@ export async function trustedDataPath(p: string, dataDir: string, field: string)
   const root = path.resolve(dataDir);
   const resolved = path.resolve(p);
   const rel = path.relative(root, resolved);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new UntrustedPathError(field, `${resolved} is not inside the data folder ${dataDir}`);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
+    throw new UntrustedPathError(field, `${resolved} is not inside the data folder ${dataDir}`);
   let at = root;
   for (const part of rel.split(path.sep)) {
     at = path.join(at, part);

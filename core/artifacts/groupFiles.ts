@@ -53,7 +53,9 @@ export async function readGroupRecords(groupDir: string): Promise<GroupRecords> 
     readJson<TechniqueGradesReport>(at(GROUP_FILES.techniqueGrades)),
   ]);
   const runDirs = metadata?.runs.map((r) => r.dir) ?? [];
-  const runs = (await Promise.all(runDirs.map((dir) => readJson<RunResult>(path.join(groupDir, dir, RUN_RECORD_FILE))))).filter((r): r is RunResult => r !== null);
+  const runs = (await Promise.all(runDirs.map((dir) => readJson<RunResult>(path.join(groupDir, dir, RUN_RECORD_FILE))))).filter(
+    (r): r is RunResult => r !== null,
+  );
   return {
     metadata,
     runs,

@@ -75,7 +75,14 @@ export async function writeGroupMetadata(
         outcome: result?.outcome ?? null,
         score: result?.score ?? null,
         ...(result?.llm
-          ? { llm: { requests: result.llm.requests, total_tokens: result.llm.totalTokens, cost_usd: result.llm.costUsd, budget_exhausted: result.llm.budgetExhausted ?? null } }
+          ? {
+              llm: {
+                requests: result.llm.requests,
+                total_tokens: result.llm.totalTokens,
+                cost_usd: result.llm.costUsd,
+                budget_exhausted: result.llm.budgetExhausted ?? null,
+              },
+            }
           : {}),
       };
     }),
@@ -93,7 +100,9 @@ export async function writeGroupMetadata(
  */
 export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
   const reports: CompetitionReport[] = await Promise.all(
-    results.filter((r) => r.task === undefined).map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
+    results
+      .filter((r) => r.task === undefined)
+      .map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
   );
   const report = summarizeReports(reports, new Date(createdAt));
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);

@@ -45,7 +45,11 @@ export const gatewayLimitsSchema = z.strictObject({
   /** A rollout line keeps a request and a response up to this many bytes of JSON each (the head, marked truncated). */
   rolloutBodyBytes: count('rollout body bytes').default(256 * 1024),
   /** Calls of one run refused or failed that get a line of their own; past that they are only counted (in checkpoint lines). */
-  maxUnansweredLines: z.number('unanswered rollout lines').int('unanswered rollout lines: a whole number').min(0, 'unanswered rollout lines: at least 0').default(100),
+  maxUnansweredLines: z
+    .number('unanswered rollout lines')
+    .int('unanswered rollout lines: a whole number')
+    .min(0, 'unanswered rollout lines: at least 0')
+    .default(100),
 });
 export type GatewayLimits = z.infer<typeof gatewayLimitsSchema>;
 

@@ -19,7 +19,9 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
   res.end(text);
 }
 
-export const errorBody = (e: { message: string; type: string; code: string | null }) => ({ error: { message: e.message, type: e.type, code: e.code } });
+export const errorBody = (e: { message: string; type: string; code: string | null }) => ({
+  error: { message: e.message, type: e.type, code: e.code },
+});
 
 const tooLarge = (maxBytes: number, declared?: number) =>
   new HttpError(
@@ -73,7 +75,13 @@ export async function readJson(req: http.IncomingMessage, maxBytes: number): Pro
  * `connection: close`, Node destroys the socket once the answer is flushed, so the rest of the
  * body is never read.
  */
-export function answer(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function answer(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   send(res, status, body, req.complete ? headers : { ...headers, connection: 'close' });
 }

@@ -56,7 +56,10 @@ const message = z.strictObject({
   function_call: z.looseObject({}).nullish(),
   refusal: z.string().nullish(),
 });
-const tool = z.strictObject({ type: z.literal('function', 'only function tools are accepted'), function: z.looseObject({ name: z.string() }) });
+const tool = z.strictObject({
+  type: z.literal('function', 'only function tools are accepted'),
+  function: z.looseObject({ name: z.string() }),
+});
 const maxTokens = z.number('a whole number').int('a whole number').positive('at least 1').nullish();
 
 const chatRequestSchema = z.strictObject({
@@ -124,7 +127,8 @@ function fieldOf(issue: z.core.$ZodIssue): string {
 export function prepareRequest(raw: unknown, config: GatewayConfig): PreparedRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw refuse('invalid_request', 'request body must be a JSON object');
   const body = raw as Record<string, unknown>;
-  if (body.stream === true) throw refuse('stream_unsupported', 'streaming (stream: true) is not supported by the gateway yet; send stream: false');
+  if (body.stream === true)
+    throw refuse('stream_unsupported', 'streaming (stream: true) is not supported by the gateway yet; send stream: false');
   for (const [field, why] of Object.entries(REFUSED)) {
     if (Object.hasOwn(body, field)) throw refuse('field_not_allowed', `field "${field}" is not accepted by the gateway: ${why}`);
   }
@@ -166,5 +170,10 @@ export function prepareRequest(raw: unknown, config: GatewayConfig): PreparedReq
   // around each message outweighs the few tokens the chat format adds per message: the forwarded
   // body's size in bytes bounds the prompt's tokens (text only, which the allowlist ensures).
   const promptBound = Buffer.byteLength(JSON.stringify(out));
-  return { body: out, adjusted, upstreamModel, worst: { tokens: promptBound + output, dollars: costOf(config, upstreamModel, promptBound, output) } };
+  return {
+    body: out,
+    adjusted,
+    upstreamModel,
+    worst: { tokens: promptBound + output, dollars: costOf(config, upstreamModel, promptBound, output) },
+  };
 }

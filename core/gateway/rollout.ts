@@ -71,10 +71,12 @@ export class RolloutWriter {
   append(file: string, line: RolloutLine | CheckpointLine, onError: (err: Error) => void): Promise<void> {
     const text = `${JSON.stringify(line)}\n`;
     const prev = this.chains.get(file) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.appendFile(file, text, { encoding: 'utf8', flag: 'a' });
-    }).catch((err: unknown) => onError(new Error(`rollout ${file}: ${(err as Error).message}`, { cause: err })));
+    const next = prev
+      .then(async () => {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.appendFile(file, text, { encoding: 'utf8', flag: 'a' });
+      })
+      .catch((err: unknown) => onError(new Error(`rollout ${file}: ${(err as Error).message}`, { cause: err })));
     this.chains.set(file, next);
     void next.then(() => {
       if (this.chains.get(file) === next) this.chains.delete(file);

@@ -60,7 +60,11 @@ async function accessOfExisting(docker: Docker, runId: string, attempt: number):
   return { token, port: Number(new URL(url).port) };
 }
 
-export async function grantLlmAccess(gateway: Gateway | undefined, req: LlmGrantRequest, docker: Docker = dockerClient()): Promise<LlmGrant> {
+export async function grantLlmAccess(
+  gateway: Gateway | undefined,
+  req: LlmGrantRequest,
+  docker: Docker = dockerClient(),
+): Promise<LlmGrant> {
   if (!gateway) {
     throw new LlmGatewayUnavailableError(
       `run ${req.runId}: the agent calls an LLM, but this worker runs no gateway: start the worker with OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server) set`,
@@ -75,7 +79,12 @@ export async function grantLlmAccess(gateway: Gateway | undefined, req: LlmGrant
     await restrictToGateway(net, listener.port);
     // A resumed run continues its totals (and its budget) from what its rollout recorded.
     const state = existing ? await rolloutState(rolloutFile) : undefined;
-    token = gateway.registerRun({ runId: req.runId, budget: req.budget, rolloutFile, ...(existing && state ? { token: existing.token, ...state } : {}) });
+    token = gateway.registerRun({
+      runId: req.runId,
+      budget: req.budget,
+      rolloutFile,
+      ...(existing && state ? { token: existing.token, ...state } : {}),
+    });
   } catch (err) {
     await listener.close();
     throw err;

@@ -113,7 +113,9 @@ export class RunRegistry {
   register(input: RegisterRunInput): string {
     const parsed = registerRunSchema.safeParse(input);
     if (!parsed.success) {
-      throw new Error(`gateway: bad run registration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `gateway: bad run registration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`,
+      );
     }
     const { runId, budget, rolloutFile } = parsed.data;
     if (this.tokenOf.has(runId)) throw new Error(`gateway: run ${runId} is already registered`);
@@ -121,7 +123,9 @@ export class RunRegistry {
     if (this.byToken.has(token)) throw new Error(`gateway: that token already belongs to run ${this.byToken.get(token)!.runId}`);
     let onExhausted: (kind: BudgetKind) => void = () => undefined;
     const exhausted = new Promise<BudgetKind>((resolve) => (onExhausted = resolve));
-    const usage: RunUsage = parsed.data.usage ? { ...parsed.data.usage } : { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    const usage: RunUsage = parsed.data.usage
+      ? { ...parsed.data.usage }
+      : { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
     const lines = parsed.data.unansweredLines ?? 0;
     const run: GatewayRun = {
       ...{ runId, budget, rolloutFile, usage, exhausted, onExhausted },
@@ -192,7 +196,8 @@ function exhaust(run: GatewayRun, kind: BudgetKind): void {
  */
 export function admit(run: GatewayRun, worst: { tokens: number; dollars: number | undefined } = { tokens: 0, dollars: 0 }): Reservation {
   const { budget, usage, runId, reserved } = run;
-  if (budget.maxDollars !== undefined && worst.dollars === undefined) throw new Error(`run ${runId}: a dollar budget needs the model's price`);
+  if (budget.maxDollars !== undefined && worst.dollars === undefined)
+    throw new Error(`run ${runId}: a dollar budget needs the model's price`);
   const checks: [BudgetKind, number | undefined, number, number, number, string][] = [
     ['requests', budget.maxRequests, usage.requests, 0, 1, 'request'],
     ['tokens', budget.maxTokens, usage.totalTokens, reserved.tokens, worst.tokens, 'token'],
@@ -203,7 +208,8 @@ export function admit(run: GatewayRun, worst: { tokens: number; dollars: number 
   for (const [kind, max, used, , need, noun] of checks) {
     if (max === undefined || used + need <= max) continue;
     exhaust(run, kind);
-    if (used >= max || kind === 'requests') throw new BudgetExhaustedError(runId, kind, `run ${runId}: ${noun} budget of ${max} exhausted (used ${round(used)})`);
+    if (used >= max || kind === 'requests')
+      throw new BudgetExhaustedError(runId, kind, `run ${runId}: ${noun} budget of ${max} exhausted (used ${round(used)})`);
     throw new BudgetExhaustedError(
       runId,
       kind,
@@ -242,7 +248,13 @@ export function refused(run: GatewayRun): void {
  * Settles a reservation to one call's real usage (`costUsd` undefined: the model has no price).
  * Call in the same tick as the call's rollout line is queued, so a checkpoint never counts it twice.
  */
-export function record(run: GatewayRun, promptTokens: number, completionTokens: number, costUsd: number | undefined, taken?: Reservation): void {
+export function record(
+  run: GatewayRun,
+  promptTokens: number,
+  completionTokens: number,
+  costUsd: number | undefined,
+  taken?: Reservation,
+): void {
   if (taken) release(run, taken);
   const u = run.usage;
   u.promptTokens += promptTokens;

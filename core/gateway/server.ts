@@ -92,7 +92,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   function authorize(req: http.IncomingMessage): GatewayRun {
     const run = runs.byBearer(bearer(req));
-    if (!run) throw new HttpError(401, 'invalid_request_error', 'missing or unknown run token (Authorization: Bearer <run token>)', 'invalid_api_key');
+    if (!run)
+      throw new HttpError(
+        401,
+        'invalid_request_error',
+        'missing or unknown run token (Authorization: Bearer <run token>)',
+        'invalid_api_key',
+      );
     return run;
   }
 
@@ -101,7 +107,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     run.checkpointed = run.unlogged;
     // Admitted calls still in flight get their own line later: not counted here.
     const usage = { ...run.usage, requests: run.usage.requests - run.unwritten, unansweredLines: run.unansweredLines };
-    return rollouts.append(run.rolloutFile, { ts: new Date().toISOString(), runId: run.runId, checkpoint: usage }, onRolloutError(run.runId));
+    return rollouts.append(
+      run.rolloutFile,
+      { ts: new Date().toISOString(), runId: run.runId, checkpoint: usage },
+      onRolloutError(run.runId),
+    );
   }
 
   /** A refused or failed call: its own line up to the cap, then only counted. */
@@ -144,7 +154,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ({ upstreamModel, adjusted } = prepared);
       if (run.budget.maxDollars !== undefined && prepared.worst.dollars === undefined) {
         const model = (request as { model: string }).model;
-        throw new HttpError(400, 'invalid_request_error', `model ${model} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`, 'model_not_priced');
+        throw new HttpError(
+          400,
+          'invalid_request_error',
+          `model ${model} (${upstreamModel}) has no price, so run ${run.runId}'s dollar budget cannot be enforced`,
+          'model_not_priced',
+        );
       }
       taken = admit(run, prepared.worst);
       const reply = await upstream.chat(prepared.body as unknown as ChatCompletionCreateParamsNonStreaming, (attempt, err, delayMs) =>
@@ -156,7 +171,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const completionTokens = u?.completion_tokens ?? 0;
       if (!u) log.warn({ runId: run.runId, upstreamModel }, 'upstream reply has no usage; counted as 0 tokens');
       if (promptTokens + completionTokens > taken.tokens) {
-        log.warn({ runId: run.runId, upstreamModel, promptTokens, completionTokens, reserved: taken.tokens }, 'upstream used more tokens than the call could: its max tokens were not applied');
+        log.warn(
+          { runId: run.runId, upstreamModel, promptTokens, completionTokens, reserved: taken.tokens },
+          'upstream used more tokens than the call could: its max tokens were not applied',
+        );
       }
       const costUsd = costOf(config, upstreamModel, promptTokens, completionTokens);
       const settled = taken;
@@ -165,7 +183,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // The line is on disk before the agent sees the reply (and in the same tick as the settling, for checkpoints).
       const written = rollouts.append(
         run.rolloutFile,
-        { ...line({ response: capBody(reply.completion, limits.rolloutBodyBytes), usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd: costUsd ?? null }), admitted: true },
+        {
+          ...line({
+            response: capBody(reply.completion, limits.rolloutBodyBytes),
+            usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+            costUsd: costUsd ?? null,
+          }),
+          admitted: true,
+        },
         onRolloutError(run.runId),
       );
       await written;
@@ -189,7 +214,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         attempts = err.attempts;
         e = new HttpError(err.status, err.type, err.message, err.code);
         // The agent's own bad requests (4xx) are its business; the provider failing (5xx) is ours.
-        log[err.status >= 500 ? 'warn' : 'debug']({ runId: run.runId, status: err.status, attempts, err: err.message }, 'upstream call failed');
+        log[err.status >= 500 ? 'warn' : 'debug'](
+          { runId: run.runId, status: err.status, attempts, err: err.message },
+          'upstream call failed',
+        );
       } else {
         log.error({ err, runId: run.runId }, 'gateway error');
         e = new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
@@ -198,7 +226,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Released (failed upstream: no tokens known) or counted as refused, in the tick its line is queued.
       if (taken) release(run, taken);
       else refused(run);
-      const l = { ...line({ error: { status: e.status, type: e.type, message: e.message }, usage: null, costUsd: null, ...(budgetExhausted ? { budgetExhausted } : {}) }), admitted };
+      const l = {
+        ...line({
+          error: { status: e.status, type: e.type, message: e.message },
+          usage: null,
+          costUsd: null,
+          ...(budgetExhausted ? { budgetExhausted } : {}),
+        }),
+        admitted,
+      };
       taken = undefined;
       await writeUnanswered(run, l);
       answer(req, res, e.status, errorBody(e), e.headers);
@@ -213,10 +249,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       try {
         if (path === '/v1/chat/completions' || path === '/v1/models') {
           const want = path === '/v1/models' ? 'GET' : 'POST';
-          if (req.method !== want) throw new HttpError(405, 'invalid_request_error', `${path} takes ${want}`, 'method_not_allowed', { allow: want });
+          if (req.method !== want)
+            throw new HttpError(405, 'invalid_request_error', `${path} takes ${want}`, 'method_not_allowed', { allow: want });
           const run = authorize(req);
           if (want === 'GET') {
-            send(res, 200, { object: 'list', data: aliases.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mlebench-gateway' })) });
+            send(res, 200, {
+              object: 'list',
+              data: aliases.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mlebench-gateway' })),
+            });
           } else {
             await chat(run, req, res);
           }
@@ -224,7 +264,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           throw new HttpError(404, 'invalid_request_error', `no route ${req.method ?? ''} ${path}`, 'not_found');
         }
       } catch (err) {
-        const e = err instanceof HttpError ? err : new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
+        const e =
+          err instanceof HttpError ? err : new HttpError(500, 'server_error', `gateway error: ${(err as Error).message}`, 'gateway_error');
         answer(req, res, e.status, errorBody(e), e.headers);
       }
     })();
@@ -235,7 +276,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const server = http.createServer(handle);
     server.maxConnections = limits.maxConnections;
     server.on('drop', (data?: { remoteAddress?: string }) =>
-      log.warn({ host, remote: data?.remoteAddress, maxConnections: limits.maxConnections }, 'connection refused: the listener has limits.maxConnections open'),
+      log.warn(
+        { host, remote: data?.remoteAddress, maxConnections: limits.maxConnections },
+        'connection refused: the listener has limits.maxConnections open',
+      ),
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`gateway: cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
@@ -268,7 +312,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     aliases,
     registerRun: (input) => {
       const token = runs.register(input);
-      log.info({ runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile, resumed: input.usage !== undefined }, 'run registered');
+      log.info(
+        { runId: input.runId, budget: input.budget, rolloutFile: input.rolloutFile, resumed: input.usage !== undefined },
+        'run registered',
+      );
       return token;
     },
     unregisterRun: (runId) => {

@@ -73,7 +73,10 @@ export class Upstream {
   }
 
   /** One chat completion, retried on 429/5xx; throws UpstreamError otherwise or when retries run out. */
-  async chat(body: ChatCompletionCreateParamsNonStreaming, onRetry?: (attempt: number, err: Error, delayMs: number) => void): Promise<UpstreamReply> {
+  async chat(
+    body: ChatCompletionCreateParamsNonStreaming,
+    onRetry?: (attempt: number, err: Error, delayMs: number) => void,
+  ): Promise<UpstreamReply> {
     for (let attempt = 1; ; attempt++) {
       try {
         const completion = await this.client.chat.completions.create(body);

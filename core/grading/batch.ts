@@ -47,7 +47,8 @@ export function parseSubmissionsJsonl(text: string, file: string): BatchEntry[] 
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: must be a JSON object`);
     const record = value as Record<string, unknown>;
     for (const field of ['competition_id', 'submission_path']) {
-      if (typeof record[field] !== 'string' || record[field] === '') throw new Error(`${where}: field ${field}: must be a non-empty string`);
+      if (typeof record[field] !== 'string' || record[field] === '')
+        throw new Error(`${where}: field ${field}: must be a non-empty string`);
     }
     entries.push({ competitionId: record.competition_id as string, submissionPath: record.submission_path as string, line: i + 1 });
   });
@@ -118,7 +119,9 @@ export async function gradeJsonl(
   const known = await listCompetitionIds(options);
   const unknown = entries.find((e) => !known.includes(e.competitionId));
   if (unknown) {
-    throw new Error(`${jsonlFile}: line ${unknown.line}: field competition_id: unknown competition "${unknown.competitionId}" (known: ${known.join(', ')})`);
+    throw new Error(
+      `${jsonlFile}: line ${unknown.line}: field competition_id: unknown competition "${unknown.competitionId}" (known: ${known.join(', ')})`,
+    );
   }
   const reports: CompetitionReport[] = [];
   for (const entry of entries) {

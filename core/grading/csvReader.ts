@@ -41,7 +41,6 @@ export interface CsvReadOptions {
   maxRecordBytes: number;
 }
 
-
 /** The fields of the current record, as byte ranges of `bytes`. */
 export class CsvFields {
   bytes: Buffer = Buffer.alloc(0);

@@ -118,7 +118,10 @@ class SubmissionReader {
     const extra = names.filter((c) => !spec.columns.includes(c));
     if (duplicated.length > 0) this.headerProblem = `duplicate columns: ${some([...new Set(duplicated)])}`;
     else if (missing.length > 0 || extra.length > 0) {
-      const parts = [missing.length > 0 ? `missing columns: ${some(missing)}` : '', extra.length > 0 ? `unexpected columns: ${some(extra)}` : ''];
+      const parts = [
+        missing.length > 0 ? `missing columns: ${some(missing)}` : '',
+        extra.length > 0 ? `unexpected columns: ${some(extra)}` : '',
+      ];
       this.headerProblem = `${parts.filter(Boolean).join('; ')} (expected: ${spec.columns.join(', ')})`;
     }
     this.idAt = names.indexOf(spec.idColumn);
@@ -199,7 +202,9 @@ class SubmissionReader {
       const absent: string[] = [];
       for (let i = 0; i < spec.ids.length && absent.length < SHOWN; i += 1) if (this.seen[i] === 0) absent.push(spec.ids[i]!);
       const missing = spec.ids.length - this.rows;
-      return invalid(`submission has ${this.rows} rows, expected ${spec.ids.length} (one per test id); missing ids: ${some(absent, missing)}`);
+      return invalid(
+        `submission has ${this.rows} rows, expected ${spec.ids.length} (one per test id); missing ids: ${some(absent, missing)}`,
+      );
     }
     if (this.problems.count > 0) {
       const first = this.problems.items[0]!;

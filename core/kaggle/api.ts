@@ -113,10 +113,14 @@ export async function kaggleGet(url: string, opts: RequestOptions): Promise<Kagg
 
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw new KaggleError(`too many redirects downloading "${opts.competitionId}" (last: ${current.origin})`, opts.competitionId);
+      if (hop >= MAX_REDIRECTS)
+        throw new KaggleError(`too many redirects downloading "${opts.competitionId}" (last: ${current.origin})`, opts.competitionId);
       const next = new URL(res.headers.get('location')!, current);
       if (current.protocol === 'https:' && next.protocol !== 'https:') {
-        throw new KaggleError(`refusing a redirect from ${current.origin} to the insecure ${next.origin} for "${opts.competitionId}"`, opts.competitionId);
+        throw new KaggleError(
+          `refusing a redirect from ${current.origin} to the insecure ${next.origin} for "${opts.competitionId}"`,
+          opts.competitionId,
+        );
       }
       opts.onRedirect?.(next, next.origin === apiOrigin);
       current = next;
@@ -167,7 +171,7 @@ export async function listCompetitionFiles(competitionId: string, opts: Omit<Req
       const name = typeof f.name === 'string' ? f.name : typeof f.ref === 'string' ? f.ref : '?';
       files.push({ name, totalBytes: Number.isFinite(size) && size > 0 ? size : 0 });
     }
-    pageToken = Array.isArray(body) ? undefined : ((body as { nextPageToken?: string }).nextPageToken || undefined);
+    pageToken = Array.isArray(body) ? undefined : (body as { nextPageToken?: string }).nextPageToken || undefined;
     if (!pageToken) break;
   }
   return files;

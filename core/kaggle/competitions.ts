@@ -29,7 +29,9 @@ async function splitIds(file: string): Promise<string[]> {
 }
 
 /** The Kaggle competitions known by id and not bundled, in catalogue order then split order. */
-export async function knownKaggleCompetitions(paths: Pick<HarnessPaths, 'competitionsDir' | 'splitsDir'>): Promise<KnownKaggleCompetition[]> {
+export async function knownKaggleCompetitions(
+  paths: Pick<HarnessPaths, 'competitionsDir' | 'splitsDir'>,
+): Promise<KnownKaggleCompetition[]> {
   const [catalog, lite, dev, bundled] = await Promise.all([
     kaggleCatalog(paths.competitionsDir),
     splitIds(path.join(paths.splitsDir, 'lite.txt')),

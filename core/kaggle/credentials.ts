@@ -38,7 +38,9 @@ export async function loadKaggleCredentials(env: NodeJS.ProcessEnv = process.env
   if (envUser && envKey) return { username: envUser, key: envKey, source: 'KAGGLE_USERNAME/KAGGLE_KEY', warnings: [] };
   if (envUser || envKey) {
     const [set, unset] = envUser ? ['KAGGLE_USERNAME', 'KAGGLE_KEY'] : ['KAGGLE_KEY', 'KAGGLE_USERNAME'];
-    throw new KaggleCredentialsError(`${set} is set but ${unset} is not: set both (from your kaggle.json's "username" and "key"), or neither to use ${kaggleJsonPath(env)}`);
+    throw new KaggleCredentialsError(
+      `${set} is set but ${unset} is not: set both (from your kaggle.json's "username" and "key"), or neither to use ${kaggleJsonPath(env)}`,
+    );
   }
 
   const file = kaggleJsonPath(env);
@@ -98,6 +100,9 @@ export async function describeKaggleCredentials(env: NodeJS.ProcessEnv = process
     if (!(err instanceof KaggleCredentialsError)) throw err;
     const file = kaggleJsonPath(env);
     const missing = err.message.startsWith('no Kaggle credentials');
-    return { found: false, detail: missing ? `credentials missing: no ${file} nor KAGGLE_USERNAME/KAGGLE_KEY` : `credentials unusable: ${err.message}` };
+    return {
+      found: false,
+      detail: missing ? `credentials missing: no ${file} nor KAGGLE_USERNAME/KAGGLE_KEY` : `credentials unusable: ${err.message}`,
+    };
   }
 }

@@ -122,7 +122,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-
 /**
  * Makes sure `<data-dir>/<id>/<id>.zip` is there and sound, downloading it from Kaggle when it is
  * not. Throws the errors of ./errors (KaggleCredentialsError before any request when no credentials
@@ -153,7 +152,8 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
       }
     }
 
-    const credentials = typeof opts.credentials === 'function' ? await opts.credentials() : (opts.credentials ?? (await loadKaggleCredentials()));
+    const credentials =
+      typeof opts.credentials === 'function' ? await opts.credentials() : (opts.credentials ?? (await loadKaggleCredentials()));
     const apiUrl = (opts.apiUrl ?? kaggleApiUrl()).replace(/\/+$/, '');
 
     let lastError: Error | undefined;
@@ -176,7 +176,9 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
       const kept = (await fileSize(paths.part)) ?? 0;
       throw new KaggleDownloadError(
         `downloading "${id}" from Kaggle failed after ${retry.attempts} attempts: ${lastError.message}. ` +
-          (kept > 0 ? `The ${humanBytes(kept)} received so far are kept in ${paths.part}; running the same command again resumes from there.` : 'Run the same command again later.'),
+          (kept > 0
+            ? `The ${humanBytes(kept)} received so far are kept in ${paths.part}; running the same command again resumes from there.`
+            : 'Run the same command again later.'),
         id,
         { cause: lastError },
       );
@@ -200,7 +202,12 @@ export async function downloadCompetitionZip(opts: DownloadOptions): Promise<Dow
   });
 }
 
-async function writeMeta(paths: CompetitionZipPaths, competitionId: string, c: { bytes: number; sha256: string }, md5?: string): Promise<void> {
+async function writeMeta(
+  paths: CompetitionZipPaths,
+  competitionId: string,
+  c: { bytes: number; sha256: string },
+  md5?: string,
+): Promise<void> {
   const meta: ZipMeta = { competitionId, bytes: c.bytes, sha256: c.sha256, ...(md5 ? { md5 } : {}), recordedAt: new Date().toISOString() };
   await writeJsonAtomic(paths.meta, meta);
 }
@@ -253,7 +260,8 @@ async function transfer(ctx: TransferContext): Promise<void> {
         onRedirect: (to, credentialsSent) => emit({ type: 'redirect', origin: to.origin, credentialsSent }),
       }));
     } catch (err) {
-      if (stall.signal.aborted && !ctx.signal?.aborted) throw new RetryableError(`the request stalled: ${(stall.signal.reason as Error).message}`);
+      if (stall.signal.aborted && !ctx.signal?.aborted)
+        throw new RetryableError(`the request stalled: ${(stall.signal.reason as Error).message}`);
       throw err;
     }
     kick();
@@ -315,7 +323,11 @@ async function transfer(ctx: TransferContext): Promise<void> {
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       const why = stall.signal.aborted ? (stall.signal.reason as Error).message : describe(err);
-      throw new RetryableError(`the transfer broke after ${humanBytes(received)}${total ? ` of ${humanBytes(total)}` : ''}: ${why}`, undefined, { cause: err });
+      throw new RetryableError(
+        `the transfer broke after ${humanBytes(received)}${total ? ` of ${humanBytes(total)}` : ''}: ${why}`,
+        undefined,
+        { cause: err },
+      );
     } finally {
       await file.close();
     }

@@ -89,7 +89,10 @@ export async function extractZip(zipFile: string, destDir: string, opts: Extract
       if (problem) throw new UnsafeZipError(`${label}: entry "${name}" ${problem}; refusing to extract it`, opts.competitionId);
       const target = path.resolve(tmp, name);
       if (target !== tmp && !target.startsWith(tmp + path.sep)) {
-        throw new UnsafeZipError(`${label}: entry "${name}" would be written outside ${destDir}; refusing to extract it`, opts.competitionId);
+        throw new UnsafeZipError(
+          `${label}: entry "${name}" would be written outside ${destDir}; refusing to extract it`,
+          opts.competitionId,
+        );
       }
       entries.push(entry);
       totalBytes += entry.uncompressedSize;
@@ -113,7 +116,8 @@ export async function extractZip(zipFile: string, destDir: string, opts: Extract
         // 'wx': a second entry of the same name is refused rather than silently overwriting the first.
         out = await fs.open(target, 'wx', 0o644);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UnsafeZipError(`${label}: entry "${entry.fileName}" appears twice`, opts.competitionId);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new UnsafeZipError(`${label}: entry "${entry.fileName}" appears twice`, opts.competitionId);
         throw err;
       }
       try {
@@ -124,7 +128,9 @@ export async function extractZip(zipFile: string, destDir: string, opts: Extract
         await out.close().catch(() => undefined);
       }
       if (meter.crc >>> 0 !== entry.crc32 >>> 0) {
-        throw new Error(`${label}: entry "${entry.fileName}" is damaged (CRC-32 ${(meter.crc >>> 0).toString(16)}, expected ${(entry.crc32 >>> 0).toString(16)})`);
+        throw new Error(
+          `${label}: entry "${entry.fileName}" is damaged (CRC-32 ${(meter.crc >>> 0).toString(16)}, expected ${(entry.crc32 >>> 0).toString(16)})`,
+        );
       }
       progress.files++;
       opts.onProgress?.({ ...progress });

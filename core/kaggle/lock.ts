@@ -23,7 +23,10 @@ export async function withDownloadLock<T>(paths: CompetitionZipPaths, competitio
         }
       }
       if (alive) {
-        throw new KaggleDownloadError(`another process (pid ${owner}) is downloading "${competitionId}" into ${paths.dir}; wait for it to finish`, competitionId);
+        throw new KaggleDownloadError(
+          `another process (pid ${owner}) is downloading "${competitionId}" into ${paths.dir}; wait for it to finish`,
+          competitionId,
+        );
       }
       await fs.rm(paths.lock, { force: true });
     }

@@ -64,9 +64,18 @@ export async function kaggleDataState(dataDir: string, competitionId: string): P
     isDir(path.join(preparedDir, 'public')),
     isDir(path.join(preparedDir, 'private')),
   ]);
-  return { competitionId, dir: paths.dir, zip: paths.zip, zipBytes, partBytes, rawDir, rawPresent, preparedDir, preparedPresent: pub && priv };
+  return {
+    competitionId,
+    dir: paths.dir,
+    zip: paths.zip,
+    zipBytes,
+    partBytes,
+    rawDir,
+    rawPresent,
+    preparedDir,
+    preparedPresent: pub && priv,
+  };
 }
-
 
 /**
  * Why a Kaggle competition is not prepared (or "prepared"), for `mlebench list`: what is on disk
@@ -75,7 +84,8 @@ export async function kaggleDataState(dataDir: string, competitionId: string): P
 export function whyKaggleState(state: KaggleDataState, credentials: { found: boolean; detail: string }): string {
   if (state.preparedPresent) return `prepared (${state.preparedDir})`;
   if (state.rawPresent) return `raw data present (${state.rawDir}), not prepared yet: run mlebench prepare`;
-  if (state.zipBytes !== undefined) return `downloaded (${humanBytes(state.zipBytes)} zip), not extracted nor prepared yet: run mlebench prepare`;
+  if (state.zipBytes !== undefined)
+    return `downloaded (${humanBytes(state.zipBytes)} zip), not extracted nor prepared yet: run mlebench prepare`;
   const partly = state.partBytes ? `; ${humanBytes(state.partBytes)} partly downloaded, resumed by mlebench prepare` : '';
   return `not prepared: needs a Kaggle download (${credentials.detail})${partly}`;
 }
@@ -134,9 +144,17 @@ export async function estimateKaggleDisk(
     }
   }
   if (!opts.credentials) throw new Error(`estimating "${state.competitionId}" needs Kaggle's file list, and so credentials`);
-  const files = await listCompetitionFiles(state.competitionId, { apiUrl: opts.apiUrl ?? kaggleApiUrl(), credentials: await opts.credentials() });
+  const files = await listCompetitionFiles(state.competitionId, {
+    apiUrl: opts.apiUrl ?? kaggleApiUrl(),
+    credentials: await opts.credentials(),
+  });
   const listed = files.reduce((sum, f) => sum + f.totalBytes, 0);
-  return need(Math.max(0, listed - (state.partBytes ?? 0)), listed, Math.round(listed * PREPARED_EXPANSION), `Kaggle's file list (${files.length} file${files.length === 1 ? '' : 's'})`);
+  return need(
+    Math.max(0, listed - (state.partBytes ?? 0)),
+    listed,
+    Math.round(listed * PREPARED_EXPANSION),
+    `Kaggle's file list (${files.length} file${files.length === 1 ? '' : 's'})`,
+  );
 }
 
 export interface EnsureRawOptions extends Omit<DownloadOptions, 'competitionId' | 'dataDir'> {

@@ -23,7 +23,10 @@ export async function* zipEntries(zip: yauzl.ZipFile, label: string, competition
     for await (const entry of zip.eachEntry()) yield entry;
   } catch (err) {
     if (UNSAFE_NAME.test((err as Error).message)) {
-      throw new UnsafeZipError(`${label} has an entry that would be written outside its folder (${(err as Error).message}); refusing to extract it`, competitionId);
+      throw new UnsafeZipError(
+        `${label} has an entry that would be written outside its folder (${(err as Error).message}); refusing to extract it`,
+        competitionId,
+      );
     }
     throw err;
   }
@@ -120,10 +123,13 @@ export async function checkZip(
   expected: { bytes?: number; sha256?: string; md5?: string; crc32c?: string },
 ): Promise<{ sha256: string; md5: string; bytes: number; inventory: ZipInventory }> {
   const digests = await digestFile(file);
-  if (expected.bytes !== undefined && digests.size !== expected.bytes) throw new Error(`${digests.size} bytes instead of ${expected.bytes}`);
+  if (expected.bytes !== undefined && digests.size !== expected.bytes)
+    throw new Error(`${digests.size} bytes instead of ${expected.bytes}`);
   if (expected.md5 && digests.md5 !== expected.md5) throw new Error(`MD5 ${digests.md5} instead of the announced ${expected.md5}`);
-  if (expected.crc32c && digests.crc32c !== expected.crc32c) throw new Error(`CRC-32C ${digests.crc32c} instead of the announced ${expected.crc32c}`);
-  if (expected.sha256 && digests.sha256 !== expected.sha256) throw new Error(`SHA-256 ${digests.sha256} instead of the recorded ${expected.sha256}`);
+  if (expected.crc32c && digests.crc32c !== expected.crc32c)
+    throw new Error(`CRC-32C ${digests.crc32c} instead of the announced ${expected.crc32c}`);
+  if (expected.sha256 && digests.sha256 !== expected.sha256)
+    throw new Error(`SHA-256 ${digests.sha256} instead of the recorded ${expected.sha256}`);
   let inventory: ZipInventory;
   try {
     inventory = await inspectZip(file);

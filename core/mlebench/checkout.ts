@@ -32,7 +32,9 @@ export class InvalidMleBenchCheckoutError extends Error {
   ) {
     const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.file}${i.field ? `: ${i.field}` : ''}: ${i.reason}`);
     const more = issues.length - shown.length;
-    super(`MLE-bench checkout ${root} cannot be used: ${shown.join('; ')}${more > 0 ? `; and ${more} more problem${more === 1 ? '' : 's'}` : ''}`);
+    super(
+      `MLE-bench checkout ${root} cannot be used: ${shown.join('; ')}${more > 0 ? `; and ${more} more problem${more === 1 ? '' : 's'}` : ''}`,
+    );
   }
 }
 
@@ -142,7 +144,8 @@ async function notPlainFile(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  if (st.isSymbolicLink()) return `a symbolic link (to ${await fs.readlink(file).catch(() => '?')}): only regular files of the checkout are read`;
+  if (st.isSymbolicLink())
+    return `a symbolic link (to ${await fs.readlink(file).catch(() => '?')}): only regular files of the checkout are read`;
   if (!st.isFile()) return 'not a regular file: only regular files of the checkout are read';
   return undefined;
 }
@@ -181,12 +184,15 @@ export async function openCheckout(root: string): Promise<MleBenchCheckout> {
   const resolved = path.resolve(root);
   const issues: CheckoutIssue[] = [];
   if (!(await isDir(resolved))) {
-    throw new InvalidMleBenchCheckoutError(resolved, [{ file: resolved, field: '', reason: `not a folder (set ${MLEBENCH_REPO_ENV} to a checkout of github.com/openai/mle-bench)` }]);
+    throw new InvalidMleBenchCheckoutError(resolved, [
+      { file: resolved, field: '', reason: `not a folder (set ${MLEBENCH_REPO_ENV} to a checkout of github.com/openai/mle-bench)` },
+    ]);
   }
   const competitionsDir = path.join(resolved, 'mlebench', 'competitions');
-  if (!(await isDir(competitionsDir))) issues.push({ file: competitionsDir, field: '', reason: 'missing: this is not an MLE-bench checkout' });
+  if (!(await isDir(competitionsDir)))
+    issues.push({ file: competitionsDir, field: '', reason: 'missing: this is not an MLE-bench checkout' });
   for (const pkg of [path.join(resolved, 'mlebench', '__init__.py'), path.join(competitionsDir, '__init__.py')]) {
-    if (!(await isFile(pkg))) issues.push({ file: pkg, field: '', reason: 'missing: the competitions\' modules could not be imported' });
+    if (!(await isFile(pkg))) issues.push({ file: pkg, field: '', reason: "missing: the competitions' modules could not be imported" });
   }
   const splitsDir = path.join(resolved, 'experiments', 'splits');
   const splits: Record<string, string[]> = {};
@@ -271,7 +277,8 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
     const why = await notPlainFile(descriptionPath);
     const description = why ? undefined : await readText(descriptionPath);
     if (why) issues.push({ file: descriptionPath, field: '', reason: why });
-    else if (description === undefined) issues.push({ file: configFile, field: 'description', reason: `file not found: ${descriptionPath}` });
+    else if (description === undefined)
+      issues.push({ file: configFile, field: 'description', reason: `file not found: ${descriptionPath}` });
     else if (isLfsPointer(description)) issues.push({ file: descriptionPath, field: '', reason: LFS_HINT });
   }
   for (const [field, spec] of [
@@ -289,7 +296,14 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   const leaderboard = refused.has(leaderboardPath) ? null : await readText(leaderboardPath);
   if (leaderboard === undefined) issues.push({ file: leaderboardPath, field: '', reason: 'missing: medals are ranked against it' });
   else if (leaderboard !== null && isLfsPointer(leaderboard)) issues.push({ file: leaderboardPath, field: '', reason: LFS_HINT });
-  else if (leaderboard !== null && !leaderboard.split(/\r?\n/, 1)[0]!.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).includes('score')) {
+  else if (
+    leaderboard !== null &&
+    !leaderboard
+      .split(/\r?\n/, 1)[0]!
+      .split(',')
+      .map((c) => c.trim().replace(/^"|"$/g, ''))
+      .includes('score')
+  ) {
     issues.push({ file: leaderboardPath, field: 'score', reason: 'the header has no "score" column' });
   }
 
@@ -301,7 +315,14 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
     else {
       const parsedChecksums = checksumsSchema.safeParse(YAML.parse(checksumsText) ?? {});
       if (parsedChecksums.success) checksums = parsedChecksums.data;
-      else issues.push(...parsedChecksums.error.issues.map((i) => ({ file: checksumsPath, field: i.path.join('.') || '(top level)', reason: i.message })));
+      else
+        issues.push(
+          ...parsedChecksums.error.issues.map((i) => ({
+            file: checksumsPath,
+            field: i.path.join('.') || '(top level)',
+            reason: i.message,
+          })),
+        );
     }
   }
   if (issues.length > 0) fail();

@@ -10,4 +10,3 @@ export const MLEBENCH_NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'MleBenchPythonError',
   'MleBenchUnsafeFileError',
 ]);
-

@@ -47,7 +47,12 @@ async function copySubmission(submissionPath: string, maxBytes: number): Promise
     const stat = await handle.stat();
     if (!stat.isFile()) return { exists: false, reason: `${submissionPath} is not a regular file` };
     if (stat.size > maxBytes) {
-      return { exists: true, file: '', invalid: `submission is ${stat.size} bytes, over the ${maxBytes}-byte limit`, cleanup: () => Promise.resolve() };
+      return {
+        exists: true,
+        file: '',
+        invalid: `submission is ${stat.size} bytes, over the ${maxBytes}-byte limit`,
+        cleanup: () => Promise.resolve(),
+      };
     }
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-grade-'));
     const file = path.join(dir, 'submission.csv');

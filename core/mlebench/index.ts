@@ -25,6 +25,15 @@ export {
   type MleBenchPrepareOptions,
 } from './prepare';
 export { gradeMleBenchSubmission, ungradedMleBenchReport, type MleBenchGradeOptions } from './grade';
-export { runDriver, runCheckoutPrepare, runCheckoutGrader, MleBenchPythonError, DRIVER_PATH, PYTHON_LABEL, type DriverResult, type GraderOutcome } from './python';
+export {
+  runDriver,
+  runCheckoutPrepare,
+  runCheckoutGrader,
+  MleBenchPythonError,
+  DRIVER_PATH,
+  PYTHON_LABEL,
+  type DriverResult,
+  type GraderOutcome,
+} from './python';
 export { mleBenchCompetitionFor } from './resolve';
 export { MleBenchUnsafeFileError, assertPlainTree } from './untrusted';

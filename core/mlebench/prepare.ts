@@ -108,7 +108,11 @@ async function md5Listing(dir: string): Promise<Record<string, string>> {
  * Compares `preparedDir`'s public/ and private/ with checksums.yaml (the `zip` entry is the
  * download's, checked there). Returns the md5s found, for a combined checksum.
  */
-export async function verifyMleBenchChecksums(c: MleBenchCompetition, preparedDir: string, context: string): Promise<Record<string, string>> {
+export async function verifyMleBenchChecksums(
+  c: MleBenchCompetition,
+  preparedDir: string,
+  context: string,
+): Promise<Record<string, string>> {
   const actual: Record<string, string> = {};
   const problems: MleBenchChecksumMismatchError['problems'] = [];
   for (const part of ['public', 'private'] as const) {
@@ -139,7 +143,15 @@ async function chownTree(dir: string, owner: { uid: number; gid: number }): Prom
 /** What our prepared copy is built from: a change means preparing again. */
 async function inputsFingerprint(c: MleBenchCompetition): Promise<string> {
   return createHash('sha256')
-    .update(JSON.stringify({ source: 'mlebench', preparer: c.preparer, answers: c.answers, sample: c.sampleSubmission, checksums: c.checksums ?? null }))
+    .update(
+      JSON.stringify({
+        source: 'mlebench',
+        preparer: c.preparer,
+        answers: c.answers,
+        sample: c.sampleSubmission,
+        checksums: c.checksums ?? null,
+      }),
+    )
     .update(await readChecked(c.descriptionPath, { what: `the description of MLE-bench competition "${c.id}"`, within: c.checkoutRoot }))
     .digest('hex');
 }
@@ -151,7 +163,14 @@ async function copyDescription(c: MleBenchCompetition, dest: string): Promise<vo
 
 function toPrepared(c: MleBenchCompetition, dataDir: string, checksum: string): PreparedCompetition {
   const p = mleBenchPaths(c, dataDir);
-  return { id: c.id, publicDir: p.publicDir, privateDir: p.privateDir, sampleSubmissionPath: p.sampleSubmissionPath, answersPath: p.answersPath, checksum };
+  return {
+    id: c.id,
+    publicDir: p.publicDir,
+    privateDir: p.privateDir,
+    sampleSubmissionPath: p.sampleSubmissionPath,
+    answersPath: p.answersPath,
+    checksum,
+  };
 }
 
 /** How to fill raw/: what a missing raw folder's error says. */
@@ -201,7 +220,8 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
     for (const d of [p.publicDir, p.privateDir]) await assertPlainTree(d, `the prepared data of MLE-bench competition "${c.id}"`);
     const md5s = await verifyMleBenchChecksums(c, p.preparedDir, 'prepared data');
     for (const file of [p.answersPath, p.sampleSubmissionPath]) {
-      if (!(await exists(file))) throw new PreparedDataChangedError(c.id, p.preparedDir, [{ file: path.relative(p.preparedDir, file), problem: 'missing' }]);
+      if (!(await exists(file)))
+        throw new PreparedDataChangedError(c.id, p.preparedDir, [{ file: path.relative(p.preparedDir, file), problem: 'missing' }]);
     }
     const description = path.join(p.publicDir, 'description.md');
     if (!(await exists(description))) await copyDescription(c, description);
@@ -255,6 +275,9 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
     },
     { replace: existing !== undefined || !!opts.force },
   );
-  log.info({ competitionId: c.id, ms: Date.now() - started, checksum: manifest.checksum }, 'MLE-bench competition prepared by its own prepare function');
+  log.info(
+    { competitionId: c.id, ms: Date.now() - started, checksum: manifest.checksum },
+    'MLE-bench competition prepared by its own prepare function',
+  );
   return toPrepared(c, dataDir, manifest.checksum);
 }

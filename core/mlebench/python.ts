@@ -124,7 +124,9 @@ export async function removeStalePythonContainers(
     const exited = await docker.listContainers({ all: true, filters: { label: [label], status: ['exited', 'dead', 'created'] } });
     for (const info of exited) {
       const state = (await docker.getContainer(info.Id).inspect()).State;
-      const since = Date.parse(state.FinishedAt && !state.FinishedAt.startsWith('0001') ? state.FinishedAt : new Date(info.Created * 1000).toISOString());
+      const since = Date.parse(
+        state.FinishedAt && !state.FinishedAt.startsWith('0001') ? state.FinishedAt : new Date(info.Created * 1000).toISOString(),
+      );
       if (now - since < STALE_CONTAINER_MS) continue;
       await docker.getContainer(info.Id).remove({ force: true });
       removed += 1;
@@ -136,7 +138,10 @@ export async function removeStalePythonContainers(
 }
 
 /** Runs the driver with one request; returns its result and its other output. */
-export async function runDriver(request: Record<string, unknown>, opts: RunDriverOptions): Promise<{ result: DriverResult; output: string }> {
+export async function runDriver(
+  request: Record<string, unknown>,
+  opts: RunDriverOptions,
+): Promise<{ result: DriverResult; output: string }> {
   const docker = opts.docker ?? dockerClient();
   const image = opts.image ?? baseImageTag();
   const present = await docker
@@ -150,7 +155,9 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
       },
     );
   if (!present) {
-    throw new InfraError(`image ${image} (the harness's base image, which runs MLE-bench's Python) not found: run "bash scripts/setup.sh" (or "mlebench images")`);
+    throw new InfraError(
+      `image ${image} (the harness's base image, which runs MLE-bench's Python) not found: run "bash scripts/setup.sh" (or "mlebench images")`,
+    );
   }
   await removeStalePythonContainers(docker);
   const limits = defaultSandboxLimits();
@@ -203,12 +210,15 @@ export async function runDriver(request: Record<string, unknown>, opts: RunDrive
         : waited.StatusCode === DEADLINE_EXIT_CODE
           ? `it was stopped at its time limit (${opts.timeoutSecs} s)`
           : waited.StatusCode === 137
-          ? `it was killed (time limit ${opts.timeoutSecs} s, or memory)`
-          : `it exited with code ${waited.StatusCode} without a result`;
+            ? `it was killed (time limit ${opts.timeoutSecs} s, or memory)`
+            : `it exited with code ${waited.StatusCode} without a result`;
       throw new MleBenchPythonError(`MLE-bench's Python could not ${opts.purpose}: ${why}; output: ${tail(output)}`, kept);
     }
     if (!result.ok && result.kind === 'import_error') {
-      throw new MleBenchPythonError(`MLE-bench's Python could not ${opts.purpose}: ${result.error}${result.traceback ? `\n${tail(result.traceback)}` : ''}`, kept);
+      throw new MleBenchPythonError(
+        `MLE-bench's Python could not ${opts.purpose}: ${result.error}${result.traceback ? `\n${tail(result.traceback)}` : ''}`,
+        kept,
+      );
     }
     return { result, output: kept };
   } finally {
@@ -250,7 +260,10 @@ export async function runCheckoutPrepare(
     },
   );
   if (!result.ok) {
-    throw new MleBenchPythonError(`${spec.preparer} failed: ${result.error}${result.traceback ? `\n${tail(result.traceback)}` : ''}`, result.traceback ?? '');
+    throw new MleBenchPythonError(
+      `${spec.preparer} failed: ${result.error}${result.traceback ? `\n${tail(result.traceback)}` : ''}`,
+      result.traceback ?? '',
+    );
   }
 }
 
@@ -282,5 +295,8 @@ export async function runCheckoutGrader(
     }
     return { valid: true, score: result.score };
   }
-  return { valid: false, reason: result.kind === 'invalid_submission' ? `invalid submission: ${result.error}` : `the grader failed: ${result.error}` };
+  return {
+    valid: false,
+    reason: result.kind === 'invalid_submission' ? `invalid submission: ${result.error}` : `the grader failed: ${result.error}`,
+  };
 }

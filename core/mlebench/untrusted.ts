@@ -75,10 +75,12 @@ export async function assertPlainTree(root: string, what: string): Promise<void>
  * `within`, it must also resolve inside that folder. The caller closes the handle.
  */
 export async function openChecked(file: string, opts: { what: string; within?: string }): Promise<fs.FileHandle> {
-  const refuse = (why: string) => new MleBenchUnsafeFileError(`${opts.what} ${file} ${why}: refused, only a regular file is read`, [`${file}: ${why}`]);
+  const refuse = (why: string) =>
+    new MleBenchUnsafeFileError(`${opts.what} ${file} ${why}: refused, only a regular file is read`, [`${file}: ${why}`]);
   if (opts.within) {
     const [realRoot, realDir] = await Promise.all([fs.realpath(opts.within), fs.realpath(path.dirname(file))]);
-    if (realDir !== realRoot && !realDir.startsWith(`${realRoot}${path.sep}`)) throw refuse(`resolves outside ${opts.within} (to ${realDir})`);
+    if (realDir !== realRoot && !realDir.startsWith(`${realRoot}${path.sep}`))
+      throw refuse(`resolves outside ${opts.within} (to ${realDir})`);
   }
   let handle: fs.FileHandle;
   try {

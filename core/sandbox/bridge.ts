@@ -57,7 +57,9 @@ export function hostAddressOf(info: BridgeNetworkInfo, interfaces: InterfaceAddr
   const gateway = info.IPAM?.Config?.map((c) => c.Gateway).find((g): g is string => typeof g === 'string' && g.length > 0);
   if (gateway) return gateway;
   const subnet = ipv4Subnet(info);
-  const onBridge = (interfaces[bridgeInterfaceOf(info)] ?? []).filter((a) => a.family === 'IPv4' && (!subnet || inSubnet(a.address, subnet)));
+  const onBridge = (interfaces[bridgeInterfaceOf(info)] ?? []).filter(
+    (a) => a.family === 'IPv4' && (!subnet || inSubnet(a.address, subnet)),
+  );
   if (onBridge[0]) return onBridge[0].address;
   return subnet ? firstHostOf(subnet) : undefined;
 }

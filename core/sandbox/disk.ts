@@ -36,7 +36,6 @@ export async function freeDiskBytes(dir: string): Promise<number> {
   }
 }
 
-
 /** Throws InfraError naming the folder, its free bytes and the threshold when space is short. */
 export async function ensureFreeDisk(dir: string, minBytes: number = minFreeDiskBytes()): Promise<void> {
   if (minBytes <= 0) return;

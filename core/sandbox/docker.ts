@@ -72,7 +72,10 @@ export async function countRunningAgentContainers(groupId?: string, docker: Dock
 /** Stops (SIGTERM, then SIGKILL after the grace period) and removes one container, then copies out and releases its scratch space; gone already is fine. */
 export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
   const container = docker.getContainer(id);
-  const mounts = await container.inspect().then((i) => i.Mounts, () => []);
+  const mounts = await container.inspect().then(
+    (i) => i.Mounts,
+    () => [],
+  );
   await dockerCall(`stop container ${id}`, async () => {
     try {
       await container.stop({ t: STOP_GRACE_SECS });

@@ -20,7 +20,8 @@ async function tables(tool: Tool, args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as Error & { stderr?: string; code?: string | number };
-    if (e.code === 'ENOENT') throw new InfraError(`${tool} not found: the LLM gateway's firewall needs it (apt-get install iptables)`, { cause: err });
+    if (e.code === 'ENOENT')
+      throw new InfraError(`${tool} not found: the LLM gateway's firewall needs it (apt-get install iptables)`, { cause: err });
     throw new InfraError(
       `${tool} ${args.join(' ')}: ${(e.stderr || e.message).trim()} (the LLM gateway's firewall needs root, or CAP_NET_ADMIN)`,
       { cause: err },

@@ -70,7 +70,10 @@ function commandExists(cmd: string): boolean {
  * else offline when mmdebstrap exists (such a machine is never made to reach for a registry);
  * else the Dockerfile (which pulls).
  */
-export async function resolveBaseBuildMode(mode: BaseBuildMode = 'auto', docker: Docker = dockerClient()): Promise<'dockerfile' | 'offline'> {
+export async function resolveBaseBuildMode(
+  mode: BaseBuildMode = 'auto',
+  docker: Docker = dockerClient(),
+): Promise<'dockerfile' | 'offline'> {
   if (mode !== 'auto') return mode;
   const fromEnv = process.env.MLEBENCH_BASE_BUILD;
   if (fromEnv) {
@@ -100,7 +103,10 @@ interface BuildEvent {
 /** `docker build` through the API (the legacy builder: no CLI plugin, and no pull of local FROM images). */
 async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void> {
   const stream = await dockerCall(`build ${b.tag}`, () =>
-    docker.buildImage({ context: b.context, src: b.files }, { t: b.tag, dockerfile: b.dockerfile, buildargs: b.buildargs, rm: true, forcerm: true }),
+    docker.buildImage(
+      { context: b.context, src: b.files },
+      { t: b.tag, dockerfile: b.dockerfile, buildargs: b.buildargs, rm: true, forcerm: true },
+    ),
   );
   let failure: string | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +124,8 @@ async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void> {
 
 /** Runs images/build-offline.sh, passing its output on as progress lines. */
 async function buildRootfsOffline(tag: string, onLog: (line: string) => void): Promise<void> {
-  if (!commandExists('mmdebstrap')) throw new InfraError('the offline base build needs mmdebstrap: apt-get install mmdebstrap (scripts/setup.sh does, as root)');
+  if (!commandExists('mmdebstrap'))
+    throw new InfraError('the offline base build needs mmdebstrap: apt-get install mmdebstrap (scripts/setup.sh does, as root)');
   const script = path.join(IMAGES_DIR, 'build-offline.sh');
   const tail: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -154,7 +161,9 @@ export async function buildBaseImage(opts: BuildImagesOptions = {}): Promise<Ima
     onLog(`root filesystem ${rootfs}: up to date`);
   } else {
     const mode = await resolveBaseBuildMode(opts.mode, docker);
-    onLog(`root filesystem ${rootfs}: building (${mode === 'offline' ? 'offline, from Debian packages with mmdebstrap' : `images/Dockerfile from ${ONLINE_FROM}`})`);
+    onLog(
+      `root filesystem ${rootfs}: building (${mode === 'offline' ? 'offline, from Debian packages with mmdebstrap' : `images/Dockerfile from ${ONLINE_FROM}`})`,
+    );
     if (mode === 'offline') await buildRootfsOffline(rootfs, onLog);
     else await dockerBuild(docker, { context: IMAGES_DIR, files: listTreeFiles(IMAGES_DIR), dockerfile: 'Dockerfile', tag: rootfs, onLog });
   }

@@ -13,5 +13,14 @@ export {
   type ContainerFilter,
 } from './docker';
 export { containerName, defaultSandboxLimits, runPaths } from './spec';
-export { buildImages, buildBaseImage, ensureAgentImage, imageExists, resolveBaseBuildMode, BASE_BUILD_MODES, type BaseBuildMode, type BuildImagesResult } from './images';
+export {
+  buildImages,
+  buildBaseImage,
+  ensureAgentImage,
+  imageExists,
+  resolveBaseBuildMode,
+  BASE_BUILD_MODES,
+  type BaseBuildMode,
+  type BuildImagesResult,
+} from './images';
 export { baseImageTag, agentImageTag } from './imageTags';

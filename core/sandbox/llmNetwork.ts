@@ -35,7 +35,9 @@ export function runNetworkName(runId: string): string {
 function describe(info: Docker.NetworkInspectInfo): RunNetwork {
   const gatewayIp = hostAddressOf(info);
   if (!gatewayIp) {
-    throw new InfraError(`docker network ${info.Name} tells no host address (no IPAM gateway, no IPv4 address on its bridge, no IPv4 subnet): ${JSON.stringify(info.IPAM?.Config ?? [])}`);
+    throw new InfraError(
+      `docker network ${info.Name} tells no host address (no IPAM gateway, no IPv4 address on its bridge, no IPv4 subnet): ${JSON.stringify(info.IPAM?.Config ?? [])}`,
+    );
   }
   return { id: info.Id, name: info.Name, bridge: bridgeInterfaceOf(info), gatewayIp };
 }
@@ -54,7 +56,8 @@ export async function ensureRunNetwork(req: RunNetworkRequest, docker: Docker = 
   const name = runNetworkName(req.runId);
   const found = await inspectNetwork(docker, name);
   if (found) {
-    if (found.Labels?.[LABELS.run] !== req.runId) throw new InfraError(`docker network ${name} belongs to run "${found.Labels?.[LABELS.run] ?? '?'}", not "${req.runId}"`);
+    if (found.Labels?.[LABELS.run] !== req.runId)
+      throw new InfraError(`docker network ${name} belongs to run "${found.Labels?.[LABELS.run] ?? '?'}", not "${req.runId}"`);
     return describe(found);
   }
   try {

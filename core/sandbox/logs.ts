@@ -134,7 +134,7 @@ class CappedLog extends Writable {
       }
       const start = this.ringTotal <= this.tailMax ? 0 : this.ringTotal % this.tailMax;
       const buf = Buffer.alloc(Math.min(COPY_CHUNK, kept));
-      for (let done = 0; done < kept; ) {
+      for (let done = 0; done < kept;) {
         const from = (start + done) % this.tailMax;
         const n = Math.min(buf.length, kept - done, this.tailMax - from);
         const { bytesRead } = await this.ring.read(buf, 0, n, from);
@@ -163,21 +163,24 @@ export interface LogFollower {
 
 /** The container's logs as a stream, followed or (follow: false) everything Docker kept, unbuffered. */
 async function logStream(docker: Docker, container: Docker.Container, follow: boolean, signal: AbortSignal): Promise<Readable> {
-  return dockerCall(`${follow ? 'follow' : 'read'} the logs of ${container.id}`, () =>
-    new Promise<Readable>((resolve, reject) => {
-      // dockerode's container.logs() buffers a non-followed log whole in memory; dial for a stream instead.
-      docker.modem.dial(
-        {
-          path: `/containers/${container.id}/logs?`,
-          method: 'GET',
-          abortSignal: signal,
-          isStream: true,
-          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-          options: { follow, stdout: true, stderr: true },
-        },
-        (err: unknown, data: unknown) => (err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(data as Readable)),
-      );
-    }),
+  return dockerCall(
+    `${follow ? 'follow' : 'read'} the logs of ${container.id}`,
+    () =>
+      new Promise<Readable>((resolve, reject) => {
+        // dockerode's container.logs() buffers a non-followed log whole in memory; dial for a stream instead.
+        docker.modem.dial(
+          {
+            path: `/containers/${container.id}/logs?`,
+            method: 'GET',
+            abortSignal: signal,
+            isStream: true,
+            statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+            options: { follow, stdout: true, stderr: true },
+          },
+          (err: unknown, data: unknown) =>
+            err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(data as Readable),
+        );
+      }),
   );
 }
 
@@ -189,7 +192,14 @@ interface Copy {
 }
 
 /** One copy of the container's output into a fresh, capped `file`. */
-async function copyLogs(docker: Docker, container: Docker.Container, file: string, maxBytes: number, follow: boolean, abort: AbortController): Promise<Copy> {
+async function copyLogs(
+  docker: Docker,
+  container: Docker.Container,
+  file: string,
+  maxBytes: number,
+  follow: boolean,
+  abort: AbortController,
+): Promise<Copy> {
   const out = new CappedLog(await createFresh(file), path.join(path.dirname(file), TAIL_RING_FILE), maxBytes);
   let stream: Readable;
   try {

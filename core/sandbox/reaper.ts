@@ -102,7 +102,8 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
     await decide('container', c.Id, (c.Names[0] ?? c.Id).replace(/^\//, ''), runId, () => stopAndRemove(docker, c.Id));
   }
 
-  const inScope = (labels: Record<string, string> | undefined | null) => labels?.[RUNS_DIR_LABEL] !== undefined && path.resolve(labels[RUNS_DIR_LABEL]) === path.resolve(opts.runsDir);
+  const inScope = (labels: Record<string, string> | undefined | null) =>
+    labels?.[RUNS_DIR_LABEL] !== undefined && path.resolve(labels[RUNS_DIR_LABEL]) === path.resolve(opts.runsDir);
   // Networks and volumes after the containers that may use them.
   const networks = await dockerCall('list networks', () => docker.listNetworks({ filters, abortSignal: signal }));
   for (const n of networks.filter((n) => inScope(n.Labels))) {
@@ -125,7 +126,16 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
 
   for (const r of report.reaped) {
     log[r.error ? 'warn' : 'info'](
-      { event: 'reaper.leftover', kind: r.kind, name: r.name, runId: r.runId, workflow: r.state, removed: r.removed, dryRun: opts.dryRun ?? false, error: r.error },
+      {
+        event: 'reaper.leftover',
+        kind: r.kind,
+        name: r.name,
+        runId: r.runId,
+        workflow: r.state,
+        removed: r.removed,
+        dryRun: opts.dryRun ?? false,
+        error: r.error,
+      },
       `${opts.dryRun ? 'would remove' : r.removed ? 'removed' : 'could not remove'} ${r.kind} ${r.name} of run ${r.runId} (workflow ${r.state})`,
     );
   }

@@ -16,7 +16,14 @@ import { ensureAgentImage } from './images';
 import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
 import { copyOutScratch, openScratch, releaseScratch } from './scratch';
-import { DEADLINE_EXIT_CODE, containerCreateOptions, defaultInstructionsFile, defaultSandboxLimits, runPaths, type ImageCommand } from './spec';
+import {
+  DEADLINE_EXIT_CODE,
+  containerCreateOptions,
+  defaultInstructionsFile,
+  defaultSandboxLimits,
+  runPaths,
+  type ImageCommand,
+} from './spec';
 import type { AgentContainerProgress, AgentContainerRequest, AgentContainerResult } from './types';
 
 export interface RunAgentContainerOptions {
@@ -62,7 +69,10 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
     const record = await readJsonIfExists<ContainerRecord>(paths.result);
     if (record) {
       if (record.runId !== req.runId) throw new InfraError(`${paths.result} belongs to run "${record.runId}", not "${req.runId}"`);
-      log.info({ runId: req.runId, containerId: record.result.containerId }, 'container already finished and removed: using its saved result');
+      log.info(
+        { runId: req.runId, containerId: record.result.containerId },
+        'container already finished and removed: using its saved result',
+      );
       await releaseScratch(req.runDir); // copied out before the record was saved
       return record.result;
     }
@@ -101,7 +111,8 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   if (logStats.droppedBytes > 0) result.agentLogDroppedBytes = logStats.droppedBytes;
   if (copied.notCopiedCount > 0) {
     result.notCopied = copied.notCopied;
-    if (copied.notCopiedCount > copied.notCopied.length) result.notCopied.push(`... and ${copied.notCopiedCount - copied.notCopied.length} more`);
+    if (copied.notCopiedCount > copied.notCopied.length)
+      result.notCopied.push(`... and ${copied.notCopiedCount - copied.notCopied.length} more`);
   }
   const record: ContainerRecord = { runId: req.runId, containerName: info.Name.replace(/^\//, ''), image: req.agent.image, result };
   try {
@@ -128,7 +139,10 @@ async function findRunContainer(docker: Docker, runId: string, attempt: number):
 async function createContainer(docker: Docker, req: AgentContainerRequest): Promise<{ container: Docker.Container; reattached: boolean }> {
   await ensureAgentImage(req.agent, docker);
   const instructionsFile = req.instructionsFile ?? defaultInstructionsFile();
-  for (const [what, p] of [['public data folder', req.publicDataDir], ['instructions file', instructionsFile]] as const) {
+  for (const [what, p] of [
+    ['public data folder', req.publicDataDir],
+    ['instructions file', instructionsFile],
+  ] as const) {
     if (!existsSync(p)) throw new InfraError(`${what} ${p} does not exist (run ${req.runId})`);
   }
   const limits = limitsOf(req);
@@ -238,7 +252,9 @@ async function waitForExit(
   const stop = new AbortController(); // ends our wait request and timers, never the container
   const onAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const exited = dockerCall(`wait for container ${info.Id}`, () => container.wait({ condition: 'not-running', abortSignal: stop.signal })).then(
+  const exited = dockerCall(`wait for container ${info.Id}`, () =>
+    container.wait({ condition: 'not-running', abortSignal: stop.signal }),
+  ).then(
     () => 'exited' as const,
     (err: unknown) => {
       if (stop.signal.aborted) return 'aborted' as const; // our own abort, not Docker failing
@@ -259,7 +275,10 @@ async function waitForExit(
     // At the deadline: the agent may have finished just now; otherwise stop it.
     const current = await inspectIfExists(container);
     if (!current?.State.Running) return false;
-    log.info({ runId: req.runId, containerId: info.Id, timeLimitSecs: req.timeLimitSecs, why }, `${why === 'budget' ? 'LLM budget exhausted' : 'time limit reached'}: stopping the agent container`);
+    log.info(
+      { runId: req.runId, containerId: info.Id, timeLimitSecs: req.timeLimitSecs, why },
+      `${why === 'budget' ? 'LLM budget exhausted' : 'time limit reached'}: stopping the agent container`,
+    );
     await dockerCall(`stop container ${info.Id}`, async () => {
       try {
         await container.stop({ t: STOP_GRACE_SECS });
@@ -274,7 +293,11 @@ async function waitForExit(
   }
 }
 
-function resultOf(info: Docker.ContainerInspectInfo, req: AgentContainerRequest, how: { reattached: boolean; stopped: Stopped }): AgentContainerResult {
+function resultOf(
+  info: Docker.ContainerInspectInfo,
+  req: AgentContainerRequest,
+  how: { reattached: boolean; stopped: Stopped },
+): AgentContainerResult {
   const { State } = info;
   const deadline = Date.parse(State.StartedAt) + req.timeLimitSecs * 1000;
   const finished = Date.parse(State.FinishedAt);

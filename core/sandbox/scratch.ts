@@ -58,7 +58,12 @@ export interface Scratch {
 async function mountPoints(): Promise<Set<string>> {
   const text = await fs.readFile('/proc/self/mountinfo', 'utf8');
   const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return new Set(text.split('\n').filter(Boolean).map((l) => decode(l.split(' ')[4] ?? '')));
+  return new Set(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => decode(l.split(' ')[4] ?? '')),
+  );
 }
 
 export async function isMounted(dir: string): Promise<boolean> {
@@ -155,7 +160,17 @@ async function openScratchNow(runDir: string, opts: { create: boolean; diskBytes
     const handle = await fs.open(tmpImage, 'w', 0o600);
     await handle.truncate(opts.diskBytes);
     await handle.close();
-    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-N', String(opts.files), '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${AGENT_UID}:${AGENT_GID}`, tmpImage]);
+    await run('mkfs.ext4', [
+      '-q',
+      '-F',
+      '-m',
+      '0',
+      '-N',
+      String(opts.files),
+      '-E',
+      `lazy_itable_init=1,lazy_journal_init=1,root_owner=${AGENT_UID}:${AGENT_GID}`,
+      tmpImage,
+    ]);
     // link, not rename: another worker's image made meanwhile is kept, never replaced.
     const made = await fs.link(tmpImage, paths.scratchImage).then(
       () => true,
@@ -235,7 +250,8 @@ async function copyOutNow(runDir: string): Promise<CopyOutReport> {
   let copiedEntries = 0;
   const overQuota = (bytes: number): string | undefined => {
     if (!quota) return undefined;
-    if (copiedEntries + 1 > quota.entries) return `over the run's file quota (${quota.entries} files and folders, the scratch filesystem's inodes)`;
+    if (copiedEntries + 1 > quota.entries)
+      return `over the run's file quota (${quota.entries} files and folders, the scratch filesystem's inodes)`;
     if (report.bytes + bytes > quota.bytes) {
       return `${bytes} bytes (apparent size), over the run's disk quota: ${quota.bytes - report.bytes} of ${quota.bytes} bytes left (the scratch filesystem's size)`;
     }

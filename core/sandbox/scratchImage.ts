@@ -33,7 +33,9 @@ export async function recordImageMadeHere(image: string): Promise<void> {
 /** Throws unless the image at this path is the one this harness made. */
 export async function assertImageMadeHere(image: string): Promise<void> {
   const refuse = (why: string): never => {
-    throw new UntrustedScratchImageError(`scratch image ${image} was not made by this harness (${why}): refusing to mount it; remove it if it is yours`);
+    throw new UntrustedScratchImageError(
+      `scratch image ${image} was not made by this harness (${why}): refusing to mount it; remove it if it is yours`,
+    );
   };
   const stat = await fs.lstat(image);
   if (!stat.isFile()) refuse('not a regular file');

@@ -61,9 +61,11 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
   const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
   if (cpus !== undefined && !(cpus > 0)) throw new Error(`MLEBENCH_AGENT_CPUS must be a positive number, not "${env.MLEBENCH_AGENT_CPUS}"`);
   const pids = env.MLEBENCH_AGENT_PIDS ? Number(env.MLEBENCH_AGENT_PIDS) : 1024;
-  if (!Number.isInteger(pids) || pids < 16) throw new Error(`MLEBENCH_AGENT_PIDS must be an integer >= 16, not "${env.MLEBENCH_AGENT_PIDS}"`);
+  if (!Number.isInteger(pids) || pids < 16)
+    throw new Error(`MLEBENCH_AGENT_PIDS must be an integer >= 16, not "${env.MLEBENCH_AGENT_PIDS}"`);
   const files = env.MLEBENCH_AGENT_FILES ? Number(env.MLEBENCH_AGENT_FILES) : 200_000;
-  if (!Number.isInteger(files) || files < 1000) throw new Error(`MLEBENCH_AGENT_FILES must be an integer >= 1000, not "${env.MLEBENCH_AGENT_FILES}"`);
+  if (!Number.isInteger(files) || files < 1000)
+    throw new Error(`MLEBENCH_AGENT_FILES must be an integer >= 1000, not "${env.MLEBENCH_AGENT_FILES}"`);
   let logBytes = 64 * 1024 ** 2;
   try {
     if (env.MLEBENCH_AGENT_LOG_MAX) logBytes = parseBytes(env.MLEBENCH_AGENT_LOG_MAX);
@@ -71,7 +73,8 @@ export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): Sand
     throw new Error(`MLEBENCH_AGENT_LOG_MAX: ${(err as Error).message}`, { cause: err });
   }
   const grace = env.MLEBENCH_AGENT_DEADLINE_GRACE ? Number(env.MLEBENCH_AGENT_DEADLINE_GRACE) : 60;
-  if (!(grace >= 0)) throw new Error(`MLEBENCH_AGENT_DEADLINE_GRACE must be a number of seconds >= 0, not "${env.MLEBENCH_AGENT_DEADLINE_GRACE}"`);
+  if (!(grace >= 0))
+    throw new Error(`MLEBENCH_AGENT_DEADLINE_GRACE must be a number of seconds >= 0, not "${env.MLEBENCH_AGENT_DEADLINE_GRACE}"`);
   if (logBytes < 4096) throw new Error(`MLEBENCH_AGENT_LOG_MAX must be at least 4k, not "${env.MLEBENCH_AGENT_LOG_MAX}"`);
   return {
     memoryBytes: env.MLEBENCH_AGENT_MEMORY ? parseBytes(env.MLEBENCH_AGENT_MEMORY) : 4 * GIB,
@@ -157,7 +160,8 @@ export function agentCommand(req: AgentContainerRequest, image: ImageCommand): s
     else if (entrypoint.slice(1).every((a) => !a.startsWith('-'))) entrypoint = entrypoint.slice(1);
   }
   const command = [...entrypoint, ...(req.agent.command ?? image.cmd ?? [])];
-  if (command.length === 0) throw new Error(`image ${req.agent.image} has neither an entrypoint nor a command, and agent ${req.agent.id} gives none`);
+  if (command.length === 0)
+    throw new Error(`image ${req.agent.image} has neither an entrypoint nor a command, and agent ${req.agent.id} gives none`);
   return command;
 }
 
@@ -185,7 +189,12 @@ export interface ContainerSpecInput {
 export function containerCreateOptions(req: AgentContainerRequest, input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const paths = runPaths(req.runDir);
   const { limits } = input;
-  const bind = (source: string, target: string, readOnly: boolean) => ({ Type: 'bind' as const, Source: path.resolve(source), Target: target, ReadOnly: readOnly });
+  const bind = (source: string, target: string, readOnly: boolean) => ({
+    Type: 'bind' as const,
+    Source: path.resolve(source),
+    Target: target,
+    ReadOnly: readOnly,
+  });
   const tmpfs: Record<string, string> = { '/tmp': `rw,nosuid,nodev,size=${limits.tmpBytes},nr_inodes=${limits.files},mode=1777` };
   // A read-only root leaves the agent no home to write caches to: give it a small tmpfs one.
   if (req.agent.readOnlyRootfs) {

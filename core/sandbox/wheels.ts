@@ -44,9 +44,13 @@ export function parseRequirements(text: string, file: string): PinnedRequirement
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (!line) return;
     const [spec = '', ...opts] = line.split(/\s+/);
-    if (spec.startsWith('-')) throw new InfraError(`${file}: "${spec}": options are not supported here, only pinned requirements (name==version [--hash=...])`);
+    if (spec.startsWith('-'))
+      throw new InfraError(`${file}: "${spec}": options are not supported here, only pinned requirements (name==version [--hash=...])`);
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+)$/.exec(spec);
-    if (!m) throw new InfraError(`${file}: "${spec}" (requirement ${i + 1}) is not pinned as name==version: the image tag must fix what is installed`);
+    if (!m)
+      throw new InfraError(
+        `${file}: "${spec}" (requirement ${i + 1}) is not pinned as name==version: the image tag must fix what is installed`,
+      );
     const hashes = opts.filter((o) => o.startsWith('--hash=')).map((o) => o.slice('--hash='.length));
     out.push({ name: canonicalName(m[1]!), version: m[2]!, hashes });
   });
@@ -56,14 +60,23 @@ export function parseRequirements(text: string, file: string): PinnedRequirement
 /** pip's target flags: any manylinux wheel the base image's glibc runs, for CPython 3.11 on this architecture. */
 export function pipTargetArgs(arch: string = process.arch): string[] {
   const machine = arch === 'arm64' ? 'aarch64' : arch === 'x64' ? 'x86_64' : arch;
-  const platforms = ['manylinux2014', ...Array.from({ length: GLIBC_MINOR - 16 }, (_, k) => `manylinux_2_${GLIBC_MINOR - k}`)].map((p) => `${p}_${machine}`);
+  const platforms = ['manylinux2014', ...Array.from({ length: GLIBC_MINOR - 16 }, (_, k) => `manylinux_2_${GLIBC_MINOR - k}`)].map(
+    (p) => `${p}_${machine}`,
+  );
   const cp = `cp${PYTHON_VERSION.replace('.', '')}`;
   return [
     '--only-binary=:all:',
     '--no-deps',
-    '--python-version', PYTHON_VERSION,
-    '--implementation', 'cp',
-    '--abi', cp, '--abi', 'abi3', '--abi', 'none',
+    '--python-version',
+    PYTHON_VERSION,
+    '--implementation',
+    'cp',
+    '--abi',
+    cp,
+    '--abi',
+    'abi3',
+    '--abi',
+    'none',
     ...platforms.flatMap((p) => ['--platform', p]),
   ];
 }
@@ -98,7 +111,12 @@ function runPip(python: string, args: string[]): Promise<{ code: number | null; 
     const lines: string[] = [];
     const child = spawn(python, ['-m', 'pip', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
-      lines.push(...chunk.toString().split('\n').filter((l) => l.trim()));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l.trim()),
+      );
       lines.splice(0, Math.max(0, lines.length - 12));
     };
     child.stdout.on('data', keep);
@@ -140,16 +158,28 @@ export async function ensureAgentWheels(name: string, agentDir: string, opts: Ag
     const python = opts.python ?? process.env.MLEBENCH_PYTHON ?? 'python3';
     const pipArgs = ['download', '--disable-pip-version-check', '--progress-bar', 'off', ...args, '-r', reqFile, '-d', part];
     const { code, tail } = await runPip(python, pipArgs).catch((err: Error) => {
-      throw new InfraError(`agent ${name}: ${reqFile}: cannot run "${python} -m pip" to download its wheels (${err.message}): install pip on this host (Debian: apt-get install python3-pip)`);
+      throw new InfraError(
+        `agent ${name}: ${reqFile}: cannot run "${python} -m pip" to download its wheels (${err.message}): install pip on this host (Debian: apt-get install python3-pip)`,
+      );
     });
     if (code !== 0) throw new InfraError(`agent ${name}: ${reqFile}: pip download failed (exit ${code}): ${tail}`);
     const files: Record<string, string> = {};
     for (const f of (await fs.readdir(part)).sort()) files[f] = await fileSha256(path.join(part, f));
     // pip checks --hash itself; this catches a requirement that produced no wheel at all.
-    const got = new Set(Object.keys(files).map((f) => f.split('-').slice(0, 2).map((part, k) => (k === 0 ? canonicalName(part) : part)).join('==')));
+    const got = new Set(
+      Object.keys(files).map((f) =>
+        f
+          .split('-')
+          .slice(0, 2)
+          .map((part, k) => (k === 0 ? canonicalName(part) : part))
+          .join('=='),
+      ),
+    );
     const missing = requirements.filter((r) => !got.has(`${r.name}==${r.version}`));
     if (missing.length) {
-      throw new InfraError(`agent ${name}: ${reqFile}: pip download left no wheel for ${missing.map((r) => `${r.name}==${r.version}`).join(', ')}`);
+      throw new InfraError(
+        `agent ${name}: ${reqFile}: pip download left no wheel for ${missing.map((r) => `${r.name}==${r.version}`).join(', ')}`,
+      );
     }
     const stamp: Stamp = { requirementsSha256: reqSha, args, files };
     await fs.writeFile(path.join(part, STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
@@ -158,7 +188,8 @@ export async function ensureAgentWheels(name: string, agentDir: string, opts: Ag
       await fs.rename(part, dir);
     } catch (err) {
       // Another build (a second setup, a test's beforeAll) finished the same download first.
-      if (!(await cacheIsComplete(dir, reqSha, args))) throw new InfraError(`agent ${name}: cannot move its wheels into ${dir}: ${(err as Error).message}`);
+      if (!(await cacheIsComplete(dir, reqSha, args)))
+        throw new InfraError(`agent ${name}: cannot move its wheels into ${dir}: ${(err as Error).message}`);
     }
   } finally {
     await fs.rm(part, { recursive: true, force: true });
@@ -173,7 +204,8 @@ export async function ensureAgentWheels(name: string, agentDir: string, opts: Ag
 export async function stageAgentContext(agentDir: string, wheelsDir: string): Promise<{ context: string; files: string[] }> {
   const own = agentBuildFiles(agentDir);
   const clash = own.find((f) => f === WHEELS_DIR || f.startsWith(`${WHEELS_DIR}/`));
-  if (clash) throw new InfraError(`${path.join(agentDir, clash)}: ${WHEELS_DIR}/ is reserved for the wheels downloaded from ${REQUIREMENTS_FILE}`);
+  if (clash)
+    throw new InfraError(`${path.join(agentDir, clash)}: ${WHEELS_DIR}/ is reserved for the wheels downloaded from ${REQUIREMENTS_FILE}`);
   const context = await fs.mkdtemp(path.join(os.tmpdir(), `mlebench-build-${path.basename(agentDir)}-`));
   const wheels = (await fs.readdir(wheelsDir)).filter((f) => f !== STAMP).sort();
   for (const f of own) await fs.cp(path.join(agentDir, f), path.join(context, f), { verbatimSymlinks: true });

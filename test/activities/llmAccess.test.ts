@@ -79,14 +79,22 @@ function rollout(run: RunAgentInput): RolloutLine[] {
 /** Runs the activity; `whileRunning` is called once its container runs (first heartbeat with a container id). */
 function runActivity(env: MockActivityEnvironment, gateway: Gateway | undefined, run: RunAgentInput) {
   const activities = runAgentActivities({ gateway });
-  const started = new Promise<string>((resolve) => env.on('heartbeat', (d: AgentContainerProgress) => d.containerId && resolve(d.containerId)));
-  const result = env.run<[RunAgentInput], RunAgentResult, (i: RunAgentInput) => Promise<RunAgentResult>>((i) => activities.runAgent(i), run);
+  const started = new Promise<string>((resolve) =>
+    env.on('heartbeat', (d: AgentContainerProgress) => d.containerId && resolve(d.containerId)),
+  );
+  const result = env.run<[RunAgentInput], RunAgentResult, (i: RunAgentInput) => Promise<RunAgentResult>>(
+    (i) => activities.runAgent(i),
+    run,
+  );
   return { started, result };
 }
 
 /** Runs `code` with python in the container as the agent's user, returning its stdout (async: the gateway answers from this process). */
 async function execInContainer(containerId: string, code: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('docker', ['exec', containerId, 'python3', '-c', code], { encoding: 'utf8', timeout: 60_000 });
+  const { stdout } = await promisify(execFile)('docker', ['exec', containerId, 'python3', '-c', code], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -111,7 +119,9 @@ describe('an LLM agent reaches the gateway and nothing else', () => {
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatchObject({ runId: run.runId, admitted: true, upstreamModel: 'scripted-model', request: { model: ALIAS } });
       expect(lines[0]!.response).toBeDefined();
-      const replies = readFileSync(path.join(run.runDir, 'logs', 'replies.jsonl'), 'utf8').trim().split('\n');
+      const replies = readFileSync(path.join(run.runDir, 'logs', 'replies.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       expect(replies.map((l) => (JSON.parse(l) as { status: number }).status)).toEqual([200, 200]);
       // Once the container is gone, so are its network and its firewall rules.
       await expect(docker.getNetwork(runNetworkName(run.runId)).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -179,7 +189,14 @@ print(json.dumps({
   'upstreamKeyInEnv': '${UPSTREAM_KEY}' in environs,
 }))`,
         ),
-      ) as { interfaces: string[]; routes: string[]; gateway: boolean; modelsWithoutToken: number; hostService: boolean; upstreamKeyInEnv: boolean };
+      ) as {
+        interfaces: string[];
+        routes: string[];
+        gateway: boolean;
+        modelsWithoutToken: number;
+        hostService: boolean;
+        upstreamKeyInEnv: boolean;
+      };
       expect(probe.interfaces).toEqual(['eth0', 'lo']);
       expect(probe.gateway).toBe(true);
       expect(probe.modelsWithoutToken).toBe(401);

@@ -40,7 +40,11 @@ afterAll(async () => {
 });
 
 /** Runs the activity until its first heartbeat (the container runs), then cancels it the given way. */
-async function runThenCancel(env: MockActivityEnvironment, run: RunAgentInput, how: ActivityCancellationDetails): Promise<{ error: unknown; containerId: string }> {
+async function runThenCancel(
+  env: MockActivityEnvironment,
+  run: RunAgentInput,
+  how: ActivityCancellationDetails,
+): Promise<{ error: unknown; containerId: string }> {
   const activities = runAgentActivities();
   let containerId = '';
   const heartbeat = new Promise<void>((resolve) =>
@@ -49,10 +53,12 @@ async function runThenCancel(env: MockActivityEnvironment, run: RunAgentInput, h
       resolve();
     }),
   );
-  const running = env.run((i: RunAgentInput) => activities.runAgent(i), run).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const running = env
+    .run((i: RunAgentInput) => activities.runAgent(i), run)
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   await heartbeat;
   env.cancel(how.workerShutdown ? 'WORKER_SHUTDOWN' : 'CANCELLED', how);
   return { error: await running, containerId };

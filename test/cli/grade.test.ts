@@ -33,11 +33,23 @@ beforeAll(async () => {
   ({ home, env } = cliEnv());
   const competitionsDir = path.join(home, 'competitions');
   env.MLEBENCH_COMPETITIONS_DIR = competitionsDir;
-  await writeSyntheticCompetition(competitionsDir, { id: 'syn-labels', metric: 'accuracy', targetColumn: 'label', options: { task: 'labels', rows: 50, classes: 3 } });
-  await writeSyntheticCompetition(competitionsDir, { id: 'syn-auc', metric: 'roc-auc', targetColumn: 'target', options: { task: 'binary', rows: 50 } });
+  await writeSyntheticCompetition(competitionsDir, {
+    id: 'syn-labels',
+    metric: 'accuracy',
+    targetColumn: 'label',
+    options: { task: 'labels', rows: 50, classes: 3 },
+  });
+  await writeSyntheticCompetition(competitionsDir, {
+    id: 'syn-auc',
+    metric: 'roc-auc',
+    targetColumn: 'target',
+    options: { task: 'binary', rows: 50 },
+  });
   // Preparing writes the answers, from which the submissions below are made.
   expect((await mlebench(['prepare', '--competitions', 'syn-labels,syn-auc'])).code).toBe(0);
-  const answers = (await fs.readFile(path.join(home, 'data', 'syn-labels', 'prepared', 'private', 'answers.csv'), 'utf8')).trim().split('\n');
+  const answers = (await fs.readFile(path.join(home, 'data', 'syn-labels', 'prepared', 'private', 'answers.csv'), 'utf8'))
+    .trim()
+    .split('\n');
   good = path.join(home, 'good.csv');
   await fs.writeFile(good, `${answers.join('\n')}\n`); // the answers themselves: accuracy 1
   bad = path.join(home, 'bad.csv');
@@ -50,7 +62,13 @@ describe('mlebench grade FILE --competition ID', () => {
   it('prints the report as JSON', async () => {
     const { code, stdout } = await mlebench(['grade', good, '--competition', 'syn-labels', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ competition_id: 'syn-labels', score: 1, valid_submission: true, gold_medal: true, submission_path: good });
+    expect(JSON.parse(stdout)).toMatchObject({
+      competition_id: 'syn-labels',
+      score: 1,
+      valid_submission: true,
+      gold_medal: true,
+      submission_path: good,
+    });
   });
 
   it('keeps --submission as an alias, and prints one line for people', async () => {
@@ -66,9 +84,14 @@ describe('mlebench grade FILE --competition ID', () => {
   });
 
   it('refuses contradictory or missing arguments, naming them', async () => {
-    expect(await mlebench(['grade', good])).toMatchObject({ code: 1, stderr: `mlebench: grade: --competition ID is needed to grade ${good}\n` });
+    expect(await mlebench(['grade', good])).toMatchObject({
+      code: 1,
+      stderr: `mlebench: grade: --competition ID is needed to grade ${good}\n`,
+    });
     expect((await mlebench(['grade'])).stderr).toMatch(/give a submission FILE \(with --competition ID\) or --jsonl FILE --output-dir DIR/);
-    expect((await mlebench(['grade', good, '--jsonl', 'x.jsonl', '--output-dir', 'out'])).stderr).toMatch(/either a submission FILE or --jsonl, not both/);
+    expect((await mlebench(['grade', good, '--jsonl', 'x.jsonl', '--output-dir', 'out'])).stderr).toMatch(
+      /either a submission FILE or --jsonl, not both/,
+    );
     expect((await mlebench(['grade', '--jsonl', 'x.jsonl'])).stderr).toMatch(/--jsonl needs --output-dir DIR/);
   });
 });
@@ -94,7 +117,9 @@ describe('mlebench grade --jsonl FILE --output-dir DIR (MLE-bench batch mode)', 
     expect(stdout).toContain(`grading report: ${path.join(out, files[0]!)}`);
     expect(stdout).toContain('syn-labels: invalid submission: unknown ids (not in the test set): nope');
 
-    const report = JSON.parse(await fs.readFile(path.join(out, files[0]!), 'utf8')) as Record<string, unknown> & { competition_reports: Record<string, unknown>[] };
+    const report = JSON.parse(await fs.readFile(path.join(out, files[0]!), 'utf8')) as Record<string, unknown> & {
+      competition_reports: Record<string, unknown>[];
+    };
     expect(Object.keys(report)).toEqual([
       'total_runs',
       'total_runs_with_submissions',
@@ -106,7 +131,13 @@ describe('mlebench grade --jsonl FILE --output-dir DIR (MLE-bench batch mode)', 
       'total_above_median',
       'competition_reports',
     ]);
-    expect(report).toMatchObject({ total_runs: 4, total_runs_with_submissions: 3, total_valid_submissions: 2, total_medals: 1, total_gold_medals: 1 });
+    expect(report).toMatchObject({
+      total_runs: 4,
+      total_runs_with_submissions: 3,
+      total_valid_submissions: 2,
+      total_medals: 1,
+      total_gold_medals: 1,
+    });
     for (const r of report.competition_reports) {
       expect(Object.keys(r)).toEqual([
         'competition_id',
@@ -138,12 +169,19 @@ describe('mlebench grade --jsonl FILE --output-dir DIR (MLE-bench batch mode)', 
 
   it('an unknown competition or a malformed line fails before grading, naming the line and field', async () => {
     const jsonl = path.join(home, 'broken.jsonl');
-    await fs.writeFile(jsonl, `${JSON.stringify({ competition_id: 'syn-auc', submission_path: auc })}\n${JSON.stringify({ competition_id: 'nope', submission_path: auc })}\n`);
+    await fs.writeFile(
+      jsonl,
+      `${JSON.stringify({ competition_id: 'syn-auc', submission_path: auc })}\n${JSON.stringify({ competition_id: 'nope', submission_path: auc })}\n`,
+    );
     const unknown = await mlebench(['grade', '--jsonl', jsonl, '--output-dir', path.join(home, 'never')]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/broken\.jsonl: line 2: field competition_id: unknown competition "nope" \(known: syn-auc, syn-labels\)/);
+    expect(unknown.stderr).toMatch(
+      /broken\.jsonl: line 2: field competition_id: unknown competition "nope" \(known: syn-auc, syn-labels\)/,
+    );
     await fs.writeFile(jsonl, '{"competition_id": "syn-auc"}\n');
-    expect((await mlebench(['grade', '--jsonl', jsonl, '--output-dir', path.join(home, 'never')])).stderr).toMatch(/line 1: field submission_path: must be a non-empty string/);
+    expect((await mlebench(['grade', '--jsonl', jsonl, '--output-dir', path.join(home, 'never')])).stderr).toMatch(
+      /line 1: field submission_path: must be a non-empty string/,
+    );
     await expect(fs.access(path.join(home, 'never'))).rejects.toThrow();
   });
 });

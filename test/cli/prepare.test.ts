@@ -63,7 +63,9 @@ function setup(opts: { credentials?: 'good' | 'wrong' | 'none'; checkout?: boole
   const kaggleDir = mkdtempSync(path.join(os.tmpdir(), 'kaggle-config-'));
   const credentials = opts.credentials ?? 'good';
   if (credentials !== 'none') {
-    writeFileSync(path.join(kaggleDir, 'kaggle.json'), JSON.stringify({ username: 'alice', key: credentials === 'good' ? KEY : 'nope' }), { mode: 0o600 });
+    writeFileSync(path.join(kaggleDir, 'kaggle.json'), JSON.stringify({ username: 'alice', key: credentials === 'good' ? KEY : 'nope' }), {
+      mode: 0o600,
+    });
   }
   const { home, env } = cliEnv({
     MLEBENCH_COMPETITIONS_DIR: competitionsDir,
@@ -92,7 +94,11 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
   it('prepares a split: disk estimate, download progress, extraction, MLE-bench prepare; list marks it prepared', async () => {
     const { dataDir, kaggleJson, run, list } = setup({ checkout: true });
     const before = (await list()).find((c) => c.id === ID);
-    expect(before).toMatchObject({ source: 'mlebench', prepared: false, why: `not prepared: needs a Kaggle download (credentials found (${kaggleJson}))` });
+    expect(before).toMatchObject({
+      source: 'mlebench',
+      prepared: false,
+      why: `not prepared: needs a Kaggle download (credentials found (${kaggleJson}))`,
+    });
 
     const split = path.join(mkdtempSync(path.join(os.tmpdir(), 'split-')), 'mini.txt');
     writeFileSync(split, `# one competition\n${ID}\n`);
@@ -104,7 +110,12 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
 
     // Before anything starts: the estimate, from Kaggle's file list, against the free space.
     expect(r.stdout).toMatch(new RegExp(`^disk space: about .+ needed in ${dataDir}, .+ free$`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^  ${ID}: download .+ KiB, extract .+ KiB, prepare ~.+ KiB \\(from Kaggle's file list \\(2 files\\); prepared ≈ raw × 1\\)$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^  ${ID}: download .+ KiB, extract .+ KiB, prepare ~.+ KiB \\(from Kaggle's file list \\(2 files\\); prepared ≈ raw × 1\\)$`,
+        'm',
+      ),
+    );
     // Progress: bytes, percentage, rate and ETA along the way, then the total and the check.
     expect(r.stderr).toContain(`${ID}: downloading from Kaggle`);
     expect(r.stderr).toMatch(new RegExp(`^${ID}: downloading: .+ of .+ KiB \\(\\d+%\\), .+, ETA .+$`, 'm'));
@@ -163,12 +174,16 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
       .map((l) => l.replace(/#.*/, '').trim())
       .filter(Boolean);
     expect(lite).toHaveLength(22);
-    expect(r.stderr).toContain(`mlebench: ${lite.join(', ')} are not bundled with the harness and must be downloaded from Kaggle, but no Kaggle credentials`);
+    expect(r.stderr).toContain(
+      `mlebench: ${lite.join(', ')} are not bundled with the harness and must be downloaded from Kaggle, but no Kaggle credentials`,
+    );
     expect(stub.requests.length).toBe(requestsBefore);
 
     const missing = await run('prepare', '--split', 'splits/no-such-split.txt');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^mlebench: --split: no split "no-such-split" in splits\/; the splits are the harness's: dev, lite, offline, offline-dev/m);
+    expect(missing.stderr).toMatch(
+      /^mlebench: --split: no split "no-such-split" in splits\/; the splits are the harness's: dev, lite, offline, offline-dev/m,
+    );
     const notAFile = await run('prepare', '--split', '/no/such/file');
     expect(notAFile.code).toBe(1);
     expect(notAFile.stderr).toMatch(/^mlebench: --split: no split file \/no\/such\/file, and "\/no\/such\/file" is no split name$/m);
@@ -180,7 +195,9 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     const r = await run('prepare', '--competitions', 'huge-comp');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}huge-comp: download 8192\.0 TiB, extract 8192\.0 TiB, prepare ~8192\.0 TiB/m);
-    expect(r.stderr).toMatch(new RegExp(`mlebench: not enough disk space in ${dataDir}: about 24576\\.0 TiB needed, .+ free\\. .+ or pass --force to try anyway`));
+    expect(r.stderr).toMatch(
+      new RegExp(`mlebench: not enough disk space in ${dataDir}: about 24576\\.0 TiB needed, .+ free\\. .+ or pass --force to try anyway`),
+    );
     expect(stub.requests.slice(requestsBefore).map((q) => q.path)).toEqual(['/api/v1/competitions/data/list/huge-comp']);
   });
 
@@ -188,7 +205,9 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     const { kaggleJson, run } = setup({ credentials: 'wrong' });
     const r = await run('prepare', '--competitions', 'plain-comp');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`mlebench: Kaggle rejected the credentials of "alice" from ${kaggleJson} (401 Unauthorized: Unauthenticated)`);
+    expect(r.stderr).toContain(
+      `mlebench: Kaggle rejected the credentials of "alice" from ${kaggleJson} (401 Unauthorized: Unauthenticated)`,
+    );
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
@@ -197,9 +216,13 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     const r = await run('prepare', '--competitions', 'rules-comp,plain-comp');
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-    expect(r.stderr).toContain(`rules-comp: failed: Kaggle refused to give "rules-comp"'s data to the account "alice" (403 Forbidden: ${RULES_MESSAGE.replace(/\.$/, '')})`);
+    expect(r.stderr).toContain(
+      `rules-comp: failed: Kaggle refused to give "rules-comp"'s data to the account "alice" (403 Forbidden: ${RULES_MESSAGE.replace(/\.$/, '')})`,
+    );
     expect(r.stderr).toContain('open https://www.kaggle.com/competitions/rules-comp/rules signed in as "alice"');
-    expect(r.stderr).toContain('note: MLEBENCH_REPO is not set, so rules-comp, plain-comp will be downloaded and extracted into raw/ but not prepared');
+    expect(r.stderr).toContain(
+      'note: MLEBENCH_REPO is not set, so rules-comp, plain-comp will be downloaded and extracted into raw/ but not prepared',
+    );
     expect(r.stdout).toContain('plain-comp: extracted 2 files');
     expect(r.stderr).toContain(
       `plain-comp: failed: its raw data is in ${path.join(dataDir, 'plain-comp', 'raw')}, but preparing it needs MLE-bench's own prepare for "plain-comp", and no MLE-bench checkout lists it: set MLEBENCH_REPO`,
@@ -225,13 +248,23 @@ describe('mlebench prepare and list with Kaggle competitions', () => {
     expect(table.stdout).toMatch(/not prepared: needs a Kaggle download\s/);
   });
 
-  it('lists the splits a run may name: the harness\'s, and the checkout\'s with MLEBENCH_REPO', async () => {
+  it("lists the splits a run may name: the harness's, and the checkout's with MLEBENCH_REPO", async () => {
     const named = async (checkout: boolean) => {
       const r = await setup({ checkout }).run('list', 'splits', '--json');
       expect(r.code, r.stderr).toBe(0);
-      return (JSON.parse(r.stdout) as { splits: { name: string; folder: string }[] }).splits.map((s) => `${s.folder.split(' ')[0]}${s.name}`);
+      return (JSON.parse(r.stdout) as { splits: { name: string; folder: string }[] }).splits.map(
+        (s) => `${s.folder.split(' ')[0]}${s.name}`,
+      );
     };
     expect(await named(false)).toEqual(['splits/dev', 'splits/lite', 'splits/offline', 'splits/offline-dev']);
-    expect(await named(true)).toEqual(['splits/dev', 'splits/lite', 'splits/offline', 'splits/offline-dev', 'experiments/splits/dev', 'experiments/splits/low', 'experiments/splits/split75']);
+    expect(await named(true)).toEqual([
+      'splits/dev',
+      'splits/lite',
+      'splits/offline',
+      'splits/offline-dev',
+      'experiments/splits/dev',
+      'experiments/splits/low',
+      'experiments/splits/split75',
+    ]);
   });
 });

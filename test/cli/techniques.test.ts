@@ -27,7 +27,17 @@ interface RunJson {
 describe('mlebench and technique tasks', () => {
   it('runs the chosen tasks on the applicable competitions and prints grades, criteria and skips', async () => {
     const { env } = cliEnv();
-    const args = ['run', '--agent', 'technique-reference', '--competitions', 'spambase,sotu-authorship', '--technique-tasks', '--tasks', 'leakage,imbalance', '--json'];
+    const args = [
+      'run',
+      '--agent',
+      'technique-reference',
+      '--competitions',
+      'spambase,sotu-authorship',
+      '--technique-tasks',
+      '--tasks',
+      'leakage,imbalance',
+      '--json',
+    ];
     const { stdout } = await exec(process.execPath, [MLEBENCH_BIN, ...args], { env, timeout: 300_000 });
     const out = JSON.parse(stdout) as RunJson;
     expect(out.status).toBe('completed');
@@ -56,9 +66,11 @@ describe('mlebench and technique tasks', () => {
 
   it('refuses an unknown task, naming it and the known ones', async () => {
     const { home, env } = cliEnv();
-    const err = (await exec(process.execPath, [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spambase', '--technique-tasks', '--tasks', 'magic'], { env }).catch(
-      (e: unknown) => e,
-    )) as { code: number; stderr: string };
+    const err = (await exec(
+      process.execPath,
+      [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spambase', '--technique-tasks', '--tasks', 'magic'],
+      { env },
+    ).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/unknown technique task magic; the tasks are imbalance, missing, encoding, cv, scaling, leakage/);
     expect(existsSync(path.join(home, 'temporal.db'))).toBe(false);

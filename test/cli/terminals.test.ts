@@ -67,12 +67,28 @@ describe('server, workers and a detached run in separate processes', () => {
     expect(ui.status).toBe(200);
 
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-    const queue = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
+    const queue = await connection.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: TASK_QUEUE },
+      taskQueueType: 1,
+    });
     expect(new Set((queue.pollers ?? []).map((p) => p.identity)).size).toBe(2);
     await connection.close();
 
     const started = JSON.parse(
-      await mlebench('run', '--agent', 'dummy', '--competitions', 'sotu-authorship', '--seeds', '4', '--max-parallel', '4', '--detach', '--json'),
+      await mlebench(
+        'run',
+        '--agent',
+        'dummy',
+        '--competitions',
+        'sotu-authorship',
+        '--seeds',
+        '4',
+        '--max-parallel',
+        '4',
+        '--detach',
+        '--json',
+      ),
     ) as { run_group_id: string; web_ui: string };
     groupId = started.run_group_id;
     expect(started.web_ui).toContain(`localhost:${UI_PORT}/namespaces/default/workflows/`);
@@ -89,7 +105,10 @@ describe('server, workers and a detached run in separate processes', () => {
       gradingReport: { total_runs: number; total_valid_submissions: number };
     };
     expect(summary.gradingReport).toMatchObject({ total_runs: 4, total_valid_submissions: 4 });
-    const listed = JSON.parse(await mlebench('list', '--json')) as { competitions: { id: string; prepared: boolean }[]; agents: { id: string }[] };
+    const listed = JSON.parse(await mlebench('list', '--json')) as {
+      competitions: { id: string; prepared: boolean }[];
+      agents: { id: string }[];
+    };
     expect(listed.competitions).toContainEqual(expect.objectContaining({ id: 'sotu-authorship', prepared: true }));
     expect(listed.agents.map((a) => a.id)).toEqual(expect.arrayContaining(['dummy', 'dummy/fail', 'dummy/slow', 'baseline']));
   });

@@ -41,11 +41,27 @@ afterAll(async () => {
 
 describe('docker-compose (offline variant)', () => {
   it('has the same harness services (worker, server) in the online and the offline file', () => {
-    const load = (f: string) => parse(readFileSync(path.join(REPO_ROOT, f), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+    const load = (f: string) =>
+      parse(readFileSync(path.join(REPO_ROOT, f), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
     const online = load('docker-compose.yml');
     const offline = load('docker-compose.offline.yml');
     for (const service of ['worker', 'server']) {
-      for (const key of ['image', 'build', 'command', 'user', 'cap_drop', 'cap_add', 'device_cgroup_rules', 'security_opt', 'read_only', 'tmpfs', 'network_mode', 'environment', 'volumes', 'ports']) {
+      for (const key of [
+        'image',
+        'build',
+        'command',
+        'user',
+        'cap_drop',
+        'cap_add',
+        'device_cgroup_rules',
+        'security_opt',
+        'read_only',
+        'tmpfs',
+        'network_mode',
+        'environment',
+        'volumes',
+        'ports',
+      ]) {
         expect(online.services[service]?.[key], `${service}.${key}`).toEqual(offline.services[service]?.[key]);
       }
     }
@@ -70,7 +86,11 @@ describe('docker-compose (offline variant)', () => {
     try {
       await until(
         async () => {
-          const res = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
+          const res = await connection.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: TASK_QUEUE },
+            taskQueueType: 1,
+          });
           return (res.pollers ?? []).length > 0;
         },
         60_000,
@@ -79,20 +99,26 @@ describe('docker-compose (offline variant)', () => {
     } finally {
       await connection.close();
     }
-    const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`] } })).map((c) => c.Labels['com.docker.compose.service']);
+    const names = (await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`] } })).map(
+      (c) => c.Labels['com.docker.compose.service'],
+    );
     expect(names.sort()).toEqual(['server', 'temporal', 'worker']);
   });
 
   it('least privilege: the REST server runs as a non-root uid with no capabilities; the worker has only the four it uses', async () => {
     const container = async (service: string) => {
-      const [c] = await docker.listContainers({ filters: { label: [`com.docker.compose.project=${stack.project}`, `com.docker.compose.service=${service}`] } });
+      const [c] = await docker.listContainers({
+        filters: { label: [`com.docker.compose.project=${stack.project}`, `com.docker.compose.service=${service}`] },
+      });
       return docker.getContainer(c!.Id);
     };
     const server = await container('server');
     const uid = (await run('docker', ['exec', server.id, 'id', '-u'])).stdout.trim();
     expect(uid).toBe('10001');
     // The server's own processes (tini and node under it), not only what exec starts.
-    const status = (await run('docker', ['exec', server.id, 'sh', '-c', 'grep -h ^Uid: /proc/[0-9]*/status | sort -u'])).stdout.trim().split('\n');
+    const status = (await run('docker', ['exec', server.id, 'sh', '-c', 'grep -h ^Uid: /proc/[0-9]*/status | sort -u'])).stdout
+      .trim()
+      .split('\n');
     expect(status).toEqual(['Uid:\t10001\t10001\t10001\t10001']);
     const s = await server.inspect();
     expect(s.Config.User).toBe('10001:10001');
@@ -105,7 +131,12 @@ describe('docker-compose (offline variant)', () => {
 
     const w = await (await container('worker')).inspect();
     expect(w.HostConfig.CapDrop).toEqual(['ALL']);
-    expect(((w.HostConfig.CapAdd ?? []) as string[]).map((c) => c.replace(/^CAP_/, '')).sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'NET_ADMIN', 'SYS_ADMIN']);
+    expect(((w.HostConfig.CapAdd ?? []) as string[]).map((c) => c.replace(/^CAP_/, '')).sort()).toEqual([
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'NET_ADMIN',
+      'SYS_ADMIN',
+    ]);
     expect(w.HostConfig.Privileged).toBe(false);
     expect(w.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
     // iptables answers with those (the firewall's chain is made per LLM run; this only reads).
@@ -113,12 +144,21 @@ describe('docker-compose (offline variant)', () => {
   });
 
   it('runs a dummy group started by `mlebench run --detach` on the compose worker, graded, in the runs folder', async () => {
-    const cliEnv = { ...stack.env, TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`, MLEBENCH_HOME: path.join(stack.root, 'cli-home'), MLEBENCH_LOG_LEVEL: 'warn' };
-    const { stdout } = await run('node', [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spam-assassin', '--seeds', '2', '--detach', '--json'], {
-      env: cliEnv,
-      cwd: REPO_ROOT,
-      timeout: 60_000,
-    });
+    const cliEnv = {
+      ...stack.env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`,
+      MLEBENCH_HOME: path.join(stack.root, 'cli-home'),
+      MLEBENCH_LOG_LEVEL: 'warn',
+    };
+    const { stdout } = await run(
+      'node',
+      [MLEBENCH_BIN, 'run', '--agent', 'dummy', '--competitions', 'spam-assassin', '--seeds', '2', '--detach', '--json'],
+      {
+        env: cliEnv,
+        cwd: REPO_ROOT,
+        timeout: 60_000,
+      },
+    );
     const id = (JSON.parse(stdout) as { run_group_id: string }).run_group_id;
     expect(id).toMatch(/^dummy-/);
 
@@ -128,7 +168,9 @@ describe('docker-compose (offline variant)', () => {
     const summary = (await stack.getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;
     const groupDir = summary.run_group_dir as string;
     expect(groupDir.startsWith(stack.runsDir + path.sep)).toBe(true);
-    const reports = (summary.grading_report as { competition_reports: { competition_id: string; score: number | null; valid_submission: boolean }[] }).competition_reports;
+    const reports = (
+      summary.grading_report as { competition_reports: { competition_id: string; score: number | null; valid_submission: boolean }[] }
+    ).competition_reports;
     expect(reports).toHaveLength(2);
     for (const r of reports) {
       expect(r).toMatchObject({ competition_id: 'spam-assassin', valid_submission: true });

@@ -11,7 +11,6 @@ import { labelled, until } from '../helpers/runContainers';
 
 const COMPOSE_SH = path.join(REPO_ROOT, 'scripts', 'compose.sh');
 
-
 export interface Stack {
   project: string;
   root: string;
@@ -59,7 +58,9 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`compose.sh ${args.join(' ')} exited ${code}:\n${out.slice(-4000)}`)),
+      );
     });
   // Where compose.sh makes the project's tokens file (the server is bound beyond its loopback).
   const tokensFile = path.join(env.MLEBENCH_HOME ?? path.join(REPO_ROOT, '.mlebench'), 'compose-api-tokens', `${project}.yaml`);
@@ -81,7 +82,11 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
     compose,
     getJson,
     async postGroup(body) {
-      const res = await fetch(`${api}/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+      const res = await fetch(`${api}/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth() },
+        body: JSON.stringify(body),
+      });
       const json = (await res.json()) as { run_id?: string };
       if (res.status !== 201 || !json.run_id) throw new Error(`POST /runs answered ${res.status}: ${JSON.stringify(json)}`);
       return json.run_id;

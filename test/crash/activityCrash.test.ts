@@ -70,7 +70,13 @@ describe('a worker killed as a step starts', () => {
     expect(result.runs.map((r) => r.outcome)).toEqual(['succeeded']);
     expect(result.runs[0]!.grade?.valid_submission).toBe(true);
     const run = 'sotu-authorship_seed-1';
-    const compared = ['metadata.json', 'grading_report.json', `${run}/run.json`, `${run}/container.json`, `${run}/submission/submission.csv`];
+    const compared = [
+      'metadata.json',
+      'grading_report.json',
+      `${run}/run.json`,
+      `${run}/container.json`,
+      `${run}/submission/submission.csv`,
+    ];
     expect(Object.keys(records)).toEqual(expect.arrayContaining(['files', ...compared]));
     console.log(`undisturbed group: ${secs.toFixed(1)} s`);
   });

@@ -76,12 +76,18 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     events.stop();
 
     const [run] = result.runs;
-    expect(run).toMatchObject({ outcome: 'succeeded', host: 'host-a', container: { reattached: true, exitCode: 0, host: 'host-a', attempt: 0 } });
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      host: 'host-a',
+      container: { reattached: true, exitCode: 0, host: 'host-a', attempt: 0 },
+    });
     expect(run!.hostRestarts).toBeUndefined();
     expect(runJson(run!)).toMatchObject({ host: 'host-a', outcome: 'succeeded' });
     expect(events.count('create')).toBe(1);
     expect(b.output()).not.toMatch(/agent container attached/);
-    console.log(`host restarted in time: re-attached on host-a ${(reattachMs / 1000).toFixed(1)} s after the kill; agent ${run!.timings.agentSecs?.toFixed(1)} s`);
+    console.log(
+      `host restarted in time: re-attached on host-a ${(reattachMs / 1000).toFixed(1)} s after the kill; agent ${run!.timings.agentSecs?.toFixed(1)} s`,
+    );
     await a2.stop();
     await b.stop();
   });
@@ -113,7 +119,12 @@ describe('several Docker hosts (two workers as two hosts)', () => {
       outcome: 'succeeded',
       host: 'host-b',
       hostRestarts: 1,
-      deadHosts: [{ host: 'host-a', reason: expect.stringMatching(new RegExp(`no worker of host host-a took the agent step .* within ${DEAD_SECS} s`)) as unknown }],
+      deadHosts: [
+        {
+          host: 'host-a',
+          reason: expect.stringMatching(new RegExp(`no worker of host host-a took the agent step .* within ${DEAD_SECS} s`)) as unknown,
+        },
+      ],
       container: { reattached: false, exitCode: 0, host: 'host-b', attempt: 1 },
       grade: { valid_submission: true },
     });

@@ -46,7 +46,8 @@ beforeAll(async () => {
 
 /** Every test's containers go with the test, whether it passed, failed or timed out. */
 async function removeTestContainers() {
-  for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
 }
 afterEach(removeTestContainers);
 
@@ -79,8 +80,16 @@ async function startAide(name: string, llm: ScriptedLlm, env: Record<string, str
     Image: aide.image,
     User: '1000:1000',
     Labels: { 'mlebench.test': `aide-image-${process.pid}` },
-    Env: Object.entries({ ...aide.env, AIDE_STEPS: '2', COMPETITION_ID: 'spambase', SEED: '1', TIME_LIMIT_SECS: '600',
-      OPENAI_API_KEY: TOKEN, OPENAI_BASE_URL: llm.url, ...env }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({
+      ...aide.env,
+      AIDE_STEPS: '2',
+      COMPETITION_ID: 'spambase',
+      SEED: '1',
+      TIME_LIMIT_SECS: '600',
+      OPENAI_API_KEY: TOKEN,
+      OPENAI_BASE_URL: llm.url,
+      ...env,
+    }).map(([k, v]) => `${k}=${v}`),
     HostConfig: {
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=1g', '/home/agent': 'rw,nosuid,nodev,size=512m,uid=1000,gid=1000,mode=0700' },
@@ -109,7 +118,9 @@ async function startAide(name: string, llm: ScriptedLlm, env: Record<string, str
     log += chunk.toString();
     for (const w of waiters.filter((x) => x.re.test(log))) w.resolve();
     if (UNREACHABLE_LLM.test(log)) {
-      const err = new Error(`${name}: the agent cannot reach its LLM at ${llm.url}; its last lines:\n${log.split('\n').slice(-15).join('\n')}`);
+      const err = new Error(
+        `${name}: the agent cannot reach its LLM at ${llm.url}; its last lines:\n${log.split('\n').slice(-15).join('\n')}`,
+      );
       unreachable?.(err);
       for (const w of waiters) w.reject(err);
     }
@@ -126,7 +137,11 @@ async function startAide(name: string, llm: ScriptedLlm, env: Record<string, str
   return { container, dir, output, done };
 }
 
-const events = (log: string) => log.split('\n').filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (log: string) =>
+  log
+    .split('\n')
+    .filter((l) => l.startsWith('{"event"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the aide image', () => {
   it('aide/dev: two drafts, the better (first) one kept as the submission and the code; logs collected; the calls carry the token and the alias', async () => {
@@ -139,7 +154,10 @@ describe('the aide image', () => {
     expect(exitCode, log).toBe(0);
 
     const steps = events(log).filter((e) => e.event === 'step');
-    expect(steps.map((e) => [e.step, e.buggy, e.new_best])).toEqual([[1, false, true], [2, false, false]]);
+    expect(steps.map((e) => [e.step, e.buggy, e.new_best])).toEqual([
+      [1, false, true],
+      [2, false, false],
+    ]);
     expect(Number(steps[0]!.metric)).toBeGreaterThan(Number(steps[1]!.metric));
     const read = (p: string) => readFileSync(path.join(run.dir, p), 'utf8');
     // AIDE formats the code with black: the first solution's, not the last one's.
@@ -151,7 +169,11 @@ describe('the aide image', () => {
     expect(JSON.parse(read('logs/aide/best_node.json'))).toMatchObject({ step: 0, stage: 'draft', maximize: true });
     expect(read('logs/aide/task_description.md')).toMatch(/\.\/working\/submission\.csv[\s\S]*COMPETITION INSTRUCTIONS[\s\S]*# Spambase/);
 
-    const report = await gradeSubmission({ competitionId: 'spambase', submissionPath: path.join(run.dir, 'submission', 'submission.csv'), dataDir });
+    const report = await gradeSubmission({
+      competitionId: 'spambase',
+      submissionPath: path.join(run.dir, 'submission', 'submission.csv'),
+      dataDir,
+    });
     expect(report, report.error).toMatchObject({ valid_submission: true });
     expect(report.score!).toBeGreaterThan(0.95);
     console.log(`aide/dev on spambase: score ${report.score} (medal: ${report.any_medal}) in ${secs.toFixed(1)} s, image ${aide.image}`);
@@ -173,7 +195,7 @@ describe('the aide image', () => {
     expect(journal.nodes).toHaveLength(2);
   });
 
-  it('an LLM it cannot reach: the run fails at once with the container\'s last lines, not at the test\'s time-out', async () => {
+  it("an LLM it cannot reach: the run fails at once with the container's last lines, not at the test's time-out", async () => {
     // A port of the host's bridge address where nothing listens: AIDE's client backs off and retries.
     const closed = await startScriptedLlm({ host: bridgeIp });
     await closed.close();
@@ -182,7 +204,9 @@ describe('the aide image', () => {
       () => undefined,
       (err: Error) => err,
     );
-    expect(failure?.message).toMatch(/unreachable: the agent cannot reach its LLM at http:\/\/[\d.]+:\d+\/v1; its last lines:\n[\s\S]*Backing off/);
+    expect(failure?.message).toMatch(
+      /unreachable: the agent cannot reach its LLM at http:\/\/[\d.]+:\d+\/v1; its last lines:\n[\s\S]*Backing off/,
+    );
     expect((await run.container.inspect()).State.Running).toBe(true);
     await removeTestContainers(); // what afterEach does after every test
     expect(await docker.listContainers({ all: true, filters: { label: [label] } })).toEqual([]);
@@ -199,7 +223,11 @@ describe('the aide image', () => {
     expect(exitCode, log).toBe(143);
     expect(events(log).at(-1)).toMatchObject({ event: 'done', steps_done: 1, stopped: 'stopped by signal SIGTERM' });
     expect(readFileSync(path.join(run.dir, 'code', 'best_solution.py'), 'utf8')).toMatch(/^# logistic regression\n/);
-    const report = await gradeSubmission({ competitionId: 'spambase', submissionPath: path.join(run.dir, 'submission', 'submission.csv'), dataDir });
+    const report = await gradeSubmission({
+      competitionId: 'spambase',
+      submissionPath: path.join(run.dir, 'submission', 'submission.csv'),
+      dataDir,
+    });
     expect(report.valid_submission, report.error).toBe(true);
   });
 });

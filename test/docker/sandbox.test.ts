@@ -225,9 +225,19 @@ describe('the sandbox walls', () => {
     const { containerId } = await attachThenLetGo(req);
     const info = await docker.getContainer(containerId).inspect();
     await stopAgentContainer(req.runId);
-    expect(info.HostConfig).toMatchObject({ NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] });
+    expect(info.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+    });
     expect(info.Config.User).toBe('1000:1000');
-    expect(info.Config.Labels).toMatchObject({ 'mlebench.run': req.runId, 'mlebench.group': group, 'mlebench.agent': 'dummy/slow', 'mlebench.seed': '1' });
+    expect(info.Config.Labels).toMatchObject({
+      'mlebench.run': req.runId,
+      'mlebench.group': group,
+      'mlebench.agent': 'dummy/slow',
+      'mlebench.seed': '1',
+    });
     expect(info.Mounts.map((m) => m.Source).some((s) => s.includes('private'))).toBe(false);
   });
 
@@ -245,7 +255,7 @@ describe('the sandbox walls', () => {
   it('lets the agent validate its submission format without a score', async () => {
     const script = [
       'cp /home/data/sample_submission.csv /home/submission/submission.csv && validate-submission',
-      "awk -F, 'NR==1{print;next} NR==2{print $1\",2,0,0\";next} NR==3{print $1\",nan,0,0\"; next} NR<6{print}' /home/data/sample_submission.csv > /tmp/bad.csv",
+      'awk -F, \'NR==1{print;next} NR==2{print $1",2,0,0";next} NR==3{print $1",nan,0,0"; next} NR<6{print}\' /home/data/sample_submission.csv > /tmp/bad.csv',
       'validate-submission /tmp/bad.csv; echo "exit $?"',
     ].join('; ');
     const req = request('validate', { ...dummy, command: ['sh', '-c', script] });
@@ -265,7 +275,9 @@ describe('infrastructure failures are InfraError, never the agent’s', () => {
   it('a missing image', async () => {
     const req = request('noimage', { ...dummy, image: 'mlebench-agent-missing:000000000000' });
     await expect(runAgentContainer(req)).rejects.toThrow(InfraError);
-    await expect(runAgentContainer(req)).rejects.toThrow(/image mlebench-agent-missing:000000000000 of agent dummy not found: run "bash scripts\/setup\.sh"/);
+    await expect(runAgentContainer(req)).rejects.toThrow(
+      /image mlebench-agent-missing:000000000000 of agent dummy not found: run "bash scripts\/setup\.sh"/,
+    );
     expect(existsSync(req.runDir)).toBe(false);
   });
 
@@ -316,7 +328,11 @@ describe('the baseline agent', () => {
 
   it('handles a tabular competition: numbers with gaps, a category, an id-like column, a probability target', async () => {
     const tab = makeTabularCompetition(path.join(tmp, 'competitions', 'tabular'));
-    const req = request('baseline-tabular', await resolveAgent('baseline'), { publicDataDir: tab.publicDir, competitionId: 'fake-tabular', timeLimitSecs: 300 });
+    const req = request('baseline-tabular', await resolveAgent('baseline'), {
+      publicDataDir: tab.publicDir,
+      competitionId: 'fake-tabular',
+      timeLimitSecs: 300,
+    });
     expect((await runAgentContainer(req)).exitCode).toBe(0);
     const sub = parseCsv(read(path.join(req.runDir, 'submission', 'submission.csv')));
     expect(sub.header).toEqual(['id', 'target']);

@@ -51,7 +51,9 @@ async function gradeOf(task: (typeof TECHNIQUE_TASKS)[number], agentId: string) 
   // exit 0 also means the dummy found nothing secret (answers, truth) in its sandbox.
   expect(result, agentLog).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
   const grade = await gradeTechniqueSubmission({ ...key, submissionDir: path.join(runDir, 'submission') }, { dataDir });
-  console.log(`${task} on ${competitionId} seed ${seed}, ${agentId}: ${grade.score} (${grade.criteria.map((c) => `${c.name} ${c.score.toFixed(2)}`).join(', ')})`);
+  console.log(
+    `${task} on ${competitionId} seed ${seed}, ${agentId}: ${grade.score} (${grade.criteria.map((c) => `${c.name} ${c.score.toFixed(2)}`).join(', ')})`,
+  );
   return grade;
 }
 

@@ -99,7 +99,9 @@ const NOT_ANSWERING = /InfraError: the Docker engine at unix:\/\/\S+docker\.sock
 describe('a Docker engine that does not answer, at the run level', () => {
   it('never answering: the run ends infra_error with the message after its attempts (infraAttempts: 2)', async () => {
     const groupId = 'docker-never';
-    const result = await h.client.run({ agentId: 'dummy', competitions: ['sotu-authorship'], infraAttempts: 2 }, { groupId }).then(() => h.client.waitForCompletion(groupId));
+    const result = await h.client
+      .run({ agentId: 'dummy', competitions: ['sotu-authorship'], infraAttempts: 2 }, { groupId })
+      .then(() => h.client.waitForCompletion(groupId));
     const run = result.runs[0]!;
     expect(run.outcome).toBe('infra_error');
     expect(run.reason).toMatch(NOT_ANSWERING);
@@ -117,7 +119,12 @@ describe('a Docker engine that does not answer, at the run level', () => {
     let lastFailure = '';
     await until(
       async () => {
-        const pending = (await client.workflow.getHandle(runId).describe().catch(() => undefined))?.raw.pendingActivities?.[0];
+        const pending = (
+          await client.workflow
+            .getHandle(runId)
+            .describe()
+            .catch(() => undefined)
+        )?.raw.pendingActivities?.[0];
         lastFailure = pending?.lastFailure?.message ?? '';
         // The third attempt has started: its ping is held, and will be answered.
         return (pending?.attempt ?? 0) >= 3 && proxy.requests.filter((r) => r.line === 'GET /_ping').length - pingsBefore >= 3;
@@ -133,14 +140,19 @@ describe('a Docker engine that does not answer, at the run level', () => {
     // The history: runAgent started on attempt >= 3, carrying the last attempt's failure, under
     // the backoff policy; the pings show the growing gaps (10 s wait + 1 s, then + 2 s).
     const history = await client.workflow.getHandle(runId).fetchHistory();
-    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgent')!.activityTaskScheduledEventAttributes!;
+    const scheduled = history.events!.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgent',
+    )!.activityTaskScheduledEventAttributes!;
     expect(scheduled.retryPolicy).toMatchObject({ backoffCoefficient: 2, maximumAttempts: 10 });
     expect(Number(scheduled.retryPolicy!.initialInterval!.seconds)).toBe(1);
     // Failed attempts are not events of their own: the one that ran to the end says which attempt it was, and why the one before failed.
     const retried = history.events!.map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && (a.attempt ?? 0) >= 3);
     expect(retried).toHaveLength(1);
     expect(retried[0]!.lastFailure?.message).toMatch(/is not answering/);
-    const pings = proxy.requests.filter((r) => r.line === 'GET /_ping').slice(pingsBefore).map((r) => r.at);
+    const pings = proxy.requests
+      .filter((r) => r.line === 'GET /_ping')
+      .slice(pingsBefore)
+      .map((r) => r.at);
     expect(pings.length).toBeGreaterThanOrEqual(3);
     const gaps = [pings[1]! - pings[0]!, pings[2]! - pings[1]!];
     expect(gaps[0]).toBeGreaterThanOrEqual(11_000 - 500);

@@ -36,9 +36,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of made.containers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-  for (const id of made.networks) await docker.getNetwork(id).remove().catch(() => undefined);
-  for (const id of made.volumes) await docker.getVolume(id).remove({ force: true }).catch(() => undefined);
+  for (const id of made.containers)
+    await docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const id of made.networks)
+    await docker
+      .getNetwork(id)
+      .remove()
+      .catch(() => undefined);
+  for (const id of made.volumes)
+    await docker
+      .getVolume(id)
+      .remove({ force: true })
+      .catch(() => undefined);
   worker?.shutdown();
   await running;
   await h?.teardown();
@@ -60,21 +72,49 @@ async function leftoverContainer(runId: string, runsDir: string, start: boolean)
 }
 
 async function leftoverNetwork(runId: string, runsDir: string): Promise<string> {
-  const n = await docker.createNetwork({ Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`, Internal: true, Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir } });
+  const n = await docker.createNetwork({
+    Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`,
+    Internal: true,
+    Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir },
+  });
   made.networks.push(n.id);
   return n.id;
 }
 
 async function leftoverVolume(runId: string, runsDir: string): Promise<string> {
-  const v = await docker.createVolume({ Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`, Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir } });
+  const v = await docker.createVolume({
+    Name: `mlebench-test-${Math.random().toString(36).slice(2, 10)}`,
+    Labels: { 'mlebench.run': runId, [RUNS_DIR_LABEL]: runsDir },
+  });
   made.volumes.push(v.name);
   return v.name;
 }
 
 const exists = {
-  container: (id: string) => docker.getContainer(id).inspect().then(() => true, () => false),
-  network: (id: string) => docker.getNetwork(id).inspect().then(() => true, () => false),
-  volume: (name: string) => docker.getVolume(name).inspect().then(() => true, () => false),
+  container: (id: string) =>
+    docker
+      .getContainer(id)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
+  network: (id: string) =>
+    docker
+      .getNetwork(id)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
+  volume: (name: string) =>
+    docker
+      .getVolume(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
 };
 
 /** `mlebench reap <args> --json` in this process, against this test's server and runs folder. */
@@ -131,7 +171,14 @@ describe('the reaper', () => {
         ['volume', 'reap-ghost/sotu-authorship/seed-1', 'unknown', false],
       ].sort(),
     );
-    expect(dry.kept).toEqual([{ kind: 'container', name: expect.any(String) as unknown, runId: 'reap-running/sotu-authorship/seed-1', why: 'its workflow is running' }]);
+    expect(dry.kept).toEqual([
+      {
+        kind: 'container',
+        name: expect.any(String) as unknown,
+        runId: 'reap-running/sotu-authorship/seed-1',
+        why: 'its workflow is running',
+      },
+    ]);
     expect(await exists.container(gone.ghost)).toBe(true); // a dry run removes nothing
 
     const report = await reapCli([]);

@@ -62,7 +62,9 @@ describe('a container killed from outside the harness', () => {
 
     const run = result.runs[0]!;
     expect(run.outcome).toBe('agent_failed');
-    expect(run.reason).toBe('the agent container was killed from outside the harness (SIGKILL, exit code 137): not out of memory, not the time limit, not a cancel');
+    expect(run.reason).toBe(
+      'the agent container was killed from outside the harness (SIGKILL, exit code 137): not out of memory, not the time limit, not a cancel',
+    );
     expect(run.container).toMatchObject({ exitCode: 137, oomKilled: false, timedOut: false });
     expect(run.grade?.valid_submission).toBe(true); // graded, and still not a success
     expect(run.agentRetries).toBeUndefined();
@@ -138,7 +140,9 @@ describe('free disk', () => {
     const run = result.runs[0]!;
     expect(run.outcome).toBe('infra_error');
     expect(run.reason).toMatch(
-      new RegExp(`InfraError: not enough free disk space for the run folder ${run.runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ bytes free .* below the threshold MLEBENCH_MIN_FREE_DISK=${1000 * 1024 ** 4} bytes`),
+      new RegExp(
+        `InfraError: not enough free disk space for the run folder ${run.runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ bytes free .* below the threshold MLEBENCH_MIN_FREE_DISK=${1000 * 1024 ** 4} bytes`,
+      ),
     );
     expect(watch.events.filter((e) => e.action === 'create')).toEqual([]); // no container was made
     await nothingLeft(groupId);

@@ -126,7 +126,11 @@ const VOLATILE = new Set(['created_at', 'finished_at', 'startedAt', 'finishedAt'
 function withoutVolatile(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutVolatile);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k)).map(([k, v]) => [k, withoutVolatile(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !VOLATILE.has(k))
+        .map(([k, v]) => [k, withoutVolatile(v)]),
+    );
   }
   return value;
 }

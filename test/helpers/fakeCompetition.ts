@@ -35,7 +35,10 @@ const STYLE: Record<string, string[]> = {
 
 /** A text competition shaped like sotu-authorship: id,text,author; probabilities per author. */
 export function makeTextCompetition(root: string, nTrain = 600, nTest = 150, seed = 7): FakeCompetition {
-  const { publicDir, privateDir } = layout(root, '# Fake authorship\n\nPredict the author of each sentence. Metric: multiclass log loss.\n');
+  const { publicDir, privateDir } = layout(
+    root,
+    '# Fake authorship\n\nPredict the author of each sentence. Metric: multiclass log loss.\n',
+  );
   const random = seededRandom(seed);
   const classes = Object.keys(STYLE);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
@@ -49,10 +52,34 @@ export function makeTextCompetition(root: string, nTrain = 600, nTest = 150, see
   });
   const train = rows.slice(0, nTrain);
   const test = rows.slice(nTrain);
-  writeFileSync(path.join(publicDir, 'train.csv'), csv(['id', 'text', 'author'], train.map((r) => [r.id, r.text, r.author])));
-  writeFileSync(path.join(publicDir, 'test.csv'), csv(['id', 'text'], test.map((r) => [r.id, r.text])));
-  writeFileSync(path.join(publicDir, 'sample_submission.csv'), csv(['id', ...classes], test.map((r) => [r.id, ...classes.map(() => String(1 / classes.length))])));
-  writeFileSync(path.join(privateDir, 'answers.csv'), csv(['id', 'author'], test.map((r) => [r.id, r.author])));
+  writeFileSync(
+    path.join(publicDir, 'train.csv'),
+    csv(
+      ['id', 'text', 'author'],
+      train.map((r) => [r.id, r.text, r.author]),
+    ),
+  );
+  writeFileSync(
+    path.join(publicDir, 'test.csv'),
+    csv(
+      ['id', 'text'],
+      test.map((r) => [r.id, r.text]),
+    ),
+  );
+  writeFileSync(
+    path.join(publicDir, 'sample_submission.csv'),
+    csv(
+      ['id', ...classes],
+      test.map((r) => [r.id, ...classes.map(() => String(1 / classes.length))]),
+    ),
+  );
+  writeFileSync(
+    path.join(privateDir, 'answers.csv'),
+    csv(
+      ['id', 'author'],
+      test.map((r) => [r.id, r.author]),
+    ),
+  );
   return { publicDir, privateDir, answers: new Map(test.map((r) => [r.id, r.author])), classes };
 }
 
@@ -65,15 +92,40 @@ export function makeTabularCompetition(root: string, nTrain = 500, nTest = 150, 
     const z = random() * 10;
     const color = ['red', 'green', 'blue'][Math.floor(random() * 3)]!;
     const score = x - z + (color === 'red' ? 3 : 0) + (random() - 0.5) * 2;
-    return { id: String(1000 + i), x: random() < 0.1 ? '' : x.toFixed(3), z: z.toFixed(3), color, ref: `R${Math.floor(random() * 1e9)}`, target: score > 0 ? '1' : '0' };
+    return {
+      id: String(1000 + i),
+      x: random() < 0.1 ? '' : x.toFixed(3),
+      z: z.toFixed(3),
+      color,
+      ref: `R${Math.floor(random() * 1e9)}`,
+      target: score > 0 ? '1' : '0',
+    };
   });
   const train = rows.slice(0, nTrain);
   const test = rows.slice(nTrain);
   const features = (r: (typeof rows)[number]) => [r.id, r.x, r.z, r.color, r.ref];
-  writeFileSync(path.join(publicDir, 'train.csv'), csv(['id', 'x', 'z', 'color', 'ref', 'target'], train.map((r) => [...features(r), r.target])));
+  writeFileSync(
+    path.join(publicDir, 'train.csv'),
+    csv(
+      ['id', 'x', 'z', 'color', 'ref', 'target'],
+      train.map((r) => [...features(r), r.target]),
+    ),
+  );
   writeFileSync(path.join(publicDir, 'test.csv'), csv(['id', 'x', 'z', 'color', 'ref'], test.map(features)));
-  writeFileSync(path.join(publicDir, 'sample_submission.csv'), csv(['id', 'target'], test.map((r) => [r.id, '0.5'])));
-  writeFileSync(path.join(privateDir, 'answers.csv'), csv(['id', 'target'], test.map((r) => [r.id, r.target])));
+  writeFileSync(
+    path.join(publicDir, 'sample_submission.csv'),
+    csv(
+      ['id', 'target'],
+      test.map((r) => [r.id, '0.5']),
+    ),
+  );
+  writeFileSync(
+    path.join(privateDir, 'answers.csv'),
+    csv(
+      ['id', 'target'],
+      test.map((r) => [r.id, r.target]),
+    ),
+  );
   return { publicDir, privateDir, answers: new Map(test.map((r) => [r.id, r.target])), classes: ['0', '1'] };
 }
 

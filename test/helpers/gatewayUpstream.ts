@@ -23,7 +23,10 @@ export interface UpstreamReply {
 }
 
 export const completion = (model: string, promptTokens: number, completionTokens: number, content = 'scripted answer') => ({
-  id: 'chatcmpl-standin', object: 'chat.completion', created: 1, model,
+  id: 'chatcmpl-standin',
+  object: 'chat.completion',
+  created: 1,
+  model,
   choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
   usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
 });
@@ -132,7 +135,11 @@ export async function gatewayFor(upstream: StandInUpstream, limits: Partial<Gate
 }
 
 /** Posts any JSON body (fields the openai client's types would not allow) with a run's token. */
-export async function post(gw: Gateway, token: string, body: unknown): Promise<{ status: number; error?: { message: string; type: string; code: string | null }; json: unknown; headers: Headers }> {
+export async function post(
+  gw: Gateway,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; error?: { message: string; type: string; code: string | null }; json: unknown; headers: Headers }> {
   const res = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -143,5 +150,8 @@ export async function post(gw: Gateway, token: string, body: unknown): Promise<{
 }
 
 export async function readRollout(file: string): Promise<Record<string, unknown>[]> {
-  return (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RolloutLine & Record<string, unknown>);
+  return (await fs.readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RolloutLine & Record<string, unknown>);
 }

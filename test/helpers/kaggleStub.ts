@@ -70,7 +70,11 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startKaggleStub(opts: { users: Record<string, string>; competitions: Record<string, StubCompetition>; redirect?: boolean }): Promise<KaggleStub> {
+export async function startKaggleStub(opts: {
+  users: Record<string, string>;
+  competitions: Record<string, StubCompetition>;
+  redirect?: boolean;
+}): Promise<KaggleStub> {
   const requests: StubRequest[] = [];
   const competitions = new Map(Object.entries(opts.competitions));
   const storageFaults: Fault[] = [];
@@ -171,7 +175,13 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
       return json(
         res,
         200,
-        files.map((f) => ({ ref: f.name, name: f.name, totalBytes: f.totalBytes, creationDate: '2019-01-01T00:00:00Z', url: `https://www.kaggle.com/competitions/${id}/data` })),
+        files.map((f) => ({
+          ref: f.name,
+          name: f.name,
+          totalBytes: f.totalBytes,
+          creationDate: '2019-01-01T00:00:00Z',
+          url: `https://www.kaggle.com/competitions/${id}/data`,
+        })),
       );
     }
     if (c.rulesAccepted === false) {
@@ -198,10 +208,11 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
     serveZip('storage', req, res, c);
   });
 
-  for (const s of [api, storage]) s.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  for (const s of [api, storage])
+    s.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
   const apiOrigin = await listen(api);
   const storageOrigin = await listen(storage);
 
@@ -220,7 +231,10 @@ export async function startKaggleStub(opts: { users: Record<string, string>; com
 }
 
 /** A zip of the given files (stored, not compressed, so its size is predictable), as Kaggle's download-all gives. */
-export function makeZip(files: Record<string, string | Buffer>, opts: { compress?: boolean; modes?: Record<string, number> } = {}): Promise<Buffer> {
+export function makeZip(
+  files: Record<string, string | Buffer>,
+  opts: { compress?: boolean; modes?: Record<string, number> } = {},
+): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const [name, content] of Object.entries(files)) {
     zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, {

@@ -29,12 +29,19 @@ export function ours(c: SklearnCase): number {
     case 'multiclass-log-loss':
       if (metric.kind === 'probabilities') {
         const classIndex = c.yTrue.map((l) => c.labels.indexOf(l));
-        return metric.compute(classIndex, c.labels.map((_, k) => Float64Array.from(c.proba, (row) => row[k]!)));
+        return metric.compute(
+          classIndex,
+          c.labels.map((_, k) => Float64Array.from(c.proba, (row) => row[k]!)),
+        );
       }
       break;
     case 'roc-auc-mean-columnwise':
       if (metric.kind === 'multilabel-probabilities') {
-        return metric.compute(c.yTrue.map((col) => Uint8Array.from(col)), c.score.map((col) => Float64Array.from(col)), c.yTrue.map((_, i) => `label${i}`));
+        return metric.compute(
+          c.yTrue.map((col) => Uint8Array.from(col)),
+          c.score.map((col) => Float64Array.from(col)),
+          c.yTrue.map((_, i) => `label${i}`),
+        );
       }
       break;
   }

@@ -36,7 +36,11 @@ pd.DataFrame({id_col: test[id_col], target: pred}).to_csv("./working/submission.
 
 /** Gradient boosting first (the better AUC on spambase), then a linear model: the best node is not the last. */
 export const SPAMBASE_SOLUTIONS: readonly string[] = [
-  solution('# gradient boosting', 'from sklearn.ensemble import HistGradientBoostingClassifier', 'HistGradientBoostingClassifier(max_iter=200, random_state=0)'),
+  solution(
+    '# gradient boosting',
+    'from sklearn.ensemble import HistGradientBoostingClassifier',
+    'HistGradientBoostingClassifier(max_iter=200, random_state=0)',
+  ),
   solution(
     '# logistic regression',
     'from sklearn.linear_model import LogisticRegression\nfrom sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler',
@@ -84,18 +88,32 @@ interface ChatBody {
 const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
 /** The review's verdict from the prompt's "Execution output" section (AIDE puts the code before it). */
-export function reviewOf(prompt: string, lowerIsBetter: boolean): { is_bug: boolean; summary: string; metric: number | null; lower_is_better: boolean } {
+export function reviewOf(
+  prompt: string,
+  lowerIsBetter: boolean,
+): { is_bug: boolean; summary: string; metric: number | null; lower_is_better: boolean } {
   const output = prompt.slice(prompt.lastIndexOf('Execution output'));
   const values = [...output.matchAll(/validation[^\n:]*:\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)/gi)].map((m) => Number(m[1]));
   const failed = /Traceback|Error:/.test(output);
   if (failed || values.length === 0) {
-    return { is_bug: true, summary: failed ? 'The script failed: fix the error in its output.' : 'The script printed no validation metric.', metric: null, lower_is_better: lowerIsBetter };
+    return {
+      is_bug: true,
+      summary: failed ? 'The script failed: fix the error in its output.' : 'The script printed no validation metric.',
+      metric: null,
+      lower_is_better: lowerIsBetter,
+    };
   }
   const metric = values[values.length - 1]!;
   return { is_bug: false, summary: `The script ran and reached a validation metric of ${metric}.`, metric, lower_is_better: lowerIsBetter };
 }
 
-function completion(model: string, n: number, prompt: string, message: ChatCompletion['choices'][number]['message'], finish: 'stop' | 'tool_calls'): ChatCompletion {
+function completion(
+  model: string,
+  n: number,
+  prompt: string,
+  message: ChatCompletion['choices'][number]['message'],
+  finish: 'stop' | 'tool_calls',
+): ChatCompletion {
   const out = tokens(JSON.stringify(message));
   const inTokens = tokens(prompt);
   return {
@@ -132,7 +150,10 @@ export async function startScriptedLlm(opts: ScriptedLlmOptions = {}): Promise<S
       requests.push(record);
       if (req.method === 'GET' && path.endsWith('/models')) {
         record.kind = 'models';
-        return send(res, 200, { object: 'list', data: [{ id: opts.model ?? 'scripted', object: 'model', created: 0, owned_by: 'scripted' }] });
+        return send(res, 200, {
+          object: 'list',
+          data: [{ id: opts.model ?? 'scripted', object: 'model', created: 0, owned_by: 'scripted' }],
+        });
       }
       if (req.method !== 'POST' || !path.endsWith('/chat/completions')) return error(res, 404, `no route ${req.method} ${path}`);
       let body: ChatBody;
@@ -151,7 +172,11 @@ export async function startScriptedLlm(opts: ScriptedLlmOptions = {}): Promise<S
         record.kind = 'review';
         const args = JSON.stringify(reviewOf(prompt, opts.lowerIsBetter ?? false));
         const toolCall = { id: `call_${replies}`, type: 'function' as const, function: { name: 'submit_review', arguments: args } };
-        return send(res, 200, completion(model, replies, prompt, { role: 'assistant', content: null, refusal: null, tool_calls: [toolCall] }, 'tool_calls'));
+        return send(
+          res,
+          200,
+          completion(model, replies, prompt, { role: 'assistant', content: null, refusal: null, tool_calls: [toolCall] }, 'tool_calls'),
+        );
       }
       record.kind = 'code';
       const code = solutions[codeAnswers % solutions.length]!;

@@ -34,16 +34,61 @@ function openssl(dir: string, args: string[]): void {
 
 function newCa(dir: string, name: string): void {
   openssl(dir, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-keyout', `${name}-key.pem`, '-out', `${name}.pem`, '-subj', `/CN=mlebench test ${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-keyout',
+    `${name}-key.pem`,
+    '-out',
+    `${name}.pem`,
+    '-subj',
+    `/CN=mlebench test ${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
 }
 
 function newLeaf(dir: string, name: string, ca: string, ext: string): void {
   writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n${ext}\n`);
-  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}-key.pem`, '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}-key.pem`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}-key.pem`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 /**
@@ -55,7 +100,12 @@ export function makeCertificates(opts: { serverName?: string; serverAlsoClient?:
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlebench-tls-'));
   newCa(dir, 'ca');
   newCa(dir, 'stranger-ca');
-  newLeaf(dir, 'server', 'ca', `subjectAltName=DNS:${opts.serverName ?? SERVER_NAME}\nextendedKeyUsage=serverAuth${opts.serverAlsoClient ? ',clientAuth' : ''}`);
+  newLeaf(
+    dir,
+    'server',
+    'ca',
+    `subjectAltName=DNS:${opts.serverName ?? SERVER_NAME}\nextendedKeyUsage=serverAuth${opts.serverAlsoClient ? ',clientAuth' : ''}`,
+  );
   newLeaf(dir, 'client', 'ca', 'subjectAltName=DNS:mlebench-client\nextendedKeyUsage=clientAuth');
   newLeaf(dir, 'stranger', 'stranger-ca', 'subjectAltName=DNS:stranger\nextendedKeyUsage=clientAuth');
   const p = (f: string) => path.join(dir, f);

@@ -24,7 +24,9 @@ async function startAndLoseWorker(req: AgentContainerRequest): Promise<void> {
 
 /** Resolves once the container has printed `text` (Docker's log stream, followed). */
 async function printed(req: AgentContainerRequest, text: string): Promise<void> {
-  const stream = (await suite.docker.getContainer(containerName(req.runId)).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+  const stream = (await suite.docker
+    .getContainer(containerName(req.runId))
+    .logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
   await new Promise<void>((resolve, reject) => {
     let seen = '';
     stream.on('data', (chunk: Buffer) => {
@@ -47,7 +49,9 @@ describe('the time limit with no worker alive', () => {
     const waited = (await container.wait()) as { StatusCode: number };
     const state = (await container.inspect()).State;
     const ranMs = Date.parse(state.FinishedAt) - Date.parse(state.StartedAt);
-    console.log(`with no worker: exit ${waited.StatusCode} after ${ranMs} ms (limit ${timeLimitSecs} s + grace ${graceSecs} s, then 10 s from SIGTERM to SIGKILL)`);
+    console.log(
+      `with no worker: exit ${waited.StatusCode} after ${ranMs} ms (limit ${timeLimitSecs} s + grace ${graceSecs} s, then 10 s from SIGTERM to SIGKILL)`,
+    );
     expect(waited.StatusCode).toBe(124);
     expect(ranMs).toBeGreaterThanOrEqual((timeLimitSecs + graceSecs) * 1000);
     expect(await listScratchMounts()).toContain(path.join(req.runDir, '.scratch')); // its work waits for a worker
@@ -64,11 +68,16 @@ describe('the time limit with no worker alive', () => {
     };
     expect(first<{ name: string; cmdline: string[] }>('init')).toMatchObject({ name: 'python3', cmdline: ['python3', '-I', '-c'] });
     // The kernel accepts the signals and drops them (SIGTERM reaches the agent itself, which ignores it); PID 1 sleeps on.
-    expect(first('kill_init')).toEqual({ sent: { SIGSTOP: 'sent', SIGKILL: 'sent', SIGTERM: 'sent', SIGINT: 'sent', SIGALRM: 'sent' }, after: { name: 'python3', state: 'S' } });
+    expect(first('kill_init')).toEqual({
+      sent: { SIGSTOP: 'sent', SIGKILL: 'sent', SIGTERM: 'sent', SIGINT: 'sent', SIGALRM: 'sent' },
+      after: { name: 'python3', state: 'S' },
+    });
     expect(first('ptrace_init')).toEqual({ PTRACE_ATTACH: 'Operation not permitted', PTRACE_SEIZE: 'Operation not permitted' });
     expect(first<string>('init_mem')).toMatch(/^<PermissionError/);
     expect(first('lingering')).toBeDefined();
-    expect(agentLog).toContain('mlebench-init: time limit reached (5 s since the container started): SIGTERM to every process, SIGKILL after 10 s');
+    expect(agentLog).toContain(
+      'mlebench-init: time limit reached (5 s since the container started): SIGTERM to every process, SIGKILL after 10 s',
+    );
 
     expect(result).toMatchObject({ exitCode: 124, timedOut: true, reattached: true });
     expect(decideOutcome(result, null)).toEqual({ outcome: 'agent_timeout', reason: 'the agent was stopped at its time limit' });

@@ -28,16 +28,24 @@ describe('past the disk quota without filling the disk', () => {
     expect(links.used_bytes).toBeLessThan(64 * MIB); // what the agent really wrote
 
     const used = du(run.req.runDir);
-    console.log(`sparse + links: the agent wrote ${links.used_bytes} bytes, ~1.6 GB + 15 TB apparent; the run folder takes ${used} bytes (quota ${quota})`);
+    console.log(
+      `sparse + links: the agent wrote ${links.used_bytes} bytes, ~1.6 GB + 15 TB apparent; the run folder takes ${used} bytes (quota ${quota})`,
+    );
     expect(used).toBeLessThan(quota + 16 * MIB);
     expect(readFileSync(path.join(run.req.runDir, 'submission', 'submission.csv'), 'utf8')).toBe('id,label\n');
     expect(statSync(path.join(run.req.runDir, 'code', 'real.bin')).size).toBe(16 * MIB);
     const notCopied = run.result.notCopied ?? [];
-    expect(notCopied).toContainEqual(expect.stringMatching(/^code\/huge\.bin: 16492674416640 bytes \(apparent size\), over the run's disk quota: \d+ of \d+ bytes left/));
-    expect(notCopied.some((l) => /^code\/links\/real-\d+\.bin: 16777216 bytes \(apparent size\), over the run's disk quota/.test(l))).toBe(true);
+    expect(notCopied).toContainEqual(
+      expect.stringMatching(/^code\/huge\.bin: 16492674416640 bytes \(apparent size\), over the run's disk quota: \d+ of \d+ bytes left/),
+    );
+    expect(notCopied.some((l) => /^code\/links\/real-\d+\.bin: 16777216 bytes \(apparent size\), over the run's disk quota/.test(l))).toBe(
+      true,
+    );
     expect(notCopied.some((l) => /^code\/empty-links\/\d+: over the run's file quota \(\d+ files and folders/.test(l))).toBe(true);
     expect(notCopied.at(-1)).toMatch(/^\.\.\. and \d+ more$/);
-    expect(readFileSync(path.join(run.req.runDir, 'logs', 'copy-out.log'), 'utf8')).toMatch(/code\/huge\.bin: 16492674416640 bytes \(apparent size\), over the run's disk quota/);
+    expect(readFileSync(path.join(run.req.runDir, 'logs', 'copy-out.log'), 'utf8')).toMatch(
+      /code\/huge\.bin: 16492674416640 bytes \(apparent size\), over the run's disk quota/,
+    );
   });
 });
 
@@ -45,7 +53,10 @@ describe('a flood of stdout', () => {
   it('agent.log keeps its head and its tail past MLEBENCH_AGENT_LOG_MAX, says how much it dropped, and the run folder stays small', async () => {
     const cap = 4 * MIB;
     const flood = 100 * MIB;
-    const run = await suite.runHostile('stdout', 'stdout', { limits: { logBytes: cap }, agent: { ...suite.hostile(), env: { HOSTILE: 'stdout', HOSTILE_FLOOD_BYTES: String(flood) } } });
+    const run = await suite.runHostile('stdout', 'stdout', {
+      limits: { logBytes: cap },
+      agent: { ...suite.hostile(), env: { HOSTILE: 'stdout', HOSTILE_FLOOD_BYTES: String(flood) } },
+    });
     expect(run.result.exitCode).toBe(0);
     const file = path.join(run.req.runDir, 'logs', 'agent.log');
     const size = statSync(file).size;
@@ -54,7 +65,10 @@ describe('a flood of stdout', () => {
     expect(text.startsWith('flood-start\n000000000 xxx')).toBe(true);
     const end = /flood-end (\d+)\n$/.exec(text);
     expect(end, text.slice(-200)).not.toBeNull();
-    const marker = /\n\[mlebench: (\d+) bytes of the agent's output dropped here; agent\.log keeps its first (\d+) and last (\d+) bytes \(cap (\d+) bytes, MLEBENCH_AGENT_LOG_MAX\)\]\n/.exec(text);
+    const marker =
+      /\n\[mlebench: (\d+) bytes of the agent's output dropped here; agent\.log keeps its first (\d+) and last (\d+) bytes \(cap (\d+) bytes, MLEBENCH_AGENT_LOG_MAX\)\]\n/.exec(
+        text,
+      );
     expect(marker).not.toBeNull();
     const [dropped, head, tail, capped] = marker!.slice(1).map(Number) as [number, number, number, number];
     expect([head, tail, capped]).toEqual([cap / 2, cap / 2, cap]);

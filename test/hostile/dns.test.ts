@@ -91,7 +91,9 @@ describe('an LLM agent’s DNS', () => {
     expect(run.inspected?.HostConfig.Dns).toEqual(['127.0.0.1']);
 
     const resolv = fact<string[]>(run, 'resolv_conf');
-    console.log(`resolv.conf: ${JSON.stringify(resolv)}; lookup ${JSON.stringify(fact(run, 'lookup'))}; embedded ${JSON.stringify(fact(run, 'embedded'))}`);
+    console.log(
+      `resolv.conf: ${JSON.stringify(resolv)}; lookup ${JSON.stringify(fact(run, 'lookup'))}; embedded ${JSON.stringify(fact(run, 'embedded'))}`,
+    );
     expect(resolv.filter((l) => l.startsWith('nameserver'))).toEqual(['nameserver 127.0.0.11']);
     expect(resolv.filter((l) => l.startsWith('search'))).toEqual([]);
     expect(fact(run, 'lookup')).toMatchObject({ error: 'Temporary failure in name resolution' });

@@ -93,8 +93,16 @@ describe('a hostile agent probing its walls', () => {
     expect(fact(probe, 'suid_id_euid')).toBe('1000');
     expect(fact(probe, 'suid_python_euid')).toBe('1000');
     const status = fact<Record<string, string>>(probe, 'status');
-    expect(status).toMatchObject({ NoNewPrivs: '1', CapInh: '0000000000000000', CapPrm: '0000000000000000', CapEff: '0000000000000000', CapBnd: '0000000000000000', CapAmb: '0000000000000000' });
-    for (const w of factsOf<{ path: string; result: string }>(probe, 'rootfs_write')) expect(w.result, w.path).toBe('Read-only file system');
+    expect(status).toMatchObject({
+      NoNewPrivs: '1',
+      CapInh: '0000000000000000',
+      CapPrm: '0000000000000000',
+      CapEff: '0000000000000000',
+      CapBnd: '0000000000000000',
+      CapAmb: '0000000000000000',
+    });
+    for (const w of factsOf<{ path: string; result: string }>(probe, 'rootfs_write'))
+      expect(w.result, w.path).toBe('Read-only file system');
     expect(factsOf(probe, 'rootfs_write')).toHaveLength(3);
   });
 });
@@ -110,7 +118,9 @@ describe('a hostile agent against its limits', () => {
     const started = Date.now();
     const run = await runHostile('forkbomb', 'forkbomb', { limits: { pidsLimit: 64 } }).finally(() => clearInterval(watcher));
     const bomb = fact<{ processes: number; pids_max: string }>(run, 'forkbomb');
-    console.log(`fork bomb: ${bomb.processes} processes seen (pids.max ${bomb.pids_max}), run ${Date.now() - started} ms, host forked ${hostForks} times meanwhile`);
+    console.log(
+      `fork bomb: ${bomb.processes} processes seen (pids.max ${bomb.pids_max}), run ${Date.now() - started} ms, host forked ${hostForks} times meanwhile`,
+    );
     expect(bomb.pids_max).toBe('64');
     expect(bomb.processes).toBeLessThanOrEqual(64);
     expect(bomb.processes).toBeGreaterThan(32); // it did bomb
@@ -142,7 +152,9 @@ describe('a hostile agent against its limits', () => {
     if (q['cpu.max']) expect(q['cpu.max']).toBe('50000 100000');
     else expect(Number(q['cpu.cfs_quota_us']) / Number(q['cpu.cfs_period_us'])).toBeCloseTo(0.5, 5);
     const used = fact<{ wall: number; cpu: number }>(run, 'cpu');
-    console.log(`CPU cap 0.5: two busy processes got ${used.cpu.toFixed(2)} s of CPU in ${used.wall.toFixed(2)} s (uncapped: up to ${(2 * used.wall).toFixed(1)} s)`);
+    console.log(
+      `CPU cap 0.5: two busy processes got ${used.cpu.toFixed(2)} s of CPU in ${used.wall.toFixed(2)} s (uncapped: up to ${(2 * used.wall).toFixed(1)} s)`,
+    );
     expect(used.cpu).toBeLessThan(0.5 * used.wall * 1.25 + 0.2);
     expect(used.cpu).toBeGreaterThan(0.5 * used.wall * 0.5);
   });
@@ -194,7 +206,12 @@ describe('the scratch filesystem across a lost worker', () => {
 });
 
 describe('a hostile agent against grading', () => {
-  const grade = (run: HostileRun) => gradeSubmission({ ...suite.dirs(), competitionId: COMPETITION, submissionPath: path.join(run.req.runDir, 'submission', 'submission.csv') });
+  const grade = (run: HostileRun) =>
+    gradeSubmission({
+      ...suite.dirs(),
+      competitionId: COMPETITION,
+      submissionPath: path.join(run.req.runDir, 'submission', 'submission.csv'),
+    });
 
   it('symlinks it plants (to /etc/passwd, to the answers on the host, to /) are never copied nor followed: invalid_submission', async () => {
     const run = await runHostile('symlinks', 'symlinks');
@@ -242,7 +259,9 @@ describe('a hostile agent against grading', () => {
       const gradeBefore = rss();
       const report = await grade(run);
       const gradePeak = Math.max(peak, rss()) - gradeBefore;
-      console.log(`2 GB submission: worker RSS grew ${(copyPeak / MIB).toFixed(1)} MiB while copying it out, ${(gradePeak / MIB).toFixed(1)} MiB while grading it`);
+      console.log(
+        `2 GB submission: worker RSS grew ${(copyPeak / MIB).toFixed(1)} MiB while copying it out, ${(gradePeak / MIB).toFixed(1)} MiB while grading it`,
+      );
       expect(report).toMatchObject({ submission_exists: true, valid_submission: false });
       expect(report.error).toMatch(/over the limit/);
       expect(decideOutcome(run.result, report)).toEqual({ outcome: 'invalid_submission', reason: report.error });

@@ -14,7 +14,14 @@ import { resolveAgent } from '../../core/agents';
 import type { AgentSpec } from '../../core/agents/types';
 import { prepareCompetition } from '../../core/competitions';
 import type { PreparedCompetition } from '../../core/competitions/types';
-import { listScratchMounts, removeGroupContainers, runAgentContainer, type AgentContainerRequest, type AgentContainerResult, type RunAgentContainerOptions } from '../../core/sandbox';
+import {
+  listScratchMounts,
+  removeGroupContainers,
+  runAgentContainer,
+  type AgentContainerRequest,
+  type AgentContainerResult,
+  type RunAgentContainerOptions,
+} from '../../core/sandbox';
 import { buildImages } from '../../core/sandbox/images';
 import { writeSyntheticCompetition } from '../helpers/syntheticCompetition';
 
@@ -56,11 +63,18 @@ export function hostileSuite(name: string): HostileSuite {
   beforeAll(async () => {
     const started = Date.now();
     const built = await buildImages({ agentsDir: IMAGES });
-    console.log(`hostile image ${built.agents[0]?.image}: ${built.agents[0]?.built ? `built in ${built.agents[0].secs.toFixed(1)} s` : 'up to date'} (${Date.now() - started} ms)`);
+    console.log(
+      `hostile image ${built.agents[0]?.image}: ${built.agents[0]?.built ? `built in ${built.agents[0].secs.toFixed(1)} s` : 'up to date'} (${Date.now() - started} ms)`,
+    );
     hostile = await resolveAgent('hostile', { agentsDir: IMAGES });
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), `hostile-${name}-`));
     dirs = { competitionsDir: path.join(tmp, 'competitions'), dataDir: path.join(tmp, 'data') };
-    await writeSyntheticCompetition(dirs.competitionsDir, { id: COMPETITION, metric: 'accuracy', targetColumn: 'label', options: { task: 'labels', rows: 200, classes: 3 } });
+    await writeSyntheticCompetition(dirs.competitionsDir, {
+      id: COMPETITION,
+      metric: 'accuracy',
+      targetColumn: 'label',
+      options: { task: 'labels', rows: 200, classes: 3 },
+    });
     prepared = await prepareCompetition(COMPETITION, dirs);
   }, 600_000);
 
@@ -82,13 +96,21 @@ export function hostileSuite(name: string): HostileSuite {
     limits: { diskBytes: 512 * MIB, files: 5000, ...overrides.limits },
   });
 
-  const runHostile = async (runName: string, mode: string, overrides: Partial<AgentContainerRequest> = {}, opts: RunAgentContainerOptions = {}): Promise<HostileRun> => {
+  const runHostile = async (
+    runName: string,
+    mode: string,
+    overrides: Partial<AgentContainerRequest> = {},
+    opts: RunAgentContainerOptions = {},
+  ): Promise<HostileRun> => {
     const req = request(runName, mode, overrides);
     let inspecting: Promise<Docker.ContainerInspectInfo | undefined> | undefined;
     const result = await runAgentContainer(req, {
       ...opts,
       onProgress: (p) => {
-        inspecting ??= docker.getContainer(p.containerId).inspect().catch(() => undefined);
+        inspecting ??= docker
+          .getContainer(p.containerId)
+          .inspect()
+          .catch(() => undefined);
         opts.onProgress?.(p);
       },
     });

@@ -60,7 +60,11 @@ async function setup(competition: Partial<Parameters<typeof startKaggleStub>[0][
   return { stub, dataDir, events, opts, paths: competitionZipPaths(dataDir, ID) };
 }
 
-const exists = (p: string) => fs.access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.access(p).then(
+    () => true,
+    () => false,
+  );
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('Kaggle download', () => {
@@ -102,9 +106,13 @@ describe('Kaggle download', () => {
 
   it('refuses wrong credentials (401) at once, saying whose and how to get a token', async () => {
     const { stub, opts, paths } = await setup();
-    const err = await downloadCompetitionZip(opts({ credentials: { ...GOOD, key: 'wrong', source: '/home/alice/.kaggle/kaggle.json' } })).catch((e: unknown) => e);
+    const err = await downloadCompetitionZip(
+      opts({ credentials: { ...GOOD, key: 'wrong', source: '/home/alice/.kaggle/kaggle.json' } }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KaggleAuthError);
-    expect((err as Error).message).toMatch(/Kaggle rejected the credentials of "alice" from \/home\/alice\/\.kaggle\/kaggle\.json \(401 Unauthorized: Unauthenticated\)/);
+    expect((err as Error).message).toMatch(
+      /Kaggle rejected the credentials of "alice" from \/home\/alice\/\.kaggle\/kaggle\.json \(401 Unauthorized: Unauthenticated\)/,
+    );
     expect((err as Error).message).toContain('https://www.kaggle.com/settings');
     expect(stub.requests).toHaveLength(1);
     expect(await exists(paths.part)).toBe(false);
@@ -136,7 +144,11 @@ describe('Kaggle download', () => {
     const { stub, opts, paths } = await setup({ zip: corrupt });
     const err = await downloadCompetitionZip(opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KaggleCorruptZipError);
-    expect((err as Error).message).toMatch(new RegExp(`the zip of "${ID}" is corrupt \\(not a readable zip: .+\\); it was removed \\(.+${ID}\\.zip\\) and will be downloaded again`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `the zip of "${ID}" is corrupt \\(not a readable zip: .+\\); it was removed \\(.+${ID}\\.zip\\) and will be downloaded again`,
+      ),
+    );
     for (const p of [paths.zip, paths.part, paths.partMeta, paths.meta]) expect(await exists(p)).toBe(false);
 
     stub.competitions.get(ID)!.zip = zip;
@@ -179,7 +191,9 @@ describe('Kaggle download', () => {
     const before = stub.requests.length;
     const result = await downloadCompetitionZip(opts());
     expect(result.reused).toBe(false);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'corrupt-removed', reason: expect.stringMatching(/SHA-256 .+ instead of the recorded/) as unknown }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'corrupt-removed', reason: expect.stringMatching(/SHA-256 .+ instead of the recorded/) as unknown }),
+    );
     expect(stub.requests.length).toBeGreaterThan(before);
     expect(sha256(await fs.readFile(paths.zip))).toBe(sha256(zip));
   });
@@ -200,7 +214,9 @@ describe('Kaggle download', () => {
     expect(storage[1]!.ifRange).toMatch(/^"[0-9a-f]{40}"$/);
     expect(storage[1]!.status).toBe(206);
     expect(stub.requests.filter((r) => r.server === 'api').every((r) => r.authorization)).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'retry', attempt: 1, reason: expect.stringMatching(/the transfer broke after/) as unknown }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'retry', attempt: 1, reason: expect.stringMatching(/the transfer broke after/) as unknown }),
+    );
     expect(events).toContainEqual({ type: 'start', attempt: 2, resumeFrom: resumedAt });
   });
 
@@ -209,7 +225,9 @@ describe('Kaggle download', () => {
     stub.queueStorageFaults({ kind: 'cut', afterBytes: 200_000 });
     const err = await downloadCompetitionZip(opts({ retry: { ...FAST, attempts: 1 } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KaggleDownloadError);
-    expect((err as Error).message).toMatch(/failed after 1 attempts: the transfer broke after .+; running the same command again resumes from there/);
+    expect((err as Error).message).toMatch(
+      /failed after 1 attempts: the transfer broke after .+; running the same command again resumes from there/,
+    );
     const kept = (await fs.stat(paths.part)).size;
     expect(kept).toBeGreaterThan(0);
     expect(await exists(paths.zip)).toBe(false);
@@ -234,9 +252,13 @@ describe('Kaggle download', () => {
     ]);
 
     stub.queueApiFaults(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 502 })));
-    const err = await downloadCompetitionZip(opts({ competitionId: 'other-comp', retry: { ...FAST, attempts: 3 } })).catch((e: unknown) => e);
+    const err = await downloadCompetitionZip(opts({ competitionId: 'other-comp', retry: { ...FAST, attempts: 3 } })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KaggleDownloadError);
-    expect((err as Error).message).toMatch(/downloading "other-comp" from Kaggle failed after 3 attempts: .+ answered 502 Bad Gateway\. Run the same command again later/);
+    expect((err as Error).message).toMatch(
+      /downloading "other-comp" from Kaggle failed after 3 attempts: .+ answered 502 Bad Gateway\. Run the same command again later/,
+    );
   });
 
   it('asks the API again for a fresh link when the storage link is refused (expired)', async () => {
@@ -253,7 +275,12 @@ describe('Kaggle download', () => {
     const result = await downloadCompetitionZip(opts({ stallTimeoutMs: 300 }));
     expect(sha256(await fs.readFile(paths.zip))).toBe(result.sha256);
     expect(result.sha256).toBe(sha256(zip));
-    expect(events).toContainEqual(expect.objectContaining({ type: 'retry', reason: expect.stringMatching(/the transfer broke after .+: no data for 0\.3 s/) as unknown }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'retry',
+        reason: expect.stringMatching(/the transfer broke after .+: no data for 0\.3 s/) as unknown,
+      }),
+    );
     expect(stub.requests.filter((r) => r.server === 'storage').at(-1)).toMatchObject({ status: 206 });
   });
 
@@ -272,7 +299,9 @@ describe('Kaggle download', () => {
     const deadUrl = closed.apiUrl;
     await closed.close();
     const events: DownloadEvent[] = [];
-    const err = await downloadCompetitionZip(opts({ apiUrl: deadUrl, retry: { ...FAST, attempts: 2 }, onEvent: (e) => events.push(e) })).catch((e: unknown) => e);
+    const err = await downloadCompetitionZip(
+      opts({ apiUrl: deadUrl, retry: { ...FAST, attempts: 2 }, onEvent: (e) => events.push(e) }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KaggleDownloadError);
     expect((err as Error).message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)/);
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(1);
@@ -284,7 +313,9 @@ describe('Kaggle download', () => {
     await fs.writeFile(paths.lock, String(process.ppid));
     const err = await downloadCompetitionZip(opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KaggleDownloadError);
-    expect((err as Error).message).toBe(`another process (pid ${process.ppid}) is downloading "${ID}" into ${path.dirname(paths.zip)}; wait for it to finish`);
+    expect((err as Error).message).toBe(
+      `another process (pid ${process.ppid}) is downloading "${ID}" into ${path.dirname(paths.zip)}; wait for it to finish`,
+    );
     expect(stub.requests).toEqual([]);
 
     // A pid that cannot be alive (above Linux's pid_max ceiling): its lock is stale.

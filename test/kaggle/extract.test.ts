@@ -21,7 +21,11 @@ import {
 import { competitionFiles, makeZip } from '../helpers/kaggleStub';
 
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
-const exists = (p: string) => fs.access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.access(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Puts `zip` where a download would have left it. */
 async function placeZip(dataDir: string, id: string, zip: Buffer): Promise<string> {
@@ -48,7 +52,11 @@ describe('extracting a competition zip', () => {
 
   it('refuses a symbolic link entry, leaving nothing behind', async () => {
     const dataDir = tmp('kaggle-data-');
-    const zipFile = await placeZip(dataDir, 'c2', await makeZip({ 'train.csv': 'a\n1\n', 'link.csv': '/etc/passwd' }, { modes: { 'link.csv': 0o120777 } }));
+    const zipFile = await placeZip(
+      dataDir,
+      'c2',
+      await makeZip({ 'train.csv': 'a\n1\n', 'link.csv': '/etc/passwd' }, { modes: { 'link.csv': 0o120777 } }),
+    );
     const err = await extractZip(zipFile, path.join(dataDir, 'c2', 'raw'), { competitionId: 'c2' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeZipError);
     expect((err as Error).message).toBe('the zip of "c2": entry "link.csv" is a symbolic link; refusing to extract it');
@@ -63,7 +71,9 @@ describe('extracting a competition zip', () => {
     const zipFile = await placeZip(dataDir, 'c3', evil);
     const err = await extractZip(zipFile, path.join(dataDir, 'c3', 'raw'), { competitionId: 'c3' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeZipError);
-    expect((err as Error).message).toMatch(/the zip of "c3" has an entry that would be written outside its folder \(invalid relative path: \.\.\/evil\.txt\)/);
+    expect((err as Error).message).toMatch(
+      /the zip of "c3" has an entry that would be written outside its folder \(invalid relative path: \.\.\/evil\.txt\)/,
+    );
     expect(await exists(path.join(dataDir, 'evil.txt'))).toBe(false);
     expect(await exists(path.join(dataDir, 'c3', 'evil.txt'))).toBe(false);
     expect(await fs.readdir(path.join(dataDir, 'c3'))).toEqual(['c3.zip']);
@@ -74,9 +84,13 @@ describe('extracting a competition zip', () => {
     const zip = await makeZip(competitionFiles(500));
     zip[500] = zip[500]! ^ 0xff; // Stored data of the first file: the directory still reads.
     const zipFile = await placeZip(dataDir, 'c4', zip);
-    const err = await ensureRawData(dataDir, 'c4', { credentials: () => Promise.reject(new Error('no download expected')) }).catch((e: unknown) => e);
+    const err = await ensureRawData(dataDir, 'c4', { credentials: () => Promise.reject(new Error('no download expected')) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KaggleCorruptZipError);
-    expect((err as Error).message).toMatch(/the zip of "c4" is corrupt \(.*entry "train\.csv" is damaged \(CRC-32 [0-9a-f]+, expected [0-9a-f]+\)\); it was removed/);
+    expect((err as Error).message).toMatch(
+      /the zip of "c4" is corrupt \(.*entry "train\.csv" is damaged \(CRC-32 [0-9a-f]+, expected [0-9a-f]+\)\); it was removed/,
+    );
     expect(await exists(zipFile)).toBe(false);
     expect(await exists(path.join(dataDir, 'c4', 'raw'))).toBe(false);
   });
@@ -92,12 +106,20 @@ describe('extracting a competition zip', () => {
     await placeZip(dataDir, 'c5', await makeZip(files, { compress: true }));
     state = await kaggleDataState(dataDir, 'c5');
     expect(whyKaggleState(state, creds)).toMatch(/^downloaded \(.+ zip\), not extracted nor prepared yet: run mlebench prepare$/);
-    expect(await estimateKaggleDisk(state)).toMatchObject({ downloadBytes: 0, extractBytes: total, prepareBytes: total, totalBytes: 2 * total, basis: 'the zip on disk' });
+    expect(await estimateKaggleDisk(state)).toMatchObject({
+      downloadBytes: 0,
+      extractBytes: total,
+      prepareBytes: total,
+      totalBytes: 2 * total,
+      basis: 'the zip on disk',
+    });
 
     const raw = await ensureRawData(dataDir, 'c5', { credentials: () => Promise.reject(new Error('no download expected')) });
     expect(raw.download?.reused).toBe(true);
     state = await kaggleDataState(dataDir, 'c5');
-    expect(whyKaggleState(state, creds)).toBe(`raw data present (${path.join(dataDir, 'c5', 'raw')}), not prepared yet: run mlebench prepare`);
+    expect(whyKaggleState(state, creds)).toBe(
+      `raw data present (${path.join(dataDir, 'c5', 'raw')}), not prepared yet: run mlebench prepare`,
+    );
     expect(await estimateKaggleDisk(state)).toMatchObject({ downloadBytes: 0, extractBytes: 0, prepareBytes: total });
     expect((await ensureRawData(dataDir, 'c5')).download).toBeUndefined();
 
@@ -106,8 +128,10 @@ describe('extracting a competition zip', () => {
     state = await kaggleDataState(dataDir, 'c5');
     expect(whyKaggleState(state, creds)).toBe(`prepared (${path.join(dataDir, 'c5', 'prepared')})`);
     expect((await estimateKaggleDisk(state)).totalBytes).toBe(0);
-    expect(createHash('sha256').update(await fs.readFile(path.join(dataDir, 'c5', 'raw', 'train.csv'))).digest('hex')).toBe(
-      createHash('sha256').update(files['train.csv']!).digest('hex'),
-    );
+    expect(
+      createHash('sha256')
+        .update(await fs.readFile(path.join(dataDir, 'c5', 'raw', 'train.csv')))
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(files['train.csv']!).digest('hex'));
   });
 });

@@ -100,7 +100,9 @@ describe('MLE-bench checkout', () => {
     const dir = copyFixture();
     unlinkSync(path.join(dir, 'experiments', 'splits', 'low.txt'));
     const issues = await issuesOf(openCheckout(dir));
-    expect(issues).toEqual([{ file: path.join(dir, 'experiments', 'splits', 'low.txt'), field: '', reason: expect.stringMatching(/Lite/) as unknown }]);
+    expect(issues).toEqual([
+      { file: path.join(dir, 'experiments', 'splits', 'low.txt'), field: '', reason: expect.stringMatching(/Lite/) as unknown },
+    ]);
   });
 
   it('refuses a competition config with a bad field, with the file, field and reason', async () => {
@@ -158,7 +160,7 @@ describe('MLE-bench checkout', () => {
     expect(noScore).toEqual([{ file: path.join(folder, 'leaderboard.csv'), field: 'score', reason: 'the header has no "score" column' }]);
   });
 
-  it('accepts MLE-bench\'s own variants: a sample submission under private/, a module name starting with a digit', async () => {
+  it("accepts MLE-bench's own variants: a sample submission under private/, a module name starting with a digit", async () => {
     const dir = copyFixture();
     const other = '3d-telco-churn';
     const folder = path.join(dir, 'mlebench', 'competitions', other);
@@ -171,15 +173,28 @@ describe('MLE-bench checkout', () => {
         .replace(`${other}/prepared/public/sample_submission.csv`, `${other}/prepared/private/sample_submission.csv`),
     );
     const c = await loadCheckoutCompetition(await openCheckout(dir), other);
-    expect(c).toMatchObject({ id: other, sampleSubmission: `${other}/prepared/private/sample_submission.csv`, gradeFn: `mlebench.competitions.${other}.grade:grade`, lite: false, splits: [] });
+    expect(c).toMatchObject({
+      id: other,
+      sampleSubmission: `${other}/prepared/private/sample_submission.csv`,
+      gradeFn: `mlebench.competitions.${other}.grade:grade`,
+      lite: false,
+      splits: [],
+    });
   });
 
   it('shows the first few of many problems in its message', () => {
-    const issues = Array.from({ length: 8 }, (_, i) => ({ file: `/c/mlebench/competitions/c${i}/leaderboard.csv`, field: '', reason: 'missing' }));
+    const issues = Array.from({ length: 8 }, (_, i) => ({
+      file: `/c/mlebench/competitions/c${i}/leaderboard.csv`,
+      field: '',
+      reason: 'missing',
+    }));
     const err = new InvalidMleBenchCheckoutError('/c', issues);
     expect(err.issues).toHaveLength(8);
     expect(err.message).toBe(
-      `MLE-bench checkout /c cannot be used: ${issues.slice(0, 5).map((i) => `${i.file}: missing`).join('; ')}; and 3 more problems`,
+      `MLE-bench checkout /c cannot be used: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.file}: missing`)
+        .join('; ')}; and 3 more problems`,
     );
   });
 
@@ -228,7 +243,9 @@ describe('run requests with a checkout', () => {
   it('refuses it before anything starts when neither is there, saying which folder to fill and how', async () => {
     process.env.MLEBENCH_REPO = FIXTURE;
     const dataDir = dataDirWith(null);
-    const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitions: [ID] }), { ...harnessPaths(), dataDir }).catch((e: unknown) => e);
+    const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitions: [ID] }), { ...harnessPaths(), dataDir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidRunOptionsError);
     const reason = (err as InvalidRunOptionsError).issues[0]!.reason;
     expect(reason).toContain(path.join(dataDir, ID, 'raw'));
@@ -239,9 +256,10 @@ describe('run requests with a checkout', () => {
   it('refuses technique tasks on a checkout competition', async () => {
     process.env.MLEBENCH_REPO = FIXTURE;
     const paths = { ...harnessPaths(), dataDir: dataDirWith('raw') };
-    const err = await resolveRunRequest(parseRunOptions({ agentId: 'technique-reference', competitions: [ID], techniqueTasks: true }), paths).catch(
-      (e: unknown) => e,
-    );
+    const err = await resolveRunRequest(
+      parseRunOptions({ agentId: 'technique-reference', competitions: [ID], techniqueTasks: true }),
+      paths,
+    ).catch((e: unknown) => e);
     expect((err as InvalidRunOptionsError).issues[0]!.reason).toMatch(/technique tasks run on the bundled competitions only/);
   });
 
@@ -255,6 +273,8 @@ describe('run requests with a checkout', () => {
     rmSync(path.join(broken, 'mlebench', 'competitions', ID, 'leaderboard.csv'));
     process.env.MLEBENCH_REPO = broken;
     const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitions: [ID] }), paths).catch((e: unknown) => e);
-    expect((err as InvalidRunOptionsError).issues[0]!.reason).toContain(`${path.join(broken, 'mlebench', 'competitions', ID, 'leaderboard.csv')}: missing`);
+    expect((err as InvalidRunOptionsError).issues[0]!.reason).toContain(
+      `${path.join(broken, 'mlebench', 'competitions', ID, 'leaderboard.csv')}: missing`,
+    );
   });
 });

@@ -4,7 +4,18 @@
  * mismatch), data prepared by MLE-bench itself used in place, and its grade.py (a normalized Gini
  * that no TypeScript metric of ours computes) with InvalidSubmissionError as an invalid submission.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, appendFileSync, chmodSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  mkdirSync,
+  appendFileSync,
+  chmodSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -62,7 +73,7 @@ afterEach(async () => {
   expect(left).toEqual([]);
 });
 
-describe('preparing with the checkout\'s prepare function', () => {
+describe("preparing with the checkout's prepare function", () => {
   it('builds prepared/{public,private} from raw/, matching checksums.yaml, with description.md', async () => {
     const dir = path.join(prepared.dataDir, ID, 'prepared');
     expect(prepared.answers).toBe(path.join(dir, 'private', 'test.csv'));
@@ -82,17 +93,22 @@ describe('preparing with the checkout\'s prepare function', () => {
     expect(again.answersPath).toBe(prepared.answers);
   });
 
-  it('lets the prepare function extract a nested archive into raw/, as MLE-bench\'s do', async () => {
+  it("lets the prepare function extract a nested archive into raw/, as MLE-bench's do", async () => {
     const dataDir = tempDir('mlebench-data-');
     const raw = path.join(dataDir, ID, 'raw');
     mkdirSync(raw, { recursive: true });
-    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").write(sys.argv[2], "train.csv")', path.join(raw, 'train.csv.zip'), path.join(FIXTURE, 'raw', ID, 'train.csv')]);
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").write(sys.argv[2], "train.csv")',
+      path.join(raw, 'train.csv.zip'),
+      path.join(FIXTURE, 'raw', ID, 'train.csv'),
+    ]);
     const p = await prepareCompetition(ID, { dataDir });
     expect(md5(p.answersPath)).toBe('ccd6bc6c0705e6b9e00dcc2ae54d4bbc');
     expect(readFileSync(path.join(raw, 'train.csv'))).toEqual(readFileSync(path.join(FIXTURE, 'raw', ID, 'train.csv')));
   });
 
-  it('prepares again from raw/ when the checkout\'s competition changed, and says so when raw/ is gone', async () => {
+  it("prepares again from raw/ when the checkout's competition changed, and says so when raw/ is gone", async () => {
     const checkout = tempDir('mlebench-checkout-');
     cpSync(FIXTURE, checkout, { recursive: true });
     chmodSync(checkout, 0o755);
@@ -152,26 +168,36 @@ describe('preparing with the checkout\'s prepare function', () => {
   });
 });
 
-describe('the harness\'s Python containers', () => {
+describe("the harness's Python containers", () => {
   it('one left by a crashed worker is removed ten minutes after it ended, not before', async () => {
     const docker = dockerClient();
     // Only this container is swept here: other processes' may be running.
     const purpose = `left behind by ${process.pid}`;
     const label = `${PYTHON_LABEL}=${purpose}`;
-    const container = await docker.createContainer({ Image: baseImageTag(), Cmd: ['true'], Labels: { [PYTHON_LABEL]: purpose }, HostConfig: { NetworkMode: 'none' } });
+    const container = await docker.createContainer({
+      Image: baseImageTag(),
+      Cmd: ['true'],
+      Labels: { [PYTHON_LABEL]: purpose },
+      HostConfig: { NetworkMode: 'none' },
+    });
     try {
       await container.start();
       await container.wait();
       expect(await removeStalePythonContainers(docker, { label })).toBe(0);
       expect(await removeStalePythonContainers(docker, { label, now: Date.now() + 11 * 60 * 1000 })).toBe(1);
-      expect(await container.inspect().then(() => 'present', () => 'gone')).toBe('gone');
+      expect(
+        await container.inspect().then(
+          () => 'present',
+          () => 'gone',
+        ),
+      ).toBe('gone');
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
     }
   });
 });
 
-describe('grading with the checkout\'s grade function', () => {
+describe("grading with the checkout's grade function", () => {
   function submission(content: string): string {
     const file = path.join(tempDir('mlebench-sub-'), 'submission.csv');
     writeFileSync(file, content);
@@ -227,7 +253,11 @@ describe('grading with the checkout\'s grade function', () => {
 
   it('never runs the grader on a missing submission or through a symlink', async () => {
     const dir = tempDir('mlebench-sub-');
-    const missing = await gradeSubmission({ competitionId: ID, submissionPath: path.join(dir, 'submission.csv'), dataDir: prepared.dataDir });
+    const missing = await gradeSubmission({
+      competitionId: ID,
+      submissionPath: path.join(dir, 'submission.csv'),
+      dataDir: prepared.dataDir,
+    });
     expect(missing).toMatchObject({ score: null, submission_exists: false, valid_submission: false });
     expect(missing.error).toMatch(/does not exist/);
 
@@ -239,27 +269,40 @@ describe('grading with the checkout\'s grade function', () => {
     expect(linked.error).toMatch(/is a symlink/);
   });
 
-  it('an ungraded run gets the leaderboard\'s thresholds', async () => {
+  it("an ungraded run gets the leaderboard's thresholds", async () => {
     const report = await ungradedReport(ID, 'not graded: infra_error');
-    expect(report).toMatchObject({ competition_id: ID, score: null, gold_threshold: 0.865, valid_submission: false, error: 'not graded: infra_error' });
+    expect(report).toMatchObject({
+      competition_id: ID,
+      score: null,
+      gold_threshold: 0.865,
+      valid_submission: false,
+      error: 'not graded: infra_error',
+    });
   });
 
-  it('a grade function that cannot be imported is the harness\'s error, not an invalid submission', async () => {
+  it("a grade function that cannot be imported is the harness's error, not an invalid submission", async () => {
     const checkout = tempDir('mlebench-checkout-');
     cpSync(FIXTURE, checkout, { recursive: true });
     chmodSync(checkout, 0o755); // the container's user reads it
-    writeFileSync(path.join(checkout, 'mlebench', 'competitions', ID, 'grade.py'), 'import tensorflow_that_is_not_here\n\ndef grade(s, a):\n    return 0.0\n');
+    writeFileSync(
+      path.join(checkout, 'mlebench', 'competitions', ID, 'grade.py'),
+      'import tensorflow_that_is_not_here\n\ndef grade(s, a):\n    return 0.0\n',
+    );
     process.env.MLEBENCH_REPO = checkout;
     try {
-      const err = await gradeSubmission({ competitionId: ID, submissionPath: prepared.sample, dataDir: prepared.dataDir }).catch((e: unknown) => e);
+      const err = await gradeSubmission({ competitionId: ID, submissionPath: prepared.sample, dataDir: prepared.dataDir }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(MleBenchPythonError);
-      expect((err as Error).message).toMatch(/cannot import mlebench\.competitions\.telco-churn-mini\.grade:grade: ModuleNotFoundError.*tensorflow_that_is_not_here/);
+      expect((err as Error).message).toMatch(
+        /cannot import mlebench\.competitions\.telco-churn-mini\.grade:grade: ModuleNotFoundError.*tensorflow_that_is_not_here/,
+      );
     } finally {
       process.env.MLEBENCH_REPO = FIXTURE;
     }
   });
 
-  it('gives graders scikit-learn >= 1.4\'s root_mean_squared_error on the image\'s older scikit-learn', async () => {
+  it("gives graders scikit-learn >= 1.4's root_mean_squared_error on the image's older scikit-learn", async () => {
     // MLE-bench's new-york-city-taxi-fare-prediction and denoising-dirty-documents (Lite) import it.
     const checkout = tempDir('mlebench-checkout-');
     cpSync(FIXTURE, checkout, { recursive: true });
@@ -335,8 +378,12 @@ describe('grading with the checkout\'s grade function', () => {
     cpSync(FIXTURE, checkout, { recursive: true });
     process.env.MLEBENCH_REPO = checkout;
     try {
-      const err = await gradeSubmission({ competitionId: ID, submissionPath: prepared.sample, dataDir: prepared.dataDir }).catch((e: unknown) => e);
-      expect((err as Error).message).toMatch(/No module named 'mlebench' \(the checkout must be readable by the container's user, uid \d+\)/);
+      const err = await gradeSubmission({ competitionId: ID, submissionPath: prepared.sample, dataDir: prepared.dataDir }).catch(
+        (e: unknown) => e,
+      );
+      expect((err as Error).message).toMatch(
+        /No module named 'mlebench' \(the checkout must be readable by the container's user, uid \d+\)/,
+      );
     } finally {
       process.env.MLEBENCH_REPO = FIXTURE;
     }

@@ -57,7 +57,13 @@ describe('an MLE-bench competition through Temporal', () => {
     expect(result.runs.map((r) => [r.competitionId, r.outcome])).toEqual([[ID, 'succeeded']]);
 
     const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
-    expect(report).toMatchObject({ total_runs: 1, total_runs_with_submissions: 1, total_valid_submissions: 1, total_medals: 0, total_above_median: 0 });
+    expect(report).toMatchObject({
+      total_runs: 1,
+      total_runs_with_submissions: 1,
+      total_valid_submissions: 1,
+      total_medals: 0,
+      total_above_median: 0,
+    });
     const [r] = report.competition_reports;
     // Constant probabilities: normalized Gini 0 (our roc-auc would give 0.5).
     expect(r).toMatchObject({

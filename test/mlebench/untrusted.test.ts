@@ -91,7 +91,9 @@ def prepare(raw, public, private):
       'public/etc: symbolic link to /etc',
       'public/leak.csv: symbolic link to /etc/passwd',
     ]);
-    expect((err as Error).message).toMatch(/the data the prepare function of MLE-bench competition "telco-churn-mini" produced \(.+\) holds what is neither a regular file nor a folder, refused: .*nothing was installed/);
+    expect((err as Error).message).toMatch(
+      /the data the prepare function of MLE-bench competition "telco-churn-mini" produced \(.+\) holds what is neither a regular file nor a folder, refused: .*nothing was installed/,
+    );
     // Nothing installed, no half-made folder left.
     expect(existsSync(path.join(dataDir, ID, 'prepared'))).toBe(false);
     expect(readdirSync(path.join(dataDir, ID)).sort()).toEqual(['raw']);
@@ -101,7 +103,8 @@ def prepare(raw, public, private):
     const dataDir = dataDirWithRaw();
     const good = await prepareCompetition(ID, { dataDir: dataDirWithRaw() });
     const inPlace = path.join(dataDir, ID, 'prepared');
-    for (const part of ['public', 'private']) cpSync(path.join(path.dirname(good.publicDir), part), path.join(inPlace, part), { recursive: true });
+    for (const part of ['public', 'private'])
+      cpSync(path.join(path.dirname(good.publicDir), part), path.join(inPlace, part), { recursive: true });
     const outside = path.join(tempDir('mlebench-outside-'), 'test.csv');
     cpSync(path.join(inPlace, 'private', 'test.csv'), outside);
     rmSync(path.join(inPlace, 'private', 'test.csv'));
@@ -126,8 +129,16 @@ describe('files of the checkout and of its data, opened only through checked han
     const err = await prepareCompetition(ID, { dataDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidMleBenchCheckoutError);
     expect((err as InvalidMleBenchCheckoutError).issues).toEqual([
-      { file: path.join(competitionDir(checkout), 'leaderboard.csv'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` },
-      { file: path.join(competitionDir(checkout), 'description.md'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` },
+      {
+        file: path.join(competitionDir(checkout), 'leaderboard.csv'),
+        field: '',
+        reason: `a symbolic link (to ${secret}): only regular files of the checkout are read`,
+      },
+      {
+        file: path.join(competitionDir(checkout), 'description.md'),
+        field: '',
+        reason: `a symbolic link (to ${secret}): only regular files of the checkout are read`,
+      },
     ]);
     expect((err as Error).message).not.toContain('a host secret');
     expect(existsSync(path.join(dataDir, ID, 'prepared'))).toBe(false);
@@ -135,7 +146,11 @@ describe('files of the checkout and of its data, opened only through checked han
     rmSync(path.join(competitionDir(checkout), 'config.yaml'));
     symlinkSync(secret, path.join(competitionDir(checkout), 'config.yaml'));
     const again = await prepareCompetition(ID, { dataDir }).catch((e: unknown) => e);
-    expect((again as InvalidMleBenchCheckoutError).issues[0]).toEqual({ file: path.join(competitionDir(checkout), 'config.yaml'), field: '', reason: `a symbolic link (to ${secret}): only regular files of the checkout are read` });
+    expect((again as InvalidMleBenchCheckoutError).issues[0]).toEqual({
+      file: path.join(competitionDir(checkout), 'config.yaml'),
+      field: '',
+      reason: `a symbolic link (to ${secret}): only regular files of the checkout are read`,
+    });
     expect((again as Error).message).not.toContain('a host secret');
   });
 
@@ -161,7 +176,9 @@ describe('files of the checkout and of its data, opened only through checked han
     symlinkSync(outside, p.answersPath);
     const err = await gradeSubmission({ competitionId: ID, submissionPath: p.sampleSubmissionPath, dataDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MleBenchUnsafeFileError);
-    expect((err as Error).message).toBe(`the answers of MLE-bench competition "${ID}" ${p.answersPath} is a symbolic link: refused, only a regular file is read`);
+    expect((err as Error).message).toBe(
+      `the answers of MLE-bench competition "${ID}" ${p.answersPath} is a symbolic link: refused, only a regular file is read`,
+    );
   });
 });
 
@@ -182,11 +199,21 @@ def prepare(raw, public, private):
 `,
     );
     const dataDir = dataDirWithRaw();
-    const dirs = { rawDir: path.join(dataDir, ID, 'raw'), publicDir: tempDir('mlebench-public-'), privateDir: tempDir('mlebench-private-') };
+    const dirs = {
+      rawDir: path.join(dataDir, ID, 'raw'),
+      publicDir: tempDir('mlebench-public-'),
+      privateDir: tempDir('mlebench-private-'),
+    };
     for (const d of Object.values(dirs)) chmodSync(d, 0o777);
-    const err = await runCheckoutPrepare({ checkoutRoot: checkout, preparer: `mlebench.competitions.${ID}.prepare:prepare`, id: ID }, dirs, { timeoutSecs: 3 }).catch((e: unknown) => e);
+    const err = await runCheckoutPrepare(
+      { checkoutRoot: checkout, preparer: `mlebench.competitions.${ID}.prepare:prepare`, id: ID },
+      dirs,
+      { timeoutSecs: 3 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MleBenchPythonError);
-    expect((err as Error).message, (err as MleBenchPythonError).output).toMatch(/could not prepare telco-churn-mini: it was stopped at its time limit \(3 s\)/);
+    expect((err as Error).message, (err as MleBenchPythonError).output).toMatch(
+      /could not prepare telco-churn-mini: it was stopped at its time limit \(3 s\)/,
+    );
     expect((err as MleBenchPythonError).output).toContain('mlebench-init: time limit reached (3 s since the container started)');
   });
 });

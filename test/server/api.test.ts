@@ -41,7 +41,10 @@ interface Json {
 }
 
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
-  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  const res = await fetch(`${base}${url}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json, headers: res.headers };
 }
@@ -82,18 +85,35 @@ describe('the REST API', () => {
   });
 
   it('runs a group through the seed endpoints: status, progress, summary, artifacts', async () => {
-    const created = await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 2, n_workers: 2, retain: true, data_dir: h.paths.dataDir, notes: 'api test' });
+    const created = await call('POST', '/runs', {
+      agent_id: 'dummy',
+      competitions: ['spam-assassin'],
+      n_seeds: 2,
+      n_workers: 2,
+      retain: true,
+      data_dir: h.paths.dataDir,
+      notes: 'api test',
+    });
     expect(created.status).toBe(201);
     const id = created.json.run_id as string;
     await h.client.waitForCompletion(id);
 
     const group = await call('GET', `/runs/${encodeURIComponent(id)}`);
-    expect(group.json).toMatchObject({ run_id: id, status: 'completed', temporal_status: 'COMPLETED', agent_id: 'dummy', progress: { total: 2, done: 2, running: 0 } });
+    expect(group.json).toMatchObject({
+      run_id: id,
+      status: 'completed',
+      temporal_status: 'COMPLETED',
+      agent_id: 'dummy',
+      progress: { total: 2, done: 2, running: 0 },
+    });
     expect(group.json.runs).toEqual([
       expect.objectContaining({ competition_id: 'spam-assassin', seed: 1, phase: 'done', outcome: 'succeeded', task: null }),
       expect.objectContaining({ competition_id: 'spam-assassin', seed: 2, phase: 'done', outcome: 'succeeded', task: null }),
     ]);
-    expect(((await call('GET', '/runs')).json.runs as { run_id: string; status: string }[]).find((r) => r.run_id === id)).toMatchObject({ status: 'completed', agent_id: 'dummy' });
+    expect(((await call('GET', '/runs')).json.runs as { run_id: string; status: string }[]).find((r) => r.run_id === id)).toMatchObject({
+      status: 'completed',
+      agent_id: 'dummy',
+    });
 
     const summary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(summary).toMatchObject({ run_id: id, status: 'completed', technique_grades: null, llm_totals: null });
@@ -102,10 +122,16 @@ describe('the REST API', () => {
     expect(summary.paths).toMatchObject({ grading_report: path.join(summary.run_group_dir as string, 'grading_report.json') });
 
     const groupDir = summary.run_group_dir as string;
-    const files = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string; size: number; run_id: string | null }[];
+    const files = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as {
+      path: string;
+      size: number;
+      run_id: string | null;
+    }[];
     const submission = files.find((f) => f.path === 'spam-assassin_seed-1/submission/submission.csv')!;
     expect(submission.run_id).toBe(`${id}/spam-assassin/seed-1`);
-    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['metadata.json', 'grading_report.json', 'spam-assassin_seed-2/run.json']));
+    expect(files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['metadata.json', 'grading_report.json', 'spam-assassin_seed-2/run.json']),
+    );
     const res = await fetch(`${base}/runs/${encodeURIComponent(id)}/artifacts/${submission.path}`);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -119,8 +145,14 @@ describe('the REST API', () => {
       const r = await call('GET', `/runs/${encodeURIComponent(id)}/artifacts/${p}`);
       expect(r.status, p).toBe(404);
     }
-    expect(((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) => f.path.includes('passwd'))).toBe(false);
-    const oneRun = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)).json.files as { path: string }[];
+    expect(
+      ((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) =>
+        f.path.includes('passwd'),
+      ),
+    ).toBe(false);
+    const oneRun = (
+      await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)
+    ).json.files as { path: string }[];
     expect(oneRun.length).toBeGreaterThan(0);
     expect(oneRun.every((f) => f.path.startsWith('spam-assassin_seed-2/'))).toBe(true);
     // A listing is bounded: past its limit it stops, and says so.
@@ -145,11 +177,15 @@ describe('the REST API', () => {
   it('says queued, then running, while a group works; a cancelled group is failed, with the detail', async () => {
     const id = (await call('POST', '/runs', { agent_id: 'dummy/slow', competitions: ['spam-assassin'] })).json.run_id as string;
     const statuses = new Set<string>();
-    await until(async () => {
-      const s = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json.status as string;
-      statuses.add(s);
-      return s === 'running';
-    }, 60_000, 'the group to be running');
+    await until(
+      async () => {
+        const s = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json.status as string;
+        statuses.add(s);
+        return s === 'running';
+      },
+      60_000,
+      'the group to be running',
+    );
     expect([...statuses].every((s) => s === 'queued' || s === 'running')).toBe(true);
     const live = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(live).toMatchObject({ status: 'running', grading_report: null, runs: [] });
@@ -159,7 +195,8 @@ describe('the REST API', () => {
   });
 
   it('names the task of each technique run, while it runs and once completed', async () => {
-    const id = (await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spambase'], technique_tasks: true, tasks: ['leakage'] })).json.run_id as string;
+    const id = (await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spambase'], technique_tasks: true, tasks: ['leakage'] }))
+      .json.run_id as string;
     await h.client.waitForCompletion(id);
     const group = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json;
     expect(group.runs).toEqual([expect.objectContaining({ competition_id: 'spambase', task: 'leakage', phase: 'done' })]);
@@ -173,6 +210,16 @@ describe('the REST API', () => {
     expect((missing.json.error as { message: string }).message).toContain('no-such-group');
     const spec = (await call('GET', '/openapi.json')).json as { openapi: string; paths: Record<string, unknown> };
     expect(spec.openapi).toMatch(/^3\./);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/runs', '/runs/{id}', '/runs/{id}/summary', '/runs/{id}/artifacts', '/competitions', '/technique-tasks', '/health']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/runs',
+        '/runs/{id}',
+        '/runs/{id}/summary',
+        '/runs/{id}/artifacts',
+        '/competitions',
+        '/technique-tasks',
+        '/health',
+      ]),
+    );
   });
 });

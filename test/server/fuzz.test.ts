@@ -43,15 +43,26 @@ function schemathesis(token: string, maxExamples: number): Promise<{ code: numbe
   const ndjson = path.join(dir, 'events.ndjson');
   const bin = path.join(path.dirname(testPython()), 'schemathesis');
   const args = [
-    'run', `${base}/openapi.json`,
-    '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,no_file_or_environment',
-    '--header', `Authorization: Bearer ${token}`,
-    '--max-examples', String(maxExamples),
-    '--seed', '1',
-    '--workers', '1',
-    '--phases', 'examples,coverage,fuzzing',
-    '--generation-database', 'none',
-    '--report', 'ndjson', '--report-ndjson-path', ndjson,
+    'run',
+    `${base}/openapi.json`,
+    '--checks',
+    'not_a_server_error,status_code_conformance,content_type_conformance,no_file_or_environment',
+    '--header',
+    `Authorization: Bearer ${token}`,
+    '--max-examples',
+    String(maxExamples),
+    '--seed',
+    '1',
+    '--workers',
+    '1',
+    '--phases',
+    'examples,coverage,fuzzing',
+    '--generation-database',
+    'none',
+    '--report',
+    'ndjson',
+    '--report-ndjson-path',
+    ndjson,
     '--no-color',
   ];
   return new Promise((resolve, reject) => {
@@ -72,7 +83,10 @@ function schemathesis(token: string, maxExamples: number): Promise<{ code: numbe
     child.on('error', reject);
     child.on('close', (code) => {
       // Every case schemathesis sent is a ScenarioFinished's recorded interaction... count the HTTP calls it made.
-      const events = readFileSync(ndjson, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const events = readFileSync(ndjson, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const cases = events.reduce((n, e) => n + countInteractions(e), 0);
       resolve({ code, output, cases });
     });
@@ -89,10 +103,20 @@ describe('the REST API under a fuzzer', () => {
   it.each([
     ['admin', TOKENS.admin, 60],
     ['viewer', TOKENS.viewer, 30],
-  ])('with a %s token: no server error, no leak, answers as described', async (role, token, maxExamples) => {
-    const run = await schemathesis(token, maxExamples);
-    console.log(`schemathesis as ${role}: ${run.cases} cases; ${run.output.split('\n').filter((l) => /passed|failed|errors?|Test cases|Summary/i.test(l)).slice(-6).join(' | ')}`);
-    expect(run.code, run.output).toBe(0);
-    expect(run.cases).toBeGreaterThan(100);
-  }, 900_000);
+  ])(
+    'with a %s token: no server error, no leak, answers as described',
+    async (role, token, maxExamples) => {
+      const run = await schemathesis(token, maxExamples);
+      console.log(
+        `schemathesis as ${role}: ${run.cases} cases; ${run.output
+          .split('\n')
+          .filter((l) => /passed|failed|errors?|Test cases|Summary/i.test(l))
+          .slice(-6)
+          .join(' | ')}`,
+      );
+      expect(run.code, run.output).toBe(0);
+      expect(run.cases).toBeGreaterThan(100);
+    },
+    900_000,
+  );
 });

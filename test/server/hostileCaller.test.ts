@@ -65,7 +65,11 @@ interface Answer {
 }
 
 /** A real HTTP request on a socket, with any headers (Host included). */
-function call(method: string, url: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function call(
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -113,11 +117,20 @@ describe('the REST API against a hostile caller', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.text).not.toContain(TOKENS.alice);
     expect((await call('GET', '/runs', { headers: { authorization: 'Basic YWxpY2U6cHc=' } })).status).toBe(401);
-    for (const url of ['/runs/x', '/runs/x/summary', '/runs/x/artifacts', '/competitions', '/technique-tasks', '/session', '/no-such-route']) {
+    for (const url of [
+      '/runs/x',
+      '/runs/x/summary',
+      '/runs/x/artifacts',
+      '/competitions',
+      '/technique-tasks',
+      '/session',
+      '/no-such-route',
+    ]) {
       expect((await call('GET', url)).status, url).toBe(401);
     }
     expect((await call('POST', '/runs/x/cancel')).status).toBe(401);
-    for (const url of ['/health', '/openapi.json', '/', '/groups/x', '/assets/app.js']) expect((await call('GET', url)).status, url).toBe(200);
+    for (const url of ['/health', '/openapi.json', '/', '/groups/x', '/assets/app.js'])
+      expect((await call('GET', url)).status, url).toBe(200);
     expect((await call('GET', '/runs', { token: TOKENS.viewer })).status).toBe(200);
   });
 
@@ -129,13 +142,16 @@ describe('the REST API against a hostile caller', () => {
     }
     // Even with a valid token: the page of a rebinding site must not get the data.
     expect((await call('GET', '/runs', { token: TOKENS.viewer, headers: { host: 'evil.example' } })).status).toBe(403);
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) expect((await call('GET', '/health', { headers: { host } })).status, host).toBe(200);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
+      expect((await call('GET', '/health', { headers: { host } })).status, host).toBe(200);
   });
 
   it('roles: a viewer reads, a runner starts and cancels its own groups, an admin any; each group records its owner', async () => {
     const viewer = await call('POST', '/runs', { token: TOKENS.viewer, body: DUMMY });
     expect(viewer.status).toBe(403);
-    expect(viewer.json.error?.message).toMatch(/user "vera" is a viewer: starting and cancelling run groups needs the runner or admin role/);
+    expect(viewer.json.error?.message).toMatch(
+      /user "vera" is a viewer: starting and cancelling run groups needs the runner or admin role/,
+    );
 
     const started = await call('POST', '/runs', { token: TOKENS.bob, body: DUMMY });
     expect(started.status, started.text).toBe(201);
@@ -144,7 +160,11 @@ describe('the REST API against a hostile caller', () => {
     expect(record.json).toMatchObject({ run_id: id, owner: 'bob' });
     // The owner is a memo field and the Owner search attribute: listings filter on it.
     // Temporal's listings are eventually consistent: wait for the group to be listed.
-    const listed = async () => ((await call('GET', '/runs?owner=bob', { token: TOKENS.viewer })).json.runs as { run_id: string; owner: string }[]).map((r) => [r.run_id, r.owner]);
+    const listed = async () =>
+      ((await call('GET', '/runs?owner=bob', { token: TOKENS.viewer })).json.runs as { run_id: string; owner: string }[]).map((r) => [
+        r.run_id,
+        r.owner,
+      ]);
     await until(async () => (await listed()).length > 0, 10_000, "bob's group in the listing");
     expect(await listed()).toEqual([[id, 'bob']]);
     const handle = (await h.client.workflowClient()).workflow.getHandle(id);
@@ -182,22 +202,38 @@ describe('the REST API against a hostile caller', () => {
     // Anyone's LLM group needs a dollar budget, unless it says it runs uncapped...
     const unbudgeted = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'] } });
     expect(unbudgeted.status).toBe(400);
-    expect(unbudgeted.json.error?.message).toMatch(/llm_budget\.max_dollars: agent llm-dummy calls an LLM: give it a dollar budget per run/);
+    expect(unbudgeted.json.error?.message).toMatch(
+      /llm_budget\.max_dollars: agent llm-dummy calls an LLM: give it a dollar budget per run/,
+    );
     // ...which a user with a dollar limit may not say.
-    const uncapped = await call('POST', '/runs', { token: TOKENS.carol, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'], llm_unlimited: true } });
+    const uncapped = await call('POST', '/runs', {
+      token: TOKENS.carol,
+      body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'], llm_unlimited: true },
+    });
     expect(uncapped.status).toBe(403);
-    expect(uncapped.json.error?.message).toMatch(/limit llm_dollars_per_day of user "carol" is \$1\.00: agent llm-dummy calls an LLM, so give llm_budget\.max_dollars per run/);
+    expect(uncapped.json.error?.message).toMatch(
+      /limit llm_dollars_per_day of user "carol" is \$1\.00: agent llm-dummy calls an LLM, so give llm_budget\.max_dollars per run/,
+    );
     const budgeted = { agent_id: 'llm-dummy', competitions: ['spam-assassin'], n_seeds: 2, llm_budget: { max_dollars: 0.3 } };
     expect((await call('POST', '/runs', { token: TOKENS.carol, body: budgeted })).status).toBe(201);
     const over = await call('POST', '/runs', { token: TOKENS.carol, body: budgeted });
     expect(over.status).toBe(429);
-    expect(over.json.error?.message).toMatch(/limit llm_dollars_per_day of user "carol" is \$1\.00: \$0\.60 reserved by groups started in the last 24 hours, this group reserves \$0\.60 \(2 runs/);
+    expect(over.json.error?.message).toMatch(
+      /limit llm_dollars_per_day of user "carol" is \$1\.00: \$0\.60 reserved by groups started in the last 24 hours, this group reserves \$0\.60 \(2 runs/,
+    );
     // A group that calls no LLM reserves nothing.
     expect((await call('POST', '/runs', { token: TOKENS.carol, body: DUMMY })).status).toBe(201);
   });
 
   it('a split name never names a file: paths are refused, and no answer carries a file or the environment', async () => {
-    for (const competition_set of ['/proc/self/environ', '/etc/passwd', '../../../../etc/passwd', 'splits/../../../etc/passwd', '/proc/self/cmdline', 'experiments/splits/../../../../proc/self/environ']) {
+    for (const competition_set of [
+      '/proc/self/environ',
+      '/etc/passwd',
+      '../../../../etc/passwd',
+      'splits/../../../etc/passwd',
+      '/proc/self/cmdline',
+      'experiments/splits/../../../../proc/self/environ',
+    ]) {
       const res = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competition_set } });
       expect(res.status, competition_set).toBe(400);
       expect(res.json.error?.message).toMatch(/competition_set: must name a split, not a file/);
@@ -215,10 +251,21 @@ describe('the REST API against a hostile caller', () => {
     writeFileSync(path.join(outside, 'metadata.json'), '{"secret": "outside the runs folder"}');
     mkdirSync(h.paths.runsDir, { recursive: true });
     symlinkSync(outside, path.join(h.paths.runsDir, 'linked-group'));
-    const memos = ['/etc', outside, path.join(h.paths.runsDir, '..', '..'), path.join(h.paths.runsDir, 'linked-group'), path.join(h.paths.runsDir, 'a', '..', '..', 'etc')];
+    const memos = [
+      '/etc',
+      outside,
+      path.join(h.paths.runsDir, '..', '..'),
+      path.join(h.paths.runsDir, 'linked-group'),
+      path.join(h.paths.runsDir, 'a', '..', '..', 'etc'),
+    ];
     for (const groupDir of memos) {
       const id = `by-hand-${Math.random().toString(36).slice(2)}`;
-      await client.workflow.start(WORKFLOW_TYPES.runGroup, { workflowId: id, taskQueue: 'nobody-polls-this', args: [{}], memo: { groupDir, agentId: 'dummy', owner: 'bob' } });
+      await client.workflow.start(WORKFLOW_TYPES.runGroup, {
+        workflowId: id,
+        taskQueue: 'nobody-polls-this',
+        args: [{}],
+        memo: { groupDir, agentId: 'dummy', owner: 'bob' },
+      });
       const artifacts = await call('GET', `/runs/${id}/artifacts`, { token: TOKENS.viewer });
       expect(artifacts.status).toBe(200);
       expect(artifacts.json.files, groupDir).toEqual([]);
@@ -246,11 +293,17 @@ describe('the REST API against a hostile caller', () => {
   it('listings: bounded pages with a token to the next, and filters that cannot extend the query', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await call('POST', '/runs', { token: TOKENS.admin, body: DUMMY })).json.run_id as string);
-    await until(async () => ((await call('GET', '/runs?owner=root-admin', { token: TOKENS.viewer })).json.runs as unknown[]).length === 3, 10_000, 'the three groups listed');
+    await until(
+      async () => ((await call('GET', '/runs?owner=root-admin', { token: TOKENS.viewer })).json.runs as unknown[]).length === 3,
+      10_000,
+      'the three groups listed',
+    );
     const pages: string[][] = [];
     let token: string | null = null;
     do {
-      const res = await call('GET', `/runs?owner=root-admin&limit=2${token ? `&page_token=${encodeURIComponent(token)}` : ''}`, { token: TOKENS.viewer });
+      const res = await call('GET', `/runs?owner=root-admin&limit=2${token ? `&page_token=${encodeURIComponent(token)}` : ''}`, {
+        token: TOKENS.viewer,
+      });
       expect(res.status, res.text).toBe(200);
       pages.push((res.json.runs as { run_id: string }[]).map((r) => r.run_id));
       token = res.json.next_page_token as string | null;
@@ -258,7 +311,16 @@ describe('the REST API against a hostile caller', () => {
     expect(pages[0]).toHaveLength(2);
     expect(pages.flat().sort()).toEqual([...ids].sort());
 
-    for (const q of ["agent_id=x' OR WorkflowType != 'y", "owner=bob' OR Owner != '", 'limit=5000', 'limit=0', 'colour=blue', `page_token=${'A'.repeat(5000)}`, 'page_token=eyJMYXN0U3RhcnRUaW1lIjoxfQ.forged', `page_token=${'0'.repeat(40)}`]) {
+    for (const q of [
+      "agent_id=x' OR WorkflowType != 'y",
+      "owner=bob' OR Owner != '",
+      'limit=5000',
+      'limit=0',
+      'colour=blue',
+      `page_token=${'A'.repeat(5000)}`,
+      'page_token=eyJMYXN0U3RhcnRUaW1lIjoxfQ.forged',
+      `page_token=${'0'.repeat(40)}`,
+    ]) {
       const res = await call('GET', `/runs?${q.replace(/ /g, '%20').replace(/'/g, '%27')}`, { token: TOKENS.viewer });
       expect(res.status, q).toBe(400);
     }
@@ -269,7 +331,11 @@ describe('the REST API against a hostile caller', () => {
     expect(huge.status).toBe(413);
     const many = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competitions: Array(6000).fill('a') } });
     expect([400, 413]).toContain(many.status);
-    const form = await call('POST', '/runs', { token: TOKENS.bob, raw: 'agent_id=dummy', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await call('POST', '/runs', {
+      token: TOKENS.bob,
+      raw: 'agent_id=dummy',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     const float = await call('POST', '/runs', { token: TOKENS.bob, body: { ...DUMMY, n_seeds: 1.5 } });
     expect(float.status).toBe(400);
@@ -296,7 +362,10 @@ describe('starting a server that would be exposed', () => {
     expect((await loadAccessPolicy('127.0.0.1', {})).users).toBeNull();
     // The command itself: no Temporal is started, the reason is on stderr.
     const { env } = cliEnv();
-    const child = spawn(process.execPath, [MLEBENCH_BIN, 'serve', '--host', '0.0.0.0', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MLEBENCH_BIN, 'serve', '--host', '0.0.0.0', '--port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -311,11 +380,24 @@ describe('starting a server that would be exposed', () => {
       writeFileSync(file, text);
       return { MLEBENCH_API_TOKENS_FILE: file };
     };
-    await expect(loadAccessPolicy('127.0.0.1', write('users:\n  al: { role: runner, token: short-secret }\n'))).rejects.toThrow(/users\.al\.token: .*at least 24 characters/);
-    await expect(loadAccessPolicy('127.0.0.1', write('users:\n  al: { role: runner, token: short-secret }\n'))).rejects.not.toThrow(/short-secret/);
-    await expect(loadAccessPolicy('127.0.0.1', write(`users:\n  al: { role: boss, token: ${TOKENS.bob} }\n`))).rejects.toThrow(/users\.al\.role/);
-    await expect(loadAccessPolicy('127.0.0.1', write(`users:\n  a: { role: admin, token: ${TOKENS.bob} }\n  b: { role: viewer, token: ${TOKENS.bob} }\n`))).rejects.toThrow(/users\.b: the same token as user "a"/);
-    await expect(loadAccessPolicy('0.0.0.0', { MLEBENCH_API_TOKENS_FILE: path.join(dir, 'missing.yaml') })).rejects.toThrow(/cannot read it \(ENOENT\)/);
+    await expect(loadAccessPolicy('127.0.0.1', write('users:\n  al: { role: runner, token: short-secret }\n'))).rejects.toThrow(
+      /users\.al\.token: .*at least 24 characters/,
+    );
+    await expect(loadAccessPolicy('127.0.0.1', write('users:\n  al: { role: runner, token: short-secret }\n'))).rejects.not.toThrow(
+      /short-secret/,
+    );
+    await expect(loadAccessPolicy('127.0.0.1', write(`users:\n  al: { role: boss, token: ${TOKENS.bob} }\n`))).rejects.toThrow(
+      /users\.al\.role/,
+    );
+    await expect(
+      loadAccessPolicy(
+        '127.0.0.1',
+        write(`users:\n  a: { role: admin, token: ${TOKENS.bob} }\n  b: { role: viewer, token: ${TOKENS.bob} }\n`),
+      ),
+    ).rejects.toThrow(/users\.b: the same token as user "a"/);
+    await expect(loadAccessPolicy('0.0.0.0', { MLEBENCH_API_TOKENS_FILE: path.join(dir, 'missing.yaml') })).rejects.toThrow(
+      /cannot read it \(ENOENT\)/,
+    );
     await expect(loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: 'no-role-here' })).rejects.toThrow(/user:role:token/);
   });
 });

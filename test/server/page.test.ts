@@ -29,7 +29,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
 /** Markup in what the model writes (and AIDE then sends back in its prompts): the page must show it as text. */
 const MARKUP = '<img src=x onerror="window.injected=1"><b>not bold</b>';
-const GROUPS = { baseline: 'page-baseline', technique: 'page-technique', aide: 'page-aide', budget: 'page-aide-budget', live: 'page-live' } as const;
+const GROUPS = {
+  baseline: 'page-baseline',
+  technique: 'page-technique',
+  aide: 'page-aide',
+  budget: 'page-aide-budget',
+  live: 'page-live',
+} as const;
 
 let h: HarnessTestEnv;
 let upstream: ScriptedLlm;
@@ -45,14 +51,27 @@ beforeAll(async () => {
   await buildImages();
   h = await startHarnessTestEnv();
   upstream = await startScriptedLlm({ solutions: SPAMBASE_SOLUTIONS.map((code) => `# ${MARKUP}\n${code}`) });
-  gateway = await startGateway({ config: await loadGatewayConfig(DEFAULT_GATEWAY_CONFIG), apiKey: 'sk-upstream-page-test', baseURL: upstream.url });
+  gateway = await startGateway({
+    config: await loadGatewayConfig(DEFAULT_GATEWAY_CONFIG),
+    apiKey: 'sk-upstream-page-test',
+    baseURL: upstream.url,
+  });
   worker = await h.newWorker({ gateway });
   running = worker.run();
   await Promise.all([
     h.client.run({ agentId: 'baseline', competitions: ['spambase'] }, { groupId: GROUPS.baseline }),
-    h.client.run({ agentId: 'technique-reference', competitions: ['spambase'], techniqueTasks: true, tasks: ['leakage'] }, { groupId: GROUPS.technique }),
-    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } }, { groupId: GROUPS.aide }),
-    h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 2, maxDollars: 5 } }, { groupId: GROUPS.budget }),
+    h.client.run(
+      { agentId: 'technique-reference', competitions: ['spambase'], techniqueTasks: true, tasks: ['leakage'] },
+      { groupId: GROUPS.technique },
+    ),
+    h.client.run(
+      { agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } },
+      { groupId: GROUPS.aide },
+    ),
+    h.client.run(
+      { agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 2, maxDollars: 5 } },
+      { groupId: GROUPS.budget },
+    ),
   ]);
   for (const id of [GROUPS.baseline, GROUPS.technique, GROUPS.aide, GROUPS.budget]) results.set(id, await h.client.waitForCompletion(id));
   app = await buildServer({ client: h.client, paths: h.paths });
@@ -105,7 +124,8 @@ describe('the results page', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).toContain('/assets/app.js');
-    for (const asset of ['/assets/app.js', '/assets/style.css', '/assets/vendor/chart.umd.js']) expect((await fetch(`${base}${asset}`)).status, asset).toBe(200);
+    for (const asset of ['/assets/app.js', '/assets/style.css', '/assets/vendor/chart.umd.js'])
+      expect((await fetch(`${base}${asset}`)).status, asset).toBe(200);
     expect((await fetch(`${base}/assets/vendor/chart.cjs`)).status).toBe(404); // only the browser build
   });
 
@@ -166,7 +186,11 @@ describe('the results page', () => {
     const card = page.locator(`#technique-grades [data-technique-run="${run.runId}"]`);
     expect(await card.locator('[data-grade-score]').textContent()).toBe(score(grade.score));
     const rows = await Promise.all(
-      (await card.locator('tr[data-criterion]').all()).map(async (tr) => [await tr.getAttribute('data-criterion'), await tr.locator('[data-weight]').textContent(), await tr.locator('td.detail').textContent()]),
+      (await card.locator('tr[data-criterion]').all()).map(async (tr) => [
+        await tr.getAttribute('data-criterion'),
+        await tr.locator('[data-weight]').textContent(),
+        await tr.locator('td.detail').textContent(),
+      ]),
     );
     expect(rows).toEqual(grade.criteria.map((c) => [c.name, score(c.weight), c.detail]));
     expect(rows.map((r) => r[0])).toEqual(['leaky_precision', 'leaky_recall', 'predictions']);
@@ -177,7 +201,7 @@ describe('the results page', () => {
     await page.close();
   });
 
-  it("follows an aide run to its record, artifacts and LLM transcript shown as a conversation, with the token and cost totals", async () => {
+  it('follows an aide run to its record, artifacts and LLM transcript shown as a conversation, with the token and cost totals', async () => {
     const { page, problems } = await openPage(`/groups/${GROUPS.aide}`);
     const run = onlyRun(GROUPS.aide);
     const llm = run.llm!;
@@ -202,7 +226,15 @@ describe('the results page', () => {
     expect(await page.locator('#run-llm').textContent()).toContain(`requests${llm.requests}`);
     // The artifacts, each a link to the API's file endpoint.
     const artifacts = await attributes(page.locator('#artifacts a[data-artifact]'), 'data-artifact');
-    expect(artifacts).toEqual(expect.arrayContaining(['submission/submission.csv', 'code/best_solution.py', 'logs/agent.log', 'logs/llm/rollout.jsonl', 'run.json']));
+    expect(artifacts).toEqual(
+      expect.arrayContaining([
+        'submission/submission.csv',
+        'code/best_solution.py',
+        'logs/agent.log',
+        'logs/llm/rollout.jsonl',
+        'run.json',
+      ]),
+    );
     const submissionHref = await page.locator('#artifacts a[data-artifact="submission/submission.csv"]').getAttribute('href');
     const submission = await page.request.get(`${base}${submissionHref}`);
     expect(submission.status()).toBe(200);

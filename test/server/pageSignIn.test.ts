@@ -19,7 +19,11 @@ let groupId: string;
 
 beforeAll(async () => {
   h = await startHarnessTestEnv();
-  app = await buildServer({ client: h.client, paths: h.paths, access: await loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: `vera:viewer:${TOKEN}` }) });
+  app = await buildServer({
+    client: h.client,
+    paths: h.paths,
+    access: await loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: `vera:viewer:${TOKEN}` }),
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   // A group to list (no worker runs it: it stays queued).
   groupId = await h.client.run({ agentId: 'dummy', competitions: ['spam-assassin'] });

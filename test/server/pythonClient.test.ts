@@ -27,7 +27,11 @@ const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-${'x'.repeat(24)}`;
 beforeAll(async () => {
   await buildImages();
   h = await startHarnessTestEnv();
-  app = await buildServer({ client: h.client, paths: h.paths, access: await loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: `e2e-user:runner:${TOKEN}` }) });
+  app = await buildServer({
+    client: h.client,
+    paths: h.paths,
+    access: await loadAccessPolicy('127.0.0.1', { MLEBENCH_API_TOKENS: `e2e-user:runner:${TOKEN}` }),
+  });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -133,7 +137,13 @@ describe('the Python client (seed SDK interface)', () => {
     expect(metadata.run_group_id).toBe(seen.run_id);
     expect(metadata.agent_id).toBe('dummy');
     expect(metadata.status).toBe('completed');
-    expect(metadata.options).toMatchObject({ competitions: ['spam-assassin'], nSeeds: 2, maxParallel: 2, timeLimitSecs: 600, notes: 'python client e2e' });
+    expect(metadata.options).toMatchObject({
+      competitions: ['spam-assassin'],
+      nSeeds: 2,
+      maxParallel: 2,
+      timeLimitSecs: 600,
+      notes: 'python client e2e',
+    });
     expect(seen.submissions).toEqual(['spam-assassin_seed-1/submission/submission.csv', 'spam-assassin_seed-2/submission/submission.csv']);
     for (const submission of seen.submissions) expect(existsSync(path.join(groupDir, submission))).toBe(true);
 

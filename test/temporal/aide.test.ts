@@ -53,7 +53,10 @@ describe('aide/dev through the gateway', () => {
   it('runs AIDE on spambase: a graded valid submission, its best code, its journal and the transcript', async () => {
     const groupId = 'aide-dev-spambase';
     const before = upstream.requests.length;
-    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } }, { groupId });
+    await h.client.run(
+      { agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 3, llmBudget: { maxDollars: 5 } },
+      { groupId },
+    );
     const result = await h.client.waitForCompletion(groupId);
     const run = result.runs[0]!;
     expect(run.outcome, run.reason).toBe('succeeded');
@@ -75,7 +78,12 @@ describe('aide/dev through the gateway', () => {
     const lines = rollout(run);
     expect(lines).toHaveLength(seen.length);
     for (const line of lines) {
-      expect(line).toMatchObject({ runId: run.runId, admitted: true, upstreamModel: 'gpt-4o-mini-2024-07-18', request: { model: 'gateway-gpt-4o-mini' } });
+      expect(line).toMatchObject({
+        runId: run.runId,
+        admitted: true,
+        upstreamModel: 'gpt-4o-mini-2024-07-18',
+        request: { model: 'gateway-gpt-4o-mini' },
+      });
       expect((line.response as { choices: unknown[] }).choices).toHaveLength(1);
     }
 
@@ -97,7 +105,10 @@ describe('aide/dev through the gateway', () => {
 
   it('a request budget that runs out ends the run; the record says the budget ended it', async () => {
     const groupId = 'aide-dev-budget';
-    await h.client.run({ agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 3, maxDollars: 5 } }, { groupId });
+    await h.client.run(
+      { agentId: 'aide/dev', competitions: ['spambase'], timeLimitSecs: 600, stepLimit: 5, llmBudget: { maxRequests: 3, maxDollars: 5 } },
+      { groupId },
+    );
     const result = await h.client.waitForCompletion(groupId);
     const run = result.runs[0]!;
     expect(run.llm).toMatchObject({ requests: 3, budgetExhausted: 'requests', budget: { maxRequests: 3 } });
@@ -105,7 +116,9 @@ describe('aide/dev through the gateway', () => {
     // Refused with 402 (never forwarded), and AIDE stopped calling.
     const lines = rollout(run);
     expect(lines.filter((l) => l.admitted)).toHaveLength(3);
-    expect(lines.filter((l) => !l.admitted)).toEqual([expect.objectContaining({ budgetExhausted: 'requests', error: expect.objectContaining({ status: 402 }) as unknown })]);
+    expect(lines.filter((l) => !l.admitted)).toEqual([
+      expect.objectContaining({ budgetExhausted: 'requests', error: expect.objectContaining({ status: 402 }) as unknown }),
+    ]);
     const metadata = JSON.parse(readFileSync(path.join(result.groupDir, 'metadata.json'), 'utf8')) as GroupMetadata;
     expect(metadata.runs[0]!.llm).toMatchObject({ requests: 3, budget_exhausted: 'requests' });
     expect(resultsTable(result.runs)).toContain('requests budget ran out');

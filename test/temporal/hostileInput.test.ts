@@ -39,7 +39,11 @@ async function runByHand(runDir: string): Promise<{ failure: string; attempts: n
   const client = await h.client.workflowClient();
   const groupId = `hostile-input-${Math.random().toString(36).slice(2)}`;
   const input: CompetitionRunInput = { groupId, agentId: 'dummy', competitionId: 'spam-assassin', seed: 1, runDir, timeLimitSecs: 60 };
-  const handle = await client.workflow.start(WORKFLOW_TYPES.competitionRun, { workflowId: `${groupId}/spam-assassin/seed-1`, taskQueue: TASK_QUEUE, args: [input] });
+  const handle = await client.workflow.start(WORKFLOW_TYPES.competitionRun, {
+    workflowId: `${groupId}/spam-assassin/seed-1`,
+    taskQueue: TASK_QUEUE,
+    args: [input],
+  });
   const err = await handle.result().then(
     () => undefined,
     (e: unknown) => e,
@@ -47,7 +51,9 @@ async function runByHand(runDir: string): Promise<{ failure: string; attempts: n
   expect(err).toBeInstanceOf(WorkflowFailedError);
   // Every activity that was handed the path failed at its first attempt.
   const history = await handle.fetchHistory();
-  const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
+  const attempts = (history.events ?? [])
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
   expect(await groupContainers(groupId)).toEqual([]);
   return { failure: describeCause(err), attempts: Math.max(...attempts) };
 }
@@ -82,8 +88,12 @@ describe('a workflow started by hand with a hostile path', () => {
     mkdirSync(runDir, { recursive: true });
     writeFileSync(path.join(runDir, '.scratch.img'), '');
     truncateSync(path.join(runDir, '.scratch.img'), 64 * 1024 * 1024);
-    await expect(openScratch(runDir, { create: false, diskBytes: 0, files: 0 })).rejects.toThrow(/scratch image .* was not made by this harness \(no record of its making/);
-    await expect(openScratch(runDir, { create: true, diskBytes: 64 * 1024 * 1024, files: 1000 })).rejects.toThrow(/not made by this harness/);
+    await expect(openScratch(runDir, { create: false, diskBytes: 0, files: 0 })).rejects.toThrow(
+      /scratch image .* was not made by this harness \(no record of its making/,
+    );
+    await expect(openScratch(runDir, { create: true, diskBytes: 64 * 1024 * 1024, files: 1000 })).rejects.toThrow(
+      /not made by this harness/,
+    );
     // A forged record of another file does not make it one.
     writeFileSync(path.join(runDir, '.scratch.img.made'), JSON.stringify({ ino: 1, size: 64 * 1024 * 1024 }));
     await expect(openScratch(runDir, { create: false, diskBytes: 0, files: 0 })).rejects.toThrow(/another file than the one recorded/);

@@ -159,7 +159,12 @@ describe('runGroup', () => {
     expect(report.total_runs).toBe(2);
     expect(report.total_runs_with_submissions).toBe(0);
     for (const r of report.competition_reports) {
-      expect(r).toMatchObject({ valid_submission: false, score: null, is_lower_better: true, error: expect.stringMatching(/cancelled/) as unknown });
+      expect(r).toMatchObject({
+        valid_submission: false,
+        score: null,
+        is_lower_better: true,
+        error: expect.stringMatching(/cancelled/) as unknown,
+      });
       expect(r.gold_threshold).toBeGreaterThan(0);
     }
   });
@@ -169,8 +174,15 @@ describe('runGroup', () => {
     const worker = await h.newWorker();
     const err = await worker.runUntil(
       client.workflow
-        .execute('runGroup', { taskQueue: 'mlebench', workflowId: 'test-bad-input', args: [{ agentId: 'dummy', competitions: ['no-such-competition'] }] })
-        .then(() => undefined, (e: unknown) => e),
+        .execute('runGroup', {
+          taskQueue: 'mlebench',
+          workflowId: 'test-bad-input',
+          args: [{ agentId: 'dummy', competitions: ['no-such-competition'] }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
     );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const messages: string[] = [];

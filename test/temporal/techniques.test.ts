@@ -45,10 +45,18 @@ describe('technique runs', () => {
     });
 
     expect(result.status).toBe('completed');
-    expect(result.skipped).toEqual([{ task: 'leakage', competition_id: 'sotu-authorship', reason: expect.stringMatching(/tabular data.*text competition/) as string }]);
+    expect(result.skipped).toEqual([
+      { task: 'leakage', competition_id: 'sotu-authorship', reason: expect.stringMatching(/tabular data.*text competition/) as string },
+    ]);
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
-    expect(run).toMatchObject({ runId: `${groupId}/leakage/spambase/seed-1`, task: 'leakage', competitionId: 'spambase', outcome: 'succeeded', grade: null });
+    expect(run).toMatchObject({
+      runId: `${groupId}/leakage/spambase/seed-1`,
+      task: 'leakage',
+      competitionId: 'spambase',
+      outcome: 'succeeded',
+      grade: null,
+    });
     expect(path.basename(run.runDir)).toBe('leakage_spambase_seed-1');
     const grade = run.techniqueGrade!;
     expect(grade.criteria.map((c) => [c.name, c.weight])).toEqual([
@@ -70,7 +78,13 @@ describe('technique runs', () => {
     // The group's reports: technique_grades.json with the breakdown and the skip; no competition report.
     const report = readJson<TechniqueGradesReport>(path.join(result.groupDir, 'technique_grades.json'));
     expect(report.total_runs).toBe(1);
-    expect(report.grades[0]).toMatchObject({ task: 'leakage', competition_id: 'spambase', seed: 1, score: grade.score, outcome: 'succeeded' });
+    expect(report.grades[0]).toMatchObject({
+      task: 'leakage',
+      competition_id: 'spambase',
+      seed: 1,
+      score: grade.score,
+      outcome: 'succeeded',
+    });
     expect(report.grades[0]!.criteria).toHaveLength(3);
     expect(report.by_task.leakage?.mean_score).toBe(grade.score);
     expect(report.skipped.map((s) => s.competition_id)).toEqual(['sotu-authorship']);
@@ -97,7 +111,8 @@ describe('technique runs', () => {
     for (let attempt = 0; attempt < 50 && ids.length === 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
       ids = [];
-      for await (const info of client.workflow.list({ query: `TechniqueTask = 'leakage' AND RunGroup = '${groupId}'` })) ids.push(info.workflowId);
+      for await (const info of client.workflow.list({ query: `TechniqueTask = 'leakage' AND RunGroup = '${groupId}'` }))
+        ids.push(info.workflowId);
     }
     expect(ids).toEqual([run.runId]);
 

@@ -42,7 +42,11 @@ describe('the Temporal CLI way in', () => {
     const { stdout, query } = await worker.runUntil(async () => {
       const run = await exec('bash', ['-euo', 'pipefail', '-c', script], { cwd: REPO_ROOT, env, timeout: 240_000 });
       // The README's progress query, also through the CLI (a query needs a worker up).
-      const query = await exec(temporalCliPath(), ['workflow', 'query', '--workflow-id', 'my-first-group', '--name', 'progress', '-o', 'json'], { env });
+      const query = await exec(
+        temporalCliPath(),
+        ['workflow', 'query', '--workflow-id', 'my-first-group', '--name', 'progress', '-o', 'json'],
+        { env },
+      );
       return { stdout: run.stdout, query: query.stdout };
     });
     expect(stdout).toMatch(/my-first-group/);

@@ -85,7 +85,11 @@ describe('the connection variables (the Temporal CLI names)', () => {
       apiKey: 'k-123',
     });
     // The CLI's older names and inline data are the same settings.
-    const old = temporalSecurity({ TEMPORAL_TLS_CA: certs.ca, TEMPORAL_TLS_CERT_DATA: readFileSync(certs.clientCert, 'utf8'), TEMPORAL_TLS_KEY: certs.clientKey });
+    const old = temporalSecurity({
+      TEMPORAL_TLS_CA: certs.ca,
+      TEMPORAL_TLS_CERT_DATA: readFileSync(certs.clientCert, 'utf8'),
+      TEMPORAL_TLS_KEY: certs.clientKey,
+    });
     expect(old.tls).toMatchObject({ serverRootCACertificate: readFileSync(certs.ca) });
     expect(old.summary).toMatch(/^TLS \(mutual\): CA .*ca\.pem, client certificate inline data/);
     // TLS on by itself with an API key or TEMPORAL_TLS (system CAs); TEMPORAL_TLS=false keeps a key in plain text.
@@ -100,17 +104,57 @@ describe('the connection variables (the Temporal CLI names)', () => {
     writeFileSync(notPem, 'not a certificate\n');
     mkdirSync(path.join(dir, 'folder'));
     const cases: [NodeJS.ProcessEnv, string, RegExp][] = [
-      [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'missing.pem') }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', /cannot read .*missing\.pem: no such file/],
+      [
+        { TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'missing.pem') },
+        'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+        /cannot read .*missing\.pem: no such file/,
+      ],
       [{ TEMPORAL_TLS_CA: path.join(dir, 'folder') }, 'TEMPORAL_TLS_CA', /is not a regular file/],
       [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: notPem }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', /holds no PEM certificate/],
-      [{ TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey }, 'TEMPORAL_TLS_CLIENT_KEY_PATH', /a client key needs its certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH/],
-      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert }, 'TEMPORAL_TLS_CLIENT_CERT_PATH', /needs its private key: set TEMPORAL_TLS_CLIENT_KEY_PATH/],
-      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.strangerKey }, 'TEMPORAL_TLS_CLIENT_KEY_PATH', /does not belong to the certificate/],
-      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem }, 'TEMPORAL_TLS_CLIENT_KEY_PATH', /not a usable PEM private key/],
-      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientKey, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey }, 'TEMPORAL_TLS_CLIENT_CERT_PATH', /holds no PEM certificate/],
-      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_CERT_DATA: 'x', TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey }, 'TEMPORAL_TLS_CLIENT_CERT_PATH', /give the file or the data, not both/],
-      [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca, TEMPORAL_TLS_CA: certs.serverCert }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', /both set, to different values/],
-      [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca }, 'TEMPORAL_TLS', /is false, but TEMPORAL_TLS_SERVER_CA_CERT_PATH is set/],
+      [
+        { TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey },
+        'TEMPORAL_TLS_CLIENT_KEY_PATH',
+        /a client key needs its certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH/,
+      ],
+      [
+        { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert },
+        'TEMPORAL_TLS_CLIENT_CERT_PATH',
+        /needs its private key: set TEMPORAL_TLS_CLIENT_KEY_PATH/,
+      ],
+      [
+        { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.strangerKey },
+        'TEMPORAL_TLS_CLIENT_KEY_PATH',
+        /does not belong to the certificate/,
+      ],
+      [
+        { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem },
+        'TEMPORAL_TLS_CLIENT_KEY_PATH',
+        /not a usable PEM private key/,
+      ],
+      [
+        { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientKey, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey },
+        'TEMPORAL_TLS_CLIENT_CERT_PATH',
+        /holds no PEM certificate/,
+      ],
+      [
+        {
+          TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+          TEMPORAL_TLS_CLIENT_CERT_DATA: 'x',
+          TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+        },
+        'TEMPORAL_TLS_CLIENT_CERT_PATH',
+        /give the file or the data, not both/,
+      ],
+      [
+        { TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca, TEMPORAL_TLS_CA: certs.serverCert },
+        'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+        /both set, to different values/,
+      ],
+      [
+        { TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca },
+        'TEMPORAL_TLS',
+        /is false, but TEMPORAL_TLS_SERVER_CA_CERT_PATH is set/,
+      ],
       [{ TEMPORAL_TLS: 'yes please' }, 'TEMPORAL_TLS', /is not a boolean/],
       [{ TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' }, 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION', /set TEMPORAL_TLS_SERVER_NAME/],
       [{ TEMPORAL_TLS_SERVER_NAME: 'a b' }, 'TEMPORAL_TLS_SERVER_NAME', /not a host name/],
@@ -172,7 +216,10 @@ describe('a secured Temporal: the dev server behind a TLS terminator', () => {
         const err = await worker.runUntil(
           temporal.workflow
             .execute('runGroup', { taskQueue: 'mlebench', workflowId, args: [{ agentId: 'dummy', competitions: ['no-such-competition'] }] })
-            .then(() => undefined, (e: unknown) => e),
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
         );
         expect(err).toBeInstanceOf(WorkflowFailedError);
         const messages: string[] = [];
@@ -190,12 +237,19 @@ describe('a secured Temporal: the dev server behind a TLS terminator', () => {
    * nothing); the worker's error says where and how, with the TLS library's reason when the
    * client is the one refusing (`worker`); `server`: the terminator's reason when it refuses.
    */
-  async function refusedAtHandshake(terminator: TlsTerminator, vars: Record<string, string | undefined>, reason: { worker?: RegExp; server?: RegExp }): Promise<void> {
+  async function refusedAtHandshake(
+    terminator: TlsTerminator,
+    vars: Record<string, string | undefined>,
+    reason: { worker?: RegExp; server?: RegExp },
+  ): Promise<void> {
     const accepted = terminator.accepted;
     const refused = terminator.refused.length;
     await withEnv({ TEMPORAL_ADDRESS: terminator.address, ...vars }, async () => {
       await expect(Connection.connect({ ...temporalConnectionOptions(), connectTimeout: 3000 })).rejects.toThrow();
-      const err = await connectWorker(terminator.address).then(() => null, (e: unknown) => e as Error);
+      const err = await connectWorker(terminator.address).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       expect(err?.message).toMatch(new RegExp(`^cannot connect to Temporal at ${terminator.address} with TLS`));
       if (reason.worker) expect(err?.message).toMatch(reason.worker);
     });
@@ -205,7 +259,11 @@ describe('a secured Temporal: the dev server behind a TLS terminator', () => {
   }
 
   const tlsVars = () => ({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME });
-  const mutualVars = () => ({ ...tlsVars(), TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey });
+  const mutualVars = () => ({
+    ...tlsVars(),
+    TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+  });
 
   it('TLS: the SDK and a harness worker connect with the CA and the server name, and run a group', async () => {
     const before = serverTls.accepted;
@@ -218,12 +276,16 @@ describe('a secured Temporal: the dev server behind a TLS terminator', () => {
     await refusedAtHandshake(serverTls, { TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca }, { worker: /NotValidForName/ });
   });
 
-  it('mutual TLS: with the client certificate the SDK and a worker connect and run a group; without it, or with a stranger CA\'s, refused', async () => {
+  it("mutual TLS: with the client certificate the SDK and a worker connect and run a group; without it, or with a stranger CA's, refused", async () => {
     const before = mutualTls.accepted;
     await groupThroughWorker(mutualTls.address, mutualVars(), 'tls-mutual');
     expect(mutualTls.accepted).toBeGreaterThan(before);
     await refusedAtHandshake(mutualTls, tlsVars(), { server: /peer did not return a certificate/ });
-    await refusedAtHandshake(mutualTls, { ...tlsVars(), TEMPORAL_TLS_CLIENT_CERT_PATH: certs.strangerCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.strangerKey }, {});
+    await refusedAtHandshake(
+      mutualTls,
+      { ...tlsVars(), TEMPORAL_TLS_CLIENT_CERT_PATH: certs.strangerCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.strangerKey },
+      {},
+    );
   });
 
   it('the mlebench CLI and the REST server connect through mutual TLS; the CLI refuses a key without its certificate, naming the variable', async () => {
@@ -240,7 +302,11 @@ describe('a secured Temporal: the dev server behind a TLS terminator', () => {
     expect(failed?.stderr).toMatch(/TEMPORAL_TLS_CLIENT_KEY_PATH: a client key needs its certificate/);
 
     const port = await freePort();
-    const server = spawn('node', [MLEBENCH_BIN, 'serve', '--no-worker', '--port', String(port)], { env: base, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn('node', [MLEBENCH_BIN, 'serve', '--no-worker', '--port', String(port)], {
+      env: base,
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     server.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));

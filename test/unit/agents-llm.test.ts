@@ -103,7 +103,15 @@ describe('LLM agent configs', () => {
 
   it('reserves the harness’s variables, LLM and technique ones included', () => {
     expect([...RESERVED_ENV]).toEqual(
-      expect.arrayContaining(['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']),
+      expect.arrayContaining([
+        'COMPETITION_ID',
+        'TIME_LIMIT_SECS',
+        'SEED',
+        'TECHNIQUE_TASK',
+        'STEP_LIMIT',
+        'OPENAI_API_KEY',
+        'OPENAI_BASE_URL',
+      ]),
     );
   });
 
@@ -123,11 +131,16 @@ describe('LLM agent configs', () => {
     const file = agent('many', 'description: x\nenv: { OPENAI_API_KEY: a, OPENAI_BASE_URL: b, STEP_LIMIT: 3 }\n');
     const message = await rejection('many');
     expect(message.startsWith(`${file}: `)).toBe(true);
-    for (const key of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'STEP_LIMIT']) expect(message).toContain(`env.${key}: ${key} is set by the harness`);
+    for (const key of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'STEP_LIMIT'])
+      expect(message).toContain(`env.${key}: ${key} is set by the harness`);
   });
 
   it('still allows variables that only look like reserved ones', async () => {
     agent('lookalike', 'description: x\nllm: true\nenv: { OPENAI_MODEL: gpt, STEP_LIMITS: 2, openai_api_key: lower }\n');
-    expect((await resolveAgent('lookalike', { agentsDir: dir })).env).toEqual({ OPENAI_MODEL: 'gpt', STEP_LIMITS: '2', openai_api_key: 'lower' });
+    expect((await resolveAgent('lookalike', { agentsDir: dir })).env).toEqual({
+      OPENAI_MODEL: 'gpt',
+      STEP_LIMITS: '2',
+      openai_api_key: 'lower',
+    });
   });
 });

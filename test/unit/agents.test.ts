@@ -60,7 +60,10 @@ describe('agent configs', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads variants, command and env (YAML numbers become strings)', async () => {
-    agent('tool', 'description: a tool\ncommand: [python3, /opt/x.py]\nenv: { A: 1, B: x }\nvariants:\n  fast:\n    env: { A: 2, C: true }\n');
+    agent(
+      'tool',
+      'description: a tool\ncommand: [python3, /opt/x.py]\nenv: { A: 1, B: x }\nvariants:\n  fast:\n    env: { A: 2, C: true }\n',
+    );
     const specs = await listAgents({ agentsDir: dir });
     expect(specs.map((s) => s.id)).toEqual(['tool', 'tool/fast']);
     expect(specs[0]).toMatchObject({ command: ['python3', '/opt/x.py'], env: { A: '1', B: 'x' } });

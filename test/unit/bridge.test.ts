@@ -6,8 +6,23 @@ import type os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { bridgeInterfaceOf, firstHostOf, hostAddressOf, type BridgeNetworkInfo, type InterfaceAddresses } from '../../core/sandbox/bridge';
 
-const v4 = (address: string, cidr: string): os.NetworkInterfaceInfo => ({ address, cidr, family: 'IPv4', netmask: '255.255.0.0', mac: '02:42:00:00:00:00', internal: false });
-const v6 = (address: string): os.NetworkInterfaceInfo => ({ address, cidr: `${address}/64`, family: 'IPv6', netmask: 'ffff:ffff:ffff:ffff::', mac: '02:42:00:00:00:00', internal: false, scopeid: 0 });
+const v4 = (address: string, cidr: string): os.NetworkInterfaceInfo => ({
+  address,
+  cidr,
+  family: 'IPv4',
+  netmask: '255.255.0.0',
+  mac: '02:42:00:00:00:00',
+  internal: false,
+});
+const v6 = (address: string): os.NetworkInterfaceInfo => ({
+  address,
+  cidr: `${address}/64`,
+  family: 'IPv6',
+  netmask: 'ffff:ffff:ffff:ffff::',
+  mac: '02:42:00:00:00:00',
+  internal: false,
+  scopeid: 0,
+});
 
 /** `docker network inspect bridge` on Debian's docker.io 20.10. */
 const defaultBridgeNoGateway: BridgeNetworkInfo = {
@@ -23,7 +38,10 @@ const userNetwork: BridgeNetworkInfo = {
   IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }] },
   Options: {},
 };
-const docker0: InterfaceAddresses = { lo: [v4('127.0.0.1', '127.0.0.1/8')], docker0: [v6('fe80::42:1'), v4('172.17.0.1', '172.17.0.1/16')] };
+const docker0: InterfaceAddresses = {
+  lo: [v4('127.0.0.1', '127.0.0.1/8')],
+  docker0: [v6('fe80::42:1'), v4('172.17.0.1', '172.17.0.1/16')],
+};
 
 describe('the host address on a bridge network', () => {
   it("is the network's IPAM gateway when it reports one", () => {
@@ -53,7 +71,9 @@ describe('the host address on a bridge network', () => {
 
   it('nothing to go on: undefined, and a subnet with no room for hosts is refused', () => {
     expect(hostAddressOf({ Id: 'x', Name: 'none', IPAM: { Driver: 'default', Config: [] }, Options: {} }, docker0)).toBeUndefined();
-    expect(hostAddressOf({ Id: 'x', Name: 'v6only', IPAM: { Driver: 'default', Config: [{ Subnet: 'fd00::/64' }] }, Options: {} }, {})).toBeUndefined();
+    expect(
+      hostAddressOf({ Id: 'x', Name: 'v6only', IPAM: { Driver: 'default', Config: [{ Subnet: 'fd00::/64' }] }, Options: {} }, {}),
+    ).toBeUndefined();
     expect(() => firstHostOf('10.0.0.1/32')).toThrow(/no.*room for hosts|not an IPv4 subnet/);
   });
 });

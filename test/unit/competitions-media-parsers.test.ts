@@ -8,7 +8,13 @@ import { grayscalePng } from '../../core/competitions/steps/media/fashionMnist';
 import { decodeEntities, htmlToText } from '../../core/competitions/steps/media/html';
 import { idxImages, parseIdx } from '../../core/competitions/steps/media/idx';
 import { decodeEncodedWords, parseMail } from '../../core/competitions/steps/media/mail';
-import { cleanMailText, stripEmbeddedHeaders, stripListFooters, stripListTags, truncate } from '../../core/competitions/steps/media/mailText';
+import {
+  cleanMailText,
+  stripEmbeddedHeaders,
+  stripListFooters,
+  stripListTags,
+  truncate,
+} from '../../core/competitions/steps/media/mailText';
 import { dropDuplicateMails, type MailRow } from '../../core/competitions/steps/media/spamAssassin';
 import { parseBirths } from '../../core/competitions/steps/media/usBirths';
 
@@ -39,7 +45,9 @@ describe('parseMail', () => {
   });
 
   it('walks multipart messages: decodes quoted-printable and base64 parts, HTML to text, counts attachments', () => {
-    const html = Buffer.from('<html><head><title>t</title></head><body><p>Caf&eacute; &amp; <b>more</b></p></body></html>').toString('base64');
+    const html = Buffer.from('<html><head><title>t</title></head><body><p>Caf&eacute; &amp; <b>more</b></p></body></html>').toString(
+      'base64',
+    );
     const mail = parseMail(
       lines(
         'Subject: =?iso-8859-1?Q?Caf=E9_offer?=',
@@ -111,10 +119,20 @@ describe('cleaning mail text', () => {
     expect(stripListFooters(text)).toBe(lines('Real content here.', '-- ', 'Jane'));
     expect(stripListFooters(lines('Hello', 'http://xent.com/mailman/listinfo/fork'))).toBe('Hello');
     // Also when quoted in a reply.
-    const quoted = lines('Agreed.', '', '> Question?', '> _______________________________________________', '> Razor-users mailing list', '> https://lists.sourceforge.net/lists/listinfo/razor-users', '>');
+    const quoted = lines(
+      'Agreed.',
+      '',
+      '> Question?',
+      '> _______________________________________________',
+      '> Razor-users mailing list',
+      '> https://lists.sourceforge.net/lists/listinfo/razor-users',
+      '>',
+    );
     expect(stripListFooters(quoted)).toBe(lines('Agreed.', '', '> Question?'));
     // A rule followed by the sender's own words stays.
-    expect(stripListFooters(lines('Offer', '----------', 'Call now, unsubscribe anytime'))).toBe(lines('Offer', '----------', 'Call now, unsubscribe anytime'));
+    expect(stripListFooters(lines('Offer', '----------', 'Call now, unsubscribe anytime'))).toBe(
+      lines('Offer', '----------', 'Call now, unsubscribe anytime'),
+    );
   });
 
   it('drops leftover MIME boundaries, control characters and extra blank lines, and truncates', () => {

@@ -51,7 +51,12 @@ async function prepare(id: string): Promise<Prepared> {
   const prepared = await prepareCompetition(id, { dataDir });
   const ms = Date.now() - started;
   const [train, test, sample, answers] = await Promise.all(
-    [path.join(prepared.publicDir, 'train.csv'), path.join(prepared.publicDir, 'test.csv'), prepared.sampleSubmissionPath, prepared.answersPath].map(readCsvFile),
+    [
+      path.join(prepared.publicDir, 'train.csv'),
+      path.join(prepared.publicDir, 'test.csv'),
+      prepared.sampleSubmissionPath,
+      prepared.answersPath,
+    ].map(readCsvFile),
   );
   return { dataDir, prepared, ms, train: train!, test: test!, sample: sample!, answers: answers! };
 }
@@ -65,7 +70,7 @@ function commonChecks(id: string, target: string, get: () => Prepared, sampleSco
     const { prepared } = get();
     const other = await prepareCompetition(id, { dataDir: await tmpDir() });
     expect(other.checksum).toBe(prepared.checksum);
-    const manifest = async (p: PreparedCompetition) => (await fs.readFile(path.join(path.dirname(p.publicDir), 'checksums.json'), 'utf8'));
+    const manifest = async (p: PreparedCompetition) => await fs.readFile(path.join(path.dirname(p.publicDir), 'checksums.json'), 'utf8');
     expect(await manifest(other)).toBe(await manifest(prepared));
     expect(prepared.checksum).toBe((await loadCompetition(id)).config.prepare.checksum);
   });
@@ -78,7 +83,7 @@ function commonChecks(id: string, target: string, get: () => Prepared, sampleSco
     expect(test.header).toEqual(train.header.filter((h) => h !== target));
     const trainIds = new Set(ids(train));
     expect(ids(test).filter((i) => trainIds.has(i))).toEqual([]);
-    expect((await listTree(prepared.privateDir))).toEqual(['answers.csv']);
+    expect(await listTree(prepared.privateDir)).toEqual(['answers.csv']);
     // The answers file's rows (id + label) appear in no public file.
     const answerLines = (await fs.readFile(prepared.answersPath, 'utf8')).split('\n').slice(1, 6).join('\n');
     for (const file of (await listTree(prepared.publicDir)).filter((f) => f.endsWith('.csv') || f.endsWith('.md'))) {
@@ -155,7 +160,12 @@ describe('spam-assassin', () => {
   });
 
   // A constant ranks nothing: AUC 0.5.
-  commonChecks('spam-assassin', 'spam', () => p, () => 0.5);
+  commonChecks(
+    'spam-assassin',
+    'spam',
+    () => p,
+    () => 0.5,
+  );
 });
 
 describe('fashion-mnist-shirts', () => {
@@ -169,10 +179,23 @@ describe('fashion-mnist-shirts', () => {
     expect(p.train.header).toEqual(['id', 'label']);
     expect(p.test.header).toEqual(['id']);
     expect([p.train.rows.length, p.test.rows.length]).toEqual([4000, 1000]);
-    expect(await fs.readdir(path.join(pub, 'train'))).toEqual(ids(p.train).map((i) => `${i}.png`).sort());
-    expect(await fs.readdir(path.join(pub, 'test'))).toEqual(ids(p.test).map((i) => `${i}.png`).sort());
+    expect(await fs.readdir(path.join(pub, 'train'))).toEqual(
+      ids(p.train)
+        .map((i) => `${i}.png`)
+        .sort(),
+    );
+    expect(await fs.readdir(path.join(pub, 'test'))).toEqual(
+      ids(p.test)
+        .map((i) => `${i}.png`)
+        .sort(),
+    );
     const files = await listTree(pub);
-    expect(files.filter((f) => !/^(train|test)\/id\d{5}\.png$/.test(f))).toEqual(['description.md', 'sample_submission.csv', 'test.csv', 'train.csv']);
+    expect(files.filter((f) => !/^(train|test)\/id\d{5}\.png$/.test(f))).toEqual([
+      'description.md',
+      'sample_submission.csv',
+      'test.csv',
+      'train.csv',
+    ]);
     for (const file of [`train/${ids(p.train)[0]}.png`, `test/${ids(p.test)[999]}.png`]) {
       const png = PNG.sync.read(await fs.readFile(path.join(pub, file)));
       expect([png.width, png.height, png.colorType, png.depth]).toEqual([28, 28, 0, 8]);
@@ -199,7 +222,13 @@ describe('fashion-mnist-shirts', () => {
     process.env.PATH = path.join(dir, 'no-bin');
     try {
       const err = await step
-        .run({ competitionId: 'fashion-mnist-shirts', seed: 1, options: competition.config.prepare.options, publicDir: dir, privateDir: dir })
+        .run({
+          competitionId: 'fashion-mnist-shirts',
+          seed: 1,
+          options: competition.config.prepare.options,
+          publicDir: dir,
+          privateDir: dir,
+        })
         .catch((e: unknown) => e as Error);
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).message).toMatch(/dataset-fashion-mnist=.*apt-get is not installed.*cache/);
@@ -212,7 +241,12 @@ describe('fashion-mnist-shirts', () => {
   });
 
   // 0.5 everywhere: ln 2 per image.
-  commonChecks('fashion-mnist-shirts', 'label', () => p, () => Math.log(2));
+  commonChecks(
+    'fashion-mnist-shirts',
+    'label',
+    () => p,
+    () => Math.log(2),
+  );
 });
 
 describe('us-births', () => {
@@ -225,7 +259,12 @@ describe('us-births', () => {
     expect(p.train.header).toEqual(['id', 'year', 'month', 'day', 'day_of_week', 'births']);
     const trainDays = ids(p.train);
     const testDays = ids(p.test);
-    expect([trainDays[0], trainDays.at(-1), testDays[0], testDays.at(-1)]).toEqual(['1969-01-01', '1985-12-31', '1986-01-01', '1988-12-31']);
+    expect([trainDays[0], trainDays.at(-1), testDays[0], testDays.at(-1)]).toEqual([
+      '1969-01-01',
+      '1985-12-31',
+      '1986-01-01',
+      '1988-12-31',
+    ]);
     expect(trainDays.length + testDays.length).toBe(7305);
     const all = [...trainDays, ...testDays].map((d) => Date.parse(`${d}T00:00:00Z`));
     expect(all.slice(1).every((t, i) => t - all[i]! === 86_400_000)).toBe(true);
@@ -235,8 +274,13 @@ describe('us-births', () => {
   });
 
   // A constant forecast: the RMSE of the training mean against the answers.
-  commonChecks('us-births', 'births', () => p, ({ sample, answers }) => {
-    const squares = answers.rows.map((r, i) => (Number(r[1]) - Number(sample.rows[i]![1])) ** 2);
-    return Math.sqrt(squares.reduce((a, b) => a + b, 0) / squares.length);
-  });
+  commonChecks(
+    'us-births',
+    'births',
+    () => p,
+    ({ sample, answers }) => {
+      const squares = answers.rows.map((r, i) => (Number(r[1]) - Number(sample.rows[i]![1])) ** 2);
+      return Math.sqrt(squares.reduce((a, b) => a + b, 0) / squares.length);
+    },
+  );
 });

@@ -17,7 +17,10 @@ async function tmpDir(): Promise<string> {
 }
 
 async function readManifest(preparedDir: string): Promise<{ files: Record<string, string>; checksum: string }> {
-  return JSON.parse(await fs.readFile(path.join(preparedDir, 'checksums.json'), 'utf8')) as { files: Record<string, string>; checksum: string };
+  return JSON.parse(await fs.readFile(path.join(preparedDir, 'checksums.json'), 'utf8')) as {
+    files: Record<string, string>;
+    checksum: string;
+  };
 }
 
 async function listTree(dir: string, rel = ''): Promise<string[]> {

@@ -43,7 +43,15 @@ describe('R data files from Debian packages', () => {
     expect(spam.column('type')).toMatchObject({ kind: 'factor', levels: ['nonspam', 'spam'], ordered: false });
     expect(counts(spam.column('type'))).toEqual({ spam: 1813, nonspam: 2788 });
     // The first row of the UCI file: 0,0.64,0.64,... 3.756,61,278,1
-    expect(row(spam, 0, ['make', 'address', 'all', 'capitalAve', 'capitalLong', 'capitalTotal', 'type'])).toEqual([0, 0.64, 0.64, 3.756, 61, 278, 'spam']);
+    expect(row(spam, 0, ['make', 'address', 'all', 'capitalAve', 'capitalLong', 'capitalTotal', 'type'])).toEqual([
+      0,
+      0.64,
+      0.64,
+      3.756,
+      61,
+      278,
+      'spam',
+    ]);
     expect(spam.column('capitalAve').kind).toBe('double');
   });
 
@@ -67,7 +75,13 @@ describe('R data files from Debian packages', () => {
 
     const ames = asDataFrame(await db.read('ames'), 'ames');
     expect([ames.nrow, ames.columns.length]).toEqual([2930, 74]);
-    expect(row(ames, 0, ['Lot_Frontage', 'Lot_Area', 'Neighborhood', 'Year_Built', 'Sale_Price'])).toEqual([141, 31770, 'North_Ames', 1960, 215000]);
+    expect(row(ames, 0, ['Lot_Frontage', 'Lot_Area', 'Neighborhood', 'Year_Built', 'Sale_Price'])).toEqual([
+      141,
+      31770,
+      'North_Ames',
+      1960,
+      215000,
+    ]);
     expect(ames.column('Sale_Price').kind).toBe('integer');
     expect(ames.column('Neighborhood')).toMatchObject({ kind: 'factor' });
     const prices = ames.column('Sale_Price').values as number[];
@@ -145,8 +159,13 @@ describe('unserialize (hand-made input)', () => {
   it('tells R NA from NaN, reads NA strings, latin1 strings and logical NA', () => {
     const list = new Xdr()
       .int(19, 4) // list of 4
-      .int(14, 3).raw(NA_REAL).double(Number.NaN, 1.5)
-      .int(16, 3).string('é').string(null).string('caf\u00e9', true)
+      .int(14, 3)
+      .raw(NA_REAL)
+      .double(Number.NaN, 1.5)
+      .int(16, 3)
+      .string('é')
+      .string(null)
+      .string('caf\u00e9', true)
       .int(10, 3, 1, 0, -2147483648)
       .int(13, 2, -2147483648, 7)
       .bytes();
@@ -164,13 +183,36 @@ describe('unserialize (hand-made input)', () => {
     const bytes = new Xdr()
       .int(19 | HAS_ATTR | (1 << 8), 1)
       .int(238) // ALTREP: info pairlist (class symbol, package symbol, type), state, attributes
-      .int(2).int(1).string('compact_intseq').int(2).int(1).string('base').int(2).int(13, 1, 13).int(254)
-      .int(14, 3).double(4, 1, 1)
+      .int(2)
+      .int(1)
+      .string('compact_intseq')
+      .int(2)
+      .int(1)
+      .string('base')
+      .int(2)
+      .int(13, 1, 13)
       .int(254)
-      .int(2 | HAS_TAG).int(1).string('names').int(16, 1).string('a')
-      .int(2 | HAS_TAG).int(1).string('row.names').int(13, 2, -2147483648, -4)
-      .int(2 | HAS_TAG).int(1).string('class').int(16, 1).string('data.frame')
-      .int(2 | HAS_TAG).int(255 | (3 << 8)).int(16, 1).string('b') // tag: reference 3, the symbol "names" (names become "b")
+      .int(14, 3)
+      .double(4, 1, 1)
+      .int(254)
+      .int(2 | HAS_TAG)
+      .int(1)
+      .string('names')
+      .int(16, 1)
+      .string('a')
+      .int(2 | HAS_TAG)
+      .int(1)
+      .string('row.names')
+      .int(13, 2, -2147483648, -4)
+      .int(2 | HAS_TAG)
+      .int(1)
+      .string('class')
+      .int(16, 1)
+      .string('data.frame')
+      .int(2 | HAS_TAG)
+      .int(255 | (3 << 8))
+      .int(16, 1)
+      .string('b') // tag: reference 3, the symbol "names" (names become "b")
       .int(254)
       .bytes();
     const value = unserialize(bytes, 'hand-made');
@@ -207,7 +249,9 @@ describe('Debian packages', () => {
     try {
       const err = await withCache((cache) => unpackDebianPackage(KERNLAB, cache).catch((e: unknown) => e));
       expect(err).toBeInstanceOf(DebianPackageError);
-      expect((err as Error).message).toMatch(/^Debian package r-cran-kernlab=0\.9-32-1: apt-get is not installed.*Prepare this competition on Debian/);
+      expect((err as Error).message).toMatch(
+        /^Debian package r-cran-kernlab=0\.9-32-1: apt-get is not installed.*Prepare this competition on Debian/,
+      );
       expect((err as Error).message).toContain('r-cran-kernlab_0.9-32-1_<arch>.deb');
     } finally {
       process.env.PATH = savedPath;
@@ -215,7 +259,9 @@ describe('Debian packages', () => {
   });
 
   it('names the package, version and apt-get update when apt does not know the version', async () => {
-    const err = await withCache((cache) => unpackDebianPackage({ name: 'r-cran-kernlab', version: '0.0-0-1' }, cache).catch((e: unknown) => e));
+    const err = await withCache((cache) =>
+      unpackDebianPackage({ name: 'r-cran-kernlab', version: '0.0-0-1' }, cache).catch((e: unknown) => e),
+    );
     expect(err).toBeInstanceOf(DebianPackageError);
     expect((err as Error).message).toMatch(/^Debian package r-cran-kernlab=0\.0-0-1: apt-get download failed: .*0\.0-0-1.*apt-get update/);
   });
@@ -225,6 +271,8 @@ describe('Debian packages', () => {
       await fs.writeFile(path.join(cache, 'r-cran-kernlab_0.9-32-1_amd64.deb'), 'not a package');
       return unpackDebianPackage({ ...KERNLAB, sha256: '0'.repeat(64) }, cache).catch((e: unknown) => e);
     });
-    expect((err as Error).message).toMatch(/r-cran-kernlab_0\.9-32-1_amd64\.deb has sha256 [0-9a-f]{64}, the config pins 0{64}; delete the file/);
+    expect((err as Error).message).toMatch(
+      /r-cran-kernlab_0\.9-32-1_amd64\.deb has sha256 [0-9a-f]{64}, the config pins 0{64}; delete the file/,
+    );
   });
 });

@@ -3,12 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import {
-  InvalidCompetitionConfigError,
-  listCompetitions,
-  loadCompetition,
-  UnknownCompetitionError,
-} from '../../core/competitions';
+import { InvalidCompetitionConfigError, listCompetitions, loadCompetition, UnknownCompetitionError } from '../../core/competitions';
 import { harnessPaths } from '../../core/config';
 
 const realDir = harnessPaths().competitionsDir;

@@ -142,7 +142,9 @@ else:
     v = cohen_kappa_score([int(t) for t in y], [int(r[target]) for r in rows], weights="quadratic")
 print(json.dumps(float(v)))
 `;
-  return JSON.parse(execFileSync(testPython(), ['-c', script, metric, answersPath, target, submissionPath], { encoding: 'utf8' })) as number;
+  return JSON.parse(
+    execFileSync(testPython(), ['-c', script, metric, answersPath, target, submissionPath], { encoding: 'utf8' }),
+  ) as number;
 }
 
 it('prepares all four from the package cache in seconds', () => {
@@ -210,7 +212,10 @@ describe.each(CASES)('$id', (c) => {
     const p = prepared.get(c.id)!;
     const { test, answers } = await tables(p);
     const dir = await tmpDir(`mlebench-${c.id}-`);
-    const truth = answers.rows.map(([id, label]) => [id!, ...(c.predict.length > 1 ? c.predict.map((l) => (l === label ? '1' : '0')) : [label!])]);
+    const truth = answers.rows.map(([id, label]) => [
+      id!,
+      ...(c.predict.length > 1 ? c.predict.map((l) => (l === label ? '1' : '0')) : [label!]),
+    ]);
     const perfectPath = path.join(dir, 'perfect.csv');
     await fs.writeFile(perfectPath, toCsv(['id', ...c.predict], truth));
     const perfect = await gradeSubmission({ competitionId: c.id, submissionPath: perfectPath, dataDir });

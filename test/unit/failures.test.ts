@@ -33,7 +33,9 @@ describe('a container killed from outside', () => {
   it('is agent_failed with the reason, never succeeded, even with a valid submission', () => {
     const { outcome, reason } = decideOutcome(container({ exitCode: 137 }), graded);
     expect(outcome).toBe('agent_failed');
-    expect(reason).toBe('the agent container was killed from outside the harness (SIGKILL, exit code 137): not out of memory, not the time limit, not a cancel');
+    expect(reason).toBe(
+      'the agent container was killed from outside the harness (SIGKILL, exit code 137): not out of memory, not the time limit, not a cancel',
+    );
     expect(decideOutcome(container({ exitCode: 143 }), graded).reason).toMatch(/SIGTERM, exit code 143/);
   });
 
@@ -106,7 +108,11 @@ describe('free disk', () => {
     await expect(ensureFreeDisk(dir, 0)).resolves.toBeUndefined();
     const err = await ensureFreeDisk(dir, free * 2 + 1024 ** 4).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfraError);
-    expect((err as Error).message).toMatch(new RegExp(`^not enough free disk space for the run folder ${dir}: \\d+ bytes free .*below the threshold MLEBENCH_MIN_FREE_DISK=${free * 2 + 1024 ** 4} bytes`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^not enough free disk space for the run folder ${dir}: \\d+ bytes free .*below the threshold MLEBENCH_MIN_FREE_DISK=${free * 2 + 1024 ** 4} bytes`,
+      ),
+    );
   });
 });
 
@@ -137,7 +143,8 @@ describe('the run option infraAttempts', () => {
   it('is optional (the agent step then gets 10 tries), a whole number from 1 to 100', () => {
     expect(parseRunOptions({ agentId: 'dummy', competitions: ['x'] }).infraAttempts).toBeUndefined();
     expect(parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: 2 }).infraAttempts).toBe(2);
-    for (const bad of [0, 1.5, 101]) expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: bad })).toThrow(/infraAttempts/);
+    for (const bad of [0, 1.5, 101])
+      expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['x'], infraAttempts: bad })).toThrow(/infraAttempts/);
   });
 });
 

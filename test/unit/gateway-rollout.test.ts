@@ -24,7 +24,12 @@ const line = (over: Partial<RolloutLine> = {}): RolloutLine => ({
 });
 /** A call that was forwarded and answered. */
 const answered = (promptTokens: number, completionTokens: number, costUsd: number | null) =>
-  line({ admitted: true, response: { id: 'x' }, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, costUsd });
+  line({
+    admitted: true,
+    response: { id: 'x' },
+    usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+    costUsd,
+  });
 /** A call refused before forwarding, e.g. because the budget was used up. */
 const refused = (budgetExhausted?: RolloutLine['budgetExhausted']) =>
   line({ error: { status: 402, type: 'budget_exhausted', message: 'budget exhausted' }, ...(budgetExhausted ? { budgetExhausted } : {}) });
@@ -53,35 +58,80 @@ describe('usageFromRollout', () => {
 
   it('sums the answered calls', async () => {
     write([answered(100, 20, 0.001), answered(300, 40, 0.002)]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 400, completionTokens: 60, totalTokens: 460, costUsd: 0.003 });
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 2,
+      promptTokens: 400,
+      completionTokens: 60,
+      totalTokens: 460,
+      costUsd: 0.003,
+    });
   });
 
   it('skips a torn last line (the writer died mid-append) and blank lines', async () => {
     const torn = JSON.stringify(answered(5000, 5000, 1)).slice(0, 40);
     write([answered(100, 20, 0.001), '', answered(10, 2, 0.0001)], torn);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 110, completionTokens: 22, totalTokens: 132, costUsd: 0.0011 });
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 2,
+      promptTokens: 110,
+      completionTokens: 22,
+      totalTokens: 132,
+      costUsd: 0.0011,
+    });
   });
 
   it('counts lines that were not admitted (bad requests, refusals) as refused, not as requests', async () => {
     const badModel = line({ error: { status: 400, type: 'invalid_request_error', message: 'unknown model' } });
-    write([answered(100, 20, 0.001), badModel, refused(), line({ request: null, error: { status: 400, type: 'invalid_request_error', message: 'not JSON' } })]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001, refusedRequests: 3 });
+    write([
+      answered(100, 20, 0.001),
+      badModel,
+      refused(),
+      line({ request: null, error: { status: 400, type: 'invalid_request_error', message: 'not JSON' } }),
+    ]);
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 1,
+      promptTokens: 100,
+      completionTokens: 20,
+      totalTokens: 120,
+      costUsd: 0.001,
+      refusedRequests: 3,
+    });
   });
 
   it('counts an admitted call that failed upstream as a request, with no tokens', async () => {
     const failed = line({ admitted: true, error: { status: 503, type: 'server_error', message: 'overloaded' }, attempts: 5 });
     write([failed, answered(10, 5, 0.0001)]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 10, completionTokens: 5, totalTokens: 15, costUsd: 0.0001 });
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 2,
+      promptTokens: 10,
+      completionTokens: 5,
+      totalTokens: 15,
+      costUsd: 0.0001,
+    });
   });
 
   it('counts the tokens of a call to a model without a price, and that its cost is unknown', async () => {
     write([answered(100, 50, null), answered(10, 5, 0.0001)]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 2, promptTokens: 110, completionTokens: 55, totalTokens: 165, costUsd: 0.0001, unpricedRequests: 1 });
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 2,
+      promptTokens: 110,
+      completionTokens: 55,
+      totalTokens: 165,
+      costUsd: 0.0001,
+      unpricedRequests: 1,
+    });
   });
 
   it('reads the exhausted budget from the first refusal that found one', async () => {
     write([answered(100, 20, 0.001), refused('requests'), refused('tokens'), refused()]);
-    expect(await usageFromRollout(file)).toStrictEqual({ requests: 1, promptTokens: 100, completionTokens: 20, totalTokens: 120, costUsd: 0.001, refusedRequests: 3, budgetExhausted: 'requests' });
+    expect(await usageFromRollout(file)).toStrictEqual({
+      requests: 1,
+      promptTokens: 100,
+      completionTokens: 20,
+      totalTokens: 120,
+      costUsd: 0.001,
+      refusedRequests: 3,
+      budgetExhausted: 'requests',
+    });
   });
 
   it('rounds dollars to a millionth as it sums', async () => {
@@ -97,11 +147,20 @@ describe('usageFromRollout', () => {
     const writer = new RolloutWriter();
     const errors: Error[] = [];
     const target = path.join(dir, 'written', 'rollout.jsonl'); // its folder is made on the first append
-    for (const l of [answered(100, 20, 0.001), answered(50, 10, 0.0005), refused('requests')]) void writer.append(target, l, (e) => errors.push(e));
+    for (const l of [answered(100, 20, 0.001), answered(50, 10, 0.0005), refused('requests')])
+      void writer.append(target, l, (e) => errors.push(e));
     await writer.flush();
     expect(errors).toEqual([]);
     const usage = await usageFromRollout(target);
-    expect(usage).toStrictEqual({ requests: 2, promptTokens: 150, completionTokens: 30, totalTokens: 180, costUsd: 0.0015, refusedRequests: 1, budgetExhausted: 'requests' });
+    expect(usage).toStrictEqual({
+      requests: 2,
+      promptTokens: 150,
+      completionTokens: 30,
+      totalTokens: 180,
+      costUsd: 0.0015,
+      refusedRequests: 1,
+      budgetExhausted: 'requests',
+    });
 
     const registry = new RunRegistry();
     const token = registry.register({ runId: 'g/c/seed-1', budget: { maxRequests: 2 }, rolloutFile: target, usage });
@@ -126,7 +185,9 @@ describe('budgetGraceMs', () => {
 
   it('rejects what is not a number of seconds >= 0, naming the variable and the value', () => {
     for (const raw of ['ten', '-1', 'Infinity', '30s', 'NaN', '0x1e', '1e3']) {
-      expect(() => budgetGraceMs({ MLEBENCH_BUDGET_GRACE_SECS: raw }), raw).toThrow(`MLEBENCH_BUDGET_GRACE_SECS must be a number of seconds >= 0, not "${raw}"`);
+      expect(() => budgetGraceMs({ MLEBENCH_BUDGET_GRACE_SECS: raw }), raw).toThrow(
+        `MLEBENCH_BUDGET_GRACE_SECS must be a number of seconds >= 0, not "${raw}"`,
+      );
     }
   });
 

@@ -10,12 +10,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadGatewayConfig, startGateway, usageFromRollout, type Gateway, type RolloutLine } from '../../core/gateway/index.js';
 
 const KEY = 'sk-upstream-secret';
-interface Hit { auth: string | undefined; body: Record<string, unknown> }
+interface Hit {
+  auth: string | undefined;
+  body: Record<string, unknown>;
+}
 type Reply = { status: number; body: unknown };
 
 const completion = (model: string, prompt = 10, done = 5) => ({
-  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
-  choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream', refusal: null }, finish_reason: 'stop', logprobs: null }],
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model,
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'hello from upstream', refusal: null }, finish_reason: 'stop', logprobs: null },
+  ],
   usage: { prompt_tokens: prompt, completion_tokens: done, total_tokens: prompt + done },
 });
 
@@ -75,9 +83,16 @@ function newRun(budget: { maxTokens?: number; maxRequests?: number; maxDollars?:
 }
 
 const ask = (client: OpenAI, model = 'gpt-4o') => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
-const rollout = async (file: string) => (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RolloutLine);
+const rollout = async (file: string) =>
+  (await fs.readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RolloutLine);
 async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(OpenAI.APIError);
   return err as InstanceType<typeof OpenAI.APIError>;
 }
@@ -123,7 +138,9 @@ describe('gateway', () => {
 
   it('refuses streaming with a clear 400', async () => {
     const { client } = newRun();
-    const err = await apiError(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    const err = await apiError(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    );
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/streaming.*not supported/);
     expect(hits).toHaveLength(0);
@@ -148,7 +165,10 @@ describe('gateway', () => {
 
   it('passes other upstream errors back with their status and message, without retrying', async () => {
     const { client, rolloutFile } = newRun();
-    script.push({ status: 400, body: { error: { message: 'context too long', type: 'invalid_request_error', code: 'context_length_exceeded' } } });
+    script.push({
+      status: 400,
+      body: { error: { message: 'context too long', type: 'invalid_request_error', code: 'context_length_exceeded' } },
+    });
     const err = await apiError(ask(client));
     expect(err.status).toBe(400);
     expect(err.message).toContain('context too long');
@@ -163,9 +183,19 @@ describe('gateway', () => {
   const SMALL = JSON.stringify({ model: 'local-big', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5, n: 1 });
   const small = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 5 };
   const budgets = [
-    { kind: 'tokens', budget: { maxTokens: 115 }, message: (id: string) => `run ${id}: token budget of 115 cannot cover this call: used 30, and this call may use up to 91 (its prompt's size and its max tokens); ask for fewer max tokens` },
+    {
+      kind: 'tokens',
+      budget: { maxTokens: 115 },
+      message: (id: string) =>
+        `run ${id}: token budget of 115 cannot cover this call: used 30, and this call may use up to 91 (its prompt's size and its max tokens); ask for fewer max tokens`,
+    },
     { kind: 'requests', budget: { maxRequests: 2 }, message: (id: string) => `run ${id}: request budget of 2 exhausted (used 2)` },
-    { kind: 'dollars', budget: { maxDollars: 0.12 }, message: (id: string) => `run ${id}: dollar budget of 0.12 cannot cover this call: used 0.04, and this call may use up to 0.096 (its prompt's size and its max tokens); ask for fewer max tokens` },
+    {
+      kind: 'dollars',
+      budget: { maxDollars: 0.12 },
+      message: (id: string) =>
+        `run ${id}: dollar budget of 0.12 cannot cover this call: used 0.04, and this call may use up to 0.096 (its prompt's size and its max tokens); ask for fewer max tokens`,
+    },
   ] as const;
   it.each(budgets)('stops calls once the $kind budget cannot cover the next one', async ({ kind, budget, message }) => {
     const calls = 2;
@@ -202,7 +232,13 @@ describe('gateway', () => {
     gw.unregisterRun(first.runId);
     const usage = await usageFromRollout(first.rolloutFile);
     expect(usage).toMatchObject({ requests: 2, totalTokens: 30 });
-    const token = gw.registerRun({ runId: first.runId, budget: { maxRequests: 3 }, rolloutFile: first.rolloutFile, token: first.token, usage });
+    const token = gw.registerRun({
+      runId: first.runId,
+      budget: { maxRequests: 3 },
+      rolloutFile: first.rolloutFile,
+      token: first.token,
+      usage,
+    });
     expect(token).toBe(first.token);
     await ask(first.client);
     expect((await apiError(ask(first.client))).status).toBe(402);
@@ -253,14 +289,27 @@ describe('gateway', () => {
     await apiError(ask(client, 'nope'));
     const lines = await rollout(rolloutFile);
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatchObject({ runId, upstreamModel: 'local-big', usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 }, costUsd: 0.02, attempts: 1 });
+    expect(lines[0]).toMatchObject({
+      runId,
+      upstreamModel: 'local-big',
+      usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
+      costUsd: 0.02,
+      attempts: 1,
+    });
     expect(lines[0]?.request).toMatchObject({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     expect(lines[0]?.response).toMatchObject({ choices: [{ message: { content: 'hello from upstream' } }] });
     expect(lines[2]).toMatchObject({ usage: { totalTokens: 150 }, costUsd: 0.00015 });
     expect(lines[3]).toMatchObject({ usage: null, costUsd: null, error: { status: 400 } });
     for (const l of lines) expect(typeof l.latencyMs === 'number' && !Number.isNaN(Date.parse(l.ts))).toBe(true);
     expect(JSON.stringify(lines)).not.toContain(KEY);
-    expect(gw.usageOf(runId)).toEqual({ requests: 3, promptTokens: 120, completionTokens: 60, totalTokens: 180, costUsd: 0.020165, refusedRequests: 1 });
+    expect(gw.usageOf(runId)).toEqual({
+      requests: 3,
+      promptTokens: 120,
+      completionTokens: 60,
+      totalTokens: 180,
+      costUsd: 0.020165,
+      refusedRequests: 1,
+    });
   });
 });
 
@@ -271,7 +320,15 @@ describe('gateway config', () => {
     expect(await loadGatewayConfig(good)).toEqual({
       aliases: { 'gpt-4o': 'local-big' },
       prices: { 'local-big': { inputPerMTok: 1, outputPerMTok: 2 } },
-      limits: { maxCompletionTokens: 8192, maxTokensField: 'max_completion_tokens', maxInFlightPerRun: 4, maxBodyBytes: 4194304, maxConnections: 64, rolloutBodyBytes: 262144, maxUnansweredLines: 100 },
+      limits: {
+        maxCompletionTokens: 8192,
+        maxTokensField: 'max_completion_tokens',
+        maxInFlightPerRun: 4,
+        maxBodyBytes: 4194304,
+        maxConnections: 64,
+        rolloutBodyBytes: 262144,
+        maxUnansweredLines: 100,
+      },
     });
 
     const bad = path.join(dir, 'bad.yaml');

@@ -26,7 +26,10 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 const dollars = (promptTokens: number, completionTokens: number) =>
   round((promptTokens * PRICES[PRICED].inputPerMTok + completionTokens * PRICES[PRICED].outputPerMTok) / 1e6);
 /** What the stand-in charges for a call: all it could cost. */
-const worstOf = (hit: UpstreamHit) => ({ tokens: hit.bytes + Number(hit.body.max_completion_tokens), dollars: dollars(hit.bytes, Number(hit.body.max_completion_tokens)) });
+const worstOf = (hit: UpstreamHit) => ({
+  tokens: hit.bytes + Number(hit.body.max_completion_tokens),
+  dollars: dollars(hit.bytes, Number(hit.body.max_completion_tokens)),
+});
 type Settled = { ok: true } | { ok: false; err: InstanceType<typeof OpenAI.APIError> };
 
 /** Fires `n` calls at once with the upstream held, lets the answers go once every call is either upstream or refused. */
@@ -51,8 +54,20 @@ async function race(client: OpenAI, n: number): Promise<Settled[]> {
 
 describe('admission reserves the worst case', () => {
   const kinds = [
-    { kind: 'dollars', budget: { maxDollars: 1 }, max: 1, of: (w: ReturnType<typeof worstOf>) => w.dollars, used: (u: { costUsd: number }) => u.costUsd },
-    { kind: 'tokens', budget: { maxTokens: 1000 }, max: 1000, of: (w: ReturnType<typeof worstOf>) => w.tokens, used: (u: { totalTokens: number }) => u.totalTokens },
+    {
+      kind: 'dollars',
+      budget: { maxDollars: 1 },
+      max: 1,
+      of: (w: ReturnType<typeof worstOf>) => w.dollars,
+      used: (u: { costUsd: number }) => u.costUsd,
+    },
+    {
+      kind: 'tokens',
+      budget: { maxTokens: 1000 },
+      max: 1000,
+      of: (w: ReturnType<typeof worstOf>) => w.tokens,
+      used: (u: { totalTokens: number }) => u.totalTokens,
+    },
   ] as const;
   it.each(kinds)('50 concurrent calls never spend more than a small $kind budget', async ({ kind, budget, max, of, used }) => {
     env = await gatewayFor(upstream, { maxCompletionTokens: 100, maxInFlightPerRun: 50 });
@@ -80,7 +95,10 @@ describe('admission reserves the worst case', () => {
       if (r.err.status === 429) expect(r.err.code).toBe('budget_reserved');
     }
     // Settled at the worst case, what is left cannot pay for another such call: 402, for good.
-    const next = await client.chat.completions.create(hi).then(() => undefined, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    const next = await client.chat.completions.create(hi).then(
+      () => undefined,
+      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+    );
     expect(next?.status).toBe(402);
     expect(next?.message).toContain('cannot cover this call');
     expect(gw().usageOf(runId)).toMatchObject({ requests: admitted, refusedRequests: 50 - admitted + 1, budgetExhausted: kind });
@@ -94,7 +112,11 @@ describe('admission reserves the worst case', () => {
     const real = dollars(10, 1);
     let ok = 0;
     let refusal: InstanceType<typeof OpenAI.APIError> | undefined;
-    while (!refusal) await client.chat.completions.create(hi).then(() => ok++, (e: unknown) => (refusal = e as InstanceType<typeof OpenAI.APIError>));
+    while (!refusal)
+      await client.chat.completions.create(hi).then(
+        () => ok++,
+        (e: unknown) => (refusal = e as InstanceType<typeof OpenAI.APIError>),
+      );
     const worst = worstOf(upstream.hits[0]!).dollars;
     // Admitted while what was used plus this call's worst case fits.
     let expected = 0;
@@ -110,9 +132,15 @@ describe('admission reserves the worst case', () => {
     const { client, runId, rolloutFile } = env.newRun({ maxDollars: 0.3 }); // one worst case fits, not two
     upstream.hold();
     upstream.reply = () => ({ status: 400, body: { error: { message: 'bad messages', type: 'invalid_request_error', code: null } } });
-    const first = client.chat.completions.create(hi).then(() => 200, (e: unknown) => (e as InstanceType<typeof OpenAI.APIError>).status);
+    const first = client.chat.completions.create(hi).then(
+      () => 200,
+      (e: unknown) => (e as InstanceType<typeof OpenAI.APIError>).status,
+    );
     await upstream.until(() => upstream.hits.length === 1);
-    const waiting = await client.chat.completions.create(hi).then(() => undefined, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    const waiting = await client.chat.completions.create(hi).then(
+      () => undefined,
+      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+    );
     expect(waiting?.status).toBe(429);
     expect(waiting?.code).toBe('budget_reserved');
     expect(waiting?.message).toMatch(/calls in flight hold 0\.\d+ of the dollar budget of 0\.3 .*retry when they have finished/);
@@ -141,7 +169,9 @@ describe('calls in flight per run', () => {
     for (const err of refused) {
       expect(err.status).toBe(429);
       expect(err.code).toBe('too_many_requests_in_flight');
-      expect((err.error as { message: string }).message).toBe(`run ${a.runId}: 4 calls already in flight, the gateway's limit per run (limits.maxInFlightPerRun: 4); retry when one has finished`);
+      expect((err.error as { message: string }).message).toBe(
+        `run ${a.runId}: 4 calls already in flight, the gateway's limit per run (limits.maxInFlightPerRun: 4); retry when one has finished`,
+      );
     }
 
     // Four of a's calls held upstream: b's still goes through, and a's fifth does not.
@@ -149,7 +179,9 @@ describe('calls in flight per run', () => {
     upstream.hold();
     const held = Array.from({ length: 4 }, () => a.client.chat.completions.create(hi));
     await upstream.until(() => upstream.hits.length === 4);
-    expect((await a.client.chat.completions.create(hi).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>)) as { status?: number }).toMatchObject({ status: 429 });
+    expect(
+      (await a.client.chat.completions.create(hi).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>)) as { status?: number },
+    ).toMatchObject({ status: 429 });
     const fromB = b.client.chat.completions.create(hi);
     await upstream.until(() => upstream.hits.length === 5);
     upstream.release();

@@ -34,7 +34,11 @@ function flood(url: string, token: string, total: number, declare: boolean): Pro
     let written = 0;
     let status: number | undefined;
     let body = '';
-    const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(declare ? { 'content-length': total } : {}) };
+    const headers: http.OutgoingHttpHeaders = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(declare ? { 'content-length': total } : {}),
+    };
     const req = http.request(`${url}/v1/chat/completions`, { method: 'POST', headers });
     req.on('response', (res) => {
       status = res.statusCode;
@@ -63,7 +67,12 @@ describe('request bodies', () => {
     const rssBefore = process.memoryUsage().rss;
     const res = await flood(env.gw.url, run.token, 1024 * MiB, declare);
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'body_too_large', message: expect.stringContaining("gateway's limit of 1048576 bytes (limits.maxBodyBytes)") as unknown } });
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: {
+        code: 'body_too_large',
+        message: expect.stringContaining("gateway's limit of 1048576 bytes (limits.maxBodyBytes)") as unknown,
+      },
+    });
     // The server stopped taking it: the client could not write more than the limit and the
     // sockets' buffers, and this process (client and gateway both) did not grow by the body.
     expect(res.written).toBeLessThan(64 * MiB);
@@ -152,9 +161,14 @@ describe('the rollout file', () => {
     let lines = await readRollout(run.rolloutFile);
     // Five calls with their line, then checkpoints when 1, 2, 4, 8, 16, 32 more had none.
     expect(lines.filter((l) => l.error)).toHaveLength(5);
-    expect(lines.filter((l) => l.checkpoint).map((l) => (l.checkpoint as { refusedRequests: number }).refusedRequests)).toEqual([6, 7, 9, 13, 21, 37]);
+    expect(lines.filter((l) => l.checkpoint).map((l) => (l.checkpoint as { refusedRequests: number }).refusedRequests)).toEqual([
+      6, 7, 9, 13, 21, 37,
+    ]);
     expect((await fs.stat(run.rolloutFile)).size).toBeLessThan(5 * 1400 + 6 * 400);
-    expect(await rolloutState(run.rolloutFile)).toEqual({ usage: { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, refusedRequests: 37 }, unansweredLines: 5 });
+    expect(await rolloutState(run.rolloutFile)).toEqual({
+      usage: { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, refusedRequests: 37 },
+      unansweredLines: 5,
+    });
 
     // Answered calls always get their line; the budget's refusals are counted too.
     await run.client.chat.completions.create({ model: 'model', messages: [{ role: 'user', content: 'hi' }] });

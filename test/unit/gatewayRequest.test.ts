@@ -26,17 +26,47 @@ describe('refused fields', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['store', { store: true }, /^field "store" is not accepted by the gateway: completions are not stored at the provider/],
     ['store: false too', { store: false }, /^field "store" is not accepted/],
-    ['service_tier', { service_tier: 'priority' }, /^field "service_tier" is not accepted by the gateway: a service tier changes the price/],
+    [
+      'service_tier',
+      { service_tier: 'priority' },
+      /^field "service_tier" is not accepted by the gateway: a service tier changes the price/,
+    ],
     ['stream: true', { stream: true }, /^streaming \(stream: true\) is not supported by the gateway yet; send stream: false$/],
     ['stream_options', { stream_options: { include_usage: true } }, /^field "stream_options" is not accepted/],
-    ['an unknown field', { frobnicate: 1 }, /^field "frobnicate" is not accepted by the gateway; the gateway accepts only: model, messages, /],
+    [
+      'an unknown field',
+      { frobnicate: 1 },
+      /^field "frobnicate" is not accepted by the gateway; the gateway accepts only: model, messages, /,
+    ],
     ['audio output', { modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }, /^field "modalities" is not accepted/],
     ['web search', { web_search_options: {} }, /^field "web_search_options" is not accepted/],
     ['predicted outputs', { prediction: { type: 'content', content: 'x' } }, /^field "prediction" is not accepted/],
     ['metadata', { metadata: { a: 'b' } }, /^field "metadata" is not accepted/],
-    ['an image part', { messages: [{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'http://198.51.100.7/x.png' } }] }] }, /^field "messages\[0\]\.content\[1\]\.type": only text parts/],
-    ['an audio part', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }, /^field "messages\[0\]\.content\[0\]\.type": only text parts/],
-    ['an unknown key in a message', { messages: [{ role: 'user', content: 'hi', audio: { id: 'a' } }] }, /^field "audio" in messages\[0\] is not accepted by the gateway$/],
+    [
+      'an image part',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'see' },
+              { type: 'image_url', image_url: { url: 'http://198.51.100.7/x.png' } },
+            ],
+          },
+        ],
+      },
+      /^field "messages\[0\]\.content\[1\]\.type": only text parts/,
+    ],
+    [
+      'an audio part',
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] },
+      /^field "messages\[0\]\.content\[0\]\.type": only text parts/,
+    ],
+    [
+      'an unknown key in a message',
+      { messages: [{ role: 'user', content: 'hi', audio: { id: 'a' } }] },
+      /^field "audio" in messages\[0\] is not accepted by the gateway$/,
+    ],
     ['a tool that is not a function', { tools: [{ type: 'web_search' }] }, /^field "tools\[0\]\.type": only function tools are accepted/],
     ['n that is not a count', { n: 0 }, /^field "n": at least 1$/],
     ['max_tokens that is not a count', { max_tokens: 2.5 }, /^field "max_tokens": a whole number$/],
@@ -58,7 +88,11 @@ describe('refused fields', () => {
     const run = env.newRun();
     const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
     const text = `{"model":"model","messages":[{"role":"assistant","content":null,"tool_calls":[{"x":${deep}}]}]}`;
-    const res = await fetch(`${env.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${run.token}` }, body: text });
+    const res = await fetch(`${env.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${run.token}` },
+      body: text,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('request body nests deeper than 64 levels');
     expect(upstream.hits).toHaveLength(0);
@@ -67,7 +101,31 @@ describe('refused fields', () => {
 
   it('names every accepted field in the refusal, and only those', () => {
     expect([...ALLOWED_FIELDS].sort()).toEqual(
-      ['frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs', 'max_completion_tokens', 'max_tokens', 'messages', 'model', 'n', 'parallel_tool_calls', 'presence_penalty', 'reasoning_effort', 'response_format', 'seed', 'stop', 'stream', 'temperature', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user'].sort(),
+      [
+        'frequency_penalty',
+        'function_call',
+        'functions',
+        'logit_bias',
+        'logprobs',
+        'max_completion_tokens',
+        'max_tokens',
+        'messages',
+        'model',
+        'n',
+        'parallel_tool_calls',
+        'presence_penalty',
+        'reasoning_effort',
+        'response_format',
+        'seed',
+        'stop',
+        'stream',
+        'temperature',
+        'tool_choice',
+        'tools',
+        'top_logprobs',
+        'top_p',
+        'user',
+      ].sort(),
     );
   });
 });
@@ -123,7 +181,11 @@ describe('rewritten fields', () => {
       messages: [
         { role: 'system', content: 'You are a Kaggle grandmaster.' },
         { role: 'user', content: [{ type: 'text', text: 'Review this run.' }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'submit_review', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'submit_review', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
       ],
       temperature: 0.5,

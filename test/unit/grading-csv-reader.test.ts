@@ -88,7 +88,12 @@ describe('readCsvStream', () => {
     await fs.writeFile(file, 'a\n1\n2\n3\n');
     const handle = await fs.open(file, 'r');
     const seen: string[] = [];
-    await readCsvStream(handle, file, { header: () => undefined, record: (f) => (seen.push(f.string(0)), seen.length < 2) }, { maxRecordBytes: 100 });
+    await readCsvStream(
+      handle,
+      file,
+      { header: () => undefined, record: (f) => (seen.push(f.string(0)), seen.length < 2) },
+      { maxRecordBytes: 100 },
+    );
     await handle.close();
     expect(seen).toEqual(['1', '2']);
   });
@@ -113,13 +118,25 @@ describe('parseDecimal', () => {
   });
 
   it('rounds ties to even and other hard cases exactly', () => {
-    for (const text of ['9007199254740993', '9007199254740995', '0.30000000000000004', '2.2250738585072014e-308', '4.9e-324', '1.7976931348623157e308', '1e23', '123456789012345678901234567890', '0.1e-400']) {
+    for (const text of [
+      '9007199254740993',
+      '9007199254740995',
+      '0.30000000000000004',
+      '2.2250738585072014e-308',
+      '4.9e-324',
+      '1.7976931348623157e308',
+      '1e23',
+      '123456789012345678901234567890',
+      '0.1e-400',
+    ]) {
       expect(Object.is(parse(text), Number(text))).toBe(true);
     }
   });
 
   it('reads the grammar of a decimal number and nothing else', () => {
-    expect([parse('0'), parse('-0'), parse('+1.5'), parse('.5'), parse('5.'), parse('1E3'), parse('00012')]).toEqual([0, -0, 1.5, 0.5, 5, 1000, 12]);
+    expect([parse('0'), parse('-0'), parse('+1.5'), parse('.5'), parse('5.'), parse('1E3'), parse('00012')]).toEqual([
+      0, -0, 1.5, 0.5, 5, 1000, 12,
+    ]);
     for (const text of ['', ' ', '-', '.', 'e5', '1e', '1.2.3', '0x10', 'inf', 'nan', 'NaN', 'Infinity', '1,5', '1 2']) {
       expect(parse(text)).toBeNaN();
     }

@@ -3,7 +3,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCompetition, prepareCompetition, PreparedDataChangedError, UnknownCompetitionError, type PreparedCompetition } from '../../core/competitions';
+import {
+  loadCompetition,
+  prepareCompetition,
+  PreparedDataChangedError,
+  UnknownCompetitionError,
+  type PreparedCompetition,
+} from '../../core/competitions';
 import { readCsvFile, toCsv } from '../../core/csv';
 import { gradeSubmission, summarizeReports, type CompetitionReport } from '../../core/grading';
 import { readLeaderboard } from '../../core/grading/leaderboard';
@@ -89,9 +95,9 @@ describe('gradeSubmission', () => {
     try {
       const p = await prepareCompetition(ID, { dataDir: otherDir });
       await fs.writeFile(p.answersPath, (await fs.readFile(p.answersPath, 'utf8')).replace(/,WJC\n/, ',GWB\n'));
-      await expect(gradeSubmission({ competitionId: ID, submissionPath: p.sampleSubmissionPath, dataDir: otherDir })).rejects.toBeInstanceOf(
-        PreparedDataChangedError,
-      );
+      await expect(
+        gradeSubmission({ competitionId: ID, submissionPath: p.sampleSubmissionPath, dataDir: otherDir }),
+      ).rejects.toBeInstanceOf(PreparedDataChangedError);
     } finally {
       await fs.rm(otherDir, { recursive: true, force: true });
     }

@@ -53,19 +53,37 @@ const noisy = <T>(truth: T, other: () => T, p = 0.6) => (random() < p ? truth : 
 
 describe('every metric, graded from files, scores the answers and predictions as the metric does', () => {
   it.each(['accuracy', 'f1-micro', 'f1-macro'])('%s (labels)', async (metric) => {
-    const { answers } = await competition({ id: `s-${metric}`, metric, targetColumn: 'label', options: { task: 'labels', rows: ROWS, classes: 4 } });
+    const { answers } = await competition({
+      id: `s-${metric}`,
+      metric,
+      targetColumn: 'label',
+      options: { task: 'labels', rows: ROWS, classes: 4 },
+    });
     const yTrue = answers.rows.map((r) => r[1]!);
     const yPred = yTrue.map((t) => noisy(t, () => `class_${Math.floor(random() * 4)}`));
-    const report = await grade(`s-${metric}`, ['id', 'label'], answers.rows.map((r, i) => [r[0]!, yPred[i]!]));
+    const report = await grade(
+      `s-${metric}`,
+      ['id', 'label'],
+      answers.rows.map((r, i) => [r[0]!, yPred[i]!]),
+    );
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric: metric as 'accuracy', yTrue, yPred }) });
   });
 
   it('quadratic-weighted-kappa (integer grades)', async () => {
     const id = 's-qwk';
-    const { answers } = await competition({ id, metric: 'quadratic-weighted-kappa', targetColumn: 'grade', options: { task: 'ordinal', rows: ROWS, classes: 5 } });
+    const { answers } = await competition({
+      id,
+      metric: 'quadratic-weighted-kappa',
+      targetColumn: 'grade',
+      options: { task: 'ordinal', rows: ROWS, classes: 5 },
+    });
     const yTrue = answers.rows.map((r) => Number(r[1]));
     const yPred = yTrue.map((t) => noisy(t, () => Math.floor(random() * 5)));
-    const report = await grade(id, ['id', 'grade'], answers.rows.map((r, i) => [r[0]!, yPred[i]!]));
+    const report = await grade(
+      id,
+      ['id', 'grade'],
+      answers.rows.map((r, i) => [r[0]!, yPred[i]!]),
+    );
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric: 'quadratic-weighted-kappa', yTrue, yPred }) });
   });
 
@@ -74,7 +92,11 @@ describe('every metric, graded from files, scores the answers and predictions as
     const { answers } = await competition({ id, metric, targetColumn: 'target', options: { task: 'regression', rows: ROWS } });
     const yTrue = answers.rows.map((r) => Number(r[1]));
     const yPred = yTrue.map((t) => t * Math.exp(0.3 * (random() - 0.5)));
-    const report = await grade(id, ['id', 'target'], answers.rows.map((r, i) => [r[0]!, yPred[i]!]));
+    const report = await grade(
+      id,
+      ['id', 'target'],
+      answers.rows.map((r, i) => [r[0]!, yPred[i]!]),
+    );
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric: metric as 'rmse', yTrue, yPred }) });
   });
 
@@ -95,13 +117,22 @@ describe('every metric, graded from files, scores the answers and predictions as
     });
     const yTrue = answers.rows.map((r) => (r[1] === positive ? 1 : 0));
     const score = yTrue.map((t) => Math.min(1, 0.3 * t + 0.7 * random()));
-    const report = await grade(id, ['id', 'target'], answers.rows.map((r, i) => [r[0]!, score[i]!]));
+    const report = await grade(
+      id,
+      ['id', 'target'],
+      answers.rows.map((r, i) => [r[0]!, score[i]!]),
+    );
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric, yTrue, score }) });
   });
 
   it('multiclass-log-loss (a probability column per class, in any order)', async () => {
     const id = 's-mlogloss';
-    const { answers } = await competition({ id, metric: 'multiclass-log-loss', targetColumn: 'label', options: { task: 'multiclass', rows: ROWS, classes: 3 } });
+    const { answers } = await competition({
+      id,
+      metric: 'multiclass-log-loss',
+      targetColumn: 'label',
+      options: { task: 'multiclass', rows: ROWS, classes: 3 },
+    });
     const labels = ['class_0', 'class_1', 'class_2'];
     const proba = answers.rows.map((r) => {
       const raw = labels.map((l) => random() + (l === r[1] ? 0.7 : 0));
@@ -109,17 +140,30 @@ describe('every metric, graded from files, scores the answers and predictions as
       return raw.map((v) => v / sum);
     });
     const header = ['class_2', 'id', 'class_0', 'class_1'];
-    const report = await grade(id, header, answers.rows.map((r, i) => [proba[i]![2]!, r[0]!, proba[i]![0]!, proba[i]![1]!]));
+    const report = await grade(
+      id,
+      header,
+      answers.rows.map((r, i) => [proba[i]![2]!, r[0]!, proba[i]![0]!, proba[i]![1]!]),
+    );
     const yTrue = answers.rows.map((r) => r[1]!);
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric: 'multiclass-log-loss', yTrue, proba, labels }) });
   });
 
   it('roc-auc-mean-columnwise (one column per label; answers hold the same columns, 0 or 1)', async () => {
     const id = 's-multilabel';
-    const { answers, sample } = await competition({ id, metric: 'roc-auc-mean-columnwise', targetColumn: 'label_0', options: { task: 'multilabel', rows: ROWS, classes: 4 } });
+    const { answers, sample } = await competition({
+      id,
+      metric: 'roc-auc-mean-columnwise',
+      targetColumn: 'label_0',
+      options: { task: 'multilabel', rows: ROWS, classes: 4 },
+    });
     const yTrue = [1, 2, 3, 4].map((c) => answers.rows.map((r) => Number(r[c])));
     const score = yTrue.map((col) => col.map((t) => Math.min(1, 0.2 * t + 0.8 * random())));
-    const report = await grade(id, sample.header, answers.rows.map((r, i) => [r[0]!, ...score.map((col) => col[i]!)]));
+    const report = await grade(
+      id,
+      sample.header,
+      answers.rows.map((r, i) => [r[0]!, ...score.map((col) => col[i]!)]),
+    );
     expect(report).toMatchObject({ valid_submission: true, score: reference({ metric: 'roc-auc-mean-columnwise', yTrue, score }) });
   });
 });
@@ -159,6 +203,8 @@ describe('what each kind refuses, as a report and never a crash', () => {
     expect(positiveLabelOf(['10', '2'], undefined, 'a.csv')).toBe('10');
     expect(positiveLabelOf(['no', 'yes'], 'no', 'a.csv')).toBe('no');
     expect(() => positiveLabelOf(['a', 'b', 'c'], undefined, 'a.csv')).toThrow(/a\.csv: a binary target needs exactly two classes/);
-    expect(() => positiveLabelOf(['spam'], undefined, 'a.csv')).toThrow(/exactly two classes \(or 0\/1, or config dataset.positive_label\), found spam/);
+    expect(() => positiveLabelOf(['spam'], undefined, 'a.csv')).toThrow(
+      /exactly two classes \(or 0\/1, or config dataset.positive_label\), found spam/,
+    );
   });
 });

@@ -74,7 +74,9 @@ describe('a 300 MB submission', () => {
     const before = peakMb();
     const check = await validateSubmission(file, { ...spec, maxBytes: 2 * SIZE });
     expect(check.valid).toBe(false);
-    expect(check.valid === false && check.reason).toBe(`unknown ids (not in the test set): row0, row1, row2, row3, row4 and ${row - 5} more`);
+    expect(check.valid === false && check.reason).toBe(
+      `unknown ids (not in the test set): row0, row1, row2, row3, row4 and ${row - 5} more`,
+    );
     // Reading 300 MB in 1 MB chunks keeps a few MB; the expected ids' arrays are tiny here.
     expect(peakMb() - before).toBeLessThan(100);
   });

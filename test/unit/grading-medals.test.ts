@@ -93,7 +93,13 @@ describe('rankScore', () => {
   it('above median is strict (lower is better)', () => {
     expect(rankScore(1.05, lower, true).above_median).toBe(false);
     expect(rankScore(1.0499999, lower, true).above_median).toBe(true);
-    expect(rankScore(2, lower, true)).toEqual({ gold_medal: false, silver_medal: false, bronze_medal: false, any_medal: false, above_median: false });
+    expect(rankScore(2, lower, true)).toEqual({
+      gold_medal: false,
+      silver_medal: false,
+      bronze_medal: false,
+      any_medal: false,
+      above_median: false,
+    });
   });
 
   it('mirrors for higher is better', () => {
@@ -106,7 +112,13 @@ describe('rankScore', () => {
   });
 
   it('no score, no medal', () => {
-    expect(rankScore(null, lower, true)).toEqual({ gold_medal: false, silver_medal: false, bronze_medal: false, any_medal: false, above_median: false });
+    expect(rankScore(null, lower, true)).toEqual({
+      gold_medal: false,
+      silver_medal: false,
+      bronze_medal: false,
+      any_medal: false,
+      above_median: false,
+    });
   });
 });
 
@@ -139,9 +151,13 @@ describe('leaderboard direction and file', () => {
   });
 
   it('rejects a leaderboard that is not a ranking, a bad score, or no score column', async () => {
-    await expect(readLeaderboard(await leaderboardFile('teamId,score\n1,0.5\n2,0.9\n3,0.7\n'))).rejects.toThrow(/line 4: scores are not in rank order/);
+    await expect(readLeaderboard(await leaderboardFile('teamId,score\n1,0.5\n2,0.9\n3,0.7\n'))).rejects.toThrow(
+      /line 4: scores are not in rank order/,
+    );
     await expect(readLeaderboard(await leaderboardFile('teamId,score\n1,0.5\n2,abc\n'))).rejects.toThrow(/line 3: score "abc"/);
-    await expect(readLeaderboard(await leaderboardFile('teamId,points\n1,0.5\n'))).rejects.toThrow(/leaderboard\.csv: missing column "score"/);
+    await expect(readLeaderboard(await leaderboardFile('teamId,points\n1,0.5\n'))).rejects.toThrow(
+      /leaderboard\.csv: missing column "score"/,
+    );
     await expect(readLeaderboard(await leaderboardFile('score\n'))).rejects.toThrow(/no rows/);
   });
 });

@@ -21,7 +21,12 @@ function multiclassCases(): Named[] {
   const metric = 'multiclass-log-loss' as const;
   const labels3 = ['BHO', 'GWB', 'WJC'];
   const labels5 = ['a', 'b', 'c', 'd', 'e'];
-  const rows = (n: number, labels: string[], row: () => number[]) => ({ metric, labels, yTrue: times(n, () => pick(labels)), proba: times(n, row) });
+  const rows = (n: number, labels: string[], row: () => number[]) => ({
+    metric,
+    labels,
+    yTrue: times(n, () => pick(labels)),
+    proba: times(n, row),
+  });
   const normalised = (k: number) => () => {
     const raw = times(k, () => -Math.log(1 - random()));
     const sum = raw.reduce((a, b) => a + b, 0);
@@ -31,10 +36,34 @@ function multiclassCases(): Named[] {
     ['random rows, 3 classes', rows(500, labels3, normalised(3))],
     ['random rows, 5 classes', rows(300, labels5, normalised(5))],
     ['rows not summing to one (rescaled)', rows(400, labels3, () => times(3, () => random() * 0.999 + 0.001))],
-    ['exact zeros and ones (clipping)', rows(300, labels3, () => pick([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0], [0, 0, 0.7], [1, 1, 0]]))],
+    [
+      'exact zeros and ones (clipping)',
+      rows(300, labels3, () =>
+        pick([
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+          [0.5, 0.5, 0],
+          [0, 0, 0.7],
+          [1, 1, 0],
+        ]),
+      ),
+    ],
     ['ties: uniform rows', rows(100, labels3, () => [1 / 3, 1 / 3, 1 / 3])],
-    ['nearly certain, right and wrong', rows(200, labels3, () => pick([[1 - 1e-17, 1e-17, 0], [1e-300, 1, 1e-300], [0.999999, 0.0000005, 0.0000005]]))],
-    ['a class absent from the truth', { metric, labels: labels3, yTrue: times(50, () => pick(['BHO', 'GWB'])), proba: times(50, normalised(3)) }],
+    [
+      'nearly certain, right and wrong',
+      rows(200, labels3, () =>
+        pick([
+          [1 - 1e-17, 1e-17, 0],
+          [1e-300, 1, 1e-300],
+          [0.999999, 0.0000005, 0.0000005],
+        ]),
+      ),
+    ],
+    [
+      'a class absent from the truth',
+      { metric, labels: labels3, yTrue: times(50, () => pick(['BHO', 'GWB'])), proba: times(50, normalised(3)) },
+    ],
     ['single row', { metric, labels: labels3, yTrue: ['GWB'], proba: [[0.1, 0.6, 0.3]] }],
   ];
 }
@@ -44,17 +73,29 @@ function binaryCases(): Named[] {
   for (const metric of ['binary-log-loss', 'roc-auc'] as const) {
     const y = bits(2000);
     cases.push([`${metric}: random scores with signal`, { metric, yTrue: y, score: y.map((t) => Math.min(1, 0.3 * t + 0.7 * random())) }]);
-    cases.push([`${metric}: heavy ties (scores in tenths)`, { metric, yTrue: y, score: y.map((t) => Math.round(10 * Math.min(1, 0.4 * t + 0.6 * random())) / 10) }]);
+    cases.push([
+      `${metric}: heavy ties (scores in tenths)`,
+      { metric, yTrue: y, score: y.map((t) => Math.round(10 * Math.min(1, 0.4 * t + 0.6 * random())) / 10) },
+    ]);
     cases.push([`${metric}: all scores equal`, { metric, yTrue: y, score: y.map(() => 0.5) }]);
     cases.push([`${metric}: perfect predictions (0 and 1)`, { metric, yTrue: y, score: y.map((t) => t) }]);
     cases.push([`${metric}: exactly wrong (0 and 1)`, { metric, yTrue: y, score: y.map((t) => 1 - t) }]);
     cases.push([`${metric}: one class only`, { metric, yTrue: [1, 1, 1], score: [0.2, 0.9, 0.5] }]);
-    cases.push([`${metric}: rare positives`, { metric, yTrue: times(500, (i) => (i % 97 === 0 ? 1 : 0)), score: times(500, () => random()) }]);
+    cases.push([
+      `${metric}: rare positives`,
+      { metric, yTrue: times(500, (i) => (i % 97 === 0 ? 1 : 0)), score: times(500, () => random()) },
+    ]);
   }
   const y = bits(300);
-  cases.push(['roc-auc: scores that are not probabilities', { metric: 'roc-auc', yTrue: y, score: y.map((t) => 40 * (random() - 0.5) + 3 * t) }]);
+  cases.push([
+    'roc-auc: scores that are not probabilities',
+    { metric: 'roc-auc', yTrue: y, score: y.map((t) => 40 * (random() - 0.5) + 3 * t) },
+  ]);
   cases.push(['roc-auc: -0 and 0 are one score', { metric: 'roc-auc', yTrue: [1, 0, 1, 0], score: [-0, 0, 0, -0] }]);
-  cases.push(['roc-auc: large, 50,000 rows with ties', { metric: 'roc-auc', yTrue: bits(50_000, 0.1), score: times(50_000, () => Math.floor(random() * 1000)) }]);
+  cases.push([
+    'roc-auc: large, 50,000 rows with ties',
+    { metric: 'roc-auc', yTrue: bits(50_000, 0.1), score: times(50_000, () => Math.floor(random() * 1000)) },
+  ]);
   return cases;
 }
 
@@ -101,7 +142,19 @@ describe('documented results and refusals', () => {
     expect(rocAuc([0, 0, 1], [0.1, 0.2, 0.9])).toBe(1);
     expect(rocAuc([0, 0, 1], [0.9, 0.8, 0.1])).toBe(0);
     expect(() => rocAuc([1, 1], [0.1, 0.2])).toThrow(/undefined when only one class is present \(2 positive, 0 negative rows\)/);
-    expect(() => rocAucMeanColumnwise([[1, 0], [0, 0]], [[0.1, 0.2], [0.3, 0.4]], ['toxic', 'threat'])).toThrow(/roc auc of column threat: undefined/);
+    expect(() =>
+      rocAucMeanColumnwise(
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        [
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ],
+        ['toxic', 'threat'],
+      ),
+    ).toThrow(/roc auc of column threat: undefined/);
   });
 
   it('refuses inputs it cannot score', () => {

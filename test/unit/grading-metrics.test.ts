@@ -29,8 +29,14 @@ function labelCases(): Named[] {
     cases.push([`${metric}: random, 5 classes`, { metric, ...noisy(five, 800, 0.3) }]);
     const perfect = times(50, () => pick(abc));
     cases.push([`${metric}: perfect predictions`, { metric, yTrue: perfect, yPred: perfect }]);
-    cases.push([`${metric}: a class never predicted`, { metric, yTrue: times(60, () => pick(abc)), yPred: times(60, () => pick(['a', 'b'])) }]);
-    cases.push([`${metric}: a predicted class never true`, { metric, yTrue: times(60, () => pick(['a', 'b'])), yPred: times(60, () => pick(abc)) }]);
+    cases.push([
+      `${metric}: a class never predicted`,
+      { metric, yTrue: times(60, () => pick(abc)), yPred: times(60, () => pick(['a', 'b'])) },
+    ]);
+    cases.push([
+      `${metric}: a predicted class never true`,
+      { metric, yTrue: times(60, () => pick(['a', 'b'])), yPred: times(60, () => pick(abc)) },
+    ]);
     cases.push([`${metric}: everything wrong`, { metric, yTrue: ['a', 'a', 'b', 'b'], yPred: ['b', 'b', 'a', 'a'] }]);
     cases.push([`${metric}: one class on both sides`, { metric, yTrue: ['x', 'x', 'x'], yPred: ['x', 'x', 'x'] }]);
     cases.push([`${metric}: numeric-looking labels`, { metric, yTrue: ['1', '2', '10', '2'], yPred: ['2', '2', '10', '1'] }]);
@@ -49,7 +55,10 @@ function kappaCases(): Named[] {
     ['perfect', { metric, yTrue, yPred: yTrue }],
     ['grades absent from the predictions', { metric, yTrue, yPred: yTrue.map((t) => (t < 2 ? 1 : 2)) }],
     ['grades absent from the truth', { metric, yTrue: yTrue.map((t) => (t < 2 ? 1 : 3)), yPred: near }],
-    ['gaps and negative labels (positions, not values, weigh)', { metric, yTrue: times(200, () => pick([-3, 0, 2, 7])), yPred: times(200, () => pick([-3, 0, 7, 9])) }],
+    [
+      'gaps and negative labels (positions, not values, weigh)',
+      { metric, yTrue: times(200, () => pick([-3, 0, 2, 7])), yPred: times(200, () => pick([-3, 0, 7, 9])) },
+    ],
     ['reversed', { metric, yTrue: [0, 1, 2, 3, 4], yPred: [4, 3, 2, 1, 0] }],
     ['one label in all: undefined', { metric, yTrue: [2, 2, 2], yPred: [2, 2, 2] }],
   ];
@@ -121,7 +130,9 @@ describe('documented results on edge cases', () => {
 
 describe('metric registry', () => {
   it('has every metric competitions name, with its kind, cell rule and direction', () => {
-    const table = Object.fromEntries(METRIC_NAMES.map((n) => [n, (({ kind, cells, lowerIsBetter }) => ({ kind, cells, lowerIsBetter }))(getMetric(n))]));
+    const table = Object.fromEntries(
+      METRIC_NAMES.map((n) => [n, (({ kind, cells, lowerIsBetter }) => ({ kind, cells, lowerIsBetter }))(getMetric(n))]),
+    );
     expect(table).toEqual({
       accuracy: { kind: 'labels', cells: 'label', lowerIsBetter: false },
       'f1-micro': { kind: 'labels', cells: 'label', lowerIsBetter: false },

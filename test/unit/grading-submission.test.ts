@@ -137,7 +137,8 @@ describe('invalid submissions grade as invalid, with the reason', () => {
   });
 
   it('extra duplicated row', async () => expectInvalid(await variant((_h, rows) => rows.push([...rows[0]!])), /duplicate ids/));
-  it('unknown id', async () => expectInvalid(await variant((_h, rows) => (rows[7]![0] = 'id-nope')), /unknown ids \(not in the test set\): id-nope/));
+  it('unknown id', async () =>
+    expectInvalid(await variant((_h, rows) => (rows[7]![0] = 'id-nope')), /unknown ids \(not in the test set\): id-nope/));
   it('empty id', async () => expectInvalid(await variant((_h, rows) => (rows[7]![0] = '')), /unknown ids.*\(empty\)/));
 
   it.each([
@@ -171,7 +172,8 @@ describe('invalid submissions grade as invalid, with the reason', () => {
     await expectInvalid(await write(text), /not valid CSV/);
   });
 
-  it('huge file (over the configured cap)', async () => expectInvalid(prepared.sampleSubmissionPath, /bytes, over the limit of 1000 bytes/, 1000));
+  it('huge file (over the configured cap)', async () =>
+    expectInvalid(prepared.sampleSubmissionPath, /bytes, over the limit of 1000 bytes/, 1000));
 
   it('a 300 MB file (over the default cap), refused without reading it', async () => {
     const file = path.join(workDir, 'huge.csv');
@@ -231,6 +233,10 @@ describe('label submissions (metrics such as accuracy)', () => {
 
   it('refuses an empty label', async () => {
     const file = await write('id,label\na,dog\nb,\nc,cat\n');
-    expect(await validateSubmission(file, spec)).toEqual({ valid: false, exists: true, reason: 'line 3 (id b), column label: empty label' });
+    expect(await validateSubmission(file, spec)).toEqual({
+      valid: false,
+      exists: true,
+      reason: 'line 3 (id b), column label: empty label',
+    });
   });
 });

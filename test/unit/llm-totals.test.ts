@@ -46,7 +46,16 @@ describe('llmTotals', () => {
     const runs = [
       run('a', 1, { llm: usage() }),
       run('a', 2),
-      run('b', 1, { llm: usage({ requests: 5, promptTokens: 4000, completionTokens: 1000, totalTokens: 5000, costUsd: 0.5, budgetExhausted: 'requests' }) }),
+      run('b', 1, {
+        llm: usage({
+          requests: 5,
+          promptTokens: 4000,
+          completionTokens: 1000,
+          totalTokens: 5000,
+          costUsd: 0.5,
+          budgetExhausted: 'requests',
+        }),
+      }),
       run('c', 1, { llm: usage({ requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 }) }),
     ];
     expect(llmTotals(runs)).toMatchObject({
@@ -75,7 +84,16 @@ describe('formatCost', () => {
   });
 
   it('sums unpriced calls over the group', () => {
-    const usage = (unpricedRequests?: number): LlmUsageRecord => ({ requests: 2, promptTokens: 1, completionTokens: 1, totalTokens: 2, costUsd: 0, budget: {}, rolloutFile: 'logs/llm/rollout.jsonl', ...(unpricedRequests ? { unpricedRequests } : {}) });
+    const usage = (unpricedRequests?: number): LlmUsageRecord => ({
+      requests: 2,
+      promptTokens: 1,
+      completionTokens: 1,
+      totalTokens: 2,
+      costUsd: 0,
+      budget: {},
+      rolloutFile: 'logs/llm/rollout.jsonl',
+      ...(unpricedRequests ? { unpricedRequests } : {}),
+    });
     const runs = [{ llm: usage(2) }, { llm: usage() }, { llm: usage(1) }] as RunResult[];
     expect(llmTotals(runs)?.unpricedRequests).toBe(3);
   });
@@ -107,7 +125,10 @@ describe('the CLI results table', () => {
 
   it('shows each run’s requests, tokens, dollars and exhausted budget, and the group’s totals', () => {
     const runs = [
-      run('b', 1, { llm: usage({ requests: 5, promptTokens: 1500, completionTokens: 800, totalTokens: 2300, costUsd: 0.25, budgetExhausted: 'tokens' }), reason: 'its LLM token budget ran out; the agent finished on its own' }),
+      run('b', 1, {
+        llm: usage({ requests: 5, promptTokens: 1500, completionTokens: 800, totalTokens: 2300, costUsd: 0.25, budgetExhausted: 'tokens' }),
+        reason: 'its LLM token budget ran out; the agent finished on its own',
+      }),
       run('a', 1, { llm: usage() }),
       run('c', 1), // not an LLM run in an LLM group: a dash
     ];
@@ -144,6 +165,9 @@ describe('the CLI JSON', () => {
     const [withLlm, without] = runsJson([run('a', 1, { llm: record }), run('b', 1)]);
     expect(withLlm!.llm).toEqual(record);
     expect(without).not.toHaveProperty('llm');
-    expect(JSON.parse(JSON.stringify(withLlm))).toMatchObject({ run_id: 'g/a/seed-1', llm: { requests: 3, budget: { maxRequests: 3 }, budgetExhausted: 'requests' } });
+    expect(JSON.parse(JSON.stringify(withLlm))).toMatchObject({
+      run_id: 'g/a/seed-1',
+      llm: { requests: 3, budget: { maxRequests: 3 }, budgetExhausted: 'requests' },
+    });
   });
 });

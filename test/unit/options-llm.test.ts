@@ -46,7 +46,10 @@ describe('run option llmBudget', () => {
     ];
     for (const [llmBudget, field, reason] of cases) {
       const issues = issuesOf({ ...base, llmBudget });
-      expect(issues.map((i) => i.field), JSON.stringify(llmBudget)).toEqual([field]);
+      expect(
+        issues.map((i) => i.field),
+        JSON.stringify(llmBudget),
+      ).toEqual([field]);
       expect(issues[0]!.reason, JSON.stringify(llmBudget)).toMatch(reason);
     }
   });
@@ -60,7 +63,10 @@ describe('run option llmBudget', () => {
 
   it('must be an object', () => {
     for (const llmBudget of [5, 'cheap', null, [1]]) {
-      expect(issuesOf({ ...base, llmBudget }).map((i) => i.field), JSON.stringify(llmBudget)).toEqual(['llmBudget']);
+      expect(
+        issuesOf({ ...base, llmBudget }).map((i) => i.field),
+        JSON.stringify(llmBudget),
+      ).toEqual(['llmBudget']);
     }
   });
 
@@ -89,7 +95,10 @@ describe('run option stepLimit', () => {
   it('rejects anything else, naming stepLimit', () => {
     for (const stepLimit of [0, -1, 100_001, 2.5, '10', null, Number.NaN]) {
       const issues = issuesOf({ ...base, stepLimit });
-      expect(issues.map((i) => i.field), String(stepLimit)).toEqual(['stepLimit']);
+      expect(
+        issues.map((i) => i.field),
+        String(stepLimit),
+      ).toEqual(['stepLimit']);
     }
   });
 

@@ -38,7 +38,9 @@ describe('an LLM run whose budget ran out', () => {
       ['requests', 'request'],
       ['dollars', 'dollar'],
     ] as const) {
-      expect(decideOutcome(stopped(), valid, { budgetExhausted: kind }).reason).toBe(`its LLM ${noun} budget ran out: the harness stopped the agent; its submission was graded`);
+      expect(decideOutcome(stopped(), valid, { budgetExhausted: kind }).reason).toBe(
+        `its LLM ${noun} budget ran out: the harness stopped the agent; its submission was graded`,
+      );
     }
   });
 
@@ -86,7 +88,10 @@ describe('an LLM run whose budget ran out', () => {
 
   it('the time limit, OOM and a kill from outside still come first', () => {
     const timeout = decideOutcome(container({ exitCode: null, timedOut: true }), valid, { budgetExhausted: 'tokens' });
-    expect(timeout).toEqual({ outcome: 'agent_timeout', reason: 'the agent was stopped at its time limit (after its LLM token budget ran out)' });
+    expect(timeout).toEqual({
+      outcome: 'agent_timeout',
+      reason: 'the agent was stopped at its time limit (after its LLM token budget ran out)',
+    });
     const oom = decideOutcome(container({ exitCode: 137, oomKilled: true }), valid, { budgetExhausted: 'tokens' });
     expect(oom.outcome).toBe('agent_failed');
     expect(oom.reason).toMatch(/^oom: .* \(after its LLM token budget ran out\)$/);

@@ -77,33 +77,47 @@ describe('run-group plan', () => {
   });
 
   it('rejects unknown competitions and agents before anything starts', async () => {
-    const err = await resolveRunRequest(parseRunOptions({ agentId: 'nobody', competitions: ['nothing-here'] }), paths).catch((e: unknown) => e);
+    const err = await resolveRunRequest(parseRunOptions({ agentId: 'nobody', competitions: ['nothing-here'] }), paths).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidRunOptionsError);
     expect((err as InvalidRunOptionsError).issues.map((i) => i.field).sort()).toEqual(['agentId', 'competitions']);
   });
 
   it('refuses an LLM agent without a dollar budget, unless the run says it is uncapped', async () => {
-    const issues = await resolveRunRequest(parseRunOptions({ agentId: 'aide/dev', competitions: ['spambase'], llmBudget: { maxRequests: 10 } }), paths).catch(
-      (e: InvalidRunOptionsError) => e.issues,
-    );
-    expect(issues).toEqual([{ field: 'llmBudget.maxDollars', reason: expect.stringMatching(/^agent aide\/dev calls an LLM: give it a dollar budget per run \(--max-dollars/) as string }]);
+    const issues = await resolveRunRequest(
+      parseRunOptions({ agentId: 'aide/dev', competitions: ['spambase'], llmBudget: { maxRequests: 10 } }),
+      paths,
+    ).catch((e: InvalidRunOptionsError) => e.issues);
+    expect(issues).toEqual([
+      {
+        field: 'llmBudget.maxDollars',
+        reason: expect.stringMatching(/^agent aide\/dev calls an LLM: give it a dollar budget per run \(--max-dollars/) as string,
+      },
+    ]);
     for (const extra of [{ llmBudget: { maxDollars: 2 } }, { llmUnlimited: true }]) {
-      expect((await resolveRunRequest(parseRunOptions({ agentId: 'aide/dev', competitions: ['spambase'], ...extra }), paths)).agent.id).toBe('aide/dev');
+      expect(
+        (await resolveRunRequest(parseRunOptions({ agentId: 'aide/dev', competitions: ['spambase'], ...extra }), paths)).agent.id,
+      ).toBe('aide/dev');
     }
     // An agent that calls no LLM needs none.
     expect((await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitions: ['spambase'] }), paths)).agent.id).toBe('dummy');
   });
 
   it('keeps Lite competitions of a set: every bundled offline one counts', async () => {
-    const { competitionIds } = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', lite: true, competitionSet: 'splits/offline.txt' }), paths);
+    const { competitionIds } = await resolveRunRequest(
+      parseRunOptions({ agentId: 'dummy', lite: true, competitionSet: 'splits/offline.txt' }),
+      paths,
+    );
     expect(competitionIds).toContain('sotu-authorship');
   });
 
   it('fails fast on a Kaggle competition whose data is not here, saying what is missing and how to get it', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'data-'));
-    const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitionSet: 'splits/dev.txt' }), { ...paths, dataDir }).catch(
-      (e: unknown) => e,
-    );
+    const err = await resolveRunRequest(parseRunOptions({ agentId: 'dummy', competitionSet: 'splits/dev.txt' }), {
+      ...paths,
+      dataDir,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidRunOptionsError);
     const issues = (err as InvalidRunOptionsError).issues;
     expect(issues.map((i) => i.field)).toEqual(['competitions', 'competitions', 'competitions']);

@@ -35,8 +35,14 @@ const llm = {
   env: { OPENAI_API_KEY: 'mlb-run-token', OPENAI_BASE_URL: 'http://172.30.0.1:41234/v1' },
 };
 
-const spec = (r: AgentContainerRequest) => containerCreateOptions(r, { instructionsFile: '/repo/agents/instructions.txt', limits: defaultSandboxLimits({}), image: { entrypoint: ['/usr/bin/tini', '--'], cmd: ['python3', '/opt/agent/agent.py'] } });
-const envMap = (env: string[] | undefined) => Object.fromEntries((env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+const spec = (r: AgentContainerRequest) =>
+  containerCreateOptions(r, {
+    instructionsFile: '/repo/agents/instructions.txt',
+    limits: defaultSandboxLimits({}),
+    image: { entrypoint: ['/usr/bin/tini', '--'], cmd: ['python3', '/opt/agent/agent.py'] },
+  });
+const envMap = (env: string[] | undefined) =>
+  Object.fromEntries((env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 
 describe('an LLM agent’s container', () => {
   const s = spec({ ...req, llm });
@@ -111,7 +117,9 @@ describe('STEP_LIMIT', () => {
   });
 
   it('overrides what an agent env says (the config loader rejects it; the spec does not trust it either)', () => {
-    const env = envMap(containerEnv({ ...req, agent: { ...agent, env: { STEP_LIMIT: '999', OPENAI_API_KEY: 'agent-set' } }, stepLimit: 4, llm }));
+    const env = envMap(
+      containerEnv({ ...req, agent: { ...agent, env: { STEP_LIMIT: '999', OPENAI_API_KEY: 'agent-set' } }, stepLimit: 4, llm }),
+    );
     expect(env.STEP_LIMIT).toBe('4');
     expect(env.OPENAI_API_KEY).toBe('mlb-run-token');
   });

@@ -1,7 +1,14 @@
 /** The agent container's specification, without Docker: name, env, labels, mounts, limits. */
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../core/agents/types';
-import { INIT_SOURCE, agentCommand, containerCreateOptions, containerName, defaultSandboxLimits, parseBytes } from '../../core/sandbox/spec';
+import {
+  INIT_SOURCE,
+  agentCommand,
+  containerCreateOptions,
+  containerName,
+  defaultSandboxLimits,
+  parseBytes,
+} from '../../core/sandbox/spec';
 import type { AgentContainerRequest } from '../../core/sandbox/types';
 
 const agent: AgentSpec = {
@@ -84,7 +91,10 @@ describe('containerCreateOptions', () => {
   });
 
   it('uses the variant command when it has one, and a writable root when the agent asks', () => {
-    const custom = containerCreateOptions({ ...req, agent: { ...agent, command: ['sh', '-c', 'true'], readOnlyRootfs: false } }, { instructionsFile: '/i', limits, image });
+    const custom = containerCreateOptions(
+      { ...req, agent: { ...agent, command: ['sh', '-c', 'true'], readOnlyRootfs: false } },
+      { instructionsFile: '/i', limits, image },
+    );
     expect(custom.Cmd).toEqual(['sh', '-c', 'true']);
     expect(custom.HostConfig?.ReadonlyRootfs).toBe(false);
     expect(Object.keys(custom.HostConfig?.Tmpfs ?? {})).toEqual(['/tmp']);
@@ -94,7 +104,8 @@ describe('containerCreateOptions', () => {
   it('runs the command under init.ts as PID 1, in place of tini, with the time limit plus the grace as its deadline', () => {
     expect(spec.Entrypoint).toEqual(['python3', '-I', '-c', INIT_SOURCE, String(60 + limits.deadlineGraceSecs), '10', '--']);
     expect(INIT_SOURCE).toContain('PR_SET_DUMPABLE');
-    const cmd = (entrypoint: string[] | null, c: string[] | null, command?: string[]) => agentCommand({ ...req, agent: { ...agent, command } }, { entrypoint, cmd: c });
+    const cmd = (entrypoint: string[] | null, c: string[] | null, command?: string[]) =>
+      agentCommand({ ...req, agent: { ...agent, command } }, { entrypoint, cmd: c });
     expect(cmd(['/usr/bin/tini', '--', '/entry.sh'], ['run'])).toEqual(['/entry.sh', 'run']);
     expect(cmd(['tini', '/entry.sh'], null, ['x'])).toEqual(['/entry.sh', 'x']);
     expect(cmd(['/entry.sh'], ['run'])).toEqual(['/entry.sh', 'run']);
@@ -110,13 +121,22 @@ describe('limits', () => {
     expect(parseBytes('1.5G')).toBe(1.5 * 1024 ** 3);
     expect(parseBytes('1000')).toBe(1000);
     expect(() => parseBytes('lots')).toThrow(/not a size: "lots"/);
-    const l = defaultSandboxLimits({ MLEBENCH_AGENT_MEMORY: '8g', MLEBENCH_AGENT_CPUS: '1.5', MLEBENCH_AGENT_PIDS: '256', MLEBENCH_AGENT_DISK: '5g', MLEBENCH_AGENT_FILES: '5000' });
+    const l = defaultSandboxLimits({
+      MLEBENCH_AGENT_MEMORY: '8g',
+      MLEBENCH_AGENT_CPUS: '1.5',
+      MLEBENCH_AGENT_PIDS: '256',
+      MLEBENCH_AGENT_DISK: '5g',
+      MLEBENCH_AGENT_FILES: '5000',
+    });
     expect(l).toMatchObject({ memoryBytes: 8 * 1024 ** 3, nanoCpus: 1.5e9, pidsLimit: 256, diskBytes: 5 * 1024 ** 3, files: 5000 });
     expect(defaultSandboxLimits({})).toMatchObject({ diskBytes: 20 * 1024 ** 3, files: 200_000 });
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_FILES: '10' })).toThrow(/MLEBENCH_AGENT_FILES/);
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_CPUS: '-1' })).toThrow(/MLEBENCH_AGENT_CPUS/);
     expect(defaultSandboxLimits({})).toMatchObject({ logBytes: 64 * 1024 ** 2, deadlineGraceSecs: 60 });
-    expect(defaultSandboxLimits({ MLEBENCH_AGENT_LOG_MAX: '8m', MLEBENCH_AGENT_DEADLINE_GRACE: '5' })).toMatchObject({ logBytes: 8 * 1024 ** 2, deadlineGraceSecs: 5 });
+    expect(defaultSandboxLimits({ MLEBENCH_AGENT_LOG_MAX: '8m', MLEBENCH_AGENT_DEADLINE_GRACE: '5' })).toMatchObject({
+      logBytes: 8 * 1024 ** 2,
+      deadlineGraceSecs: 5,
+    });
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_LOG_MAX: 'lots' })).toThrow(/MLEBENCH_AGENT_LOG_MAX: not a size/);
     expect(() => defaultSandboxLimits({ MLEBENCH_AGENT_DEADLINE_GRACE: 'soon' })).toThrow(/MLEBENCH_AGENT_DEADLINE_GRACE/);
   });

@@ -59,7 +59,9 @@ describe('parseRequirements', () => {
     expect(() => parseRequirements('ok==1\nopenai>=1.0\n', 'agents/x/requirements.txt')).toThrow(
       /agents\/x\/requirements.txt: "openai>=1.0" \(requirement 2\) is not pinned as name==version/,
     );
-    expect(() => parseRequirements('--index-url http://example.invalid\n', 'r.txt')).toThrow(/r.txt: "--index-url": options are not supported/);
+    expect(() => parseRequirements('--index-url http://example.invalid\n', 'r.txt')).toThrow(
+      /r.txt: "--index-url": options are not supported/,
+    );
   });
 });
 
@@ -77,7 +79,9 @@ describe('ensureAgentWheels', () => {
     const wheels = await ensureAgentWheels('tool', dir, { python: fakePython, cacheDir });
     expect(wheels).toBe(path.join(cacheDir, 'tool'));
     expect(readdirSync(wheels!).sort()).toEqual(['.complete.json', 'demo_pkg-1.0-py3-none-any.whl', 'other-2.0-py3-none-any.whl']);
-    expect(readFileSync(calls, 'utf8')).toMatch(/^-m pip download .*--only-binary=:all: --no-deps .* -r \S+requirements.txt -d \S+tool.part-\d+$/m);
+    expect(readFileSync(calls, 'utf8')).toMatch(
+      /^-m pip download .*--only-binary=:all: --no-deps .* -r \S+requirements.txt -d \S+tool.part-\d+$/m,
+    );
     expect(callCount()).toBe(1);
 
     const lines: string[] = [];

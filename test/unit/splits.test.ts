@@ -21,7 +21,10 @@ afterEach(() => {
 });
 
 const issuesOf = async (p: Promise<unknown>) => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InvalidRunOptionsError);
   return (err as InvalidRunOptionsError).issues;
 };
@@ -52,16 +55,37 @@ describe('split names', () => {
 
   it('an unknown name is refused with the names there are', async () => {
     const [issue] = await issuesOf(resolveSplit('splits/no-such-split.txt', paths));
-    expect(issue).toEqual({ field: 'competitionSet', reason: expect.stringMatching(/^no split "no-such-split" in splits\/; the splits are the harness's: dev, lite, offline, offline-dev/) as string });
+    expect(issue).toEqual({
+      field: 'competitionSet',
+      reason: expect.stringMatching(
+        /^no split "no-such-split" in splits\/; the splits are the harness's: dev, lite, offline, offline-dev/,
+      ) as string,
+    });
   });
 
   it('paths and traversal never reach the file system, and nothing of the file is echoed', async () => {
-    const attacks = ['/proc/self/environ', '/etc/passwd', '../../etc/passwd', 'splits/../../etc/passwd', 'experiments/splits/../../../etc/passwd', './splits/dev.txt', 'splits//dev.txt', '.hidden', 'a/b', 'dev.txt\0', '~root/.ssh/id_rsa', 'C:\\Windows\\win.ini', 'x'.repeat(300)];
+    const attacks = [
+      '/proc/self/environ',
+      '/etc/passwd',
+      '../../etc/passwd',
+      'splits/../../etc/passwd',
+      'experiments/splits/../../../etc/passwd',
+      './splits/dev.txt',
+      'splits//dev.txt',
+      '.hidden',
+      'a/b',
+      'dev.txt\0',
+      '~root/.ssh/id_rsa',
+      'C:\\Windows\\win.ini',
+      'x'.repeat(300),
+    ];
     for (const ref of attacks) {
       const issues = await issuesOf(resolveSplit(ref, paths));
       expect(issues[0]!.reason, ref).toMatch(/^must name a split, not a file/);
       // The run options' schema refuses the same before anything is resolved.
-      expect(() => parseRunOptions({ agentId: 'dummy', competitionSet: ref }), ref).toThrow(/competitionSet: (must name a split, not a file|too long for a split name)/);
+      expect(() => parseRunOptions({ agentId: 'dummy', competitionSet: ref }), ref).toThrow(
+        /competitionSet: (must name a split, not a file|too long for a split name)/,
+      );
     }
   });
 
@@ -88,6 +112,10 @@ describe('split names', () => {
   });
 
   it('split files: comments and blank lines are skipped', () => {
-    expect(splitIds('# my split\nsotu-authorship\n\n  spambase # again\r\nAI4Code\n', 'mine')).toEqual(['sotu-authorship', 'spambase', 'AI4Code']);
+    expect(splitIds('# my split\nsotu-authorship\n\n  spambase # again\r\nAI4Code\n', 'mine')).toEqual([
+      'sotu-authorship',
+      'spambase',
+      'AI4Code',
+    ]);
   });
 });

@@ -25,8 +25,16 @@ describe('technique run planning', () => {
     ]);
     expect(runs[0]).toMatchObject({ task: 'imbalance', competitionId: 'spambase', seed: 1, runDir: '/runs/g/imbalance_spambase_seed-1' });
     expect(skipped).toEqual([
-      { task: 'imbalance', competition_id: 'sotu-authorship', reason: expect.stringMatching(/tabular data, and sotu-authorship is a text competition/) as string },
-      { task: 'imbalance', competition_id: 'ames-housing', reason: expect.stringMatching(/binary or multiclass target.*rmsle \(regression\)/) as string },
+      {
+        task: 'imbalance',
+        competition_id: 'sotu-authorship',
+        reason: expect.stringMatching(/tabular data, and sotu-authorship is a text competition/) as string,
+      },
+      {
+        task: 'imbalance',
+        competition_id: 'ames-housing',
+        reason: expect.stringMatching(/binary or multiclass target.*rmsle \(regression\)/) as string,
+      },
       { task: 'leakage', competition_id: 'sotu-authorship', reason: expect.stringMatching(/text competition/) as string },
     ]);
   });
@@ -43,8 +51,19 @@ describe('technique run planning', () => {
 
   it('gives a technique run TECHNIQUE_TASK, and a competition run none', () => {
     const agent = { id: 'a', env: { X: '1' } } as unknown as AgentSpec;
-    const base = { runId: 'r', groupId: 'g', agent, competitionId: 'spambase', seed: 3, timeLimitSecs: 60, publicDataDir: '/d', runDir: '/r' };
-    expect(containerEnv({ ...base, techniqueTask: 'cv' })).toEqual(expect.arrayContaining(['TECHNIQUE_TASK=cv', 'COMPETITION_ID=spambase', 'SEED=3']));
+    const base = {
+      runId: 'r',
+      groupId: 'g',
+      agent,
+      competitionId: 'spambase',
+      seed: 3,
+      timeLimitSecs: 60,
+      publicDataDir: '/d',
+      runDir: '/r',
+    };
+    expect(containerEnv({ ...base, techniqueTask: 'cv' })).toEqual(
+      expect.arrayContaining(['TECHNIQUE_TASK=cv', 'COMPETITION_ID=spambase', 'SEED=3']),
+    );
     expect(containerEnv(base).some((e) => e.startsWith('TECHNIQUE_TASK='))).toBe(false);
   });
 });

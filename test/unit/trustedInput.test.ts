@@ -34,12 +34,16 @@ const finalizeInput = (runDir: string) => ({
 describe('the worker checks every path of an activity input', () => {
   it('lets a plan of its own folders through', async () => {
     expect(await execute(finalizeInput(path.join(groupDir, 'spambase_seed-1')))).toBe(true);
-    expect(await execute({ runDir: path.join(groupDir, 'spambase_seed-1'), publicDataDir: path.join(paths.dataDir, 'spambase', 'public') })).toBe(true);
+    expect(
+      await execute({ runDir: path.join(groupDir, 'spambase_seed-1'), publicDataDir: path.join(paths.dataDir, 'spambase', 'public') }),
+    ).toBe(true);
   });
 
   it('refuses a hostile path however deep it sits, naming the field, before the activity runs', async () => {
     await expect(execute(finalizeInput('/etc/cron.d'))).rejects.toThrow(/^plan\.runs\[0\]\.runDir: \/etc\/cron\.d is not a run folder/);
-    await expect(execute({ runDir: path.join(groupDir, 'spambase_seed-1'), publicDataDir: '/' })).rejects.toThrow(/^publicDataDir: \/ is not inside the data folder/);
+    await expect(execute({ runDir: path.join(groupDir, 'spambase_seed-1'), publicDataDir: '/' })).rejects.toThrow(
+      /^publicDataDir: \/ is not inside the data folder/,
+    );
     await expect(execute({ groupDir: paths.runsDir })).rejects.toThrow(/^groupDir: .* is not a folder of the runs folder/);
     await expect(execute({ runDir: 42 })).rejects.toThrow(/^runDir: not a path/);
   });

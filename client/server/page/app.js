@@ -61,7 +61,12 @@ function errorPanel(err) {
   return h(
     'div',
     { class: 'wrap' },
-    h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, notFound ? 'Not found. ' : 'Could not load this page. '), err.message),
+    h(
+      'div',
+      { class: 'callout error', role: 'alert' },
+      h('strong', {}, notFound ? 'Not found. ' : 'Could not load this page. '),
+      err.message,
+    ),
     h('p', {}, navLink('/', '← All run groups')),
   );
 }

@@ -12,19 +12,34 @@ export interface CatalogRoutesOptions {
 }
 
 export const catalogRoutes: FastifyPluginAsyncZod<CatalogRoutesOptions> = (app, { client, paths, version }) => {
-  app.get('/health', { config: { access: 'public' }, schema: { summary: 'the server and its Temporal connection', response: { 200: z.looseObject({ status: z.literal('ok') }) } } }, async () => {
-    // Answers only once Temporal does: a health check that passes without it would lie.
-    const connection = await client.connection();
-    await connection.workflowService.getSystemInfo({});
-    return { status: 'ok' as const, temporal: { address: client.address, namespace: client.namespace }, version };
-  });
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: { summary: 'the server and its Temporal connection', response: { 200: z.looseObject({ status: z.literal('ok') }) } },
+    },
+    async () => {
+      // Answers only once Temporal does: a health check that passes without it would lie.
+      const connection = await client.connection();
+      await connection.workflowService.getSystemInfo({});
+      return { status: 'ok' as const, temporal: { address: client.address, namespace: client.namespace }, version };
+    },
+  );
 
-  app.get('/competitions', { schema: { summary: 'the competitions, and whether each is prepared', response: { 200: z.looseObject({}) } } }, async () => ({
-    competitions: await competitionCatalog(paths),
-  }));
+  app.get(
+    '/competitions',
+    { schema: { summary: 'the competitions, and whether each is prepared', response: { 200: z.looseObject({}) } } },
+    async () => ({
+      competitions: await competitionCatalog(paths),
+    }),
+  );
 
-  app.get('/technique-tasks', { schema: { summary: 'the technique tasks and the competitions each applies to', response: { 200: z.looseObject({}) } } }, async () => ({
-    technique_tasks: await techniqueCatalog(),
-  }));
+  app.get(
+    '/technique-tasks',
+    { schema: { summary: 'the technique tasks and the competitions each applies to', response: { 200: z.looseObject({}) } } },
+    async () => ({
+      technique_tasks: await techniqueCatalog(),
+    }),
+  );
   return Promise.resolve();
 };

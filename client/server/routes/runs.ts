@@ -31,7 +31,8 @@ export function apiStatus(temporal: WorkflowExecutionStatusName, progress: Group
     const begun = progress !== null && progress.status !== 'planning' && progress.runs.some((r) => r.phase !== 'pending');
     return { status: begun ? 'running' : 'queued' };
   }
-  if (temporal === 'COMPLETED') return progress?.status === 'cancelled' ? { status: 'failed', detail: 'cancelled' } : { status: 'completed' };
+  if (temporal === 'COMPLETED')
+    return progress?.status === 'cancelled' ? { status: 'failed', detail: 'cancelled' } : { status: 'completed' };
   return { status: 'failed', detail: temporal.toLowerCase() };
 }
 
@@ -102,7 +103,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
 
   app.post(
     '/runs',
-    { config: { access: 'run' }, schema: { summary: 'start a run group', body: createRunBody, response: { 201: z.object({ run_id: z.string() }) } } },
+    {
+      config: { access: 'run' },
+      schema: { summary: 'start a run group', body: createRunBody, response: { 201: z.object({ run_id: z.string() }) } },
+    },
     async (req, reply) => {
       const user = req.user!;
       const runId = await admissions.start(user, (admit) => client.run(runOptionsOf(req.body, paths), { owner: user.name, admit }));
@@ -114,7 +118,11 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
     '/runs/:id/cancel',
     {
       config: { access: 'run' },
-      schema: { summary: 'cancel a run group (runners: their own; admins: any)', params: idParams, response: { 202: z.object({ run_id: z.string(), status: z.string() }) } },
+      schema: {
+        summary: 'cancel a run group (runners: their own; admins: any)',
+        params: idParams,
+        response: { 202: z.object({ run_id: z.string(), status: z.string() }) },
+      },
     },
     async (req, reply) => {
       const g = await client.getRun(req.params.id, { progress: false });
@@ -140,49 +148,62 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       },
     },
     async (req) => {
-      const page = await client.listRunsPage({ limit: req.query.limit, agentId: req.query.agent_id, owner: req.query.owner, pageToken: openPageToken(req.query.page_token) });
+      const page = await client.listRunsPage({
+        limit: req.query.limit,
+        agentId: req.query.agent_id,
+        owner: req.query.owner,
+        pageToken: openPageToken(req.query.page_token),
+      });
       return { runs: page.groups.map((g) => groupView(client, g)), next_page_token: signPageToken(page.nextPageToken) };
     },
   );
 
-  app.get('/runs/:id', { schema: { summary: "a run group's status and progress", params: idParams, response: { 200: ok } } }, async (req) => {
-    const g = await client.getRun(req.params.id);
-    const p = g.progress;
-    return {
-      ...groupView(client, g),
-      progress: p ? { total: p.total, done: p.done, running: p.running, medals: p.medals } : null,
-      runs: (p?.runs ?? []).map((r) => ({
-        run_id: r.runId,
-        competition_id: r.competitionId,
-        task: r.task ?? null,
-        seed: r.seed,
-        phase: r.phase,
-        outcome: r.outcome ?? null,
-        score: r.score ?? null,
-        medal: r.medal ?? null,
-      })),
-    };
-  });
+  app.get(
+    '/runs/:id',
+    { schema: { summary: "a run group's status and progress", params: idParams, response: { 200: ok } } },
+    async (req) => {
+      const g = await client.getRun(req.params.id);
+      const p = g.progress;
+      return {
+        ...groupView(client, g),
+        progress: p ? { total: p.total, done: p.done, running: p.running, medals: p.medals } : null,
+        runs: (p?.runs ?? []).map((r) => ({
+          run_id: r.runId,
+          competition_id: r.competitionId,
+          task: r.task ?? null,
+          seed: r.seed,
+          phase: r.phase,
+          outcome: r.outcome ?? null,
+          score: r.score ?? null,
+          medal: r.medal ?? null,
+        })),
+      };
+    },
+  );
 
-  app.get('/runs/:id/summary', { schema: { summary: "a run group's reports and every run's record so far", params: idParams, response: { 200: ok } } }, async (req) => {
-    const g = await client.getRun(req.params.id);
-    const groupDir = await groupDirOf(g);
-    const records = groupDir ? await readGroupRecords(groupDir) : null;
-    const error = g.status === 'FAILED' ? (await client.getRunSummary(g.id)).error : undefined;
-    return {
-      ...groupView(client, g),
-      grading_report: records?.gradingReport ?? null,
-      technique_grades: records?.techniqueGrades ?? null,
-      llm_totals: llmTotals(records?.runs ?? []),
-      runs: records?.runs ?? [],
-      paths: {
-        grading_report: records?.paths.gradingReport ?? null,
-        technique_grades: records?.paths.techniqueGrades ?? null,
-        metadata: records?.paths.metadata ?? null,
-      },
-      ...(error ? { error } : {}),
-    };
-  });
+  app.get(
+    '/runs/:id/summary',
+    { schema: { summary: "a run group's reports and every run's record so far", params: idParams, response: { 200: ok } } },
+    async (req) => {
+      const g = await client.getRun(req.params.id);
+      const groupDir = await groupDirOf(g);
+      const records = groupDir ? await readGroupRecords(groupDir) : null;
+      const error = g.status === 'FAILED' ? (await client.getRunSummary(g.id)).error : undefined;
+      return {
+        ...groupView(client, g),
+        grading_report: records?.gradingReport ?? null,
+        technique_grades: records?.techniqueGrades ?? null,
+        llm_totals: llmTotals(records?.runs ?? []),
+        runs: records?.runs ?? [],
+        paths: {
+          grading_report: records?.paths.gradingReport ?? null,
+          technique_grades: records?.paths.techniqueGrades ?? null,
+          metadata: records?.paths.metadata ?? null,
+        },
+        ...(error ? { error } : {}),
+      };
+    },
+  );
 
   app.get(
     '/runs/:id/artifacts',
@@ -192,25 +213,41 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
         params: idParams,
         querystring: z.strictObject({
           run_id: z.string().max(300).optional().describe("only this run's files"),
-          limit: z.coerce.number().int().min(1).max(MAX_LISTED_FILES).default(MAX_LISTED_FILES).describe('at most this many files (truncated says when there were more)'),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_LISTED_FILES)
+            .default(MAX_LISTED_FILES)
+            .describe('at most this many files (truncated says when there were more)'),
         }),
         response: { 200: ok },
       },
     },
     async (req) => {
-    const g = await client.getRun(req.params.id, { progress: false });
-    const groupDir = await groupDirOf(g);
-    const records = groupDir ? await readGroupRecords(groupDir) : null;
-    const { files, truncated } = groupDir
-      ? await listGroupFiles(groupDir, records?.metadata ?? null, { runId: req.query.run_id, limit: req.query.limit })
-      : { files: [], truncated: false };
-    return { run_id: g.id, run_group_dir: g.groupDir, files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })), truncated };
+      const g = await client.getRun(req.params.id, { progress: false });
+      const groupDir = await groupDirOf(g);
+      const records = groupDir ? await readGroupRecords(groupDir) : null;
+      const { files, truncated } = groupDir
+        ? await listGroupFiles(groupDir, records?.metadata ?? null, { runId: req.query.run_id, limit: req.query.limit })
+        : { files: [], truncated: false };
+      return {
+        run_id: g.id,
+        run_group_dir: g.groupDir,
+        files: files.map((f) => ({ path: f.path, size: f.size, run_id: f.runId })),
+        truncated,
+      };
     },
   );
 
   app.get(
     '/runs/:id/artifacts/*',
-    { schema: { summary: "one file of a run group's folder", params: z.object({ id: z.string().min(1).max(200), '*': z.string().min(1).max(4096).describe('the path in the group folder') }) } },
+    {
+      schema: {
+        summary: "one file of a run group's folder",
+        params: z.object({ id: z.string().min(1).max(200), '*': z.string().min(1).max(4096).describe('the path in the group folder') }),
+      },
+    },
     async (req, reply) => {
       const g = await client.getRun(req.params.id, { progress: false });
       const groupDir = await groupDirOf(g);

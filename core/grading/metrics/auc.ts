@@ -62,7 +62,8 @@ export function rocAucMeanColumnwise(
   columns: readonly string[] = yTrue.map((_, c) => String(c)),
 ): number {
   if (yTrue.length === 0) throw new Error('mean column-wise roc auc: no columns');
-  if (yTrue.length !== score.length) throw new Error(`mean column-wise roc auc: ${yTrue.length} true columns but ${score.length} score columns`);
+  if (yTrue.length !== score.length)
+    throw new Error(`mean column-wise roc auc: ${yTrue.length} true columns but ${score.length} score columns`);
   let sum = 0;
   yTrue.forEach((column, c) => {
     sum += rocAuc(column, score[c]!, `roc auc of column ${columns[c]}`);

@@ -36,7 +36,8 @@ export function multiclassLogLoss(yTrue: ArrayLike<number>, proba: readonly Arra
   const acc = new Accumulator();
   for (let i = 0; i < n; i += 1) {
     const k = yTrue[i]!;
-    if (!Number.isInteger(k) || k < 0 || k >= classes) throw new Error(`${what}: row ${i}: true class ${k} is not one of 0..${classes - 1}`);
+    if (!Number.isInteger(k) || k < 0 || k >= classes)
+      throw new Error(`${what}: row ${i}: true class ${k} is not one of 0..${classes - 1}`);
     let rowSum = 0;
     for (let c = 0; c < classes; c += 1) {
       const p = proba[c]![i]!;

@@ -7,7 +7,8 @@ function meanOf(what: string, yTrue: ArrayLike<number>, yPred: ArrayLike<number>
   for (let i = 0; i < yTrue.length; i += 1) {
     const t = yTrue[i]!;
     const p = yPred[i]!;
-    if (!Number.isFinite(t) || !Number.isFinite(p)) throw new Error(`${what}: row ${i}: ${Number.isFinite(t) ? p : t} is not a finite number`);
+    if (!Number.isFinite(t) || !Number.isFinite(p))
+      throw new Error(`${what}: row ${i}: ${Number.isFinite(t) ? p : t} is not a finite number`);
     acc.add(term(t, p));
   }
   return acc.value / yTrue.length;

@@ -35,7 +35,10 @@ export function externalLink(url, label) {
 }
 
 /** A token safe in a class name (`role-assistant`, `outcome-agent_failed`). */
-export const token = (s) => String(s ?? 'unknown').toLowerCase().replace(/[^a-z0-9_-]/g, '') || 'unknown';
+export const token = (s) =>
+  String(s ?? 'unknown')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '') || 'unknown';
 
 export function card(title, ...children) {
   return h('section', { class: 'card' }, title ? h('h3', {}, title) : null, ...children);

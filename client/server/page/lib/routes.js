@@ -26,6 +26,9 @@ export function parseRoute(pathname) {
   const at = parts.indexOf('runs', 2);
   if (at === -1) return { page: 'group', groupId: parts.slice(1).map(decode).join('/') };
   const groupId = parts.slice(1, at).map(decode).join('/');
-  const runId = parts.slice(at + 1).map(decode).join('/');
+  const runId = parts
+    .slice(at + 1)
+    .map(decode)
+    .join('/');
   return runId ? { page: 'run', groupId, runId } : { page: 'group', groupId };
 }

@@ -32,18 +32,29 @@ export function artifactsSection(groupId, folder, files) {
       h(
         'div',
         { class: 'card artifact-group', 'data-folder': top },
-        h('h3', {}, top === '(record)' ? 'records' : `${top}/`, h('span', { class: 'muted small' }, ` ${list.length} file${list.length === 1 ? '' : 's'}`)),
+        h(
+          'h3',
+          {},
+          top === '(record)' ? 'records' : `${top}/`,
+          h('span', { class: 'muted small' }, ` ${list.length} file${list.length === 1 ? '' : 's'}`),
+        ),
         h(
           'ul',
           { class: 'files' },
-          list.slice(0, MAX).map((f) =>
-            h(
-              'li',
-              {},
-              h('a', { href: artifactHref(groupId, f.path), target: '_blank', rel: 'noopener', 'data-artifact': f.rel }, top === '(record)' ? f.rel : f.rel.slice(top.length + 1)),
-              h('span', { class: 'muted small size' }, fmtBytes(f.size)),
+          list
+            .slice(0, MAX)
+            .map((f) =>
+              h(
+                'li',
+                {},
+                h(
+                  'a',
+                  { href: artifactHref(groupId, f.path), target: '_blank', rel: 'noopener', 'data-artifact': f.rel },
+                  top === '(record)' ? f.rel : f.rel.slice(top.length + 1),
+                ),
+                h('span', { class: 'muted small size' }, fmtBytes(f.size)),
+              ),
             ),
-          ),
           list.length > MAX ? h('li', { class: 'muted' }, `and ${list.length - MAX} more (see GET /runs/…/artifacts)`) : null,
         ),
       ),

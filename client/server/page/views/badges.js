@@ -17,6 +17,10 @@ export function badge(kind, value, label) {
   return h('span', { class: `badge ${kind}-${token(value)}`, 'data-badge': kind }, label ?? String(value).replace(/_/g, ' '));
 }
 
-export const phaseBadge = (phase) => h('span', { class: `badge phase phase-${token(phase)}`, 'data-badge': 'phase' }, PHASES[phase] ?? phase ?? 'pending');
+export const phaseBadge = (phase) =>
+  h('span', { class: `badge phase phase-${token(phase)}`, 'data-badge': 'phase' }, PHASES[phase] ?? phase ?? 'pending');
 export const statusBadge = (status) => h('span', { class: `badge status-${token(status)}`, 'data-group-status': status }, status);
-export const medalBadge = (medal) => (medal ? h('span', { class: `badge medal medal-${token(medal)}`, 'data-medal': medal }, medal) : h('span', { class: 'muted', 'data-medal': '' }, '—'));
+export const medalBadge = (medal) =>
+  medal
+    ? h('span', { class: `badge medal medal-${token(medal)}`, 'data-medal': medal }, medal)
+    : h('span', { class: 'muted', 'data-medal': '' }, '—');

@@ -20,12 +20,21 @@ export function scoreCharts(view, runs, names) {
   for (const [competitionId, compRuns] of byCompetition) {
     const meta = names.get(competitionId);
     const g = compRuns[0].record.grade;
-    const canvas = h('canvas', { 'data-competition': competitionId, role: 'img', 'aria-label': `${competitionId}: scores against the medal thresholds` });
+    const canvas = h('canvas', {
+      'data-competition': competitionId,
+      role: 'img',
+      'aria-label': `${competitionId}: scores against the medal thresholds`,
+    });
     grid.append(
       h(
         'figure',
         { class: 'card chart-card' },
-        h('figcaption', {}, h('strong', {}, meta?.name ?? competitionId), h('span', { class: 'muted small' }, ` ${meta?.metric ?? ''}${g.is_lower_better ? ' · lower is better' : ' · higher is better'}`)),
+        h(
+          'figcaption',
+          {},
+          h('strong', {}, meta?.name ?? competitionId),
+          h('span', { class: 'muted small' }, ` ${meta?.metric ?? ''}${g.is_lower_better ? ' · lower is better' : ' · higher is better'}`),
+        ),
         h('div', { class: 'chart-box' }, canvas),
         thresholdLegend(g),
       ),

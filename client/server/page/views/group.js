@@ -17,7 +17,13 @@ function groupRuns(status, summary) {
   const planned =
     status.runs && status.runs.length > 0
       ? status.runs
-      : (summary?.runs ?? []).map((r) => ({ run_id: r.runId, competition_id: r.competitionId, task: r.task ?? null, seed: r.seed, phase: 'done' }));
+      : (summary?.runs ?? []).map((r) => ({
+          run_id: r.runId,
+          competition_id: r.competitionId,
+          task: r.task ?? null,
+          seed: r.seed,
+          phase: 'done',
+        }));
   return planned.map((p) => {
     const record = records.get(p.run_id) ?? null;
     return {
@@ -39,7 +45,9 @@ export async function groupPage(view, root, { groupId }) {
   document.title = `${groupId} · MLE-bench Redux`;
   const head = h('div');
   const body = h('div');
-  root.replaceChildren(h('div', { class: 'wrap' }, breadcrumbs(navLink('/', 'Run groups'), h('span', { class: 'mono' }, groupId)), head, body));
+  root.replaceChildren(
+    h('div', { class: 'wrap' }, breadcrumbs(navLink('/', 'Run groups'), h('span', { class: 'mono' }, groupId)), head, body),
+  );
   const names = await competitions();
   await view.live(
     async () => {
@@ -77,8 +85,18 @@ function groupHeader(status, summary, runs) {
     h(
       'div',
       { class: 'progress-line', 'data-progress': `${done}/${total}` },
-      h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done }, fill(total ? (100 * done) / total : 0)),
-      h('span', { class: 'small' }, `${done} of ${total} runs done`, p && p.running ? ` · ${p.running} running` : '', p ? ` · ${p.medals} medal${p.medals === 1 ? '' : 's'}` : ''),
+      h(
+        'div',
+        { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done },
+        fill(total ? (100 * done) / total : 0),
+      ),
+      h(
+        'span',
+        { class: 'small' },
+        `${done} of ${total} runs done`,
+        p && p.running ? ` · ${p.running} running` : '',
+        p ? ` · ${p.medals} medal${p.medals === 1 ? '' : 's'}` : '',
+      ),
     ),
     error ? h('div', { class: 'callout error', role: 'alert' }, error) : null,
     status.run_group_dir ? h('p', { class: 'small muted' }, 'folder ', h('code', {}, status.run_group_dir)) : null,
@@ -106,7 +124,15 @@ function groupBody(view, groupId, status, summary, runs, names) {
 function runsTable(groupId, runs, hasLlm) {
   if (runs.length === 0) return h('div', { class: 'empty' }, 'No runs planned yet.');
   const hasMedals = runs.some((r) => !r.task); // technique runs are graded 0..1, without a leaderboard
-  const heads = ['Run', 'Seed', 'Outcome', hasMedals ? 'Score' : 'Grade', ...(hasMedals ? ['Medal'] : []), 'Agent time', ...(hasLlm ? ['LLM tokens', 'LLM cost'] : [])];
+  const heads = [
+    'Run',
+    'Seed',
+    'Outcome',
+    hasMedals ? 'Score' : 'Grade',
+    ...(hasMedals ? ['Medal'] : []),
+    'Agent time',
+    ...(hasLlm ? ['LLM tokens', 'LLM cost'] : []),
+  ];
   const rows = runs.map((r) => {
     const rec = r.record;
     const llm = rec?.llm;
@@ -114,20 +140,59 @@ function runsTable(groupId, runs, hasLlm) {
     return h(
       'tr',
       { 'data-run': r.runId, class: r.outcome ? '' : 'in-progress' },
-      h('td', { 'data-label': 'Run' }, navLink(runHref(groupId, r.runId), r.task ? h('span', { class: 'task-tag' }, r.task) : null, r.competitionId)),
+      h(
+        'td',
+        { 'data-label': 'Run' },
+        navLink(runHref(groupId, r.runId), r.task ? h('span', { class: 'task-tag' }, r.task) : null, r.competitionId),
+      ),
       h('td', { 'data-label': 'Seed', class: 'num' }, String(r.seed)),
-      h('td', { 'data-label': 'Outcome', 'data-outcome': r.outcome ?? '' }, outcome, rec?.reason ? h('div', { class: 'reason' }, rec.reason) : null),
+      h(
+        'td',
+        { 'data-label': 'Outcome', 'data-outcome': r.outcome ?? '' },
+        outcome,
+        rec?.reason ? h('div', { class: 'reason' }, rec.reason) : null,
+      ),
       h('td', { 'data-label': hasMedals ? 'Score' : 'Grade', class: 'num', 'data-score': r.score ?? '' }, fmtScore(r.score)),
       hasMedals ? h('td', { 'data-label': 'Medal' }, r.task ? h('span', { class: 'muted' }, 'n/a') : medalBadge(r.medal)) : null,
       h('td', { 'data-label': 'Agent time', class: 'num' }, fmtDuration(rec?.timings?.agentSecs)),
-      hasLlm ? h('td', { 'data-label': 'LLM tokens', class: 'num', title: llm ? `${fmtInt(llm.totalTokens)} tokens in ${llm.requests} requests` : null }, llm ? fmtTokensShort(llm.totalTokens) : '—') : null,
-      hasLlm ? h('td', { 'data-label': 'LLM cost', class: 'num', 'data-cost': '' }, llm ? fmtCost(llm.costUsd, llm.unpricedRequests) : '—', llm?.budgetExhausted ? h('div', { class: 'reason' }, `${llm.budgetExhausted} budget ran out`) : null) : null,
+      hasLlm
+        ? h(
+            'td',
+            {
+              'data-label': 'LLM tokens',
+              class: 'num',
+              title: llm ? `${fmtInt(llm.totalTokens)} tokens in ${llm.requests} requests` : null,
+            },
+            llm ? fmtTokensShort(llm.totalTokens) : '—',
+          )
+        : null,
+      hasLlm
+        ? h(
+            'td',
+            { 'data-label': 'LLM cost', class: 'num', 'data-cost': '' },
+            llm ? fmtCost(llm.costUsd, llm.unpricedRequests) : '—',
+            llm?.budgetExhausted ? h('div', { class: 'reason' }, `${llm.budgetExhausted} budget ran out`) : null,
+          )
+        : null,
     );
   });
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', { class: 'table stack', id: 'runs' }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
+    h(
+      'table',
+      { class: 'table stack', id: 'runs' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          heads.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
   );
 }
 
@@ -139,7 +204,9 @@ function gradingTotals(report) {
     h(
       'div',
       { class: 'medal-counts' },
-      ['gold', 'silver', 'bronze'].map((m) => h('div', { class: `medal-count medal-${m}` }, h('strong', {}, String(report[`total_${m}_medals`] ?? 0)), h('span', {}, m))),
+      ['gold', 'silver', 'bronze'].map((m) =>
+        h('div', { class: `medal-count medal-${m}` }, h('strong', {}, String(report[`total_${m}_medals`] ?? 0)), h('span', {}, m)),
+      ),
     ),
     facts([
       ['runs', fmtInt(report.total_runs)],

@@ -22,7 +22,15 @@ export async function groupsPage(view, root) {
 
 function groupsTable(groups) {
   if (groups.length === 0) {
-    return h('div', { class: 'empty' }, 'No run groups yet. Start one with ', h('code', {}, 'mlebench run'), ' or ', h('code', {}, 'POST /runs'), '.');
+    return h(
+      'div',
+      { class: 'empty' },
+      'No run groups yet. Start one with ',
+      h('code', {}, 'mlebench run'),
+      ' or ',
+      h('code', {}, 'POST /runs'),
+      '.',
+    );
   }
   const rows = groups.map((g) =>
     h(
@@ -43,7 +51,15 @@ function groupsTable(groups) {
     h(
       'table',
       { class: 'table stack', id: 'groups' },
-      h('thead', {}, h('tr', {}, ['Run group', 'Agent', 'Status', 'Created', 'Finished', 'Took', 'Temporal'].map((t) => h('th', { scope: 'col' }, t)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Run group', 'Agent', 'Status', 'Created', 'Finished', 'Took', 'Temporal'].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );

@@ -16,7 +16,8 @@ export function messageBubble(message, finishReason) {
   body.append(...contentNodes(message.content));
   for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) body.append(toolCall(call));
   if (message.function_call) body.append(toolCall({ function: message.function_call }));
-  if (!body.childElementCount && !text) body.append(h('span', { class: 'muted' }, message.refusal ? `refused: ${message.refusal}` : '(empty)'));
+  if (!body.childElementCount && !text)
+    body.append(h('span', { class: 'muted' }, message.refusal ? `refused: ${message.refusal}` : '(empty)'));
 
   const lines = text.split('\n').length;
   const long = text.length > LONG_CHARS || lines > LONG_LINES;
@@ -97,7 +98,13 @@ function toolCall(call) {
   return h(
     'div',
     { class: 'tool-call', 'data-tool': fn.name ?? '' },
-    h('div', { class: 'tool-name' }, h('span', { class: 'muted' }, 'calls '), h('strong', { class: 'mono' }, fn.name ?? '?'), call.id ? h('span', { class: 'muted small mono' }, ` ${call.id}`) : null),
+    h(
+      'div',
+      { class: 'tool-name' },
+      h('span', { class: 'muted' }, 'calls '),
+      h('strong', { class: 'mono' }, fn.name ?? '?'),
+      call.id ? h('span', { class: 'muted small mono' }, ` ${call.id}`) : null,
+    ),
     h('pre', { class: 'code json' }, h('code', {}, args)),
   );
 }

@@ -29,7 +29,11 @@ const runLabel = (run) => (run.task ? `${run.task} · ${run.competitionId}` : ru
 
 export async function runPage(view, root, { groupId, runId }) {
   document.title = `${runId} · MLE-bench Redux`;
-  const crumbs = breadcrumbs(navLink('/', 'Run groups'), navLink(groupHref(groupId), h('span', { class: 'mono' }, groupId)), h('span', { class: 'mono' }, runId.startsWith(`${groupId}/`) ? runId.slice(groupId.length + 1) : runId));
+  const crumbs = breadcrumbs(
+    navLink('/', 'Run groups'),
+    navLink(groupHref(groupId), h('span', { class: 'mono' }, groupId)),
+    h('span', { class: 'mono' }, runId.startsWith(`${groupId}/`) ? runId.slice(groupId.length + 1) : runId),
+  );
   const head = h('div');
   const record = h('div');
   const artifacts = h('div');
@@ -71,7 +75,13 @@ function runHeader(status, run, rec, planned) {
   return h(
     'header',
     { class: 'page-head' },
-    h('h1', {}, run.task ? h('span', { class: 'task-tag big' }, run.task) : null, run.competitionId, h('span', { class: 'muted' }, ` · seed ${run.seed}`)),
+    h(
+      'h1',
+      {},
+      run.task ? h('span', { class: 'task-tag big' }, run.task) : null,
+      run.competitionId,
+      h('span', { class: 'muted' }, ` · seed ${run.seed}`),
+    ),
     h(
       'div',
       { class: 'head-meta' },
@@ -112,7 +122,12 @@ function runRecord(view, run, rec, names) {
 }
 
 function containerCard(c, previous) {
-  const flags = [c.timedOut && 'timed out', c.oomKilled && 'out of memory', c.reattached && 're-attached', c.stoppedForBudget && 'stopped for its LLM budget'].filter(Boolean);
+  const flags = [
+    c.timedOut && 'timed out',
+    c.oomKilled && 'out of memory',
+    c.reattached && 're-attached',
+    c.stoppedForBudget && 'stopped for its LLM budget',
+  ].filter(Boolean);
   return card(
     'Container',
     facts([
@@ -124,7 +139,18 @@ function containerCard(c, previous) {
       flags.length ? ['notes', flags.join(', ')] : [null, null],
       previous?.length ? ['replaced containers', String(previous.length)] : [null, null],
     ]),
-    c.notCopied?.length ? h('details', { class: 'small' }, h('summary', {}, `${c.notCopied.length} file(s) not copied out`), h('ul', { class: 'mono' }, c.notCopied.map((f) => h('li', {}, f)))) : null,
+    c.notCopied?.length
+      ? h(
+          'details',
+          { class: 'small' },
+          h('summary', {}, `${c.notCopied.length} file(s) not copied out`),
+          h(
+            'ul',
+            { class: 'mono' },
+            c.notCopied.map((f) => h('li', {}, f)),
+          ),
+        )
+      : null,
   );
 }
 
@@ -139,7 +165,12 @@ function llmCard(llm) {
     'section',
     { class: 'card', id: 'run-llm' },
     h('h3', {}, 'LLM use'),
-    h('div', { class: 'big-number' }, h('strong', { 'data-llm-tokens': llm.totalTokens }, fmtInt(llm.totalTokens)), h('span', {}, ' tokens')),
+    h(
+      'div',
+      { class: 'big-number' },
+      h('strong', { 'data-llm-tokens': llm.totalTokens }, fmtInt(llm.totalTokens)),
+      h('span', {}, ' tokens'),
+    ),
     facts([
       ['requests', fmtInt(llm.requests)],
       ['prompt', fmtInt(llm.promptTokens)],
@@ -173,7 +204,18 @@ function gradeSection(view, run, rec, names) {
         h(
           'table',
           { class: 'table compact' },
-          h('tbody', {}, rows.map(([k, v]) => h('tr', { class: k === 'score' ? 'score-row' : `medal-row medal-${k}` }, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, fmtScore(v))))),
+          h(
+            'tbody',
+            {},
+            rows.map(([k, v]) =>
+              h(
+                'tr',
+                { class: k === 'score' ? 'score-row' : `medal-row medal-${k}` },
+                h('th', { scope: 'row' }, k),
+                h('td', { class: 'num' }, fmtScore(v)),
+              ),
+            ),
+          ),
         ),
         facts([
           ['direction', g.is_lower_better ? 'lower is better' : 'higher is better'],

@@ -5,7 +5,14 @@
 import { h } from '../lib/dom.js';
 
 export function signInPanel(message, onSignedIn) {
-  const input = h('input', { type: 'password', name: 'token', autocomplete: 'current-password', required: true, 'aria-label': 'API token', placeholder: 'API token' });
+  const input = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'current-password',
+    required: true,
+    'aria-label': 'API token',
+    placeholder: 'API token',
+  });
   const status = h('p', { class: 'muted', role: 'status' });
   const form = h(
     'form',
@@ -14,7 +21,11 @@ export function signInPanel(message, onSignedIn) {
       onsubmit: async (event) => {
         event.preventDefault();
         status.textContent = 'Signing in…';
-        const res = await fetch('/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: input.value }) });
+        const res = await fetch('/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: input.value }),
+        });
         if (res.ok) return onSignedIn();
         const body = await res.json().catch(() => null);
         status.textContent = body?.error?.message ?? `${res.status} ${res.statusText}`;

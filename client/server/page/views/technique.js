@@ -17,7 +17,15 @@ export function techniqueSection(groupId, runs, report) {
         h(
           'table',
           { class: 'table compact' },
-          h('thead', {}, h('tr', {}, ['Task', 'Runs', 'Graded', 'Mean', 'Min', 'Max'].map((t) => h('th', { scope: 'col' }, t)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Task', 'Runs', 'Graded', 'Mean', 'Min', 'Max'].map((t) => h('th', { scope: 'col' }, t)),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -49,8 +57,18 @@ export function techniqueSection(groupId, runs, report) {
         h(
           'header',
           { class: 'grade-head' },
-          h('div', {}, h('span', { class: 'task-tag' }, grade.task), navLink(runHref(groupId, r.runId), `${grade.competition_id} · seed ${grade.seed}`)),
-          h('div', { class: 'grade-total' }, h('strong', { 'data-grade-score': grade.score }, fmtScore(grade.score)), h('span', { class: 'muted small' }, ' / 1')),
+          h(
+            'div',
+            {},
+            h('span', { class: 'task-tag' }, grade.task),
+            navLink(runHref(groupId, r.runId), `${grade.competition_id} · seed ${grade.seed}`),
+          ),
+          h(
+            'div',
+            { class: 'grade-total' },
+            h('strong', { 'data-grade-score': grade.score }, fmtScore(grade.score)),
+            h('span', { class: 'muted small' }, ' / 1'),
+          ),
         ),
         gradeBar(grade.score),
         criteriaTable(grade.criteria),
@@ -64,7 +82,13 @@ export function techniqueSection(groupId, runs, report) {
   if (skipped.length) {
     section.append(
       h('h3', {}, 'Skipped pairs'),
-      h('ul', { class: 'skipped' }, skipped.map((s) => h('li', {}, h('span', { class: 'task-tag' }, s.task), `${s.competition_id}: `, h('span', { class: 'muted' }, s.reason)))),
+      h(
+        'ul',
+        { class: 'skipped' },
+        skipped.map((s) =>
+          h('li', {}, h('span', { class: 'task-tag' }, s.task), `${s.competition_id}: `, h('span', { class: 'muted' }, s.reason)),
+        ),
+      ),
     );
   }
   return section;
@@ -79,7 +103,12 @@ export function techniqueGradeSection(g) {
     h(
       'article',
       { class: 'card grade-card' },
-      h('header', { class: 'grade-head' }, h('div', {}, h('span', { class: 'task-tag' }, g.task), `${g.competition_id} · seed ${g.seed}`), h('div', { class: 'grade-total' }, h('strong', {}, fmtScore(g.score)), h('span', { class: 'muted small' }, ' / 1'))),
+      h(
+        'header',
+        { class: 'grade-head' },
+        h('div', {}, h('span', { class: 'task-tag' }, g.task), `${g.competition_id} · seed ${g.seed}`),
+        h('div', { class: 'grade-total' }, h('strong', {}, fmtScore(g.score)), h('span', { class: 'muted small' }, ' / 1')),
+      ),
       gradeBar(g.score),
       criteriaTable(g.criteria),
       facts([
@@ -99,7 +128,15 @@ function criteriaTable(criteria) {
   return h(
     'table',
     { class: 'table compact criteria' },
-    h('thead', {}, h('tr', {}, ['Criterion', 'Weight', 'Score', 'Detail'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Criterion', 'Weight', 'Score', 'Detail'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -109,7 +146,11 @@ function criteriaTable(criteria) {
           { 'data-criterion': c.name },
           h('td', { class: 'mono' }, c.name),
           h('td', { class: 'num', 'data-weight': c.weight }, fmtScore(c.weight)),
-          h('td', { class: 'num', 'data-score': c.score }, h('span', { class: `crit-score ${c.score >= 0.9 ? 'good' : c.score >= 0.5 ? 'fair' : 'poor'}` }, fmtScore(c.score))),
+          h(
+            'td',
+            { class: 'num', 'data-score': c.score },
+            h('span', { class: `crit-score ${c.score >= 0.9 ? 'good' : c.score >= 0.5 ? 'fair' : 'poor'}` }, fmtScore(c.score)),
+          ),
           h('td', { class: 'detail' }, c.detail ?? ''),
         ),
       ),

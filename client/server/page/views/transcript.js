@@ -34,7 +34,10 @@ export class Transcript {
       return;
     }
     this.root.hidden = false;
-    if (!this.file) this.rawLink.replaceChildren(h('a', { href: artifactHref(this.groupId, file.path), target: '_blank', rel: 'noopener', class: 'small' }, 'rollout.jsonl'));
+    if (!this.file)
+      this.rawLink.replaceChildren(
+        h('a', { href: artifactHref(this.groupId, file.path), target: '_blank', rel: 'noopener', class: 'small' }, 'rollout.jsonl'),
+      );
     this.file = file;
     if (file.size === this.size) return;
     await this.refresh();
@@ -96,8 +99,22 @@ export class Transcript {
         'div',
         { class: 'stat-row', 'data-transcript-totals': '' },
         stats.map(([label, value]) => h('div', { class: 'stat', 'data-stat': label }, h('strong', {}, value), h('span', {}, label))),
-        errors ? h('div', { class: 'stat error', 'data-stat': 'errors' }, h('strong', {}, fmtInt(errors)), h('span', {}, errors === 1 ? 'refused or failed' : 'refused or failed')) : null,
-        unlisted > 0 ? h('div', { class: 'stat error', 'data-stat': 'unlisted' }, h('strong', {}, fmtInt(unlisted)), h('span', {}, 'more refused, counted only')) : null,
+        errors
+          ? h(
+              'div',
+              { class: 'stat error', 'data-stat': 'errors' },
+              h('strong', {}, fmtInt(errors)),
+              h('span', {}, errors === 1 ? 'refused or failed' : 'refused or failed'),
+            )
+          : null,
+        unlisted > 0
+          ? h(
+              'div',
+              { class: 'stat error', 'data-stat': 'unlisted' },
+              h('strong', {}, fmtInt(unlisted)),
+              h('span', {}, 'more refused, counted only'),
+            )
+          : null,
       ),
       ...(this.live ? [h('p', { class: 'muted small live-note' }, 'The run is still going: new calls appear as they are made.')] : []),
     );
@@ -120,13 +137,23 @@ function sameMessage(a, b) {
 
 /** A body the gateway kept in part (over its rollout cap): its size and its first bytes, as text. */
 function truncatedBody(body) {
-  return h('div', { class: 'truncated' }, h('p', { class: 'muted' }, `kept in part: ${fmtInt(body.bytes)} bytes, the first of them shown`), h('pre', { class: 'raw' }, String(body.head ?? '')));
+  return h(
+    'div',
+    { class: 'truncated' },
+    h('p', { class: 'muted' }, `kept in part: ${fmtInt(body.bytes)} bytes, the first of them shown`),
+    h('pre', { class: 'raw' }, String(body.head ?? '')),
+  );
 }
 
 function renderCall(call, index, prev) {
   const n = index + 1;
   if (call.unparsable !== undefined) {
-    return h('li', { class: 'call has-error', id: `call-${n}` }, h('div', { class: 'call-head' }, h('span', { class: 'call-no' }, `#${n}`), 'unreadable line'), h('pre', { class: 'raw' }, `${call.problem}\n${call.unparsable.slice(0, 2000)}`));
+    return h(
+      'li',
+      { class: 'call has-error', id: `call-${n}` },
+      h('div', { class: 'call-head' }, h('span', { class: 'call-no' }, `#${n}`), 'unreadable line'),
+      h('pre', { class: 'raw' }, `${call.problem}\n${call.unparsable.slice(0, 2000)}`),
+    );
   }
   const req = call.request && typeof call.request === 'object' ? call.request : {};
   const messages = Array.isArray(req.messages) ? req.messages : [];
@@ -141,7 +168,12 @@ function renderCall(call, index, prev) {
       { class: 'call-head' },
       h('a', { class: 'call-no', href: `#call-${n}` }, `#${n}`),
       time(call.ts, { timeOnly: true }),
-      h('span', { class: 'model', title: call.upstreamModel ? `upstream: ${call.upstreamModel}` : null }, model, call.upstreamModel && call.upstreamModel !== model ? h('span', { class: 'muted' }, ` → ${call.upstreamModel}`) : null),
+      h(
+        'span',
+        { class: 'model', title: call.upstreamModel ? `upstream: ${call.upstreamModel}` : null },
+        model,
+        call.upstreamModel && call.upstreamModel !== model ? h('span', { class: 'muted' }, ` → ${call.upstreamModel}`) : null,
+      ),
       usage ? h('span', { class: 'tokens' }, `${fmtInt(usage.promptTokens)} → ${fmtInt(usage.completionTokens)} tokens`) : null,
       call.response ? h('span', { class: 'cost' }, typeof call.costUsd === 'number' ? fmtCost(call.costUsd) : 'no price') : null,
       typeof call.latencyMs === 'number' ? h('span', { class: 'muted' }, `${fmtInt(call.latencyMs)} ms`) : null,
@@ -204,7 +236,12 @@ function toolsOffered(tools, choice) {
   return h(
     'details',
     { class: 'tools' },
-    h('summary', {}, `tools offered: ${names.join(', ')}`, forced ? ` (must call ${forced})` : choice === 'required' ? ' (one must be called)' : ''),
+    h(
+      'summary',
+      {},
+      `tools offered: ${names.join(', ')}`,
+      forced ? ` (must call ${forced})` : choice === 'required' ? ' (one must be called)' : '',
+    ),
     h('pre', { class: 'code json' }, h('code', {}, JSON.stringify(tools, null, 2))),
   );
 }
