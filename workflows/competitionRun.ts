@@ -8,11 +8,15 @@ import { runAgentSteps } from './agentRun';
 export { runPhaseQuery } from './agentRun';
 
 export async function competitionRun(input: CompetitionRunInput): Promise<RunResult> {
-  const { competitionId, runDir } = input;
+  const { competitionId, runDir, source } = input;
+  // The source the plan recorded travels to the activities; a run planned before it was recorded has none (decided there again).
+  const where = source ? { source } : {};
   return runAgentSteps<CompetitionReport>(input, {
     subject: competitionId,
-    prepare: async () => (await prepareData.executeWithOptions({ summary: `prepare ${competitionId}` }, [{ competitionId }])).publicDir,
-    grade: () => gradeSubmission.executeWithOptions({ summary: `grade ${competitionId} submission` }, [{ competitionId, runDir }]),
+    prepare: async () =>
+      (await prepareData.executeWithOptions({ summary: `prepare ${competitionId}` }, [{ competitionId, ...where }])).publicDir,
+    grade: () =>
+      gradeSubmission.executeWithOptions({ summary: `grade ${competitionId} submission` }, [{ competitionId, runDir, ...where }]),
     recordGrade: (grade) => ({ score: grade?.score ?? null, medal: medalOf(grade), aboveMedian: grade?.above_median ?? false, grade }),
   });
 }

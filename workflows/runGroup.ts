@@ -122,6 +122,7 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
     competitionId: run.competitionId,
     seed: run.seed,
     runDir: run.runDir,
+    ...(run.source ? { source: run.source } : {}),
     timeLimitSecs: options.timeLimitSecs,
     ...(options.infraAttempts ? { infraAttempts: options.infraAttempts } : {}),
     ...(options.llmBudget ? { llmBudget: options.llmBudget } : {}),

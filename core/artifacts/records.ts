@@ -99,10 +99,15 @@ export async function writeGroupMetadata(
  * submission, so the totals say how many runs there were.
  */
 export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
+  const sources = new Map(plan.runs.map((p) => [p.runId, p.source]));
   const reports: CompetitionReport[] = await Promise.all(
     results
       .filter((r) => r.task === undefined)
-      .map((r) => (r.grade ? Promise.resolve(r.grade) : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`))),
+      .map((r) =>
+        r.grade
+          ? Promise.resolve(r.grade)
+          : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`, { source: sources.get(r.runId) }),
+      ),
   );
   const report = summarizeReports(reports, new Date(createdAt));
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);

@@ -1,5 +1,15 @@
-/** Competitions: the registry of `competitions/<id>/` and the preparation of their data. */
+/** Competitions: the registry of `competitions/<id>/`, where each competition comes from, and the preparation of their data. */
 export { listCompetitions, listCompetitionIds, loadCompetition, UnknownCompetitionError, type RegistryOptions } from './registry';
-export { prepareCompetition, isPrepared, PreparedDataChangedError, type PrepareOptions } from './prepare';
+export { PreparedDataChangedError } from './prepare';
+export {
+  prepareCompetition,
+  isPrepared,
+  resolveCompetitionSource,
+  openCompetitionSource,
+  competitionSourceFor,
+  type PrepareOptions,
+  type CompetitionSource,
+  type CompetitionSourceDescriptor,
+} from './source';
 export { InvalidCompetitionConfigError, loadCompetitionConfig, type CompetitionConfig, type ConfigIssue } from './config';
 export type { Competition, PreparedCompetition } from './types';

@@ -1,28 +1,18 @@
 /**
- * Preparing a competition's data: `<dataDir>/<id>/prepared/{public,private}` plus a checksum
+ * Preparing a bundled competition's data: `<dataDir>/<id>/prepared/{public,private}` plus a checksum
  * manifest. Idempotent and cached; safe when several workers prepare the same competition at
  * once, because each builds in its own temp folder and renames it into place (a rename onto a
  * non-empty folder fails, so the first finished copy wins and the others are discarded).
+ * Which source a competition comes from is decided in ./source.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic, readJsonIfExists } from '../artifacts/atomic';
-import { harnessPaths } from '../config';
 import { log } from '../log';
-import { loadCompetition, type RegistryOptions } from './registry';
 import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest, type ManifestProblem } from './manifest';
 import { getPrepareStep } from './steps';
-import { mleBenchCompetitionFor } from '../mlebench/resolve';
-import { isMleBenchPrepared, prepareMleBenchCompetition } from '../mlebench/prepare';
 import type { Competition, PreparedCompetition } from './types';
-
-export interface PrepareOptions extends RegistryOptions {
-  /** Root of prepared data; defaults to harnessPaths().dataDir. */
-  dataDir?: string;
-  /** Rebuild even if prepared data exists (e.g. after PreparedDataChangedError). */
-  force?: boolean;
-}
 
 /** Prepared files no longer match their manifest: someone edited them. Not retryable. */
 export class PreparedDataChangedError extends Error {
@@ -78,23 +68,21 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Prepared, intact and built from the current config. */
-export async function isPrepared(id: string, options: PrepareOptions = {}): Promise<boolean> {
-  const mlebench = await mleBenchCompetitionFor(id, options);
-  if (mlebench) return isMleBenchPrepared(mlebench, options.dataDir ?? harnessPaths().dataDir);
-  const competition = await loadCompetition(id, options);
-  const preparedDir = preparedDirOf(options.dataDir ?? harnessPaths().dataDir, id);
+/** A bundled competition is prepared, intact and built from its current config. */
+export async function isBundledPrepared(competition: Competition, dataDir: string): Promise<boolean> {
+  const preparedDir = preparedDirOf(dataDir, competition.id);
   const manifest = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
   if (!manifest || manifest.inputs !== (await inputsFingerprint(competition))) return false;
   return (await verifyManifest(preparedDir, manifest)).length === 0;
 }
 
-export async function prepareCompetition(id: string, options: PrepareOptions = {}): Promise<PreparedCompetition> {
-  // A competition of the MLE-bench checkout (MLEBENCH_REPO) is prepared by the checkout's own Python.
-  const mlebench = await mleBenchCompetitionFor(id, options);
-  if (mlebench) return prepareMleBenchCompetition(mlebench, { dataDir: options.dataDir ?? harnessPaths().dataDir, force: options.force });
-  const competition = await loadCompetition(id, options);
-  const dataDir = options.dataDir ?? harnessPaths().dataDir;
+/** Builds a bundled competition's data from its sources (core/competitions/steps), or returns the cached, verified copy. */
+export async function prepareBundledCompetition(
+  competition: Competition,
+  options: { dataDir: string; force?: boolean },
+): Promise<PreparedCompetition> {
+  const { id } = competition;
+  const { dataDir } = options;
   const preparedDir = preparedDirOf(dataDir, id);
   const inputs = await inputsFingerprint(competition);
 

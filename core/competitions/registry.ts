@@ -22,12 +22,16 @@ export class UnknownCompetitionError extends Error {
   constructor(
     readonly competitionId: string,
     readonly knownIds: string[],
+    /** Where it was looked for, when more than the registry (core/competitions/source.ts). */
+    readonly lookedIn?: string,
   ) {
-    super(`unknown competition "${competitionId}" (known: ${knownIds.length > 0 ? knownIds.join(', ') : 'none'})`);
+    super(
+      `unknown competition "${competitionId}" (known: ${knownIds.length > 0 ? knownIds.join(', ') : 'none'})${lookedIn ? `; ${lookedIn}` : ''}`,
+    );
   }
 }
 
-function competitionsDirOf(options: RegistryOptions): string {
+export function competitionsDirOf(options: RegistryOptions): string {
   return options.competitionsDir ?? harnessPaths().competitionsDir;
 }
 

@@ -1,147 +1,39 @@
 /**
- * Grading one submission: validate it against the prepared answers, score it with the
- * competition's metric, and place the score on the leaderboard. An invalid or missing
- * submission yields a report (`valid_submission: false` and why); problems of the harness
- * itself (unknown competition, tampered answers, a broken leaderboard) throw.
+ * Grading one submission by competition id, by the competition's source (core/competitions/source.ts):
+ * a bundled competition by its metric and leaderboard (./bundled.ts), an MLE-bench one by its
+ * checkout's Python grader. An invalid or missing submission yields a report; problems of the
+ * harness itself (unknown competition, tampered answers, a broken leaderboard) throw.
  */
-import { loadCompetition, prepareCompetition, type PrepareOptions } from '../competitions';
-import type { Competition, PreparedCompetition } from '../competitions';
 import { harnessPaths } from '../config';
-import { mleBenchCompetitionFor } from '../mlebench/resolve';
-import { gradeMleBenchSubmission, ungradedMleBenchReport } from '../mlebench/grade';
-import { readLeaderboard } from './leaderboard';
-import { medalThresholds, rankScore } from './medals';
-import { answerColumnsFor, readAnswerColumns, readCsvHeader, truthFor, type Truth } from './answers';
-import { getMetric, type Metric } from './metrics';
+import { competitionSourceFor, type CompetitionSourceDescriptor, type SourceOptions } from '../competitions/source';
 import type { CompetitionReport } from './report';
-import { ungradedReportAgainst } from './ungraded';
-import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from './submission';
 
-export interface GradeOptions extends Pick<PrepareOptions, 'dataDir' | 'competitionsDir'> {
+export interface GradeOptions extends SourceOptions {
   competitionId: string;
   submissionPath: string;
+  /** Root of prepared data; defaults to harnessPaths().dataDir. */
+  dataDir?: string;
   /** Size cap for the submission file (default: submissionByteLimit, at least DEFAULT_MAX_SUBMISSION_BYTES). */
   maxSubmissionBytes?: number;
+  /** The source the plan recorded; resolved from the id when absent. */
+  source?: CompetitionSourceDescriptor;
 }
 
-/** Scores are rounded to 5 decimals before ranking, as MLE-bench does. */
-function round5(x: number): number {
-  return Number(x.toFixed(5));
-}
-
-async function submissionSpec(
-  competition: Competition,
-  prepared: PreparedCompetition,
-  metric: Metric,
-  maxBytes: number | undefined,
-): Promise<{ spec: SubmissionSpec; truth: Truth }> {
-  const header = await readCsvHeader(prepared.sampleSubmissionPath);
-  const { id_column: idColumn, target_column: targetColumn, positive_label: positiveLabel, labels } = competition.config.dataset;
-  if (!header.includes(idColumn)) {
-    throw new Error(`${prepared.sampleSubmissionPath}: missing column "${idColumn}" (columns: ${header.join(', ')})`);
-  }
-  const valueColumns = header.filter((c) => c !== idColumn);
-  const answers = await readAnswerColumns(prepared.answersPath, idColumn, answerColumnsFor(metric, targetColumn, valueColumns));
-  const truth = truthFor(metric, answers, { source: prepared.answersPath, targetColumn, valueColumns, positiveLabel });
-  const knownLabels = truth.kind === 'labels' ? new Set(labels ?? truth.labels) : undefined;
+function submissionOptions(options: GradeOptions) {
   return {
-    truth,
-    spec: {
-      idColumn,
-      columns: header,
-      ids: answers.ids,
-      cells: metric.cells,
-      labels: knownLabels,
-      rowsRescaled: metric.kind === 'probabilities',
-      maxBytes,
-    },
+    dataDir: options.dataDir ?? harnessPaths().dataDir,
+    submissionPath: options.submissionPath,
+    maxSubmissionBytes: options.maxSubmissionBytes,
   };
-}
-
-/** The metric on the validated submission, whose columns are aligned with the answers' ids. */
-function score(metric: Metric, truth: Truth, check: Extract<SubmissionCheck, { valid: true }>): number {
-  const { numbers, labels } = check;
-  if (metric.kind === 'labels' && truth.kind === 'labels') return metric.compute(truth.labels, labels[0]!);
-  if (metric.kind === 'values' && truth.kind === 'values') return metric.compute(truth.values, numbers[0]!);
-  if (metric.kind === 'probability' && truth.kind === 'probability') return metric.compute(truth.positive, numbers[0]!);
-  if (metric.kind === 'probabilities' && truth.kind === 'probabilities') return metric.compute(truth.classIndex, numbers);
-  if (metric.kind === 'multilabel-probabilities' && truth.kind === 'multilabel-probabilities') {
-    return metric.compute(truth.columns, numbers, check.valueColumns);
-  }
-  throw new Error(`metric ${metric.name} (${metric.kind}) got answers of kind ${truth.kind}`);
-}
-
-interface GradingContext {
-  competition: Competition;
-  metric: Metric;
-  truth: Truth;
-  check: SubmissionCheck;
-}
-
-async function validateFor(options: GradeOptions): Promise<GradingContext> {
-  const competition = await loadCompetition(options.competitionId, options);
-  // Cached and checksum-verified: grading never runs against edited answers.
-  const prepared = await prepareCompetition(options.competitionId, options);
-  const metric = getMetric(competition.metric);
-  const { spec, truth } = await submissionSpec(competition, prepared, metric, options.maxSubmissionBytes);
-  return { competition, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
 }
 
 /** Validates without scoring: what an agent may learn about its submission. */
 export async function checkSubmission(options: GradeOptions): Promise<{ valid: boolean; reason?: string }> {
-  const mlebench = await mleBenchCompetitionFor(options.competitionId, options);
-  if (mlebench) {
-    // As MLE-bench validates: by running its grader.
-    const report = await gradeMleBenchSubmission(mlebench, { ...options, dataDir: options.dataDir ?? harnessPaths().dataDir });
-    return report.valid_submission ? { valid: true } : { valid: false, reason: report.error };
-  }
-  const { check } = await validateFor(options);
-  return check.valid ? { valid: true } : { valid: false, reason: check.reason };
+  return (await competitionSourceFor(options.competitionId, options)).checkSubmission(submissionOptions(options));
 }
 
 export async function gradeSubmission(options: GradeOptions): Promise<CompetitionReport> {
-  // A competition of the MLE-bench checkout (MLEBENCH_REPO) is graded by its own Python grader.
-  const mlebench = await mleBenchCompetitionFor(options.competitionId, options);
-  if (mlebench) return gradeMleBenchSubmission(mlebench, { ...options, dataDir: options.dataDir ?? harnessPaths().dataDir });
-  const { competition, metric, truth, check } = await validateFor(options);
-  const leaderboard = await readLeaderboard(competition.leaderboardPath);
-  if (leaderboard.isLowerBetter !== metric.lowerIsBetter) {
-    throw new Error(
-      `${leaderboard.file}: ranks ${leaderboard.isLowerBetter ? 'lower' : 'higher'} scores first, ` +
-        `but ${metric.name} is ${metric.lowerIsBetter ? 'lower' : 'higher'}-is-better`,
-    );
-  }
-  const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
-
-  // A metric can be undefined on valid input (AUC when the answers hold one class): like
-  // MLE-bench, the run then has no score, and the report says why instead of the grader crashing.
-  let value: number | null = null;
-  let error = check.valid ? undefined : check.reason;
-  if (check.valid) {
-    try {
-      const raw = score(metric, truth, check);
-      if (!Number.isFinite(raw)) throw new Error(`${metric.name} is ${raw}`);
-      value = round5(raw);
-    } catch (err) {
-      error = `scoring failed: ${(err as Error).message}`;
-    }
-  }
-  const medals = rankScore(value, thresholds, leaderboard.isLowerBetter);
-  return {
-    competition_id: competition.id,
-    score: value,
-    gold_threshold: thresholds.gold,
-    silver_threshold: thresholds.silver,
-    bronze_threshold: thresholds.bronze,
-    median_threshold: thresholds.median,
-    ...medals,
-    submission_exists: check.valid || check.exists,
-    valid_submission: value !== null,
-    is_lower_better: leaderboard.isLowerBetter,
-    created_at: new Date().toISOString(),
-    submission_path: options.submissionPath,
-    ...(error === undefined ? {} : { error }),
-  };
+  return (await competitionSourceFor(options.competitionId, options)).gradeSubmission(submissionOptions(options));
 }
 
 /**
@@ -151,10 +43,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<Competitio
 export async function ungradedReport(
   competitionId: string,
   reason: string,
-  options: Pick<GradeOptions, 'competitionsDir'> = {},
+  options: SourceOptions & { source?: CompetitionSourceDescriptor } = {},
 ): Promise<CompetitionReport> {
-  const mlebench = await mleBenchCompetitionFor(competitionId, options);
-  if (mlebench) return ungradedMleBenchReport(mlebench, reason);
-  const competition = await loadCompetition(competitionId, options);
-  return ungradedReportAgainst(competition.id, competition.leaderboardPath, reason);
+  return (await competitionSourceFor(competitionId, options)).ungradedReport(reason);
 }

@@ -35,5 +35,4 @@ export {
   type DriverResult,
   type GraderOutcome,
 } from './python';
-export { mleBenchCompetitionFor } from './resolve';
 export { MleBenchUnsafeFileError, assertPlainTree } from './untrusted';

@@ -7,10 +7,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidRunOptionsError, TECHNIQUE_TASKS, type RunOptions } from '../options';
-import { loadCompetition, UnknownCompetitionError, type Competition } from '../competitions';
+import { UnknownCompetitionError, type Competition } from '../competitions';
 import { kaggleCompetitionProblem } from '../competitions/kaggle';
-import { mleBenchCompetitionFor } from '../mlebench/resolve';
-import { mleBenchDataProblem } from '../mlebench/prepare';
+import { resolveCompetitionSource, type CompetitionSource, type CompetitionSourceDescriptor } from '../competitions/source';
 import type { MleBenchCompetition } from '../mlebench/checkout';
 import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
@@ -25,6 +24,8 @@ import type { PlannedRun, RunGroupPlan } from './types';
 export interface ResolvedRunRequest {
   agent: AgentSpec;
   competitionIds: string[];
+  /** Where each of them comes from, as the plan records it. */
+  sources: Record<string, CompetitionSourceDescriptor>;
   /** The bundled competitions among them (technique tasks run on these only). */
   competitions: Competition[];
   /** Those of the MLE-bench checkout (MLEBENCH_REPO), prepared and graded by its own Python. */
@@ -43,33 +44,27 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   }
   const unique = [...new Set(ids)];
   // Problems are reported in the order the ids were given, whatever order the look-ups finish in.
-  type Looked = { competition?: Competition; mlebench?: MleBenchCompetition; problem?: { field: string; reason: string } };
+  type Looked = { source?: CompetitionSource; problem?: { field: string; reason: string } };
+  const problemOf = (reason: string): Looked => ({ problem: { field: 'competitions', reason } });
   const looked = await Promise.all(
-    unique.map((id) =>
-      loadCompetition(id).then(
-        (competition): Looked => ({ competition }),
-        async (err: Error): Promise<Looked> => {
-          if (!(err instanceof UnknownCompetitionError)) return { problem: { field: 'competitions', reason: err.message } };
-          try {
-            // A competition of the MLE-bench checkout: runnable once its data is prepared or its raw data is there.
-            const mlebench = await mleBenchCompetitionFor(id);
-            if (mlebench) {
-              const missing = await mleBenchDataProblem(mlebench, paths.dataDir);
-              if (missing) return { problem: { field: 'competitions', reason: missing.message } };
-              if (options.techniqueTasks) {
-                return { problem: { field: 'competitions', reason: `"${id}" is an MLE-bench competition: technique tasks run on the bundled competitions only` } };
-              }
-              return { mlebench };
-            }
-          } catch (checkoutErr) {
-            return { problem: { field: 'competitions', reason: (checkoutErr as Error).message } };
-          }
-          // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
-          const kaggle = await kaggleCompetitionProblem(id, { dataDir: paths.dataDir });
-          return { problem: { field: 'competitions', reason: (kaggle ?? err).message } };
-        },
-      ),
-    ),
+    unique.map(async (id): Promise<Looked> => {
+      let source: CompetitionSource;
+      try {
+        source = await resolveCompetitionSource(id, { competitionsDir: paths.competitionsDir });
+      } catch (err) {
+        if (!(err instanceof UnknownCompetitionError)) return problemOf((err as Error).message);
+        // A Kaggle competition we know of gets what is missing and how to get it, not "unknown".
+        const kaggle = await kaggleCompetitionProblem(id, { dataDir: paths.dataDir });
+        return problemOf((kaggle ?? err).message);
+      }
+      // An MLE-bench competition is runnable once its data is prepared or its raw data is there.
+      const missing = await source.dataProblem(paths.dataDir);
+      if (missing) return problemOf(missing.message);
+      if (source.kind === 'mlebench' && options.techniqueTasks) {
+        return problemOf(`"${id}" is an MLE-bench competition: technique tasks run on the bundled competitions only`);
+      }
+      return { source };
+    }),
   );
   const problems = looked.flatMap((l) => (l.problem ? [l.problem] : []));
   const agent = await resolveAgent(options.agentId).catch((err: Error) => {
@@ -85,25 +80,37 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   if (problems.length > 0 || !agent) throw new InvalidRunOptionsError(problems);
   // Every bundled offline competition counts as Lite; `lite` filters only competitions that say otherwise.
   // An MLE-bench competition is Lite when its checkout's experiments/splits/low.txt lists it.
-  const keptLooked = looked.filter((l) =>
-    l.competition ? !options.lite || l.competition.lite !== false : l.mlebench ? !options.lite || l.mlebench.lite : false,
-  );
-  if (keptLooked.length === 0) {
+  const kept = looked.flatMap((l) => (l.source && (!options.lite || l.source.lite) ? [l.source] : []));
+  if (kept.length === 0) {
     throw new InvalidRunOptionsError([{ field: 'lite', reason: 'no competition of the set is in the Lite list' }]);
   }
   return {
     agent,
-    competitionIds: keptLooked.map((l) => (l.competition ?? l.mlebench)!.id),
-    competitions: keptLooked.flatMap((l) => (l.competition ? [l.competition] : [])),
-    mlebench: keptLooked.flatMap((l) => (l.mlebench ? [l.mlebench] : [])),
+    competitionIds: kept.map((s) => s.id),
+    sources: Object.fromEntries(kept.map((s) => [s.id, s.descriptor])),
+    competitions: kept.flatMap((s) => (s.kind === 'bundled' ? [s.competition] : [])),
+    mlebench: kept.flatMap((s) => (s.kind === 'mlebench' ? [s.competition] : [])),
   };
 }
 
-export function planRuns(groupId: string, groupDir: string, competitionIds: string[], nSeeds: number): PlannedRun[] {
+export function planRuns(
+  groupId: string,
+  groupDir: string,
+  competitionIds: string[],
+  nSeeds: number,
+  sources: Record<string, CompetitionSourceDescriptor> = {},
+): PlannedRun[] {
   return competitionIds.flatMap((competitionId) =>
     Array.from({ length: nSeeds }, (_, i) => {
       const seed = i + 1;
-      return { runId: competitionRunId(groupId, competitionId, seed), competitionId, seed, runDir: runDir(groupDir, competitionId, seed) };
+      const source = sources[competitionId];
+      return {
+        runId: competitionRunId(groupId, competitionId, seed),
+        competitionId,
+        seed,
+        runDir: runDir(groupDir, competitionId, seed),
+        ...(source ? { source } : {}),
+      };
     }),
   );
 }
@@ -169,10 +176,10 @@ export async function createRunGroupPlan(
   startedAt: Date,
   paths: HarnessPaths,
 ): Promise<RunGroupPlan> {
-  const { competitionIds, competitions } = await resolveRunRequest(options, paths);
+  const { competitionIds, competitions, sources } = await resolveRunRequest(options, paths);
   const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
   const { runs, skipped } = options.techniqueTasks
     ? planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds)
-    : { runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds), skipped: [] };
+    : { runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds, sources), skipped: [] };
   return { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options, runs, skipped };
 }

@@ -4,6 +4,7 @@ import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
 import type { LlmUsageRecord } from '../gateway/runAccess';
+import type { CompetitionSourceDescriptor } from '../competitions/source';
 import type { SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from '../techniques/types';
 
 export type Medal = 'gold' | 'silver' | 'bronze';
@@ -16,6 +17,8 @@ export interface PlannedRun {
   task?: TechniqueTask;
   seed: number;
   runDir: string;
+  /** Where its competition comes from, decided when the group was planned; absent in plans made before it was recorded. */
+  source?: CompetitionSourceDescriptor;
 }
 
 export interface RunGroupPlan {
@@ -36,6 +39,8 @@ export interface CompetitionRunInput {
   competitionId: string;
   seed: number;
   runDir: string;
+  /** The planned run's competition source (absent for runs planned before it was recorded: decided again then). */
+  source?: CompetitionSourceDescriptor;
   timeLimitSecs: number;
   /** Tries of the agent step on infrastructure failures (run option `infraAttempts`; default 10). */
   infraAttempts?: number;
