@@ -1,11 +1,67 @@
-// Lint rules that guard the Temporal boundaries: workflow code must stay deterministic, so it
-// may not import Node built-ins, dockerode or activity implementations (types are fine).
-import { builtinModules } from 'node:module';
+// Lint rules that guard the Temporal boundaries: workflow code runs in Temporal's deterministic
+// sandbox, so what it imports as a value is an allowlist (types may come from anywhere).
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettierConfig from 'eslint-config-prettier';
 
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+/**
+ * What workflow code may import as a value: the SDK's workflow-safe packages, the other workflow
+ * files, the Temporal contract and the pure decision modules (no I/O, no clock, no randomness).
+ * The allowlisted modules outside workflows/ are held to the same rule, so it holds transitively.
+ */
+export const WORKFLOW_IMPORTS = {
+  packages: ['@temporalio/workflow', '@temporalio/common'],
+  /** Repository paths: a folder (ending in `/`) or a module. */
+  modules: ['workflows/', 'temporal/contract.ts', 'core/runs/outcome.ts'],
+};
+
+const workflowImportsRule = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      forbidden:
+        '"{{source}}" may not be imported by workflow code (values only from ' +
+        WORKFLOW_IMPORTS.packages.join(', ') +
+        ', ' +
+        WORKFLOW_IMPORTS.modules.join(', ') +
+        '): use `import type`, or do the work in an activity.',
+    },
+  },
+  create(context) {
+    const root = import.meta.dirname;
+    const allowed = (source) => {
+      if (!source.startsWith('.')) return WORKFLOW_IMPORTS.packages.some((p) => source === p || source.startsWith(`${p}/`));
+      const target = path
+        .relative(root, path.resolve(path.dirname(context.filename), source))
+        .split(path.sep)
+        .join('/');
+      return WORKFLOW_IMPORTS.modules.some((m) =>
+        m.endsWith('/') ? `${target}/`.startsWith(m) : [m, m.replace(/\.ts$/, ''), m.replace(/\.ts$/, '/index')].includes(target),
+      );
+    };
+    const check = (node, source) => {
+      if (typeof source === 'string' && !allowed(source)) context.report({ node, messageId: 'forbidden', data: { source } });
+    };
+    const typeOnly = (node) =>
+      node.importKind === 'type' ||
+      node.exportKind === 'type' ||
+      (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type' || s.exportKind === 'type'));
+    return {
+      ImportDeclaration: (node) => typeOnly(node) || check(node, node.source.value),
+      ExportNamedDeclaration: (node) => !node.source || typeOnly(node) || check(node, node.source.value),
+      ExportAllDeclaration: (node) => typeOnly(node) || check(node, node.source.value),
+      ImportExpression: (node) => check(node, node.source.type === 'Literal' ? node.source.value : '<computed>'),
+      TSImportEqualsDeclaration: (node) =>
+        node.importKind === 'type' ||
+        node.moduleReference.type !== 'TSExternalModuleReference' ||
+        check(node, node.moduleReference.expression.value),
+      'CallExpression[callee.name="require"]': (node) =>
+        check(node, node.arguments[0]?.type === 'Literal' ? node.arguments[0].value : '<computed>'),
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.mlebench/**', 'runs/**', 'bin/**', 'agents/**', 'images/**', 'scripts/**'] },
@@ -23,31 +79,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
-            { name: 'dockerode', message: 'Docker belongs in activities and core/sandbox, never in workflows.' },
-          ],
-          patterns: [
-            {
-              group: ['**/activities', '**/activities/*', '../activities/**'],
-              allowTypeImports: true,
-              message: 'Workflows may import activity types only (import type), never their implementations.',
-            },
-            {
-              group: ['**/core/sandbox/**', '**/core/competitions/**', '**/core/artifacts/**', '**/core/agents/**', '**/core/config'],
-              allowTypeImports: true,
-              message: 'Workflows may not import I/O modules (types are fine).',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['workflows/**/*.ts', ...WORKFLOW_IMPORTS.modules.filter((m) => !m.endsWith('/'))],
+    plugins: { harness: { rules: { 'workflow-imports': workflowImportsRule } } },
+    rules: { 'harness/workflow-imports': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

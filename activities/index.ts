@@ -8,11 +8,12 @@ import { prepareActivities } from './prepare';
 import { runAgentActivities, type RunAgentDeps } from './runAgent';
 import { gradeActivities } from './grade';
 import { persistActivities } from './persist';
-import { hostActivities, hostIdentity, type HostIdentity } from './host';
+import { hostActivities, type ClaimedHost } from './host';
 
-export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps & { host?: HostIdentity } = {}) {
+/** `host`: this worker's Docker host, as its `claimHost` gives it to a run (worker/host.ts). */
+export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps & { host: ClaimedHost }) {
   return {
-    ...hostActivities(deps.host ?? hostIdentity()),
+    ...hostActivities(deps.host),
     ...planActivities(paths),
     ...prepareActivities(paths),
     ...runAgentActivities(deps),
@@ -23,4 +24,4 @@ export function createActivities(paths: HarnessPaths = harnessPaths(), deps: Run
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { RunAgentInput, RunAgentResult } from './runAgent';
-export type { ClaimedHost } from './host';
+export type { ClaimedHost, HostIdentity } from './host';

@@ -8,11 +8,10 @@ import { resolveAgent } from '../core/agents';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
 import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
-import { archiveAttempt } from '../core/sandbox/attempts';
+import { archiveAttempt, clearEarlierContainers } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
-import { clearEarlierContainers } from './host';
 
-/** Well inside the heartbeat timeout (workflows/ids.ts TIMEOUTS.agentHeartbeat, 10 s). */
+/** Well inside the heartbeat timeout (temporal/contract.ts TIMEOUTS.agentHeartbeat, 10 s). */
 const HEARTBEAT_EVERY_MS = 3000;
 
 export interface RunAgentInput {

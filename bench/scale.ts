@@ -39,9 +39,10 @@ import { devServerArgs, isPortOpen } from '../temporal/devServer';
 import { REPO_ROOT, temporalCliPath } from '../core/config';
 import { prepareCompetition } from '../core/competitions';
 import { reapLeftovers } from '../core/sandbox/reaper';
-import { newRunGroupId } from '../workflows/ids';
+import { newRunGroupId } from '../core/runs/ids';
+import { QUERIES } from '../temporal/contract';
 import { log } from '../core/log';
-import type { GroupProgress, RunGroupResult, RunResult } from '../core/runs/types';
+import type { RunGroupResult, RunResult } from '../core/runs/types';
 import {
   activitiesByWorker,
   fmtStats,
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
     await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
     if (finished) break;
     load.push(os.loadavg()[0]!);
-    const progress = await handle.query<GroupProgress>('progress').catch(() => null);
+    const progress = await handle.query(QUERIES.progress).catch(() => null);
     const done = progress?.done ?? 0;
     const rate = done / ((Date.now() - started) / 60_000);
     console.log(

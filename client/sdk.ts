@@ -21,7 +21,8 @@ import { summarizeReports } from '../core/grading';
 import type { GradingReport } from '../core/grading/report';
 import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/techniques/report';
 import type { GroupProgress, RunGroupResult, RunPhase, RunResult } from '../core/runs/types';
-import { newRunGroupId, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, webUiUrl } from '../workflows/ids';
+import { newRunGroupId } from '../core/runs/ids';
+import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
 import { memoOf, statusName, timestampDate, visibilityString, type GroupMemo } from './visibility';
 
@@ -291,7 +292,7 @@ export class Client {
 
   private async progress(id: string): Promise<GroupProgress> {
     const client = await this.workflowClient();
-    return client.workflow.getHandle(id).query<GroupProgress>('progress');
+    return client.workflow.getHandle(id).query(QUERIES.progress);
   }
 
   /**
@@ -317,7 +318,7 @@ export class Client {
             r.runId,
             await client.workflow
               .getHandle(r.runId)
-              .query<RunPhase>('phase')
+              .query(QUERIES.phase)
               .catch(() => r.phase),
           ] as const,
       ),
@@ -394,4 +395,9 @@ function failureMessage(err: Error): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The Web UI page of one workflow. */
+function webUiUrl(uiBase: string, namespace: string, workflowId: string): string {
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

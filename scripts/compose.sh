@@ -106,7 +106,7 @@ compute_tags() {
   MLEBENCH_BASE_IMAGE=$(node -p "require('./dist/core/sandbox/imageTags').baseImageTag()")
   export MLEBENCH_BASE_IMAGE
   # For a Temporal that is not the dev server (profile postgres): registered at its start.
-  MLEBENCH_SEARCH_ATTRIBUTES=$(node -p "require('./dist/workflows/ids').SEARCH_ATTRIBUTE_FLAGS.join(' ')")
+  MLEBENCH_SEARCH_ATTRIBUTES=$(node -p "require('./dist/temporal/contract').SEARCH_ATTRIBUTE_FLAGS.join(' ')")
   export MLEBENCH_SEARCH_ATTRIBUTES
   TEMPORAL_BIN=$(node -p "require('./dist/core/config').temporalCliPath()")
   local node_bin node_version

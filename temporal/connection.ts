@@ -10,7 +10,7 @@ import { Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { isPortOpen, startDevServer, type DevServer } from './devServer';
-import { SEARCH_ATTRIBUTES } from '../workflows/ids';
+import { SEARCH_ATTRIBUTES } from './contract';
 import { log } from '../core/log';
 import { TemporalConnectionConfigError, temporalSecurity, wantsSecurity } from './security';
 

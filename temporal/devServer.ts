@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { harnessPaths, temporalCliPath } from '../core/config';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/ids';
+import { SEARCH_ATTRIBUTE_FLAGS } from './contract';
 
 export interface DevServerOptions {
   port?: number;

@@ -12,9 +12,9 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { hostIdentity } from '../activities/host';
 import { harnessPaths, type HarnessPaths } from '../core/config';
-import { TASK_QUEUE } from '../workflows/ids';
+import { TASK_QUEUE } from '../temporal/contract';
+import { claimedHost, hostIdentity } from './host';
 import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
@@ -78,7 +78,7 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<W
   const paths = opts.paths ?? harnessPaths();
   const namespace = opts.namespace ?? 'default';
   const host = hostIdentity(process.env, opts.hostId);
-  const activities = createActivities(paths, { gateway: opts.gateway, host });
+  const activities = createActivities(paths, { gateway: opts.gateway, host: claimedHost(host) });
   // The harness's interceptor outermost: a refused input is logged and mapped like any error.
   const interceptors = { activity: [activityInterceptors, trustedInputInterceptors(paths), ...(opts.activityInterceptors ?? [])] };
   sweepLeftovers(opts.connection, namespace, paths.runsDir);

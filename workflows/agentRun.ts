@@ -3,26 +3,16 @@
  * run the agent in its container, grade what it wrote, persist the record. Every ending — success,
  * the agent's failure, infrastructure, cancellation — is written to the run's `run.json`.
  */
-import {
-  CancellationScope,
-  defineQuery,
-  isCancellation,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClaimedHost, RunAgentResult } from '../activities';
 import type { Outcome } from '../core/outcomes';
 import type { AgentContainerResult } from '../core/sandbox/types';
 import type { CompetitionRunInput, DeadHost, RunPhase, RunResult } from '../core/runs/types';
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
-import { MAX_HOST_RESTARTS, PATCHES, SEARCH_ATTRIBUTES } from './ids';
-import { agentAttemptTimeoutMs, agentStepRetry, claimHost, onHost, persistArtifacts, runAgent } from './activityOptions';
+import { agentAttemptTimeoutMs, agentStepRetry, MAX_HOST_RESTARTS, PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
+import { claimHost, onHost, persistArtifacts, runAgent } from './activityOptions';
 import { describeFailure, hostLostReason } from './failures';
-
-export const runPhaseQuery = defineQuery<RunPhase>('phase');
 
 export interface RunSteps<G extends GradedSubmission> {
   /** What the agent works on (e.g. `spambase`, `leakage on spambase`), for summaries. */
@@ -39,7 +29,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   const { workflowId: runId } = workflowInfo();
   const startedAt = new Date().toISOString();
   let phase: RunPhase = 'preparing';
-  setHandler(runPhaseQuery, () => phase);
+  setHandler(QUERIES.phase, () => phase);
   let container: AgentContainerResult | null = null;
   let llm: RunResult['llm'];
   const previousContainers: AgentContainerResult[] = [];

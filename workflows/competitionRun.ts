@@ -5,8 +5,6 @@ import { medalOf } from '../core/runs/outcome';
 import { gradeSubmission, prepareData } from './activityOptions';
 import { runAgentSteps } from './agentRun';
 
-export { runPhaseQuery } from './agentRun';
-
 export async function competitionRun(input: CompetitionRunInput): Promise<RunResult> {
   const { competitionId, runDir, source } = input;
   // The source the plan recorded travels to the activities; a run planned before it was recorded has none (decided there again).

@@ -1,5 +1,4 @@
 /** The workflows the worker registers. */
-export { runGroup, progressQuery } from './runGroup';
+export { runGroup } from './runGroup';
 export { competitionRun } from './competitionRun';
 export { techniqueRun } from './techniqueRun';
-export { runPhaseQuery } from './agentRun';

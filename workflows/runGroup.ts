@@ -6,7 +6,6 @@
 import {
   CancellationScope,
   CancelledFailure,
-  defineQuery,
   isCancellation,
   setCurrentDetails,
   setHandler,
@@ -17,14 +16,12 @@ import {
 } from '@temporalio/workflow';
 import type { RunOptions } from '../core/options';
 import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult } from '../core/runs/types';
-import { SEARCH_ATTRIBUTES } from './ids';
+import { QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
 import { competitionRun } from './competitionRun';
 import { techniqueRun } from './techniqueRun';
 import { describeFailure } from './failures';
 import { progressDetails } from './progress';
-
-export const progressQuery = defineQuery<GroupProgress>('progress');
 
 export async function runGroup(input: unknown): Promise<RunGroupResult> {
   const { workflowId: groupId, startTime } = workflowInfo();
@@ -39,7 +36,7 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     medals: 0,
     runs: [],
   };
-  setHandler(progressQuery, () => progress);
+  setHandler(QUERIES.progress, () => progress);
 
   // The options are validated once, by the plan (zod, the registries): bad input fails the group
   // there, non-retryable, with the field and the reason.

@@ -4,8 +4,8 @@ import { startDevServer } from '../../temporal/devServer';
 import { configuredTarget, connectClient, ensureSearchAttributes, temporalSecurity } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { startGatewayFromEnv } from '../../worker/gateway';
-import { TASK_QUEUE, hostTaskQueue } from '../../workflows/ids';
-import { hostIdentity } from '../../activities/host';
+import { TASK_QUEUE, hostTaskQueue } from '../../temporal/contract';
+import { hostIdentity } from '../../worker/host';
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

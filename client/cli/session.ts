@@ -8,7 +8,7 @@ import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { startGatewayFromEnv } from '../../worker/gateway';
 import type { Gateway } from '../../core/gateway';
 import { Client } from '../sdk';
-import { TASK_QUEUE } from '../../workflows/ids';
+import { TASK_QUEUE } from '../../temporal/contract';
 import { log } from '../../core/log';
 
 export interface Session {

@@ -15,7 +15,7 @@ import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
 import type { HarnessPaths } from '../config';
 import { runDir, runGroupDirName } from '../artifacts/layout';
-import { competitionRunId, techniqueRunId } from '../../workflows/ids';
+import { competitionRunId, techniqueRunId } from './ids';
 import { whyNotApplicable } from '../techniques/registry';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import { resolveSplit } from './splits';

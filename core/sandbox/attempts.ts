@@ -8,6 +8,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InfraError } from './errors';
+import { dockerClient, LABELS, listAgentContainers, stopAndRemove } from './docker';
+import { collectAndReleaseScratch } from './scratch';
+import { log } from '../log';
 
 const MOVED = ['submission', 'code', 'logs', 'container.json'];
 
@@ -31,4 +34,25 @@ export async function archiveAttempt(runDir: string, attempt: number): Promise<s
     throw new InfraError(`cannot move attempt ${attempt} of ${runDir} aside to ${final}: ${(err as Error).message}`, { cause: err });
   }
   return final;
+}
+
+/**
+ * Before a run's container number `attempt` starts afresh (none of that number exists yet): what
+ * earlier containers left is made safe to archive. An earlier container this host's Docker still
+ * holds is stopped and removed — none after an agent retry (the killed one was collected), the
+ * lost host's when hosts share an engine —, its scratch space copied out first. A scratch space
+ * with no container here (a lost host on another machine, the runs folder on shared storage) is
+ * copied out and released too, so the new container starts clean and archiveAttempt keeps what
+ * the old one wrote. Re-attaching to container `attempt` changes nothing.
+ */
+export async function clearEarlierContainers(runId: string, runDir: string, attempt: number): Promise<void> {
+  const docker = dockerClient();
+  const containers = await listAgentContainers({ runId }, docker);
+  const numberOf = (c: (typeof containers)[number]) => Number(c.Labels[LABELS.attempt] ?? '0');
+  if (containers.some((c) => numberOf(c) === attempt)) return;
+  for (const c of containers.filter((c) => numberOf(c) < attempt)) {
+    log.info({ runId, containerId: c.Id, attempt: numberOf(c) }, 'stopping an earlier container of the run before a fresh start');
+    await stopAndRemove(docker, c.Id);
+  }
+  await collectAndReleaseScratch(runDir);
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '@temporalio/client';
 import { isPortOpen } from '../../temporal/devServer';
 import { buildImages } from '../../core/sandbox/images';
-import { TASK_QUEUE } from '../../workflows/ids';
+import { TASK_QUEUE } from '../../temporal/contract';
 import { Client } from '../../client/sdk';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 

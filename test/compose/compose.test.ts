@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../core/config';
 import { listScratchMounts } from '../../core/sandbox/scratch';
-import { TASK_QUEUE } from '../../workflows/ids';
+import { TASK_QUEUE } from '../../temporal/contract';
 import { MLEBENCH_BIN } from '../helpers/cli';
 import { labelled, until } from '../helpers/runContainers';
 import { answers, answers200, newStack, projectLeftovers, type Stack } from './stack';

@@ -6,7 +6,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../../temporal/contract';
 import { answers, answers200, newStack, projectLeftovers, type Stack } from './stack';
 
 let stack: Stack;

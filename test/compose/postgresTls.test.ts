@@ -11,7 +11,7 @@ import { chmodSync, chownSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalConnectionOptions } from '../../temporal/connection';
-import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../../temporal/contract';
 import { makeCertificates, type TestCertificates } from '../helpers/tlsProxy';
 import { answers, newStack, type Stack } from './stack';
 

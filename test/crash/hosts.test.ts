@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../../core/config';
 import { Client } from '../../client/sdk';
 import type { RunResult } from '../../core/runs/types';
 import type { DevServer } from '../../temporal/devServer';
-import { TIMEOUTS } from '../../workflows/ids';
+import { TIMEOUTS } from '../../temporal/contract';
 import { groupContainers } from '../helpers/dockerEvents';
 import { crashHome, spawnProc, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
 import { isPortOpen, type DevServer } from '../../temporal/devServer';
-import { TIMEOUTS } from '../../workflows/ids';
+import { TIMEOUTS } from '../../temporal/contract';
 import { crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
 
 const OUTAGE_MS = parseInt(TIMEOUTS.agentHeartbeat, 10) * 1000 + 2000;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { harnessPaths, REPO_ROOT, temporalCliPath, type HarnessPaths } from '../../core/config';
-import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../../temporal/contract';
 import { createHarnessWorker } from '../../worker/worker';
 import { Client } from '../../client/sdk';
 import type { Gateway } from '../../core/gateway';

@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessConfigError, loadAccessPolicy } from '../../client/server/access';
 import { buildServer } from '../../client/server/app';
-import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES } from '../../temporal/contract';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 import { until } from '../helpers/runContainers';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';

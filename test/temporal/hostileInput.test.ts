@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompetitionRunInput } from '../../core/runs/types';
 import { openScratch } from '../../core/sandbox/scratch';
 import { buildImages } from '../../core/sandbox/images';
-import { TASK_QUEUE, WORKFLOW_TYPES } from '../../workflows/ids';
+import { TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
 import { groupContainers } from '../helpers/dockerEvents';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 

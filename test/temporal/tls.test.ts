@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../client/sdk';
 import { harnessPaths, REPO_ROOT, temporalCliPath } from '../../core/config';
 import { TemporalConnectionConfigError, temporalConnectionOptions, temporalSecurity } from '../../temporal/connection';
-import { SEARCH_ATTRIBUTES } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../../temporal/contract';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 import { freePort } from '../helpers/crash';

@@ -1,0 +1,34 @@
+/**
+ * This worker's Docker host: `MLEBENCH_HOST_ID`, else derived from `DOCKER_HOST`, else the
+ * machine's hostname; and how long its queue may stay silent before its runs move elsewhere.
+ */
+import os from 'node:os';
+import type { ClaimedHost, HostIdentity } from '../activities/host';
+import { hostTaskQueue, TIMEOUTS } from '../temporal/contract';
+
+/** A task-queue-safe host id: letters, digits, `.`, `_`, `-`. */
+function sanitise(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'local';
+}
+
+/** This worker's host: `MLEBENCH_HOST_ID`, else the engine of `DOCKER_HOST` (`tcp://gpu-2:2376` → `gpu-2_2376`), else the hostname. */
+export function hostIdentity(env: NodeJS.ProcessEnv = process.env, explicit?: string): HostIdentity {
+  let id = explicit ?? env.MLEBENCH_HOST_ID;
+  if (!id && env.DOCKER_HOST && !env.DOCKER_HOST.startsWith('unix://')) id = env.DOCKER_HOST.replace(/^[a-z]+:\/\//, '');
+  const hostId = sanitise(id || os.hostname());
+  return { hostId, taskQueue: hostTaskQueue(hostId) };
+}
+
+/** `MLEBENCH_HOST_DEAD_SECS` (whole seconds ≥ 1), else TIMEOUTS.hostDeadSecs. */
+export function hostDeadSecs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MLEBENCH_HOST_DEAD_SECS;
+  if (raw === undefined || raw === '') return TIMEOUTS.hostDeadSecs;
+  const secs = Number(raw);
+  if (!Number.isInteger(secs) || secs < 1) throw new Error(`MLEBENCH_HOST_DEAD_SECS must be a whole number of seconds ≥ 1, not "${raw}"`);
+  return secs;
+}
+
+/** What this worker's `claimHost` gives a run: its host, and when that host counts as dead. */
+export function claimedHost(host: HostIdentity, env: NodeJS.ProcessEnv = process.env): ClaimedHost {
+  return { ...host, deadAfterSecs: hostDeadSecs(env) };
+}
