@@ -1,5 +1,6 @@
 // Lint rules that guard the Temporal boundaries: workflow code runs in Temporal's deterministic
-// sandbox, so what it imports as a value is an allowlist (types may come from anywhere).
+// sandbox, so what it imports as a value is an allowlist (types may come from anywhere); and
+// core/ never reads the environment itself.
 import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -63,6 +64,9 @@ const workflowImportsRule = {
   },
 };
 
+const ENV_MESSAGE =
+  'core/ never reads the environment itself: take an env parameter defaulting to environment() (core/config.ts), which the entry points fill.';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.mlebench/**', 'runs/**', 'bin/**', 'agents/**', 'images/**', 'scripts/**'] },
   js.configs.recommended,
@@ -82,6 +86,20 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', ...WORKFLOW_IMPORTS.modules.filter((m) => !m.endsWith('/'))],
     plugins: { harness: { rules: { 'workflow-imports': workflowImportsRule } } },
     rules: { 'harness/workflow-imports': 'error' },
+  },
+  {
+    // The environment is read at the edges (the CLI, the SDK's Client, the worker, the benchmarks,
+    // the tests' setup) and handed to core/ once (useEnvironment in core/config.ts).
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: ENV_MESSAGE }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: ENV_MESSAGE })),
+        },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { prepareCompetition } from '../core/competitions';
 import { seededRandom } from '../core/competitions/random';
-import { REPO_ROOT } from '../core/config';
+import { REPO_ROOT, useEnvironment } from '../core/config';
 import { readCsvStream } from '../core/grading/csvReader';
 
 const PYTHON = process.env.MLEBENCH_TEST_PYTHON ?? path.join(REPO_ROOT, '.mlebench', 'venv-test', 'bin', 'python');
@@ -162,6 +162,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  useEnvironment(process.env);
   const rows = arg('rows', 1_000_000);
   const repeat = arg('repeat', 3);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-bench-grading-'));

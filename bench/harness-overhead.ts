@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '../client/sdk';
 import { startDevServer } from '../temporal/devServer';
-import { harnessPaths, REPO_ROOT } from '../core/config';
+import { harnessPaths, REPO_ROOT, useEnvironment } from '../core/config';
 import { resolveAgent } from '../core/agents';
 import { prepareCompetition } from '../core/competitions';
 import type { RunResult } from '../core/runs/types';
@@ -92,6 +92,7 @@ function peakRssMb(pid: number): number {
 }
 
 async function main(): Promise<void> {
+  useEnvironment(process.env);
   const n = arg('runs', 8);
   const m = arg('parallel-runs', 32);
   const p = arg('parallel', 8);

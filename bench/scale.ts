@@ -36,7 +36,7 @@ import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { Client } from '../client/sdk';
 import { devServerArgs, isPortOpen } from '../temporal/devServer';
-import { REPO_ROOT, temporalCliPath } from '../core/config';
+import { REPO_ROOT, temporalCliPath, useEnvironment } from '../core/config';
 import { prepareCompetition } from '../core/competitions';
 import { reapLeftovers } from '../core/sandbox/reaper';
 import { newRunGroupId } from '../core/runs/ids';
@@ -216,6 +216,7 @@ process.on('exit', () => {
 });
 
 async function main(): Promise<void> {
+  useEnvironment(process.env);
   mkdirSync(runsDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   process.env.MLEBENCH_RUNS_DIR = runsDir;

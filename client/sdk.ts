@@ -15,7 +15,7 @@ import {
 } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
-import { harnessPaths } from '../core/config';
+import { harnessPaths, useEnvironment } from '../core/config';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import { summarizeReports } from '../core/grading';
 import type { GradingReport } from '../core/grading/report';
@@ -102,6 +102,8 @@ export class Client {
   private grpc?: Promise<Connection>;
 
   constructor(options: ClientOptions = {}) {
+    // The SDK is an entry point: core/ sees the process's environment through this (core/config.ts).
+    useEnvironment(process.env);
     const target = configuredTarget();
     this.address = options.address ?? target.address;
     this.namespace = options.namespace ?? target.namespace;

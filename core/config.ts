@@ -1,8 +1,34 @@
 /**
- * Where things live, from the environment, resolved once. Every path the harness uses on disk
- * comes from here so that the CLI, the worker and the tests agree.
+ * The process's configuration: its environment, handed over once by the entry point, and where
+ * things live on disk, derived from it. Every path the harness uses on disk comes from here so
+ * that the CLI, the worker and the tests agree.
+ *
+ * Nothing under core/ reads `process.env` (an ESLint rule): the edges (bin/mlebench's CLI, the
+ * SDK's Client, the benchmarks, the tests' setup) call `useEnvironment(process.env)` at start-up,
+ * and a core function that honours a variable takes an `env` parameter defaulting to it.
  */
 import path from 'node:path';
+import { log } from './log';
+
+/** Environment variables, as a process was started with them. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+let processEnvironment: Env = {};
+
+/**
+ * Hands the process's environment to core/, once, at start-up (again is harmless). It is kept by
+ * reference, so a variable changed later (a test setting MLEBENCH_REPO) is seen. Applies
+ * MLEBENCH_LOG_LEVEL (default info) to the harness's log.
+ */
+export function useEnvironment(env: Env): void {
+  processEnvironment = env;
+  log.level = env.MLEBENCH_LOG_LEVEL ?? 'info';
+}
+
+/** The environment the entry point handed over; empty (every setting at its default) until then. */
+export function environment(): Env {
+  return processEnvironment;
+}
 
 /** The repository root (holds competitions/, agents/, splits/). Works from sources and from dist/. */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -31,7 +57,7 @@ export interface HarnessPaths {
   techniquesDir: string;
 }
 
-export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths {
+export function harnessPaths(env: Env = environment()): HarnessPaths {
   const home = path.resolve(env.MLEBENCH_HOME ?? path.join(REPO_ROOT, '.mlebench'));
   return {
     home,
@@ -47,6 +73,6 @@ export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths
 /** The pinned Temporal CLI, installed into the project by scripts/setup.sh when not on PATH. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
-export function temporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
+export function temporalCliPath(env: Env = environment()): string {
   return env.MLEBENCH_TEMPORAL_CLI ?? path.join(harnessPaths(env).home, 'bin', 'temporal');
 }

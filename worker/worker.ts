@@ -12,7 +12,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { harnessPaths, type HarnessPaths } from '../core/config';
+import { harnessPaths, useEnvironment, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../temporal/contract';
 import { claimedHost, hostIdentity } from './host';
 import { activityInterceptors, trustedInputInterceptors } from './interceptors';
@@ -75,6 +75,8 @@ function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowB
  */
 export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
   installRuntime();
+  // A worker is an entry point (also without the CLI: test/helpers/crashWorker.mjs): core/ sees the environment through this.
+  useEnvironment(process.env);
   const paths = opts.paths ?? harnessPaths();
   const namespace = opts.namespace ?? 'default';
   const host = hostIdentity(process.env, opts.hostId);

@@ -10,6 +10,10 @@ import { serverCommand, workerCommand } from './server';
 import { imagesCommand } from './images';
 import { reapCommand } from './reap';
 import { InvalidRunOptionsError } from '../../core/options';
+import { useEnvironment } from '../../core/config';
+
+// The command line is an entry point: core/ sees the environment through this (core/config.ts).
+useEnvironment(process.env);
 
 const program = new Command('mlebench')
   .description('MLE-bench Redux: run ML-engineering agents on competitions, durably, and grade them')

@@ -16,6 +16,7 @@ import type { LlmAccess } from '../sandbox/types';
 import { rolloutState } from './rollout';
 import type { BudgetKind, RunUsage } from './runs';
 import type { Gateway } from './server';
+import { environment, type Env } from '../config';
 
 /** What a run's record keeps of its LLM use (`run.json` → `llm`). */
 export interface LlmUsageRecord extends RunUsage {
@@ -116,7 +117,7 @@ export async function grantLlmAccess(
 }
 
 /** Seconds an LLM agent has, once its budget is exhausted, to write its submission before it is stopped (MLEBENCH_BUDGET_GRACE_SECS, default 30). */
-export function budgetGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+export function budgetGraceMs(env: Env = environment()): number {
   const raw = env.MLEBENCH_BUDGET_GRACE_SECS?.trim();
   if (raw === undefined || raw === '') return 30_000;
   const secs = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;

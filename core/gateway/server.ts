@@ -32,6 +32,7 @@ import {
   type RunUsage,
 } from './runs.js';
 import { Upstream, UpstreamError } from './upstream.js';
+import { environment } from '../config';
 
 export interface GatewayOptions {
   config: GatewayConfigInput;
@@ -72,9 +73,9 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const config = parseGatewayConfig(options.config, 'gateway options.config');
-  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
+  const apiKey = options.apiKey ?? environment().OPENAI_API_KEY;
   if (!apiKey) throw new Error('gateway: no upstream API key (options.apiKey or OPENAI_API_KEY)');
-  const baseURL = options.baseURL ?? (process.env.OPENAI_BASE_URL || undefined);
+  const baseURL = options.baseURL ?? (environment().OPENAI_BASE_URL || undefined);
   const upstream = new Upstream({
     apiKey,
     baseURL,

@@ -7,13 +7,14 @@
  */
 import { KaggleAuthError, KaggleCompetitionNotFoundError, KaggleError, KaggleRulesNotAcceptedError, KAGGLE_TOKEN_HELP } from './errors';
 import type { KaggleCredentials } from './credentials';
+import { environment, type Env } from '../config';
 
 export const DEFAULT_KAGGLE_API_URL = 'https://www.kaggle.com/api/v1';
 const USER_AGENT = 'mlebench-redux (+kaggle api v1)';
 const MAX_REDIRECTS = 10;
 
 /** The API base: MLEBENCH_KAGGLE_API_URL (tests point it at their own server), else Kaggle's. */
-export function kaggleApiUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function kaggleApiUrl(env: Env = environment()): string {
   return (env.MLEBENCH_KAGGLE_API_URL?.trim() || DEFAULT_KAGGLE_API_URL).replace(/\/+$/, '');
 }
 

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KAGGLE_TOKEN_HELP, KaggleCredentialsError } from './errors';
+import { environment, type Env } from '../config';
 
 export interface KaggleCredentials {
   username: string;
@@ -18,7 +19,7 @@ export interface KaggleCredentials {
 }
 
 /** The kaggle.json the CLI would read: `$KAGGLE_CONFIG_DIR/kaggle.json`, else `~/.kaggle/kaggle.json`. */
-export function kaggleJsonPath(env: NodeJS.ProcessEnv = process.env): string {
+export function kaggleJsonPath(env: Env = environment()): string {
   const dir = env.KAGGLE_CONFIG_DIR?.trim() || path.join(env.HOME?.trim() || os.homedir(), '.kaggle');
   return path.join(path.resolve(dir), 'kaggle.json');
 }
@@ -32,7 +33,7 @@ function missingMessage(file: string): string {
 }
 
 /** Reads the credentials, or throws KaggleCredentialsError saying what is missing or malformed and how to fix it. */
-export async function loadKaggleCredentials(env: NodeJS.ProcessEnv = process.env): Promise<KaggleCredentials> {
+export async function loadKaggleCredentials(env: Env = environment()): Promise<KaggleCredentials> {
   const envUser = env.KAGGLE_USERNAME?.trim();
   const envKey = env.KAGGLE_KEY?.trim();
   if (envUser && envKey) return { username: envUser, key: envKey, source: 'KAGGLE_USERNAME/KAGGLE_KEY', warnings: [] };
@@ -92,7 +93,7 @@ export async function loadKaggleCredentials(env: NodeJS.ProcessEnv = process.env
 }
 
 /** Whether credentials would be found, and where (or why not), without throwing: for `mlebench list`. */
-export async function describeKaggleCredentials(env: NodeJS.ProcessEnv = process.env): Promise<{ found: boolean; detail: string }> {
+export async function describeKaggleCredentials(env: Env = environment()): Promise<{ found: boolean; detail: string }> {
   try {
     const creds = await loadKaggleCredentials(env);
     return { found: true, detail: `credentials found (${creds.source})` };

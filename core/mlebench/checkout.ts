@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { readPlainFile } from '../plainFile';
+import { environment, type Env } from '../config';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
@@ -82,7 +83,7 @@ export interface MleBenchCheckout {
 }
 
 /** The checkout to use: the explicit path, else MLEBENCH_REPO, else none. */
-export function configuredCheckoutPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configuredCheckoutPath(explicit?: string, env: Env = environment()): string | undefined {
   const chosen = explicit ?? env[MLEBENCH_REPO_ENV];
   return chosen && chosen.trim() !== '' ? path.resolve(chosen) : undefined;
 }

@@ -18,7 +18,7 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { REPO_ROOT } from '../config';
+import { REPO_ROOT, environment } from '../config';
 import { dockerClient } from '../sandbox/docker';
 import { InfraError, dockerCall, dockerStatus } from '../sandbox/errors';
 import { baseImageTag } from '../sandbox/imageTags';
@@ -227,7 +227,7 @@ export async function runDriver(
 }
 
 function secsFromEnv(name: string, fallback: number): number {
-  const v = process.env[name];
+  const v = environment()[name];
   if (!v) return fallback;
   const n = Number(v);
   if (!(n > 0)) throw new Error(`${name} must be a positive number of seconds, not "${v}"`);

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { humanBytes } from '../bytes';
 import { InfraError } from './errors';
 import { parseBytes } from './spec';
+import { environment, type Env } from '../config';
 
 export const DEFAULT_MIN_FREE_DISK = '5g';
 
 /** The threshold in bytes: MLEBENCH_MIN_FREE_DISK (bytes, or e.g. "5g", "500m"), default 5 GiB; 0 turns the check off. */
-export function minFreeDiskBytes(env: NodeJS.ProcessEnv = process.env): number {
+export function minFreeDiskBytes(env: Env = environment()): number {
   const value = env.MLEBENCH_MIN_FREE_DISK?.trim() || DEFAULT_MIN_FREE_DISK;
   try {
     return parseBytes(value);

@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import { InfraError, dockerCall, dockerStatus } from './errors';
 import { collectAndReleaseScratch, scratchRunDirOf } from './scratch';
+import { environment } from '../config';
 
 export const LABELS = {
   group: 'mlebench.group',
@@ -30,7 +31,7 @@ export function dockerClient(): Docker {
 }
 
 export function dockerHostDescription(): string {
-  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  return environment().DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 
 /** Throws InfraError unless the engine answers within a few seconds. */

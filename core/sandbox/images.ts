@@ -17,6 +17,7 @@ import { dockerClient, pingDocker } from './docker';
 import { InfraError, dockerCall, dockerStatus } from './errors';
 import { IMAGES_DIR, agentBuildFiles, baseImageTag, listTreeFiles, rootfsImageTag } from './imageTags';
 import { ensureAgentWheels, stageAgentContext } from './wheels';
+import { environment } from '../config';
 
 export type BaseBuildMode = 'auto' | 'dockerfile' | 'offline';
 export const BASE_BUILD_MODES: readonly BaseBuildMode[] = ['auto', 'dockerfile', 'offline'];
@@ -62,7 +63,7 @@ export async function ensureAgentImage(agent: Pick<AgentSpec, 'id' | 'image'>, d
 }
 
 function commandExists(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, cmd)));
+  return (environment().PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, cmd)));
 }
 
 /**
@@ -75,7 +76,7 @@ export async function resolveBaseBuildMode(
   docker: Docker = dockerClient(),
 ): Promise<'dockerfile' | 'offline'> {
   if (mode !== 'auto') return mode;
-  const fromEnv = process.env.MLEBENCH_BASE_BUILD;
+  const fromEnv = environment().MLEBENCH_BASE_BUILD;
   if (fromEnv) {
     if (fromEnv === 'dockerfile' || fromEnv === 'offline') return fromEnv;
     throw new InfraError(`MLEBENCH_BASE_BUILD must be "dockerfile" or "offline", not "${fromEnv}"`);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { harnessPaths } from '../config';
+import { harnessPaths, environment, type Env } from '../config';
 import { INIT_SOURCE } from './init';
 import { LABELS, STOP_GRACE_SECS } from './docker';
 import type { AgentContainerRequest, SandboxLimits } from './types';
@@ -57,7 +57,7 @@ export function parseBytes(value: string): number {
  * of logs/agent.log, default 64m) and MLEBENCH_AGENT_DEADLINE_GRACE (seconds past the time limit
  * at which the container ends itself when no worker stopped it, default 60).
  */
-export function defaultSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
+export function defaultSandboxLimits(env: Env = environment()): SandboxLimits {
   const cpus = env.MLEBENCH_AGENT_CPUS ? Number(env.MLEBENCH_AGENT_CPUS) : undefined;
   if (cpus !== undefined && !(cpus > 0)) throw new Error(`MLEBENCH_AGENT_CPUS must be a positive number, not "${env.MLEBENCH_AGENT_CPUS}"`);
   const pids = env.MLEBENCH_AGENT_PIDS ? Number(env.MLEBENCH_AGENT_PIDS) : 1024;

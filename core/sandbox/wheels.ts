@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { harnessPaths } from '../config';
+import { harnessPaths, environment } from '../config';
 import { InfraError } from './errors';
 import { agentBuildFiles } from './imageTags';
 
@@ -155,7 +155,7 @@ export async function ensureAgentWheels(name: string, agentDir: string, opts: Ag
   await fs.rm(part, { recursive: true, force: true });
   await fs.mkdir(part, { recursive: true });
   try {
-    const python = opts.python ?? process.env.MLEBENCH_PYTHON ?? 'python3';
+    const python = opts.python ?? environment().MLEBENCH_PYTHON ?? 'python3';
     const pipArgs = ['download', '--disable-pip-version-check', '--progress-bar', 'off', ...args, '-r', reqFile, '-d', part];
     const { code, tail } = await runPip(python, pipArgs).catch((err: Error) => {
       throw new InfraError(

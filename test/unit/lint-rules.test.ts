@@ -71,3 +71,36 @@ describe('workflow import allowlist', () => {
     expect(messages).toContain('2:@typescript-eslint/no-floating-promises');
   });
 });
+
+describe('core lint rules', () => {
+  it('forbid reading the environment under core/, and only there', async () => {
+    const eslint = new ESLint({
+      cwd: REPO_ROOT,
+      overrideConfig: { languageOptions: { parserOptions: { disallowAutomaticSingleRunInference: true } } },
+    });
+    const code = [
+      "import { env } from 'node:process';",
+      'export const home = process.env.HOME;',
+      "export const all = process['env'];",
+      'const { env: e } = process;',
+      'export const used = [env, e];',
+      '',
+    ].join('\n');
+    const lint = async (file: string) => {
+      // Existing files' paths, so the type-aware rules have them in their program.
+      const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
+      return result!.messages.map((m) => `${m.line}:${m.ruleId}`);
+    };
+    expect(await lint('core/log.ts')).toEqual(
+      expect.arrayContaining([
+        '1:no-restricted-imports',
+        '2:no-restricted-properties',
+        '3:no-restricted-properties',
+        '4:no-restricted-properties',
+      ]),
+    );
+    // The edges read it.
+    const atEdge = await lint('client/sdk.ts');
+    expect(atEdge.filter((m) => m.endsWith('no-restricted-properties') || m.endsWith('no-restricted-imports'))).toEqual([]);
+  });
+});

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { harnessPaths } from '../../config';
+import { harnessPaths, environment, type Env } from '../../config';
 
 const run = promisify(execFile);
 
@@ -39,7 +39,7 @@ export class DebianPackageError extends Error {
   }
 }
 
-export function debianCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function debianCacheDir(env: Env = environment()): string {
   return path.join(harnessPaths(env).home, 'cache', 'debs');
 }
 
