@@ -14,7 +14,7 @@ import prettierConfig from 'eslint-config-prettier';
 export const WORKFLOW_IMPORTS = {
   packages: ['@temporalio/workflow', '@temporalio/common'],
   /** Repository paths: a folder (ending in `/`) or a module. */
-  modules: ['workflows/', 'temporal/contract.ts', 'core/runs/outcome.ts'],
+  modules: ['workflows/', 'temporal/contract.ts', 'core/runs/outcome.ts', 'core/runs/kinds.ts'],
 };
 
 const workflowImportsRule = {

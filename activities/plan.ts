@@ -2,7 +2,7 @@
 import type { HarnessPaths } from '../core/config';
 import { parseRunOptions } from '../core/options';
 import { createRunGroupPlan } from '../core/runs/plan';
-import { writeGradingReport, writeGroupMetadata, writeTechniqueGrades, type GroupStatus } from '../core/artifacts/records';
+import { writeGroupMetadata, writeGroupReport, type GroupStatus } from '../core/artifacts/records';
 import type { RunGroupPlan, RunResult } from '../core/runs/types';
 
 export function planActivities(paths: HarnessPaths) {
@@ -17,8 +17,7 @@ export function planActivities(paths: HarnessPaths) {
 
     /** Writes grading_report.json (competition runs) or technique_grades.json (technique runs), then the final metadata.json. */
     async finalizeRunGroup(input: { plan: RunGroupPlan; results: RunResult[]; status: GroupStatus; finishedAt: string }): Promise<void> {
-      if (input.plan.options.techniqueTasks) await writeTechniqueGrades(input.plan, input.results, input.finishedAt);
-      else await writeGradingReport(input.plan, input.results, input.finishedAt);
+      await writeGroupReport(input.plan, input.results, input.finishedAt);
       await writeGroupMetadata(input.plan, input.status, input.results, input.finishedAt);
     },
   };

@@ -3,7 +3,7 @@
  * `getRunSummary`, `listRuns`, `cancel`) over a Temporal client. It keeps no state of its own:
  * everything comes from Temporal (workflow status, the `progress` query, the result).
  */
-import { llmTotals, type LlmTotals } from '../core/runs/llmTotals';
+import type { LlmTotals } from '../core/runs/llmTotals';
 import {
   Client as TemporalClient,
   Connection,
@@ -17,10 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths, useEnvironment } from '../core/config';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
-import { summarizeReports } from '../core/grading';
 import type { GradingReport } from '../core/grading/report';
-import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../core/techniques/report';
-import type { GroupProgress, RunGroupResult, RunPhase, RunResult } from '../core/runs/types';
+import type { TechniqueGradesReport } from '../core/techniques/report';
+import type { GroupProgress, RunGroupResult, RunKind, RunPhase, RunResult } from '../core/runs/types';
+import { groupKindOf, runKindOf, withRunKind } from '../core/runs/kinds';
+import { summarizeGroup } from '../core/runs/summary';
+import { ungradedReports } from '../core/artifacts/records';
 import { newRunGroupId } from '../core/runs/ids';
 import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
@@ -56,6 +58,8 @@ export interface RunGroupSummary {
   id: string;
   status: WorkflowExecutionStatusName;
   groupDir: string | null;
+  /** Which kind of runs the group has (competition before completion, when not known). */
+  kind: RunKind;
   /** Competition runs' report (MLE-bench's fields); null for a technique group or before completion. */
   gradingReport: GradingReport | null;
   /** Technique runs' grades with their criteria; null for a competition group or before completion. */
@@ -205,15 +209,22 @@ export class Client {
     const memo = (description.memo ?? {}) as { groupDir?: string };
     if (description.status.name === 'COMPLETED') {
       const result = await handle.result();
-      const technique = result.runs.some((r) => r.task !== undefined) || (result.skipped?.length ?? 0) > 0;
+      const kind = groupKindOf(result);
+      const runs = result.runs.map(withRunKind);
+      // The same function as the group's own grading_report.json, over the same records.
+      const summary = summarizeGroup({ kind, skipped: result.skipped }, runs, {
+        createdAt: new Date().toISOString(),
+        ungraded: await ungradedReports(runs),
+      });
       return {
         id,
         status: 'COMPLETED',
         groupDir: result.groupDir,
-        gradingReport: technique ? null : summarizeReports(result.runs.flatMap((r) => (r.grade ? [r.grade] : []))),
-        techniqueGrades: technique ? summarizeTechniqueGrades(result.runs, result.skipped ?? [], new Date().toISOString()) : null,
-        runs: result.runs,
-        llmTotals: llmTotals(result.runs),
+        kind,
+        gradingReport: summary.gradingReport,
+        techniqueGrades: summary.techniqueGrades,
+        runs,
+        llmTotals: summary.llmTotals,
       };
     }
     const error =
@@ -227,6 +238,7 @@ export class Client {
       id,
       status: description.status.name,
       groupDir: memo.groupDir ?? null,
+      kind: 'competition',
       gradingReport: null,
       techniqueGrades: null,
       runs: [],
@@ -354,7 +366,7 @@ export interface ListRunsOptions {
 
 /** What a planned group asks: containers at once and the most its LLM calls may cost. */
 function groupAdmission(options: RunOptions, resolved: ResolvedRunRequest): GroupAdmission {
-  const perCompetition = options.techniqueTasks ? (options.tasks ?? TECHNIQUE_TASKS).length : 1;
+  const perCompetition = runKindOf(options) === 'technique' ? (options.tasks ?? TECHNIQUE_TASKS).length : 1;
   const runs = resolved.competitionIds.length * perCompetition * options.nSeeds;
   const llmAgent = resolved.agent.llm === true;
   const perRun = options.llmBudget?.maxDollars ?? resolved.agent.llmBudget?.maxDollars;
@@ -368,6 +380,7 @@ function groupAdmission(options: RunOptions, resolved: ResolvedRunRequest): Grou
 }
 
 function progressOf(result: RunGroupResult): GroupProgress {
+  const runs = result.runs.map(withRunKind);
   return {
     groupId: result.groupId,
     agentId: result.agentId,
@@ -376,16 +389,15 @@ function progressOf(result: RunGroupResult): GroupProgress {
     total: result.runs.length,
     done: result.runs.length,
     running: 0,
-    medals: result.runs.filter((r) => r.medal !== null).length,
-    runs: result.runs.map((r) => ({
+    medals: runs.filter((r) => r.kind === 'competition' && r.medal !== null).length,
+    runs: runs.map((r) => ({
       runId: r.runId,
       competitionId: r.competitionId,
-      ...(r.task ? { task: r.task } : {}),
+      ...(r.kind === 'technique' ? { task: r.task } : { medal: r.medal }),
       seed: r.seed,
       phase: 'done',
       outcome: r.outcome,
       score: r.score,
-      medal: r.medal,
     })),
   };
 }

@@ -7,7 +7,7 @@ import { CancellationScope, isCancellation, patched, setHandler, upsertSearchAtt
 import type { ClaimedHost, RunAgentResult } from '../activities';
 import type { Outcome } from '../core/outcomes';
 import type { AgentContainerResult } from '../core/sandbox/types';
-import type { CompetitionRunInput, DeadHost, RunPhase, RunResult } from '../core/runs/types';
+import type { CompetitionRunInput, CompetitionRunResult, DeadHost, RunPhase, RunResult, TechniqueRunResult } from '../core/runs/types';
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
 import { agentAttemptTimeoutMs, agentStepRetry, MAX_HOST_RESTARTS, PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
@@ -21,9 +21,14 @@ export interface RunSteps<G extends GradedSubmission> {
   /** Prepares the data; returns the folder mounted at /home/data. */
   prepare(): Promise<string>;
   grade(): Promise<G>;
-  /** The grade's part of the run record. */
-  recordGrade(grade: G | null): Pick<RunResult, 'score' | 'medal' | 'aboveMedian' | 'grade' | 'techniqueGrade'>;
+  /** The run's kind and its grade's part of the run record. */
+  recordGrade(grade: G | null): RunGradePart;
 }
+
+/** What a run's kind adds to its record: how it was graded. */
+export type RunGradePart =
+  | Pick<CompetitionRunResult, 'kind' | 'score' | 'medal' | 'aboveMedian' | 'grade'>
+  | Pick<TechniqueRunResult, 'kind' | 'task' | 'score' | 'techniqueGrade'>;
 
 export async function runAgentSteps<G extends GradedSubmission>(input: CompetitionRunInput, steps: RunSteps<G>): Promise<RunResult> {
   const { workflowId: runId } = workflowInfo();
@@ -44,7 +49,6 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       groupId: input.groupId,
       agentId: input.agentId,
       competitionId: input.competitionId,
-      ...(steps.task ? { task: steps.task } : {}),
       seed: input.seed,
       runDir: input.runDir,
       outcome,

@@ -15,6 +15,12 @@ export async function competitionRun(input: CompetitionRunInput): Promise<RunRes
       (await prepareData.executeWithOptions({ summary: `prepare ${competitionId}` }, [{ competitionId, ...where }])).publicDir,
     grade: () =>
       gradeSubmission.executeWithOptions({ summary: `grade ${competitionId} submission` }, [{ competitionId, runDir, ...where }]),
-    recordGrade: (grade) => ({ score: grade?.score ?? null, medal: medalOf(grade), aboveMedian: grade?.above_median ?? false, grade }),
+    recordGrade: (grade) => ({
+      kind: 'competition',
+      score: grade?.score ?? null,
+      medal: medalOf(grade),
+      aboveMedian: grade?.above_median ?? false,
+      grade,
+    }),
   });
 }

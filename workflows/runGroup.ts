@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { RunOptions } from '../core/options';
 import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult } from '../core/runs/types';
+import { withPlanKind, withRunKind } from '../core/runs/kinds';
 import { QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
 import { competitionRun } from './competitionRun';
@@ -40,9 +41,11 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
 
   // The options are validated once, by the plan (zod, the registries): bad input fails the group
   // there, non-retryable, with the field and the reason.
-  const plan = await planRunGroup.executeWithOptions({ summary: 'validate the options and plan the runs' }, [
-    { groupId, options: input, startedAt: startTime.toISOString() },
-  ]);
+  const plan = withPlanKind(
+    await planRunGroup.executeWithOptions({ summary: 'validate the options and plan the runs' }, [
+      { groupId, options: input, startedAt: startTime.toISOString() },
+    ]),
+  );
   const { options } = plan;
   progress.agentId = plan.agentId;
   progress.groupDir = plan.groupDir;
@@ -50,7 +53,7 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   progress.runs = plan.runs.map((r) => ({
     runId: r.runId,
     competitionId: r.competitionId,
-    ...(r.task ? { task: r.task } : {}),
+    ...(r.kind === 'technique' ? { task: r.task } : {}),
     seed: r.seed,
     phase: 'pending',
   }));
@@ -66,16 +69,23 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   const results: RunResult[] = [];
   const record = (result: RunResult) => {
     results.push(result);
+    const medal = result.kind === 'competition' ? result.medal : null;
     const entry = progress.runs.find((r) => r.runId === result.runId);
-    if (entry) Object.assign(entry, { phase: 'done', outcome: result.outcome, score: result.score, medal: result.medal });
+    if (entry)
+      Object.assign(entry, {
+        phase: 'done',
+        outcome: result.outcome,
+        score: result.score,
+        ...(result.kind === 'competition' ? { medal } : {}),
+      });
     progress.done = results.length;
-    progress.medals = results.filter((r) => r.medal !== null).length;
+    if (medal !== null) progress.medals++;
     setCurrentDetails(progressDetails(progress));
   };
 
   let cancelled = false;
   try {
-    await runWithLimit(plan.runs, options.maxParallel, async (run) => {
+    await runWithLimit<PlannedRun>(plan.runs, options.maxParallel, async (run) => {
       const entry = progress.runs.find((r) => r.runId === run.runId);
       if (entry) entry.phase = 'running_agent';
       progress.running++;
@@ -108,7 +118,15 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   progress.status = status;
   setCurrentDetails(progressDetails(progress));
   if (cancelled) throw new CancelledFailure('the run group was cancelled');
-  return { groupId, agentId: plan.agentId, groupDir: plan.groupDir, status, runs: results, skipped: plan.skipped };
+  return {
+    groupId,
+    agentId: plan.agentId,
+    kind: plan.kind,
+    groupDir: plan.groupDir,
+    status,
+    runs: results,
+    ...(plan.kind === 'technique' ? { skipped: plan.skipped } : {}),
+  };
 }
 
 /** Runs one child to its end. A child that fails for any reason but cancellation becomes an infra_error result. */
@@ -137,21 +155,23 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
     { key: SEARCH_ATTRIBUTES.runGroup, value: plan.groupId },
     { key: SEARCH_ATTRIBUTES.competition, value: [run.competitionId] },
   ];
-  const handle = run.task
-    ? await startChild(techniqueRun, {
-        ...common,
-        args: [{ ...input, task: run.task }],
-        staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}`,
-        typedSearchAttributes: [...attributes, { key: SEARCH_ATTRIBUTES.techniqueTask, value: run.task }],
-      })
-    : await startChild(competitionRun, {
-        ...common,
-        args: [input],
-        staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
-        typedSearchAttributes: attributes,
-      });
+  const handle =
+    run.kind === 'technique'
+      ? await startChild(techniqueRun, {
+          ...common,
+          args: [{ ...input, task: run.task }],
+          staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}`,
+          typedSearchAttributes: [...attributes, { key: SEARCH_ATTRIBUTES.techniqueTask, value: run.task }],
+        })
+      : await startChild(competitionRun, {
+          ...common,
+          args: [input],
+          staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
+          typedSearchAttributes: attributes,
+        });
   try {
-    return await handle.result();
+    // Children recorded before kinds return results without one.
+    return withRunKind(await handle.result());
   } catch (err) {
     if (isCancellation(err)) throw err;
     return unfinishedResult(plan, run, 'infra_error', describeFailure(err));
@@ -160,23 +180,22 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
 
 function unfinishedResult(plan: RunGroupPlan, run: PlannedRun, outcome: 'cancelled' | 'infra_error', reason: string): RunResult {
   const now = new Date().toISOString();
-  return {
+  const common = {
     runId: run.runId,
     groupId: plan.groupId,
     agentId: plan.agentId,
     competitionId: run.competitionId,
-    ...(run.task ? { task: run.task } : {}),
     seed: run.seed,
     runDir: run.runDir,
     outcome,
     reason,
     score: null,
-    medal: null,
-    aboveMedian: false,
     timings: { startedAt: now, finishedAt: now, agentSecs: null },
     container: null,
-    grade: null,
   };
+  return run.kind === 'technique'
+    ? { ...common, kind: 'technique', task: run.task, techniqueGrade: null }
+    : { ...common, kind: 'competition', medal: null, aboveMedian: false, grade: null };
 }
 
 /** At most `limit` items in flight: a small pool of loops over a shared queue. */

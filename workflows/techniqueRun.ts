@@ -17,6 +17,6 @@ export async function techniqueRun(input: TechniqueRunInput): Promise<RunResult>
       (await prepareTechniqueData.executeWithOptions({ summary: `plant ${task} in ${competitionId} (seed ${seed})` }, [key])).publicDir,
     grade: () =>
       gradeTechniqueSubmission.executeWithOptions({ summary: `grade the ${task} analysis and predictions` }, [{ ...key, runDir }]),
-    recordGrade: (grade) => ({ score: grade?.score ?? null, medal: null, aboveMedian: false, grade: null, techniqueGrade: grade }),
+    recordGrade: (grade) => ({ kind: 'technique', task, score: grade?.score ?? null, techniqueGrade: grade }),
   });
 }

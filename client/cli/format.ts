@@ -1,6 +1,6 @@
 /** How the CLI prints results: a table for people, one JSON object for machines. */
 import Table from 'cli-table3';
-import type { RunResult } from '../../core/runs/types';
+import type { CompetitionRunResult, RunKind, RunResult, TechniqueRunResult } from '../../core/runs/types';
 import type { SkippedTechniqueRun } from '../../core/techniques/types';
 import { formatCost, formatTokens, llmTotals } from '../../core/runs/llmTotals';
 
@@ -9,8 +9,13 @@ export function formatScore(score: number | null | undefined): string {
 }
 
 /** The results of a group: competition runs (score, medal) or technique runs (grade and its criteria). */
-export function resultsTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[] = []): string {
-  if (runs.some((r) => r.task !== undefined) || skipped.length > 0) return techniqueTable(runs, skipped);
+export function resultsTable(kind: RunKind, results: RunResult[], skipped: readonly SkippedTechniqueRun[] = []): string {
+  if (kind === 'technique')
+    return techniqueTable(
+      results.filter((r): r is TechniqueRunResult => r.kind === 'technique'),
+      skipped,
+    );
+  const runs = results.filter((r): r is CompetitionRunResult => r.kind === 'competition');
   const llm = runs.some((r) => r.llm);
   const table = new Table({
     head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])],
@@ -51,13 +56,13 @@ function llmTotalsLine(runs: RunResult[]): string[] {
   ];
 }
 
-function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun[]): string {
+function techniqueTable(runs: TechniqueRunResult[], skipped: readonly SkippedTechniqueRun[]): string {
   const table = new Table({ head: ['task', 'competition', 'seed', 'outcome', 'grade', 'criteria', 'agent time'] });
-  const key = (r: RunResult) => `${r.task ?? ''} ${r.competitionId}`;
+  const key = (r: TechniqueRunResult) => `${r.task} ${r.competitionId}`;
   for (const r of [...runs].sort((a, b) => key(a).localeCompare(key(b)) || a.seed - b.seed)) {
     const criteria = r.techniqueGrade?.criteria.map((c) => `${c.name} ${c.score.toFixed(2)} ×${c.weight}`).join('\n') ?? '—';
     table.push([
-      r.task ?? '—',
+      r.task,
       r.competitionId,
       r.seed,
       r.outcome + (r.reason && r.outcome !== 'succeeded' ? `\n${truncate(r.reason, 60)}` : ''),
@@ -73,14 +78,15 @@ function techniqueTable(runs: RunResult[], skipped: readonly SkippedTechniqueRun
 export function runsJson(runs: RunResult[]) {
   return runs.map((r) => ({
     run_id: r.runId,
-    ...(r.task ? { task: r.task, criteria: r.techniqueGrade?.criteria ?? [] } : {}),
+    ...(r.kind === 'technique' ? { task: r.task, criteria: r.techniqueGrade?.criteria ?? [] } : {}),
     competition_id: r.competitionId,
     seed: r.seed,
     outcome: r.outcome,
     reason: r.reason ?? null,
     score: r.score,
-    medal: r.medal,
-    above_median: r.aboveMedian,
+    // A technique run has no medal: the seed's JSON always had these two keys.
+    medal: r.kind === 'competition' ? r.medal : null,
+    above_median: r.kind === 'competition' ? r.aboveMedian : false,
     ...(r.llm ? { llm: r.llm } : {}),
     dir: r.runDir,
   }));

@@ -125,17 +125,18 @@ export function runCommand(): Command {
         say(`run group ${groupId} started${url ? ` — ${url}` : ''}`);
         const printer = progressPrinter(say);
         const result = await session.client.waitForCompletion(groupId, { onProgress: printer });
+        const summary = await session.client.getRunSummary(groupId);
         if (flags.json) {
           printJson({
             run_group_id: groupId,
             status: result.status,
             run_group_dir: result.groupDir,
             web_ui: url,
-            runs: runsJson(result.runs),
-            ...(result.skipped?.length ? { skipped: result.skipped } : {}),
+            runs: runsJson(summary.runs),
+            ...(summary.techniqueGrades?.skipped.length ? { skipped: summary.techniqueGrades.skipped } : {}),
           });
         } else {
-          process.stdout.write(`${resultsTable(result.runs, result.skipped)}\n`);
+          process.stdout.write(`${resultsTable(summary.kind, summary.runs, summary.techniqueGrades?.skipped)}\n`);
           process.stdout.write(`run group: ${groupId} (${result.status})\nartifacts: ${result.groupDir}\n`);
           if (url) process.stdout.write(`web ui:    ${url}\n`);
         }

@@ -51,7 +51,7 @@ export function summaryCommand(): Command {
         if (flags.json) return printJson(summary);
         if (summary.error) process.stdout.write(`${id} failed: ${summary.error}\n`);
         const t = summary.techniqueGrades;
-        if (summary.runs.length || t?.skipped.length) process.stdout.write(`${resultsTable(summary.runs, t?.skipped)}\n`);
+        if (summary.runs.length || t?.skipped.length) process.stdout.write(`${resultsTable(summary.kind, summary.runs, t?.skipped)}\n`);
         const g = summary.gradingReport;
         if (t) {
           const perTask = Object.entries(t.by_task).map(([task, s]) => `${task} ${s.mean_score ?? '—'}`);

@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { writeJsonAtomic } from './atomic';
 import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
-import { summarizeReports, ungradedReport } from '../grading';
-import type { CompetitionReport, GradingReport } from '../grading/report';
+import { ungradedReport } from '../grading';
+import type { CompetitionReport } from '../grading/report';
 import type { RunGroupPlan, RunResult } from '../runs/types';
 import { llmTotals, type LlmTotals } from '../runs/llmTotals';
-import { summarizeTechniqueGrades, type TechniqueGradesReport } from '../techniques/report';
+import { summarizeGroup, ungradedRuns, type GroupSummary } from '../runs/summary';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
+import type { CompetitionSourceDescriptor } from '../competitions/source';
 import { harnessVersions } from './versions';
 
 export async function writeRunRecord(result: RunResult): Promise<string> {
@@ -68,7 +69,7 @@ export async function writeGroupMetadata(
       return {
         run_id: run.runId,
         competition_id: run.competitionId,
-        ...(run.task ? { task: run.task } : {}),
+        ...(run.kind === 'technique' ? { task: run.task } : {}),
         seed: run.seed,
         dir: path.relative(plan.groupDir, run.runDir),
         status: result ? 'finished' : 'pending',
@@ -87,35 +88,32 @@ export async function writeGroupMetadata(
       };
     }),
     llm_totals: llmTotals(results),
-    skipped: plan.skipped ?? [],
+    skipped: plan.kind === 'technique' ? plan.skipped : [],
     versions: await harnessVersions(),
   };
   await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.metadata), metadata);
   return metadata;
 }
 
-/**
- * One report per finished run. A run that never graded (infra error, cancel) still counts, with no
- * submission, so the totals say how many runs there were.
- */
-export async function writeGradingReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GradingReport> {
-  const sources = new Map(plan.runs.map((p) => [p.runId, p.source]));
-  const reports: CompetitionReport[] = await Promise.all(
-    results
-      .filter((r) => r.task === undefined)
-      .map((r) =>
-        r.grade
-          ? Promise.resolve(r.grade)
-          : ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`, { source: sources.get(r.runId) }),
-      ),
+/** The report of each competition run that was never graded (no submission counted, the leaderboard's thresholds, why), by run id. */
+export async function ungradedReports(
+  results: readonly RunResult[],
+  sources: ReadonlyMap<string, CompetitionSourceDescriptor | undefined> = new Map(),
+): Promise<Map<string, CompetitionReport>> {
+  const reports = await Promise.all(
+    ungradedRuns(results).map(
+      async (r) =>
+        [r.runId, await ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`, { source: sources.get(r.runId) })] as const,
+    ),
   );
-  const report = summarizeReports(reports, new Date(createdAt));
-  await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), report);
-  return report;
+  return new Map(reports);
 }
 
-export async function writeTechniqueGrades(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<TechniqueGradesReport> {
-  const report = summarizeTechniqueGrades(results, plan.skipped ?? [], createdAt);
-  await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.techniqueGrades), report);
-  return report;
+/** The group's summary (`summarizeGroup`) written as grading_report.json (competition runs) or technique_grades.json (technique runs). */
+export async function writeGroupReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GroupSummary> {
+  const sources = new Map(plan.runs.map((p) => [p.runId, p.source]));
+  const summary = summarizeGroup(plan, results, { createdAt, ungraded: await ungradedReports(results, sources) });
+  if (summary.kind === 'technique') await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.techniqueGrades), summary.techniqueGrades);
+  else await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), summary.gradingReport);
+  return summary;
 }

@@ -19,7 +19,8 @@ import { competitionRunId, techniqueRunId } from './ids';
 import { whyNotApplicable } from '../techniques/registry';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import { resolveSplit } from './splits';
-import type { PlannedRun, RunGroupPlan } from './types';
+import { runKindOf } from './kinds';
+import type { PlannedCompetitionRun, PlannedTechniqueRun, RunGroupPlan } from './types';
 
 export interface ResolvedRunRequest {
   agent: AgentSpec;
@@ -60,7 +61,7 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
       // An MLE-bench competition is runnable once its data is prepared or its raw data is there.
       const missing = await source.dataProblem(paths.dataDir);
       if (missing) return problemOf(missing.message);
-      if (source.kind === 'mlebench' && options.techniqueTasks) {
+      if (source.kind === 'mlebench' && runKindOf(options) === 'technique') {
         return problemOf(`"${id}" is an MLE-bench competition: technique tasks run on the bundled competitions only`);
       }
       return { source };
@@ -99,12 +100,13 @@ export function planRuns(
   competitionIds: string[],
   nSeeds: number,
   sources: Record<string, CompetitionSourceDescriptor> = {},
-): PlannedRun[] {
+): PlannedCompetitionRun[] {
   return competitionIds.flatMap((competitionId) =>
-    Array.from({ length: nSeeds }, (_, i) => {
+    Array.from({ length: nSeeds }, (_, i): PlannedCompetitionRun => {
       const seed = i + 1;
       const source = sources[competitionId];
       return {
+        kind: 'competition',
         runId: competitionRunId(groupId, competitionId, seed),
         competitionId,
         seed,
@@ -125,8 +127,8 @@ export function planTechniqueRuns(
   competitions: readonly Competition[],
   tasks: readonly TechniqueTask[],
   nSeeds: number,
-): { runs: PlannedRun[]; skipped: SkippedTechniqueRun[] } {
-  const runs: PlannedRun[] = [];
+): { runs: PlannedTechniqueRun[]; skipped: SkippedTechniqueRun[] } {
+  const runs: PlannedTechniqueRun[] = [];
   const skipped: SkippedTechniqueRun[] = [];
   for (const task of TECHNIQUE_TASKS.filter((t) => tasks.includes(t))) {
     for (const competition of competitions) {
@@ -137,6 +139,7 @@ export function planTechniqueRuns(
       }
       for (let seed = 1; seed <= nSeeds; seed += 1) {
         runs.push({
+          kind: 'technique',
           runId: techniqueRunId(groupId, task, competition.id, seed),
           competitionId: competition.id,
           task,
@@ -178,8 +181,10 @@ export async function createRunGroupPlan(
 ): Promise<RunGroupPlan> {
   const { competitionIds, competitions, sources } = await resolveRunRequest(options, paths);
   const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
-  const { runs, skipped } = options.techniqueTasks
-    ? planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds)
-    : { runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds, sources), skipped: [] };
-  return { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options, runs, skipped };
+  const group = { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options };
+  if (runKindOf(options) === 'competition') {
+    return { ...group, kind: 'competition', runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds, sources) };
+  }
+  const { runs, skipped } = planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds);
+  return { ...group, kind: 'technique', runs, skipped };
 }

@@ -9,28 +9,57 @@ import type { SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from '../tech
 
 export type Medal = 'gold' | 'silver' | 'bronze';
 
-/** One competition (or technique task × competition) × seed of a group, as planned before anything runs. */
-export interface PlannedRun {
+/**
+ * What a run is: an agent on a competition (graded by its metric, ranked for medals) or on a
+ * technique task planted in a competition's data (graded by the task's criteria). Carried by the
+ * planned run, its result and the group's plan; decided once, from the options (`runKindOf`).
+ */
+export type RunKind = 'competition' | 'technique';
+
+interface PlannedRunBase {
   runId: string;
   competitionId: string;
-  /** Set for a technique run: the task planted in the competition's data. */
-  task?: TechniqueTask;
   seed: number;
   runDir: string;
   /** Where its competition comes from, decided when the group was planned; absent in plans made before it was recorded. */
   source?: CompetitionSourceDescriptor;
 }
 
-export interface RunGroupPlan {
+/** One competition × seed of a group, as planned before anything runs. */
+export interface PlannedCompetitionRun extends PlannedRunBase {
+  kind: 'competition';
+}
+
+/** One technique task × competition × seed of a group. */
+export interface PlannedTechniqueRun extends PlannedRunBase {
+  kind: 'technique';
+  /** The task planted in the competition's data. */
+  task: TechniqueTask;
+}
+
+export type PlannedRun = PlannedCompetitionRun | PlannedTechniqueRun;
+
+interface RunGroupPlanBase {
   groupId: string;
   agentId: string;
   groupDir: string;
   startedAt: string;
   options: RunOptions;
-  runs: PlannedRun[];
+}
+
+export interface CompetitionGroupPlan extends RunGroupPlanBase {
+  kind: 'competition';
+  runs: PlannedCompetitionRun[];
+}
+
+export interface TechniqueGroupPlan extends RunGroupPlanBase {
+  kind: 'technique';
+  runs: PlannedTechniqueRun[];
   /** Technique task × competition pairs that do not apply, with why: reported, not run. */
   skipped: SkippedTechniqueRun[];
 }
+
+export type RunGroupPlan = CompetitionGroupPlan | TechniqueGroupPlan;
 
 /** The input of one `competitionRun` child workflow. */
 export interface CompetitionRunInput {
@@ -63,22 +92,19 @@ export interface DeadHost {
 
 export type RunPhase = 'pending' | 'preparing' | 'running_agent' | 'grading' | 'persisting' | 'done';
 
-/** What one run ended as; also the body of its `run.json`. */
-export interface RunResult {
+/** What one run ended as, whatever its kind; with its kind's grade it is the body of its `run.json`. */
+interface RunResultBase {
   runId: string;
   groupId: string;
   agentId: string;
   competitionId: string;
-  /** Set for a technique run. */
-  task?: TechniqueTask;
   seed: number;
   runDir: string;
   outcome: Outcome;
   /** Why the outcome is not `succeeded` (exit code, time limit, invalid submission reason, infra message). */
   reason?: string;
+  /** A competition run's metric score; a technique run's 0..1 grade; null when not graded. */
   score: number | null;
-  medal: Medal | null;
-  aboveMedian: boolean;
   timings: { startedAt: string; finishedAt: string; agentSecs: number | null };
   container: AgentContainerResult | null;
   /**
@@ -97,11 +123,24 @@ export interface RunResult {
   deadHosts?: DeadHost[];
   /** An LLM agent's use of the gateway: requests, tokens, dollars, its budget and whether that ran out. */
   llm?: LlmUsageRecord;
-  /** A competition run's grade (null for a technique run, or when not graded). */
-  grade: CompetitionReport | null;
-  /** A technique run's grade: `score` is its 0..1 total. */
-  techniqueGrade?: TechniqueGrade | null;
 }
+
+export interface CompetitionRunResult extends RunResultBase {
+  kind: 'competition';
+  medal: Medal | null;
+  aboveMedian: boolean;
+  /** The competition's grading report of the submission (null when not graded). */
+  grade: CompetitionReport | null;
+}
+
+export interface TechniqueRunResult extends RunResultBase {
+  kind: 'technique';
+  task: TechniqueTask;
+  /** The task's grade: `score` is its 0..1 total (null when not graded). */
+  techniqueGrade: TechniqueGrade | null;
+}
+
+export type RunResult = CompetitionRunResult | TechniqueRunResult;
 
 export interface RunProgress {
   runId: string;
@@ -131,6 +170,8 @@ export interface GroupProgress {
 export interface RunGroupResult {
   groupId: string;
   agentId: string;
+  /** Absent in results of groups recorded before kinds (`groupKindOf` defaults it). */
+  kind?: RunKind;
   groupDir: string;
   status: 'completed' | 'cancelled';
   runs: RunResult[];

@@ -3,7 +3,7 @@
  * breakdown, the pairs skipped because the task does not apply, and per-task totals.
  */
 import type { Outcome } from '../outcomes';
-import type { RunResult } from '../runs/types';
+import type { RunResult, TechniqueRunResult } from '../runs/types';
 import type { Criterion, SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from './types';
 
 export interface TechniqueGradeEntry {
@@ -53,9 +53,9 @@ function totals(scores: (number | null)[]): TechniqueTaskTotals {
 
 export function summarizeTechniqueGrades(results: readonly RunResult[], skipped: readonly SkippedTechniqueRun[], createdAt: string): TechniqueGradesReport {
   const grades: TechniqueGradeEntry[] = results
-    .filter((r): r is RunResult & { task: TechniqueTask } => r.task !== undefined)
+    .filter((r): r is TechniqueRunResult => r.kind === 'technique')
     .map((r) => {
-      const grade = r.techniqueGrade ?? null;
+      const grade = r.techniqueGrade;
       const reason = r.reason ?? grade?.error;
       return {
         run_id: r.runId,

@@ -10,6 +10,7 @@ import { Client } from '../../client/sdk';
 import type { DevServer } from '../../temporal/devServer';
 import type { RunGroupResult } from '../../core/runs/types';
 import { crashHome, CRASH_WORKER, groupRecords, spawnProc, stopAll, type CrashHome } from '../helpers/crash';
+import { competitionRecord } from '../helpers/runKinds';
 
 const CRASH_AT = ['prepareData', 'gradeSubmission', 'persistArtifacts', 'finalizeRunGroup'] as const;
 type Case = (typeof CRASH_AT)[number] | 'undisturbed';
@@ -68,7 +69,7 @@ describe('a worker killed as a step starts', () => {
   it('leaves an undisturbed group to compare with', async () => {
     const { result, records, secs } = await finished.get('undisturbed')!;
     expect(result.runs.map((r) => r.outcome)).toEqual(['succeeded']);
-    expect(result.runs[0]!.grade?.valid_submission).toBe(true);
+    expect(competitionRecord(result.runs[0]).grade?.valid_submission).toBe(true);
     const run = 'sotu-authorship_seed-1';
     const compared = [
       'metadata.json',

@@ -14,6 +14,7 @@ import type { RunResult, RunGroupResult } from '../../core/runs/types';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { labelled, submissionDirOf, until } from '../helpers/runContainers';
 import { watchGroupEvents } from '../helpers/dockerEvents';
+import { competitionRecord } from '../helpers/runKinds';
 
 let h: HarnessTestEnv;
 let worker: Worker;
@@ -66,7 +67,7 @@ describe('a container killed from outside the harness', () => {
       'the agent container was killed from outside the harness (SIGKILL, exit code 137): not out of memory, not the time limit, not a cancel',
     );
     expect(run.container).toMatchObject({ exitCode: 137, oomKilled: false, timedOut: false });
-    expect(run.grade?.valid_submission).toBe(true); // graded, and still not a success
+    expect(competitionRecord(run).grade?.valid_submission).toBe(true); // graded, and still not a success
     expect(run.agentRetries).toBeUndefined();
     expect(readJson<RunResult>(path.join(run.runDir, 'run.json')).outcome).toBe('agent_failed');
     await nothingLeft(groupId);
@@ -114,7 +115,7 @@ describe('the time limit', () => {
     expect(agentSecs).toBeLessThan(5 + 10 + 5); // the limit, the stop's grace, a margin
     const record = readJson<RunResult>(path.join(run.runDir, 'run.json'));
     expect(record.score).toEqual(expect.any(Number));
-    expect(record.grade?.valid_submission).toBe(true);
+    expect(competitionRecord(record).grade?.valid_submission).toBe(true);
     const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
     expect(report.competition_reports[0]?.score).toBe(record.score);
     expect(report.total_valid_submissions).toBe(1);

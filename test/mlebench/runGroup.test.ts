@@ -12,6 +12,7 @@ import type { GradingReport } from '../../core/grading/report';
 import type { RunResult } from '../../core/runs/types';
 import { buildImages } from '../../core/sandbox/images';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { competitionRecord } from '../helpers/runKinds';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'mle-bench');
 const ID = 'telco-churn-mini';
@@ -81,7 +82,7 @@ describe('an MLE-bench competition through Temporal', () => {
     });
     expect(r!.submission_path).toBe(path.join(result.runs[0]!.runDir, 'submission', 'submission.csv'));
     const record = readJson<RunResult>(path.join(result.runs[0]!.runDir, 'run.json'));
-    expect(record.grade?.score).toBe(0);
+    expect(competitionRecord(record).grade?.score).toBe(0);
     // Prepared from raw/ by the checkout's own function, in MLE-bench's layout.
     expect(readFileSync(path.join(h.paths.dataDir, ID, 'prepared', 'public', 'description.md'), 'utf8')).toMatch(/^# Telco Churn \(mini\)/);
   });

@@ -21,6 +21,7 @@ import { buildImages } from '../../core/sandbox/images';
 import { DEFAULT_GATEWAY_CONFIG } from '../../worker/gateway';
 import { SPAMBASE_SOLUTIONS, startScriptedLlm, type ScriptedLlm } from '../helpers/scriptedLlm';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { competitionRecord, techniqueRecord } from '../helpers/runKinds';
 
 // The budget run's agent is stopped this long after its budget ran out (30 s by default).
 process.env.MLEBENCH_BUDGET_GRACE_SECS = '3';
@@ -148,7 +149,7 @@ describe('the results page', () => {
     const row = page.locator(`#runs tr[data-run="${run.runId}"]`);
     expect(await row.locator('[data-outcome]').getAttribute('data-outcome')).toBe('succeeded');
     expect(await row.locator('td[data-label="Score"]').textContent()).toBe(score(run.score));
-    expect(await row.locator('[data-medal]').getAttribute('data-medal')).toBe(run.medal ?? '');
+    expect(await row.locator('[data-medal]').getAttribute('data-medal')).toBe(competitionRecord(run).medal ?? '');
     expect(await row.locator('td[data-label="Seed"]').textContent()).toBe('1');
     expect(await page.locator('.head-meta [data-group-status]').textContent()).toBe('completed');
     expect(await page.locator('#grading-totals').textContent()).toContain('valid submissions1');
@@ -162,7 +163,7 @@ describe('the results page', () => {
       page,
       `(() => { const c = ${chartOf}; return { datasets: c.data.datasets.map((d) => ({ label: d.label, y: d.data.map((p) => p.y) })), reverse: c.options.scales.y.reverse }; })()`,
     );
-    const g = run.grade!;
+    const g = competitionRecord(run).grade!;
     expect(chart.datasets).toEqual([
       { label: 'Score', y: [run.score] },
       { label: 'Gold', y: [g.gold_threshold, g.gold_threshold] },
@@ -180,7 +181,7 @@ describe('the results page', () => {
   it("shows a technique group's grades with each criterion, its weight, score and detail", async () => {
     const { page, problems } = await openPage(`/groups/${GROUPS.technique}`);
     const run = onlyRun(GROUPS.technique);
-    const grade = run.techniqueGrade!;
+    const grade = techniqueRecord(run).techniqueGrade!;
     expect(await page.locator(`#runs tr[data-run="${run.runId}"] [data-outcome]`).getAttribute('data-outcome')).toBe('succeeded');
     expect(await page.locator(`#runs tr[data-run="${run.runId}"] td[data-label="Grade"]`).textContent()).toBe(score(grade.score));
     const card = page.locator(`#technique-grades [data-technique-run="${run.runId}"]`);

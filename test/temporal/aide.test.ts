@@ -17,6 +17,7 @@ import { buildImages } from '../../core/sandbox/images';
 import { DEFAULT_GATEWAY_CONFIG } from '../../worker/gateway';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scriptedLlm';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { competitionRecord } from '../helpers/runKinds';
 
 const UPSTREAM_KEY = 'sk-upstream-aide-test-key-0d9e';
 let h: HarnessTestEnv;
@@ -60,7 +61,7 @@ describe('aide/dev through the gateway', () => {
     const result = await h.client.waitForCompletion(groupId);
     const run = result.runs[0]!;
     expect(run.outcome, run.reason).toBe('succeeded');
-    expect(run.grade).toMatchObject({ valid_submission: true, submission_exists: true });
+    expect(competitionRecord(run).grade).toMatchObject({ valid_submission: true, submission_exists: true });
     expect(run.score).toBeGreaterThan(0.95);
 
     // AIDE's own artifacts, collected MLE-bench style.
@@ -98,7 +99,7 @@ describe('aide/dev through the gateway', () => {
     expect(metadata.runs[0]!.llm).toMatchObject({ requests: seen.length, budget_exhausted: null });
     const summary = await h.client.getRunSummary(groupId);
     expect(summary.llmTotals).toMatchObject({ requests: seen.length, costUsd: record.llm!.costUsd });
-    const table = resultsTable(result.runs);
+    const table = resultsTable('competition', result.runs);
     expect(table).toContain(`${seen.length} req`);
     expect(table).toContain(`LLM: ${seen.length} requests`);
   });
@@ -121,6 +122,6 @@ describe('aide/dev through the gateway', () => {
     ]);
     const metadata = JSON.parse(readFileSync(path.join(result.groupDir, 'metadata.json'), 'utf8')) as GroupMetadata;
     expect(metadata.runs[0]!.llm).toMatchObject({ requests: 3, budget_exhausted: 'requests' });
-    expect(resultsTable(result.runs)).toContain('requests budget ran out');
+    expect(resultsTable('competition', result.runs)).toContain('requests budget ran out');
   });
 });

@@ -16,6 +16,7 @@ import type { GroupMetadata } from '../../core/artifacts/records';
 import type { RunResult } from '../../core/runs/types';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { groupContainers, watchGroupContainers } from '../helpers/dockerEvents';
+import { competitionRecord } from '../helpers/runKinds';
 
 let h: HarnessTestEnv;
 
@@ -67,7 +68,7 @@ describe('runGroup', () => {
       expect(existsSync(path.join(run.runDir, 'code'))).toBe(true);
       const record = readJson<RunResult>(path.join(run.runDir, 'run.json'));
       expect(record.outcome).toBe('succeeded');
-      expect(record.grade?.valid_submission).toBe(true);
+      expect(competitionRecord(record).grade?.valid_submission).toBe(true);
       expect(record.container?.exitCode).toBe(0);
     }
     expect(path.basename(result.groupDir)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-UTC_run-group_dummy$/);

@@ -16,6 +16,7 @@ import type { TechniqueGradesReport } from '../../core/techniques';
 import { resultsTable } from '../../client/cli/format';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { groupContainers } from '../helpers/dockerEvents';
+import { techniqueRecord } from '../helpers/runKinds';
 
 let h: HarnessTestEnv;
 
@@ -55,10 +56,14 @@ describe('technique runs', () => {
       task: 'leakage',
       competitionId: 'spambase',
       outcome: 'succeeded',
-      grade: null,
+      kind: 'technique',
     });
+    // A technique run's record has no competition placeholders.
+    expect(run).not.toHaveProperty('medal');
+    expect(run).not.toHaveProperty('aboveMedian');
+    expect(run).not.toHaveProperty('grade');
     expect(path.basename(run.runDir)).toBe('leakage_spambase_seed-1');
-    const grade = run.techniqueGrade!;
+    const grade = techniqueRecord(run).techniqueGrade!;
     expect(grade.criteria.map((c) => [c.name, c.weight])).toEqual([
       ['leaky_precision', 0.3],
       ['leaky_recall', 0.3],
@@ -73,7 +78,7 @@ describe('technique runs', () => {
     expect(log).toMatch(/task=leakage competition=spambase seed=1 mode=oracle/);
     const analysis = readJson<{ leaky_columns: string[] }>(path.join(run.runDir, 'submission', 'leakage_analysis.json'));
     expect(analysis.leaky_columns.length).toBeGreaterThan(0);
-    expect(readJson<RunResult>(path.join(run.runDir, 'run.json')).techniqueGrade?.score).toBe(grade.score);
+    expect(techniqueRecord(readJson<RunResult>(path.join(run.runDir, 'run.json'))).techniqueGrade?.score).toBe(grade.score);
 
     // The group's reports: technique_grades.json with the breakdown and the skip; no competition report.
     const report = readJson<TechniqueGradesReport>(path.join(result.groupDir, 'technique_grades.json'));
@@ -95,7 +100,7 @@ describe('technique runs', () => {
     expect(await groupContainers(groupId)).toEqual([]);
 
     // The CLI's table shows the grade, its criteria and the skip.
-    const table = resultsTable(result.runs, result.skipped);
+    const table = resultsTable('technique', result.runs, result.skipped);
     expect(table).toMatch(/leakage.*spambase/);
     expect(table).toMatch(/leaky_recall 1\.00 ×0\.3/);
     expect(table).toMatch(/skipped leakage on sotu-authorship: .*text competition/);

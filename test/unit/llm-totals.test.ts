@@ -1,7 +1,7 @@
 /** A group's LLM totals, token counts for people, and the CLI's LLM column, totals line and JSON field. */
 import { describe, expect, it } from 'vitest';
 import { formatCost, formatTokens, llmTotals } from '../../core/runs/llmTotals';
-import type { RunResult } from '../../core/runs/types';
+import type { CompetitionRunResult, RunResult, TechniqueRunResult } from '../../core/runs/types';
 import type { LlmUsageRecord } from '../../core/gateway/runAccess';
 import { resultsTable, runsJson } from '../../client/cli/format';
 
@@ -16,7 +16,8 @@ const usage = (over: Partial<LlmUsageRecord> = {}): LlmUsageRecord => ({
   ...over,
 });
 
-const run = (competitionId: string, seed: number, over: Partial<RunResult> = {}): RunResult => ({
+const run = (competitionId: string, seed: number, over: Partial<CompetitionRunResult> = {}): CompetitionRunResult => ({
+  kind: 'competition',
   runId: `g/${competitionId}/seed-${seed}`,
   groupId: 'g',
   agentId: 'aide',
@@ -119,7 +120,7 @@ describe('formatTokens', () => {
 
 describe('the CLI results table', () => {
   it('has no LLM column and no totals line when no run used the LLM', () => {
-    const out = plain(resultsTable([run('a', 1), run('b', 1)]));
+    const out = plain(resultsTable('competition', [run('a', 1), run('b', 1)]));
     expect(out).not.toMatch(/LLM/);
   });
 
@@ -132,7 +133,7 @@ describe('the CLI results table', () => {
       run('a', 1, { llm: usage() }),
       run('c', 1), // not an LLM run in an LLM group: a dash
     ];
-    const out = plain(resultsTable(runs));
+    const out = plain(resultsTable('competition', runs));
     const lines = out.split('\n');
     expect(lines.find((l) => l.includes('competition'))).toMatch(/│\s*LLM\s*│/);
     expect(out).toContain('3 req');
@@ -148,12 +149,14 @@ describe('the CLI results table', () => {
   });
 
   it('leaves the budget note off the totals line when no budget ran out', () => {
-    const out = plain(resultsTable([run('a', 1, { llm: usage() })]));
+    const out = plain(resultsTable('competition', [run('a', 1, { llm: usage() })]));
     expect(out.split('\n').at(-1)).toBe('LLM: 3 requests, 1.2k tokens (1.0k in, 200 out), $0.0012 over 1 run(s)');
   });
 
   it('adds the totals line under a technique table too', () => {
-    const out = plain(resultsTable([run('a', 1, { task: 'imbalance', llm: usage() })]));
+    const { medal: _m, aboveMedian: _a, grade: _g, ...common } = run('a', 1, { llm: usage() });
+    const technique: TechniqueRunResult = { ...common, kind: 'technique', task: 'imbalance', techniqueGrade: null };
+    const out = plain(resultsTable('technique', [technique]));
     expect(out).toMatch(/task/);
     expect(out.split('\n').at(-1)).toBe('LLM: 3 requests, 1.2k tokens (1.0k in, 200 out), $0.0012 over 1 run(s)');
   });

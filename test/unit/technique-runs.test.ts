@@ -6,7 +6,7 @@ import { containerEnv } from '../../core/sandbox/spec';
 import { summarizeTechniqueGrades } from '../../core/techniques/report';
 import { whyNotApplicable } from '../../core/techniques';
 import { parseRunOptions, InvalidRunOptionsError } from '../../core/options';
-import type { RunResult } from '../../core/runs/types';
+import type { TechniqueRunResult } from '../../core/runs/types';
 import type { TechniqueGrade } from '../../core/techniques/types';
 import type { AgentSpec } from '../../core/agents/types';
 
@@ -83,7 +83,8 @@ describe('technique_grades.json', () => {
     analysis_path: '/a',
     created_at: '2026-01-01T00:00:00Z',
   });
-  const result = (seed: number, over: Partial<RunResult>): RunResult => ({
+  const result = (seed: number, over: Partial<TechniqueRunResult>): TechniqueRunResult => ({
+    kind: 'technique',
     runId: `g/leakage/spambase/seed-${seed}`,
     groupId: 'g',
     agentId: 'a',
@@ -93,11 +94,9 @@ describe('technique_grades.json', () => {
     runDir: `/r/${seed}`,
     outcome: 'succeeded',
     score: null,
-    medal: null,
-    aboveMedian: false,
     timings: { startedAt: '', finishedAt: '', agentSecs: 1 },
     container: null,
-    grade: null,
+    techniqueGrade: null,
     ...over,
   });
 
