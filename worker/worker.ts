@@ -15,6 +15,7 @@ import { createActivities } from '../activities';
 import { harnessPaths, useEnvironment, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../temporal/contract';
 import { claimedHost, hostIdentity } from './host';
+import { HarnessWorker } from './harnessWorker';
 import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
@@ -68,12 +69,8 @@ function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowB
   return { workflowsPath: require.resolve('../workflows') };
 }
 
-/**
- * Two SDK workers, run and stopped as one (the returned Worker's `run`, `runUntil` and `shutdown`
- * take the host's along): the shared queue's (workflows and every activity, `claimHost` among them)
- * and the host queue's (the agent step, whose container lives on this host's Docker).
- */
-export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<Worker> {
+/** The harness worker (harnessWorker.ts): the shared queue's SDK worker and its host queue's, run and stopped as one. */
+export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<HarnessWorker> {
   installRuntime();
   // A worker is an entry point (also without the CLI: test/helpers/crashWorker.mjs): core/ sees the environment through this.
   useEnvironment(process.env);
@@ -100,29 +97,7 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<W
     interceptors,
   });
   log.info({ event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue }, `host ${host.hostId}: polling ${host.taskQueue}`);
-  return runTogether(shared, onHost);
-}
-
-/** `main` runs and stops `other` with it: either one ending stops the other, and `run` ends when both have. */
-function runTogether(main: Worker, other: Worker): Worker {
-  const runMain = main.run.bind(main);
-  const shutdownMain = main.shutdown.bind(main);
-  const stop = (w: Worker, shutdown: () => void) => {
-    if (w.getState() === 'RUNNING') shutdown();
-  };
-  main.shutdown = () => {
-    stop(other, () => other.shutdown());
-    shutdownMain();
-  };
-  main.run = async () => {
-    const ended = await Promise.allSettled([
-      runMain().finally(() => stop(other, () => other.shutdown())),
-      other.run().finally(() => stop(main, shutdownMain)),
-    ]);
-    const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
-  return main;
+  return new HarnessWorker(shared, onHost, host);
 }
 
 /**

@@ -5,7 +5,6 @@ import { configuredTarget, connectClient, ensureSearchAttributes, temporalSecuri
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
 import { startGatewayFromEnv } from '../../worker/gateway';
 import { TASK_QUEUE, hostTaskQueue } from '../../temporal/contract';
-import { hostIdentity } from '../../worker/host';
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -40,14 +39,14 @@ export function workerCommand(): Command {
     )
     .option('--host-id <id>', "this worker's Docker host (default MLEBENCH_HOST_ID, else derived from DOCKER_HOST, else the hostname)")
     .action(async (flags: { hostId?: string }) => {
-      const host = hostIdentity(process.env, flags.hostId);
       const target = configuredTarget();
       const client = await connectClient(target.address);
       await ensureSearchAttributes(client, target.namespace);
       await client.close();
       const connection = await connectWorker(target.address);
       const gateway = await startGatewayFromEnv();
-      const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway, hostId: host.hostId });
+      const worker = await createHarnessWorker({ connection, namespace: target.namespace, gateway, hostId: flags.hostId });
+      const { host } = worker;
       process.stderr.write(
         `worker polling "${TASK_QUEUE}" and "${host.taskQueue}" (host ${host.hostId}) on ${target.address} (${temporalSecurity().summary}, namespace ${target.namespace}); Ctrl-C stops it\n`,
       );

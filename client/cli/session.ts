@@ -2,9 +2,10 @@
  * What a CLI command needs of Temporal: the target (maybe an embedded dev server) and, for `run`,
  * an in-process worker when no other worker polls the task queue. `close()` undoes what was started.
  */
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { ensureSearchAttributes, resolveTemporal, type TemporalTarget } from '../../temporal/connection';
 import { connectWorker, createHarnessWorker } from '../../worker/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { startGatewayFromEnv } from '../../worker/gateway';
 import type { Gateway } from '../../core/gateway';
 import { Client } from '../sdk';
@@ -15,14 +16,14 @@ export interface Session {
   target: TemporalTarget;
   client: Client;
   /** The worker this process runs, if any. */
-  worker: Worker | null;
+  worker: HarnessWorker | null;
   close(): Promise<void>;
 }
 
 export async function openSession(opts: { startServer: boolean; worker: 'always' | 'if-none' | 'never' }): Promise<Session> {
   const target = await resolveTemporal({ startIfMissing: opts.startServer });
   const client = new Client({ address: target.address, namespace: target.namespace, uiUrl: target.uiUrl });
-  let worker: Worker | null = null;
+  let worker: HarnessWorker | null = null;
   let workerRun: Promise<void> | null = null;
   let connection: NativeConnection | null = null;
   let gateway: Gateway | undefined;

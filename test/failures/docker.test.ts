@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { buildImages } from '../../core/sandbox/images';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { until } from '../helpers/runContainers';
@@ -70,7 +70,7 @@ class DockerProxy {
 }
 
 let h: HarnessTestEnv;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 let proxy: DockerProxy;
 const dockerHostBefore = process.env.DOCKER_HOST;

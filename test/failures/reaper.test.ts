@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { resolveAgent } from '../../core/agents';
 import { buildImages } from '../../core/sandbox/images';
 import { RUNS_DIR_LABEL, reapLeftovers, type ReapReport, type WorkflowState } from '../../core/sandbox/reaper';
@@ -22,7 +22,7 @@ import { watchGroupEvents } from '../helpers/dockerEvents';
 
 const docker = new Docker();
 let h: HarnessTestEnv;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 let image: string;
 const made: { containers: string[]; networks: string[]; volumes: string[] } = { containers: [], networks: [], volumes: [] };

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { buildImages } from '../../core/sandbox/images';
 import type { GradingReport } from '../../core/grading/report';
 import type { RunResult, RunGroupResult } from '../../core/runs/types';
@@ -17,7 +17,7 @@ import { watchGroupEvents } from '../helpers/dockerEvents';
 import { competitionRecord } from '../helpers/runKinds';
 
 let h: HarnessTestEnv;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 const groups: string[] = [];
 const docker = new Docker();

@@ -6,10 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { harnessPaths, REPO_ROOT, temporalCliPath, type HarnessPaths } from '../../core/config';
 import { SEARCH_ATTRIBUTES } from '../../temporal/contract';
 import { createHarnessWorker } from '../../worker/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { Client } from '../../client/sdk';
 import type { Gateway } from '../../core/gateway';
 
@@ -19,7 +20,7 @@ export interface HarnessTestEnv {
   client: Client;
   workflowCode: string;
   /** A new worker on this env (not running yet), with the LLM gateway given (the test closes it). */
-  newWorker(opts?: { gateway?: Gateway }): Promise<Worker>;
+  newWorker(opts?: { gateway?: Gateway }): Promise<HarnessWorker>;
   teardown(): Promise<void>;
 }
 

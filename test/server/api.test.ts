@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../client/server/app';
 import { buildImages } from '../../core/sandbox/images';
@@ -15,7 +15,7 @@ import { until } from '../helpers/runContainers';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 
 let h: HarnessTestEnv;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 let app: FastifyInstance;
 let base: string;

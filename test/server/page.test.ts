@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../client/server/app';
@@ -41,7 +41,7 @@ const GROUPS = {
 let h: HarnessTestEnv;
 let upstream: ScriptedLlm;
 let gateway: Gateway;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 let app: FastifyInstance;
 let base: string;

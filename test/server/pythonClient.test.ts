@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
 import { REPO_ROOT } from '../../core/config';
 import { buildImages } from '../../core/sandbox/images';
 import type { GroupMetadata } from '../../core/artifacts/records';
@@ -91,7 +90,7 @@ interface Seen {
 
 describe('the Python client (seed SDK interface)', () => {
   it('drives a competition run group, a technique run group and a cancelled one through the REST API, unmodified', async () => {
-    const worker: Worker = await h.newWorker();
+    const worker = await h.newWorker();
     const started = Date.now();
     const finished = await worker.runUntil(async () => {
       // A group cancelled from outside, for the client to see end "failed" (RunFailed).

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { resultsTable } from '../../client/cli/format';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import { loadGatewayConfig, startGateway, type Gateway, type RolloutLine } from '../../core/gateway';
@@ -23,7 +23,7 @@ const UPSTREAM_KEY = 'sk-upstream-aide-test-key-0d9e';
 let h: HarnessTestEnv;
 let upstream: ScriptedLlm;
 let gateway: Gateway;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateS
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompetitionRunInput } from '../../core/runs/types';
 import { openScratch } from '../../core/sandbox/scratch';
@@ -18,7 +18,7 @@ import { groupContainers } from '../helpers/dockerEvents';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 
 let h: HarnessTestEnv;
-let worker: Worker;
+let worker: HarnessWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {
