@@ -4,6 +4,7 @@
  * (does the competition exist? is the split file readable?) happen in `planRunGroup`.
  */
 import { z } from 'zod';
+import { PermanentError } from './errors';
 
 export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage'] as const;
 export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
@@ -85,7 +86,7 @@ export type RunOptionsInput = z.input<typeof runOptionsSchema>;
 /** What the harness works with (defaults filled in). */
 export type RunOptions = z.output<typeof runOptionsSchema>;
 
-export class InvalidRunOptionsError extends Error {
+export class InvalidRunOptionsError extends PermanentError {
   override readonly name = 'InvalidRunOptionsError';
   constructor(
     readonly issues: { field: string; reason: string }[],

@@ -4,36 +4,25 @@
  * can fix (bad input, unknown ids, tampered data) fail at once; everything else is retried with
  * the workflow's backoff.
  */
-import { MLEBENCH_NON_RETRYABLE_ERRORS } from '../core/mlebench/errors';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { ZodError } from 'zod';
+import { PermanentError } from '../core/errors';
 import { log } from '../core/log';
 import { trustedDataPath, trustedGroupDir, trustedRunDir, UntrustedPathError } from '../core/artifacts/containment';
 import type { HarnessPaths } from '../core/config';
 
-/** Error class names (their `name`) that retrying cannot fix. */
-export const NON_RETRYABLE_ERRORS = new Set([
-  'InvalidRunOptionsError',
-  'UnknownCompetitionError',
-  'UnknownAgentError',
-  'InvalidCompetitionConfigError',
-  'AgentConfigError',
-  'PreparedDataChangedError',
-  'TechniqueNotApplicableError',
-  'LlmGatewayUnavailableError',
-  'GatewayConfigError',
-  ...MLEBENCH_NON_RETRYABLE_ERRORS,
-  'ZodError',
-  'UntrustedPathError',
-  'UntrustedScratchImageError',
-]);
-
+/**
+ * Errors that retrying cannot fix fail the activity at once: every PermanentError (core/errors.ts),
+ * and a ZodError (input that does not parse now will not parse on a retry). The failure's `type` is
+ * the error's name.
+ */
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof ApplicationFailure) return err;
+  if (!(err instanceof PermanentError || err instanceof ZodError)) return err;
   const type = err.name && err.name !== 'Error' ? err.name : err.constructor.name;
-  if (NON_RETRYABLE_ERRORS.has(type)) return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
-  return err;
+  return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
 }
 
 /** Activities that heartbeat themselves, with details worth keeping (the agent's container). */

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { llmBudgetSchema } from '../options';
+import { PermanentError } from '../errors';
 
 /** The harness sets these itself; an agent may not override them. */
 export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'] as const;
@@ -26,7 +27,7 @@ const VARIANT_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_AGENT_RETRIES = 10;
 
-export class AgentConfigError extends Error {
+export class AgentConfigError extends PermanentError {
   override name = 'AgentConfigError';
 }
 

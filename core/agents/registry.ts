@@ -9,6 +9,7 @@ import { harnessPaths } from '../config';
 import { agentImageTag, baseImageTag } from '../sandbox/imageTags';
 import { AGENT_NAME_RE, AgentConfigError, DEFAULT_VARIANT, loadAgentConfig, type AgentConfig } from './config';
 import type { AgentSpec } from './types';
+import { PermanentError } from '../errors';
 
 export interface AgentRegistryOptions {
   /** Where agent folders live (default: the repository's agents/). */
@@ -17,8 +18,8 @@ export interface AgentRegistryOptions {
   baseImage?: string;
 }
 
-/** Thrown for an id no agent declares; its class name is a non-retryable Temporal error type. */
-export class UnknownAgentError extends Error {
+/** Thrown for an id no agent declares: permanent, and its name is the failure type clients see. */
+export class UnknownAgentError extends PermanentError {
   override name = 'UnknownAgentError';
   constructor(
     readonly agentId: string,

@@ -5,8 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { PermanentError } from '../errors';
 
-export class UntrustedPathError extends Error {
+export class UntrustedPathError extends PermanentError {
   override name = 'UntrustedPathError';
   constructor(
     readonly field: string,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import YAML from 'yaml';
 import { METRIC_NAMES } from '../grading/metrics';
 import { getPrepareStep, PREPARE_STEP_NAMES } from './steps';
+import { PermanentError } from '../errors';
 
 export const COMPETITION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -82,7 +83,7 @@ export interface ConfigIssue {
   reason: string;
 }
 
-export class InvalidCompetitionConfigError extends Error {
+export class InvalidCompetitionConfigError extends PermanentError {
   override readonly name = 'InvalidCompetitionConfigError';
   constructor(
     readonly file: string,

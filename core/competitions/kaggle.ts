@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { harnessPaths } from '../config';
+import { PermanentError } from '../errors';
 
 const catalogSchema = z
   .object({ competitions: z.array(z.object({ id: z.string().min(1), lite: z.boolean().default(false) }).strict()) })
@@ -15,7 +16,7 @@ const catalogSchema = z
 
 export type KaggleCompetition = z.output<typeof catalogSchema>['competitions'][number];
 
-export class CompetitionDataMissingError extends Error {
+export class CompetitionDataMissingError extends PermanentError {
   override readonly name = 'CompetitionDataMissingError';
   constructor(
     readonly competitionId: string,

@@ -13,9 +13,10 @@ import { log } from '../log';
 import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest, type ManifestProblem } from './manifest';
 import { getPrepareStep } from './steps';
 import type { Competition, PreparedCompetition } from './types';
+import { PermanentError } from '../errors';
 
 /** Prepared files no longer match their manifest: someone edited them. Not retryable. */
-export class PreparedDataChangedError extends Error {
+export class PreparedDataChangedError extends PermanentError {
   override readonly name = 'PreparedDataChangedError';
   constructor(
     readonly competitionId: string,

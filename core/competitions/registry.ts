@@ -7,6 +7,7 @@ import path from 'node:path';
 import { harnessPaths } from '../config';
 import { COMPETITION_ID_PATTERN, loadCompetitionConfig } from './config';
 import type { Competition } from './types';
+import { PermanentError } from '../errors';
 
 export interface RegistryOptions {
   /** Where competition folders live; defaults to the repository's competitions/. */
@@ -14,10 +15,9 @@ export interface RegistryOptions {
 }
 
 /**
- * An id that names no competition. The class name is part of the contract: Temporal activities
- * list it as a non-retryable error type.
+ * An id that names no competition: permanent, and its name is the failure type clients see.
  */
-export class UnknownCompetitionError extends Error {
+export class UnknownCompetitionError extends PermanentError {
   override readonly name = 'UnknownCompetitionError';
   constructor(
     readonly competitionId: string,

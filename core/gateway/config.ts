@@ -14,8 +14,9 @@
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PermanentError } from '../errors';
 
-export class GatewayConfigError extends Error {
+export class GatewayConfigError extends PermanentError {
   override name = 'GatewayConfigError';
 }
 

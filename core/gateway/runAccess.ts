@@ -17,6 +17,7 @@ import { rolloutState } from './rollout';
 import type { BudgetKind, RunUsage } from './runs';
 import type { Gateway } from './server';
 import { environment, type Env } from '../config';
+import { PermanentError } from '../errors';
 
 /** What a run's record keeps of its LLM use (`run.json` → `llm`). */
 export interface LlmUsageRecord extends RunUsage {
@@ -43,7 +44,7 @@ export interface LlmGrantRequest {
 }
 
 /** Thrown when an LLM agent runs on a worker without a gateway; not retryable (another try will not have one either). */
-export class LlmGatewayUnavailableError extends Error {
+export class LlmGatewayUnavailableError extends PermanentError {
   override name = 'LlmGatewayUnavailableError';
 }
 

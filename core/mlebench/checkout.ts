@@ -11,6 +11,7 @@ import { z } from 'zod';
 import YAML from 'yaml';
 import { readPlainFile } from '../plainFile';
 import { environment, type Env } from '../config';
+import { PermanentError } from '../errors';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
@@ -25,7 +26,7 @@ export interface CheckoutIssue {
   reason: string;
 }
 
-export class InvalidMleBenchCheckoutError extends Error {
+export class InvalidMleBenchCheckoutError extends PermanentError {
   override readonly name = 'InvalidMleBenchCheckoutError';
   constructor(
     readonly root: string,

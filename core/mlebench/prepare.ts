@@ -23,6 +23,7 @@ import { log } from '../log';
 import type { MleBenchCompetition } from './checkout';
 import { containerOwner, runCheckoutPrepare } from './python';
 import { assertPlainTree, copyChecked, readChecked } from './untrusted';
+import { PermanentError } from '../errors';
 
 /** Extensions MLE-bench checksums: files directly under public/ and private/ with these. */
 const CHECKSUMMED_EXTS = ['csv', 'json', 'jsonl', 'parquet', 'bson'];
@@ -34,7 +35,7 @@ export interface MleBenchPrepareOptions {
 }
 
 /** Prepared data that does not match the checkout's checksums.yaml. */
-export class MleBenchChecksumMismatchError extends Error {
+export class MleBenchChecksumMismatchError extends PermanentError {
   override readonly name = 'MleBenchChecksumMismatchError';
   constructor(
     readonly competitionId: string,

@@ -24,6 +24,7 @@ import { InfraError, dockerCall, dockerStatus } from '../sandbox/errors';
 import { baseImageTag } from '../sandbox/imageTags';
 import { DEADLINE_EXIT_CODE, deadlineEntrypoint, defaultSandboxLimits } from '../sandbox/spec';
 import { AGENT_GID, AGENT_UID } from '../sandbox/user';
+import { PermanentError } from '../errors';
 
 export const DRIVER_PATH = path.join(REPO_ROOT, 'core', 'mlebench', 'driver.py');
 const RESULT_MARKER = 'MLEBENCH_DRIVER_RESULT ';
@@ -41,7 +42,7 @@ export type DriverResult =
   | { ok: false; kind: 'invalid_submission' | 'grader_error' | 'import_error' | 'prepare_error'; error: string; traceback?: string };
 
 /** The checkout's function could not run (import failed, the container died): the harness's problem, never the agent's. */
-export class MleBenchPythonError extends Error {
+export class MleBenchPythonError extends PermanentError {
   override readonly name = 'MleBenchPythonError';
   constructor(
     message: string,

@@ -13,9 +13,10 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PermanentError } from '../errors';
 
 /** A file or tree of an MLE-bench checkout, or produced by it, that is not a plain file or folder. */
-export class MleBenchUnsafeFileError extends Error {
+export class MleBenchUnsafeFileError extends PermanentError {
   override readonly name = 'MleBenchUnsafeFileError';
   constructor(
     message: string,

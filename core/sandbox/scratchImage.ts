@@ -7,8 +7,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { PlainFileError, readPlainFile } from '../plainFile';
+import { PermanentError } from '../errors';
 
-export class UntrustedScratchImageError extends Error {
+export class UntrustedScratchImageError extends PermanentError {
   override name = 'UntrustedScratchImageError';
 }
 

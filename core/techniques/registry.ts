@@ -16,6 +16,7 @@ import { encoding } from './tasks/encoding';
 import { cv } from './tasks/cv';
 import { scaling } from './tasks/scaling';
 import { leakage } from './tasks/leakage';
+import { PermanentError } from '../errors';
 
 const DEFINITIONS: Record<TechniqueTask, TechniqueTaskDefinition<never, never>> = {
   imbalance,
@@ -40,7 +41,7 @@ export function analysisFileName(task: TechniqueTask): string {
 }
 
 /** A pair the plan should have skipped reached prepare: not retryable. */
-export class TechniqueNotApplicableError extends Error {
+export class TechniqueNotApplicableError extends PermanentError {
   override readonly name = 'TechniqueNotApplicableError';
   constructor(
     readonly task: TechniqueTask,

@@ -11,6 +11,7 @@ import type { AgentContainerResult } from '../../core/sandbox/types';
 import type { CompetitionReport } from '../../core/grading/report';
 import { toActivityFailure } from '../../worker/interceptors';
 import { ApplicationFailure } from '@temporalio/common';
+import { UnknownCompetitionError } from '../../core/competitions';
 
 const container = (over: Partial<AgentContainerResult> = {}): AgentContainerResult => ({
   containerId: 'c',
@@ -142,10 +143,7 @@ describe('run-group plan', () => {
 
 describe('activity error mapping', () => {
   it('makes errors no retry can fix non-retryable and leaves the rest retryable', () => {
-    class UnknownCompetitionError extends Error {
-      override name = 'UnknownCompetitionError';
-    }
-    const mapped = toActivityFailure(new UnknownCompetitionError('unknown competition x'));
+    const mapped = toActivityFailure(new UnknownCompetitionError('x', ['spambase']));
     expect(mapped).toBeInstanceOf(ApplicationFailure);
     expect((mapped as ApplicationFailure).nonRetryable).toBe(true);
     expect((mapped as ApplicationFailure).type).toBe('UnknownCompetitionError');
