@@ -1,34 +1,25 @@
 /**
- * `mlebench prepare`: the data step, without Temporal. Bundled competitions are built from their
- * sources; Kaggle ones (MLE-bench's) are downloaded with the user's Kaggle credentials, extracted
- * into `<data-dir>/<id>/raw/` and prepared by MLE-bench's own prepare. Before anything starts:
- * the ids are checked, credentials are required only when a download is needed, and the disk the
- * whole batch needs is estimated against the free space.
+ * `mlebench prepare`: the data step, without Temporal. Which competitions (flags, splits) is
+ * decided here; preparing them (bundled ones from their sources, Kaggle ones downloaded, verified,
+ * extracted and prepared by MLE-bench's own prepare) is core/kaggle/prepare.ts's, whose events
+ * this command shows as lines: results on stdout, warnings, failures and progress on stderr.
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { listCompetitionIds, prepareCompetition, UnknownCompetitionError } from '../../core/competitions';
+import { listCompetitionIds } from '../../core/competitions';
 import { harnessPaths, type HarnessPaths } from '../../core/config';
 import { InvalidRunOptionsError } from '../../core/options';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import {
-  ensureRawData,
-  estimateKaggleDisk,
   humanBytes,
-  KaggleAuthError,
-  KaggleCredentialsError,
-  kaggleDataState,
-  loadKaggleCredentials,
+  prepareCompetitionBatch,
   PREPARED_EXPANSION,
-  type DiskNeed,
   type DownloadEvent,
   type DownloadProgress,
   type ExtractProgress,
-  type KaggleCredentials,
-  type KaggleDataState,
+  type PrepareBatchResult,
+  type PrepareEvent,
 } from '../../core/kaggle';
-import { configuredCheckoutPath } from '../../core/mlebench/checkout';
-import { freeDiskBytes } from '../../core/sandbox/disk';
 
 interface PrepareFlags {
   competitions?: string;
@@ -86,130 +77,20 @@ async function prepare(flags: PrepareFlags): Promise<number> {
   const bad = ids.filter((id) => !ID_PATTERN.test(id));
   if (bad.length > 0) throw new Error(`not competition ids: ${bad.join(', ')} (lowercase letters, digits and dashes)`);
 
-  // Kaggle competitions: every id that is not bundled. Where does each stand?
-  const kaggleIds = ids.filter((id) => !bundled.includes(id));
-  const states = new Map<string, KaggleDataState>();
-  for (const id of kaggleIds) states.set(id, await kaggleDataState(dataDir, id));
-  const needsData = kaggleIds.filter((id) => {
-    const s = states.get(id)!;
-    return !s.preparedPresent && !s.rawPresent;
-  });
-  const needsDownload = needsData.filter((id) => states.get(id)!.zipBytes === undefined);
-
-  // Credentials: only when something must be downloaded, and before anything starts.
-  let credentials: KaggleCredentials | undefined;
-  if (needsDownload.length > 0) {
-    try {
-      credentials = await loadKaggleCredentials();
-    } catch (e) {
-      if (!(e instanceof KaggleCredentialsError)) throw e;
-      const which = needsDownload.length === 1 ? `"${needsDownload[0]}" is` : `${needsDownload.join(', ')} are`;
-      throw new Error(`${which} not bundled with the harness and must be downloaded from Kaggle, but ${e.message}`);
-    }
-    for (const warning of credentials.warnings) err(`warning: ${warning}`);
-  }
-  const getCredentials = () => (credentials ? Promise.resolve(credentials) : loadKaggleCredentials());
-
-  // The disk the Kaggle part needs, against what is free.
-  const failures: { id: string; message: string }[] = [];
-  const skip = new Set<string>();
-  if (needsData.length > 0) {
-    const needs: DiskNeed[] = [];
-    const unknown: string[] = [];
-    for (const id of needsData) {
-      try {
-        needs.push(await estimateKaggleDisk(states.get(id)!, { credentials: getCredentials }));
-      } catch (e) {
-        if (e instanceof KaggleAuthError) throw e;
-        if (e instanceof Error && e.name.startsWith('Kaggle')) {
-          // Not found, rules not accepted: this one cannot be downloaded; say so now, go on with the others.
-          failures.push({ id, message: e.message });
-          skip.add(id);
-          err(`${id}: cannot be downloaded: ${e.message}`);
-        } else {
-          unknown.push(`${id} (${(e as Error).message})`);
-        }
-      }
-    }
-    const free = await freeDiskBytes(dataDir);
-    const total = needs.reduce((n, d) => n + d.totalBytes, 0);
-    out(`disk space: about ${humanBytes(total)} needed in ${dataDir}, ${humanBytes(free)} free`);
-    for (const d of needs) {
-      out(
-        `  ${d.competitionId}: download ${humanBytes(d.downloadBytes)}, extract ${humanBytes(d.extractBytes)}, ` +
-          `prepare ~${humanBytes(d.prepareBytes)} (from ${d.basis}; prepared ≈ raw × ${PREPARED_EXPANSION})`,
-      );
-    }
-    for (const u of unknown) out(`  ${u}: size unknown`);
-    if (total > free) {
-      const message =
-        `not enough disk space in ${dataDir}: about ${humanBytes(total)} needed, ${humanBytes(free)} free. ` +
-        'Free some space, point MLEBENCH_DATA_DIR at a larger disk, prepare fewer competitions at a time, or pass --force to try anyway';
-      if (!flags.force) throw new Error(message);
-      err(`warning: ${message}`);
-    }
-  }
-
-  // Without a checkout, MLE-bench's prepare cannot run: say so now rather than after the downloads.
-  const toPrepare = kaggleIds.filter((id) => !skip.has(id) && (flags.force || !states.get(id)!.preparedPresent));
-  if (toPrepare.length > 0 && !configuredCheckoutPath()) {
-    err(
-      `note: MLEBENCH_REPO is not set, so ${toPrepare.join(', ')} will be downloaded and extracted into raw/ but not prepared: ` +
-        "preparing needs MLE-bench's own prepare, from a checkout of MLE-bench (with its Git LFS files)",
-    );
-  }
-
   const view = new ProgressView();
-  let done = 0;
-  for (const id of ids) {
-    if (skip.has(id)) continue;
-    const started = Date.now();
-    try {
-      if (bundled.includes(id)) {
-        const prepared = await prepareCompetition(id, { dataDir, force: flags.force });
-        out(`${id}: prepared in ${secs(Date.now() - started)} → ${prepared.publicDir}`);
-        done++;
-        continue;
-      }
-      const state = states.get(id)!;
-      if (!state.preparedPresent || flags.force) {
-        const raw = await ensureRawData(dataDir, id, {
-          credentials: getCredentials,
-          onEvent: (e) => view.event(id, e),
-          onProgress: (p) => view.download(p),
-          onExtractProgress: (p) => view.extract(id, p),
-        });
-        view.end();
-        if (raw.extract) out(`${id}: extracted ${raw.extract.files} files (${humanBytes(raw.extract.bytes)}) into ${raw.rawDir}`);
-      }
-      try {
-        const prepared = await prepareCompetition(id, { dataDir, force: flags.force });
-        out(`${id}: prepared in ${secs(Date.now() - started)} → ${prepared.publicDir}`);
-      } catch (e) {
-        if (!(e instanceof UnknownCompetitionError)) throw e;
-        if (state.preparedPresent && !flags.force) {
-          out(`${id}: already prepared (${state.preparedDir})`);
-        } else {
-          throw new Error(
-            `its raw data is in ${state.rawDir}, but preparing it needs MLE-bench's own prepare for "${id}", and no MLE-bench checkout lists it: ` +
-              'set MLEBENCH_REPO to a checkout of MLE-bench (with its Git LFS files) and run the same command again',
-          );
-        }
-      }
-      done++;
-    } catch (e) {
-      view.end();
-      if (e instanceof KaggleAuthError || e instanceof KaggleCredentialsError) throw e; // Every other download would fail the same way.
-      failures.push({ id, message: (e as Error).message });
-      err(`${id}: failed: ${(e as Error).message}`);
-    }
+  let result: PrepareBatchResult;
+  try {
+    result = await prepareCompetitionBatch(ids, { dataDir, bundled, force: flags.force, onEvent: (e) => view.show(e) });
+  } finally {
+    view.end();
   }
-
-  if (failures.length === 0) {
-    out(`${done} of ${ids.length} prepared`);
+  if (result.failures.length === 0) {
+    out(`${result.prepared} of ${result.total} prepared`);
     return 0;
   }
-  err(`${done} of ${ids.length} prepared; not prepared (reasons above): ${failures.map((f) => f.id).join(', ')}`);
+  err(
+    `${result.prepared} of ${result.total} prepared; not prepared (reasons above): ${result.failures.map((f) => f.competitionId).join(', ')}`,
+  );
   return 1;
 }
 
@@ -272,19 +153,63 @@ class ProgressView {
     err(`${label}: ${humanBytes(value)} of ${humanBytes(total)} (${Math.floor((value / total) * 100)}%), ${rateText}, ETA ${leftText}`);
   }
 
-  download(p: DownloadProgress) {
+  private download(p: DownloadProgress) {
     const key = `download:${p.competitionId}:${p.attempt}`;
     if (key !== this.key) this.begin(key, p.totalBytes ?? 0, p.receivedBytes, `${p.competitionId}: downloading`);
     this.update(`${p.competitionId}: downloading`, p.receivedBytes, p.totalBytes);
   }
 
-  extract(id: string, p: ExtractProgress) {
+  private extract(id: string, p: ExtractProgress) {
     const key = `extract:${id}`;
     if (key !== this.key) this.begin(key, p.totalBytes, p.extractedBytes, `${id}: extracting`);
     this.update(`${id}: extracting`, p.extractedBytes, p.totalBytes);
   }
 
-  event(id: string, e: DownloadEvent) {
+  /** One event of the batch, as lines: results on stdout, warnings, failures and progress on stderr. */
+  show(e: PrepareEvent) {
+    switch (e.type) {
+      case 'download':
+        return this.event(e.competitionId, e.event);
+      case 'download-progress':
+        return this.download(e.progress);
+      case 'extract-progress':
+        return this.extract(e.competitionId, e.progress);
+    }
+    this.end();
+    switch (e.type) {
+      case 'credentials-warning':
+        return err(`warning: ${e.warning}`);
+      case 'undownloadable':
+        return err(`${e.competitionId}: cannot be downloaded: ${e.message}`);
+      case 'disk':
+        out(`disk space: about ${humanBytes(e.neededBytes)} needed in ${e.dataDir}, ${humanBytes(e.freeBytes)} free`);
+        for (const d of e.needs) {
+          out(
+            `  ${d.competitionId}: download ${humanBytes(d.downloadBytes)}, extract ${humanBytes(d.extractBytes)}, ` +
+              `prepare ~${humanBytes(d.prepareBytes)} (from ${d.basis}; prepared ≈ raw × ${PREPARED_EXPANSION})`,
+          );
+        }
+        for (const u of e.unknown) out(`  ${u.competitionId} (${u.reason}): size unknown`);
+        return;
+      case 'disk-short':
+        return err(`warning: ${e.message}`);
+      case 'no-checkout':
+        return err(
+          `note: MLEBENCH_REPO is not set, so ${e.competitionIds.join(', ')} will be downloaded and extracted into raw/ but not prepared: ` +
+            "preparing needs MLE-bench's own prepare, from a checkout of MLE-bench (with its Git LFS files)",
+        );
+      case 'extracted':
+        return out(`${e.competitionId}: extracted ${e.files} files (${humanBytes(e.bytes)}) into ${e.rawDir}`);
+      case 'prepared':
+        return out(`${e.competitionId}: prepared in ${secs(e.ms)} → ${e.publicDir}`);
+      case 'already-prepared':
+        return out(`${e.competitionId}: already prepared (${e.preparedDir})`);
+      case 'failed':
+        return err(`${e.competitionId}: failed: ${e.message}`);
+    }
+  }
+
+  private event(id: string, e: DownloadEvent) {
     switch (e.type) {
       case 'reused':
         return this.say(`${id}: using the zip already downloaded (${humanBytes(e.bytes)}, checksum verified): ${e.zip}`);

@@ -1,4 +1,7 @@
-/** Kaggle: credentials, the competition zip's download (resumable, verified), its safe extraction, and where a competition's data stands. */
+/**
+ * Kaggle: credentials, the competition zip's download (resumable, verified), its safe extraction,
+ * where a competition's data stands, and a batch's preparation from it (prepareCompetitionBatch).
+ */
 export { DEFAULT_KAGGLE_API_URL, kaggleApiUrl, listCompetitionFiles, type KaggleFile } from './api';
 export { describeKaggleCredentials, kaggleJsonPath, loadKaggleCredentials, type KaggleCredentials } from './credentials';
 export {
@@ -33,4 +36,5 @@ export {
   type DiskNeed,
   type KaggleDataState,
 } from './status';
+export { prepareCompetitionBatch, type PrepareBatchOptions, type PrepareBatchResult, type PrepareEvent } from './prepare';
 export { inspectZip, type ZipInventory } from './zip';
