@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { METRIC_NAMES } from '../grading/metrics';
 import { getPrepareStep, PREPARE_STEP_NAMES } from './steps';
 import { PermanentError } from '../errors';
+import { isFile } from '../fsx';
 
 export const COMPETITION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -135,10 +136,3 @@ export async function loadCompetitionConfig(file: string, expectedId: string): P
   return config;
 }
 
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}

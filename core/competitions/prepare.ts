@@ -14,6 +14,7 @@ import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest, type Manif
 import { getPrepareStep } from './steps';
 import type { Competition, PreparedCompetition } from './types';
 import { PermanentError } from '../errors';
+import { exists } from '../fsx';
 
 /** Prepared files no longer match their manifest: someone edited them. Not retryable. */
 export class PreparedDataChangedError extends PermanentError {
@@ -58,15 +59,6 @@ async function inputsFingerprint(competition: Competition): Promise<string> {
     .update(JSON.stringify({ prepare: competition.config.prepare, dataset: competition.config.dataset }))
     .update(description)
     .digest('hex');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A bundled competition is prepared, intact and built from its current config. */

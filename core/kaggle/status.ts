@@ -12,6 +12,7 @@ import { KaggleCorruptZipError, UnsafeZipError } from './errors';
 import { extractZip, type ExtractProgress, type ExtractResult } from './extract';
 import { fileSize, inspectZip } from './zip';
 import { humanBytes } from '../bytes';
+import { isDirectory, isNonEmptyDirectory } from '../fsx';
 
 export { humanBytes };
 
@@ -37,22 +38,6 @@ export interface KaggleDataState {
   preparedPresent: boolean;
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isNonEmptyDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.readdir(p)).length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export async function kaggleDataState(dataDir: string, competitionId: string): Promise<KaggleDataState> {
   const paths = competitionZipPaths(dataDir, competitionId);
   const rawDir = path.join(paths.dir, 'raw');
@@ -60,9 +45,9 @@ export async function kaggleDataState(dataDir: string, competitionId: string): P
   const [zipBytes, partBytes, rawPresent, pub, priv] = await Promise.all([
     fileSize(paths.zip),
     fileSize(paths.part),
-    isNonEmptyDir(rawDir),
-    isDir(path.join(preparedDir, 'public')),
-    isDir(path.join(preparedDir, 'private')),
+    isNonEmptyDirectory(rawDir),
+    isDirectory(path.join(preparedDir, 'public')),
+    isDirectory(path.join(preparedDir, 'private')),
   ]);
   return {
     competitionId,

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { readPlainFile } from '../plainFile';
 import { environment, type Env } from '../config';
 import { PermanentError } from '../errors';
+import { isDirectory, isFile } from '../fsx';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
@@ -152,22 +153,6 @@ async function notPlainFile(file: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** MLE-bench keeps its leaderboards (and more) in Git LFS; a checkout without `git lfs pull` holds pointers. */
 function isLfsPointer(text: string): boolean {
   return text.startsWith('version https://git-lfs.github.com/spec/');
@@ -185,13 +170,13 @@ function moduleFiles(root: string, spec: string): string[] {
 export async function openCheckout(root: string): Promise<MleBenchCheckout> {
   const resolved = path.resolve(root);
   const issues: CheckoutIssue[] = [];
-  if (!(await isDir(resolved))) {
+  if (!(await isDirectory(resolved))) {
     throw new InvalidMleBenchCheckoutError(resolved, [
       { file: resolved, field: '', reason: `not a folder (set ${MLEBENCH_REPO_ENV} to a checkout of github.com/openai/mle-bench)` },
     ]);
   }
   const competitionsDir = path.join(resolved, 'mlebench', 'competitions');
-  if (!(await isDir(competitionsDir)))
+  if (!(await isDirectory(competitionsDir)))
     issues.push({ file: competitionsDir, field: '', reason: 'missing: this is not an MLE-bench checkout' });
   for (const pkg of [path.join(resolved, 'mlebench', '__init__.py'), path.join(competitionsDir, '__init__.py')]) {
     if (!(await isFile(pkg))) issues.push({ file: pkg, field: '', reason: "missing: the competitions' modules could not be imported" });

@@ -24,6 +24,7 @@ import type { MleBenchCompetition } from './checkout';
 import { containerOwner, runCheckoutPrepare } from './python';
 import { assertPlainTree, copyChecked, readChecked } from './untrusted';
 import { PermanentError } from '../errors';
+import { exists, isNonEmptyDirectory } from '../fsx';
 
 /** Extensions MLE-bench checksums: files directly under public/ and private/ with these. */
 const CHECKSUMMED_EXTS = ['csv', 'json', 'jsonl', 'parquet', 'bson'];
@@ -70,23 +71,6 @@ async function md5File(file: string): Promise<string> {
   const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   await pipeline(handle.createReadStream(), hash);
   return hash.digest('hex');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function isNonEmptyDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.readdir(p)).length > 0;
-  } catch {
-    return false;
-  }
 }
 
 /** md5 of the files MLE-bench checksums, directly under `dir`. */
@@ -189,7 +173,7 @@ export function rawDataMissingMessage(c: MleBenchCompetition, dataDir: string): 
 export async function mleBenchDataProblem(c: MleBenchCompetition, dataDir: string): Promise<CompetitionDataMissingError | undefined> {
   const p = mleBenchPaths(c, dataDir);
   if ((await exists(p.publicDir)) && (await exists(p.privateDir))) return undefined;
-  if (await isNonEmptyDir(p.rawDir)) return undefined;
+  if (await isNonEmptyDirectory(p.rawDir)) return undefined;
   return new CompetitionDataMissingError(c.id, rawDataMissingMessage(c, dataDir));
 }
 
@@ -231,7 +215,7 @@ export async function prepareMleBenchCompetition(c: MleBenchCompetition, opts: M
   if (!opts.force && !existing && (await exists(p.preparedDir))) {
     throw new PreparedDataChangedError(c.id, p.preparedDir, [{ file: 'public/ or private/', problem: 'missing' }]);
   }
-  if (!(await isNonEmptyDir(p.rawDir))) {
+  if (!(await isNonEmptyDirectory(p.rawDir))) {
     if (existing && existing.inputs !== inputs) {
       throw new CompetitionDataMissingError(
         c.id,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { harnessPaths, environment, type Env } from '../../config';
+import { exists } from '../../fsx';
 
 const run = promisify(execFile);
 
@@ -46,15 +47,6 @@ export function debianCacheDir(env: Env = environment()): string {
 /** apt's file-name form of a version: the epoch's colon is written %3a. */
 function fileVersion(version: string): string {
   return version.replace(/:/g, '%3a');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function sha256(file: string): Promise<string> {
