@@ -19,6 +19,7 @@ import path from 'node:path';
 import { prepareCompetition } from '../core/competitions';
 import { seededRandom } from '../core/competitions/random';
 import { REPO_ROOT, useEnvironment } from '../core/config';
+import { configureLog, logSettings } from '../core/log';
 import { readCsvStream } from '../core/grading/csvReader';
 
 const PYTHON = process.env.MLEBENCH_TEST_PYTHON ?? path.join(REPO_ROOT, '.mlebench', 'venv-test', 'bin', 'python');
@@ -163,6 +164,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   useEnvironment(process.env);
+  configureLog(logSettings(process.env, { terminal: false }));
   const rows = arg('rows', 1_000_000);
   const repeat = arg('repeat', 3);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-bench-grading-'));

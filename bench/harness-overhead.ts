@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { Client } from '../client/sdk';
 import { startDevServer } from '../temporal/devServer';
 import { harnessPaths, REPO_ROOT, useEnvironment } from '../core/config';
+import { configureLog, logSettings } from '../core/log';
 import { resolveAgent } from '../core/agents';
 import { prepareCompetition } from '../core/competitions';
 import type { RunResult } from '../core/runs/types';
@@ -93,6 +94,7 @@ function peakRssMb(pid: number): number {
 
 async function main(): Promise<void> {
   useEnvironment(process.env);
+  configureLog(logSettings(process.env, { terminal: false }));
   const n = arg('runs', 8);
   const m = arg('parallel-runs', 32);
   const p = arg('parallel', 8);

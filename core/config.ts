@@ -8,7 +8,6 @@
  * and a core function that honours a variable takes an `env` parameter defaulting to it.
  */
 import path from 'node:path';
-import { log } from './log';
 
 /** Environment variables, as a process was started with them. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -17,12 +16,12 @@ let processEnvironment: Env = {};
 
 /**
  * Hands the process's environment to core/, once, at start-up (again is harmless). It is kept by
- * reference, so a variable changed later (a test setting MLEBENCH_REPO) is seen. Applies
- * MLEBENCH_LOG_LEVEL (default info) to the harness's log.
+ * reference, so a variable changed later (a test setting MLEBENCH_REPO) is seen. The log's format
+ * and level are the entry point's own choice (configureLog in core/log.ts): a worker started in the
+ * CLI's process hands the environment over again and must not undo it.
  */
 export function useEnvironment(env: Env): void {
   processEnvironment = env;
-  log.level = env.MLEBENCH_LOG_LEVEL ?? 'info';
 }
 
 /** The environment the entry point handed over; empty (every setting at its default) until then. */

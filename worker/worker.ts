@@ -8,6 +8,7 @@ import {
   Worker,
   Runtime,
   DefaultLogger,
+  type LogEntry,
   type ActivityInterceptorsFactory,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
@@ -26,15 +27,26 @@ import type { Gateway } from '../core/gateway';
 
 let runtimeInstalled = false;
 
-/** The SDK's own logs are noisy at INFO; ours go through pino. */
+/**
+ * The SDK's own logs (noisy at INFO) go through the harness's log, in its format, instead of
+ * spilling raw onto the terminal between the progress lines.
+ */
 function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.MLEBENCH_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+    const level = (process.env.MLEBENCH_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN';
+    Runtime.install({ logger: new DefaultLogger(level, forwardSdkLog) });
   } catch {
     // Already installed by the embedding process (tests): keep theirs.
   }
+}
+
+/** One SDK log entry, at its level; the host queue's worker has no workflows by design, so its warning about it is not one. */
+export function forwardSdkLog(entry: LogEntry): void {
+  const expected = entry.message.startsWith('No workflows registered');
+  const level = expected ? 'debug' : (entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error');
+  log[level]({ event: 'temporal.sdk', ...entry.meta }, entry.message);
 }
 
 /**

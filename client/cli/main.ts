@@ -11,6 +11,7 @@ import { imagesCommand } from './images';
 import { reapCommand } from './reap';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
+import { configureLog, LOG_FORMATS, logSettings } from '../../core/log';
 
 // The command line is an entry point: core/ sees the environment through this (core/config.ts).
 useEnvironment(process.env);
@@ -18,6 +19,16 @@ useEnvironment(process.env);
 const program = new Command('mlebench')
   .description('MLE-bench Redux: run ML-engineering agents on competitions, durably, and grade them')
   .showHelpAfterError()
+  .option(
+    '--log-format <format>',
+    `the harness's logs on stderr: ${LOG_FORMATS.join(' or ')} (default MLEBENCH_LOG_FORMAT, else pretty and quiet on a terminal, JSON otherwise and for the worker)`,
+  )
+  // Before any command runs: a person at a terminal reads warnings as lines; a pipe and the worker log JSON.
+  .hook('preAction', (self, command) => {
+    const { logFormat } = self.opts<{ logFormat?: string }>();
+    const worker = command.name() === 'worker';
+    configureLog(logSettings(process.env, { terminal: process.stderr.isTTY, requested: logFormat, fallback: worker ? 'json' : undefined }));
+  })
   .addCommand(runCommand())
   .addCommand(statusCommand())
   .addCommand(summaryCommand())

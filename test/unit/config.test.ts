@@ -1,12 +1,11 @@
 /**
  * The process's environment reaches core/ only through useEnvironment (core/config.ts): what an
- * entry point hands over is what paths, settings and the log level follow, by reference; before
+ * entry point hands over is what paths and settings follow, by reference; before
  * anything is handed over every setting is at its default.
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { environment, harnessPaths, REPO_ROOT, temporalCliPath, useEnvironment } from '../../core/config';
-import { log } from '../../core/log';
 import { defaultSandboxLimits } from '../../core/sandbox/spec';
 import { configuredCheckoutPath } from '../../core/mlebench/checkout';
 
@@ -16,19 +15,17 @@ afterEach(() => {
 });
 
 describe('the process environment', () => {
-  it('is what paths, settings and the log level follow', () => {
+  it('is what paths and settings follow', () => {
     useEnvironment({
       MLEBENCH_HOME: '/h',
       MLEBENCH_DATA_DIR: '/d',
       MLEBENCH_AGENT_PIDS: '64',
       MLEBENCH_REPO: '/m',
-      MLEBENCH_LOG_LEVEL: 'debug',
     });
     expect(harnessPaths()).toMatchObject({ home: '/h', dataDir: '/d', runsDir: path.join(REPO_ROOT, 'runs') });
     expect(temporalCliPath()).toBe('/h/bin/temporal');
     expect(defaultSandboxLimits().pidsLimit).toBe(64);
     expect(configuredCheckoutPath()).toBe('/m');
-    expect(log.level).toBe('debug');
   });
 
   it('is kept by reference: a variable set later is seen', () => {
@@ -48,6 +45,5 @@ describe('the process environment', () => {
       competitionsDir: path.join(REPO_ROOT, 'competitions'),
     });
     expect(defaultSandboxLimits().pidsLimit).toBe(1024);
-    expect(log.level).toBe('info');
   });
 });
