@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PermanentError } from './errors';
+import { formatIssues, zodFieldIssues } from './validation';
 
 export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage'] as const;
 export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
@@ -92,7 +93,7 @@ export class InvalidRunOptionsError extends PermanentError {
     readonly issues: { field: string; reason: string }[],
     source = 'run options',
   ) {
-    super(`invalid ${source}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+    super(`invalid ${source}: ${formatIssues(issues)}`);
   }
 }
 
@@ -100,10 +101,7 @@ export class InvalidRunOptionsError extends PermanentError {
 export function parseRunOptions(input: unknown, source?: string): RunOptions {
   const result = runOptionsSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidRunOptionsError(
-      result.error.issues.map((i) => ({ field: i.path.join('.') || '(input)', reason: i.message })),
-      source,
-    );
+    throw new InvalidRunOptionsError(zodFieldIssues(result.error, { topLevel: '(input)' }), source);
   }
   return result.data;
 }

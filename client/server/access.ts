@@ -11,6 +11,7 @@ import net from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LOCAL_OWNER } from '../sdk';
+import { formatZodError } from '../../core/validation';
 
 export const ROLES = ['viewer', 'runner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -106,10 +107,7 @@ function parseLimitsVariable(text: string | undefined): FileLimits {
     return [key, n];
   });
   const parsed = limitsSchema.safeParse(Object.fromEntries(entries));
-  if (!parsed.success)
-    throw new AccessConfigError(
-      `MLEBENCH_API_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.') || i.message}: ${i.message}`).join('; ')}`,
-    );
+  if (!parsed.success) throw new AccessConfigError(`MLEBENCH_API_LIMITS: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -159,10 +157,7 @@ export async function loadAccessPolicy(bindHost: string, env: NodeJS.ProcessEnv 
   if (source) {
     const parsed = tokensFileSchema.safeParse(raw);
     // Never echo a token back: name the field, not the value.
-    if (!parsed.success)
-      throw new AccessConfigError(
-        `${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
-      );
+    if (!parsed.success) throw new AccessConfigError(`${source}: ${formatZodError(parsed.error, { topLevel: '(file)' })}`);
     users = new Map();
     for (const [name, u] of Object.entries(parsed.data.users)) {
       const hash = u.token_sha256 ?? hashToken(u.token!);

@@ -36,6 +36,7 @@ import { PayloadError, payloadField } from './payload';
 import { catalogRoutes } from './routes/catalog';
 import { runRoutes } from './routes/runs';
 import { sessionRoutes } from './routes/session';
+import { formatIssues } from '../../core/validation';
 
 export interface ServerOptions {
   client: Client;
@@ -103,7 +104,7 @@ export function apiErrorOf(err: unknown): ApiError {
   if (err instanceof PayloadError) return { status: 400, message: err.message, issues: err.issues };
   if (err instanceof InvalidRunOptionsError) {
     const issues = err.issues.map((i) => ({ field: payloadField(i.field), reason: i.reason }));
-    return { status: 400, message: `invalid run payload: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues };
+    return { status: 400, message: `invalid run payload: ${formatIssues(issues)}`, issues };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     // An unknown key is named by the key itself (the issue's path is its parent's).
@@ -118,7 +119,7 @@ export function apiErrorOf(err: unknown): ApiError {
     });
     return {
       status: 400,
-      message: `invalid ${err.validationContext ?? 'request'}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`,
+      message: `invalid ${err.validationContext ?? 'request'}: ${formatIssues(issues)}`,
       issues,
     };
   }

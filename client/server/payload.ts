@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { HarnessPaths } from '../../core/config';
 import type { RunOptionsInput } from '../../core/options';
+import { formatIssues, type FieldIssue } from '../../core/validation';
 
 export const createRunBody = z
   .strictObject({
@@ -40,8 +41,8 @@ export type CreateRunBody = z.infer<typeof createRunBody>;
 
 export class PayloadError extends Error {
   override name = 'PayloadError';
-  constructor(readonly issues: { field: string; reason: string }[]) {
-    super(`invalid run payload: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+  constructor(readonly issues: FieldIssue[]) {
+    super(`invalid run payload: ${formatIssues(issues)}`);
   }
 }
 

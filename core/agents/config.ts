@@ -17,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { llmBudgetSchema } from '../options';
 import { PermanentError } from '../errors';
+import { formatZodError } from '../validation';
 
 /** The harness sets these itself; an agent may not override them. */
 export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'] as const;
@@ -82,13 +83,6 @@ export const agentConfigSchema = z.strictObject({
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? issue.path.join('.') : '(top level)';
-  // A bad record key says only "Invalid key in record"; the nested issue says why.
-  const reason = issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
-  return `${field}: ${reason}`;
-}
-
 /** Reads and validates one config.yaml; throws AgentConfigError naming the file and fields. */
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   let text: string;
@@ -105,7 +99,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   }
   const parsed = agentConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new AgentConfigError(`${file}: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+    throw new AgentConfigError(`${file}: ${formatZodError(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -10,6 +10,7 @@ import { METRIC_NAMES } from '../grading/metrics';
 import { getPrepareStep, PREPARE_STEP_NAMES } from './steps';
 import { PermanentError } from '../errors';
 import { isFile } from '../fsx';
+import { formatIssues, zodFieldIssues } from '../validation';
 
 export const COMPETITION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -90,15 +91,8 @@ export class InvalidCompetitionConfigError extends PermanentError {
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(`invalid competition config ${file}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+    super(`invalid competition config ${file}: ${formatIssues(issues)}`);
   }
-}
-
-function toIssues(error: z.ZodError, prefix: string[] = []): ConfigIssue[] {
-  return error.issues.map((i) => ({
-    field: [...prefix, ...i.path.map(String)].join('.') || '(top level)',
-    reason: i.message,
-  }));
 }
 
 /**
@@ -115,7 +109,7 @@ export async function loadCompetitionConfig(file: string, expectedId: string): P
     );
   }
   const parsed = configSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new InvalidCompetitionConfigError(file, toIssues(parsed.error));
+  if (!parsed.success) throw new InvalidCompetitionConfigError(file, zodFieldIssues(parsed.error));
   const config = parsed.data;
 
   const issues: ConfigIssue[] = [];
@@ -125,7 +119,7 @@ export async function loadCompetitionConfig(file: string, expectedId: string): P
   const step = getPrepareStep(config.prepare.step)!;
   const options = step.options.safeParse(config.prepare.options ?? {});
   if (options.success) config.prepare.options = options.data;
-  else issues.push(...toIssues(options.error, ['prepare', 'options']));
+  else issues.push(...zodFieldIssues(options.error, { prefix: ['prepare', 'options'] }));
 
   const dir = path.dirname(file);
   for (const field of ['description', 'leaderboard'] as const) {

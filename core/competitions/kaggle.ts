@@ -9,6 +9,7 @@ import { z } from 'zod';
 import YAML from 'yaml';
 import { harnessPaths } from '../config';
 import { PermanentError } from '../errors';
+import { formatIssues, zodFieldIssues } from '../validation';
 
 const catalogSchema = z
   .object({ competitions: z.array(z.object({ id: z.string().min(1), lite: z.boolean().default(false) }).strict()) })
@@ -37,8 +38,7 @@ export async function kaggleCatalog(competitionsDir = harnessPaths().competition
   }
   const parsed = catalogSchema.safeParse(YAML.parse(text));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    throw new Error(`${file}: ${formatIssues(zodFieldIssues(parsed.error, { topLevel: '(file)' }).slice(0, 1))}`);
   }
   return parsed.data.competitions;
 }

@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PermanentError } from '../errors';
+import { formatZodError } from '../validation';
 
 export class GatewayConfigError extends PermanentError {
   override name = 'GatewayConfigError';
@@ -64,16 +65,10 @@ export const gatewayConfigSchema = z.strictObject({
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? issue.path.join('.') : '(top level)';
-  const reason = issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
-  return `${field}: ${reason}`;
-}
-
 /** Validates a config object; `source` names where it came from in the error. */
 export function parseGatewayConfig(raw: unknown, source = 'gateway config'): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new GatewayConfigError(`${source}: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+  if (!parsed.success) throw new GatewayConfigError(`${source}: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

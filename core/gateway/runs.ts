@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { log } from '../log';
 import { z } from 'zod';
 import { llmBudgetSchema, type LlmBudget } from '../options';
+import { formatZodError } from '../validation';
 
 export const budgetSchema = llmBudgetSchema;
 export type Budget = LlmBudget;
@@ -113,9 +114,7 @@ export class RunRegistry {
   register(input: RegisterRunInput): string {
     const parsed = registerRunSchema.safeParse(input);
     if (!parsed.success) {
-      throw new Error(
-        `gateway: bad run registration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new Error(`gateway: bad run registration: ${formatZodError(parsed.error)}`);
     }
     const { runId, budget, rolloutFile } = parsed.data;
     if (this.tokenOf.has(runId)) throw new Error(`gateway: run ${runId} is already registered`);

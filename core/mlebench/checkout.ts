@@ -13,6 +13,7 @@ import { readPlainFile } from '../plainFile';
 import { environment, type Env } from '../config';
 import { PermanentError } from '../errors';
 import { isDirectory, isFile } from '../fsx';
+import { zodFieldIssues } from '../validation';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
 /** MLE-bench's Lite list: its low-complexity split. */
@@ -242,7 +243,7 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
   }
   const parsed = configSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    issues.push(...parsed.error.issues.map((i) => ({ file: configFile, field: i.path.join('.') || '(top level)', reason: i.message })));
+    issues.push(...zodFieldIssues(parsed.error).map((i) => ({ file: configFile, ...i })));
     fail();
   }
   const config = parsed.data!;
@@ -302,14 +303,7 @@ export async function loadCheckoutCompetition(checkout: MleBenchCheckout, id: st
     else {
       const parsedChecksums = checksumsSchema.safeParse(YAML.parse(checksumsText) ?? {});
       if (parsedChecksums.success) checksums = parsedChecksums.data;
-      else
-        issues.push(
-          ...parsedChecksums.error.issues.map((i) => ({
-            file: checksumsPath,
-            field: i.path.join('.') || '(top level)',
-            reason: i.message,
-          })),
-        );
+      else issues.push(...zodFieldIssues(parsedChecksums.error).map((i) => ({ file: checksumsPath, ...i })));
     }
   }
   if (issues.length > 0) fail();

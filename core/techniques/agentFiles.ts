@@ -5,6 +5,7 @@
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { z } from 'zod';
+import { formatZodError } from '../validation';
 
 /** Far above any honest analysis or extra file of these tasks (tens of thousands of rows). */
 export const MAX_AGENT_FILE_BYTES = 64 * 1024 * 1024;
@@ -48,8 +49,7 @@ export async function readAnalysis<A>(file: string, schema: z.ZodType<A>): Promi
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-    return { ok: false, exists: true, reason: `${file}: ${issues.join('; ')}` };
+    return { ok: false, exists: true, reason: `${file}: ${formatZodError(parsed.error)}` };
   }
   return { ok: true, value: parsed.data };
 }

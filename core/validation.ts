@@ -1,0 +1,37 @@
+/**
+ * What a failed validation says, in one shape: each issue as a field and a reason, and their
+ * message `field: reason; field: reason` (after the file or source the caller names). A zod
+ * error's issues become fields by their path (`dataset.answers`, `runs.0.seed`); an issue at the
+ * top has no path, and the caller names that place (`(top level)` unless said otherwise).
+ */
+import type { z } from 'zod';
+
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+export interface ZodIssueOptions {
+  /** The field of an issue without a path (default `(top level)`). */
+  topLevel?: string;
+  /** Path segments before each issue's own (the issues of a nested part, e.g. `prepare.options`). */
+  prefix?: readonly string[];
+}
+
+/** A zod error's issues as fields and reasons. A bad record key says only "Invalid key in record": its nested issue says why. */
+export function zodFieldIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }, options: ZodIssueOptions = {}): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: [...(options.prefix ?? []), ...issue.path.map(String)].join('.') || (options.topLevel ?? '(top level)'),
+    reason: issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message,
+  }));
+}
+
+/** `field: reason; field: reason`. */
+export function formatIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
+}
+
+/** A zod error as `field: reason; field: reason`. */
+export function formatZodError(error: { readonly issues: readonly z.core.$ZodIssue[] }, options: ZodIssueOptions = {}): string {
+  return formatIssues(zodFieldIssues(error, options));
+}
