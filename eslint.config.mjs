@@ -14,7 +14,15 @@ import prettierConfig from 'eslint-config-prettier';
 export const WORKFLOW_IMPORTS = {
   packages: ['@temporalio/workflow', '@temporalio/common'],
   /** Repository paths: a folder (ending in `/`) or a module. */
-  modules: ['workflows/', 'temporal/contract.ts', 'core/runs/outcome.ts', 'core/runs/kinds.ts'],
+  modules: [
+    'workflows/',
+    'temporal/contract.ts',
+    'core/runs/outcome.ts',
+    'core/runs/kinds.ts',
+    'core/runs/planned.ts',
+    'core/runs/ids.ts',
+    'core/artifacts/runFolders.ts',
+  ],
 };
 
 const workflowImportsRule = {

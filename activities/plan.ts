@@ -2,8 +2,18 @@
 import type { HarnessPaths } from '../core/config';
 import { parseRunOptions } from '../core/options';
 import { createRunGroupPlan } from '../core/runs/plan';
-import { writeGroupMetadata, writeGroupReport, type GroupStatus } from '../core/artifacts/records';
-import type { RunGroupPlan, RunResult } from '../core/runs/types';
+import { collectRunRecords, writeGroupMetadata, writeGroupReport, type GroupStatus } from '../core/artifacts/records';
+import { compactPlan } from '../core/runs/planned';
+import type { GroupTotals, RunGroupPlan } from '../core/runs/types';
+
+export interface FinalizeRunGroupInput {
+  /** The plan as `planRunGroup` gave it (or, from a group planned before plans were compact, every run). */
+  plan: Parameters<typeof compactPlan>[0];
+  status: GroupStatus;
+  finishedAt: string;
+  /** Children that failed without writing a record, and why (absent from groups started before). */
+  failures?: [runId: string, reason: string][];
+}
 
 export function planActivities(paths: HarnessPaths) {
   return {
@@ -15,10 +25,21 @@ export function planActivities(paths: HarnessPaths) {
       return plan;
     },
 
-    /** Writes grading_report.json (competition runs) or technique_grades.json (technique runs), then the final metadata.json. */
-    async finalizeRunGroup(input: { plan: RunGroupPlan; results: RunResult[]; status: GroupStatus; finishedAt: string }): Promise<void> {
-      await writeGroupReport(input.plan, input.results, input.finishedAt);
-      await writeGroupMetadata(input.plan, input.status, input.results, input.finishedAt);
+    /**
+     * Reads every run's run.json from the group's folder (the runs that wrote none get one), writes
+     * grading_report.json (competition runs) or technique_grades.json (technique runs), then the
+     * final metadata.json; returns the counts.
+     */
+    async finalizeRunGroup(input: FinalizeRunGroupInput): Promise<GroupTotals> {
+      const plan = compactPlan(input.plan);
+      const results = await collectRunRecords(plan, {
+        status: input.status,
+        failures: new Map(input.failures ?? []),
+        at: input.finishedAt,
+      });
+      const { total, outcomes, medals } = await writeGroupReport(plan, results, input.finishedAt);
+      await writeGroupMetadata(plan, input.status, results, input.finishedAt);
+      return { total, outcomes, medals };
     },
   };
 }

@@ -23,6 +23,7 @@ import type { GroupProgress, RunGroupResult, RunKind, RunPhase, RunResult } from
 import { groupKindOf, runKindOf, withRunKind } from '../core/runs/kinds';
 import { summarizeGroup } from '../core/runs/summary';
 import { ungradedReports } from '../core/artifacts/records';
+import { readGroupRecords } from '../core/artifacts/groupFiles';
 import { newRunGroupId } from '../core/runs/ids';
 import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
@@ -52,6 +53,11 @@ export interface RunGroupStatus {
   /** From the memo (listings only): the group's agent containers at once and its most LLM dollars. */
   containers?: number | null;
   llmDollars?: number | null;
+}
+
+/** A closed group's result with every run's record (read from the group's folder). */
+export interface CompletedRunGroup extends RunGroupResult {
+  runs: RunResult[];
 }
 
 export interface RunGroupSummary {
@@ -155,8 +161,16 @@ export class Client {
     return groupId;
   }
 
-  /** Resolves with the group's result once it closes; rejects if it failed or was cancelled. */
-  async waitForCompletion(id: string, opts: WaitOptions = {}): Promise<RunGroupResult> {
+  /**
+   * Resolves with the group's result once it closes, with every run's record read from its folder
+   * (the workflow's result carries counts and the folder only); rejects if it failed or was cancelled.
+   */
+  async waitForCompletion(id: string, opts: WaitOptions = {}): Promise<CompletedRunGroup> {
+    const ended = await this.waitForResult(id, opts);
+    return { ...ended, runs: await runRecordsOf(ended) };
+  }
+
+  private async waitForResult(id: string, opts: WaitOptions): Promise<RunGroupResult> {
     const client = await this.workflowClient();
     const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
     const result = handle.result();
@@ -210,7 +224,7 @@ export class Client {
     if (description.status.name === 'COMPLETED') {
       const result = await handle.result();
       const kind = groupKindOf(result);
-      const runs = result.runs.map(withRunKind);
+      const runs = await runRecordsOf(result);
       // The same function as the group's own grading_report.json, over the same records.
       const summary = summarizeGroup({ kind, skipped: result.skipped }, runs, {
         createdAt: new Date().toISOString(),
@@ -315,8 +329,10 @@ export class Client {
    */
   private async closedOrLiveProgress(id: string, status: WorkflowExecutionStatusName): Promise<GroupProgress | null> {
     const client = await this.workflowClient();
-    if (status === 'COMPLETED')
-      return progressOf(await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result());
+    if (status === 'COMPLETED') {
+      const result = await client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id).result();
+      return progressOf(result, await runRecordsOf(result));
+    }
     // A group whose workers are all down answers no query: a short deadline, not the server's 30 s.
     return client.withDeadline(Date.now() + (status === 'RUNNING' ? 10_000 : 3000), () => this.progress(id)).catch(() => null);
   }
@@ -379,15 +395,20 @@ function groupAdmission(options: RunOptions, resolved: ResolvedRunRequest): Grou
   };
 }
 
-function progressOf(result: RunGroupResult): GroupProgress {
-  const runs = result.runs.map(withRunKind);
+/** A group's run records: in its result when recorded before they travelled by reference, else its folder's run.json files. */
+async function runRecordsOf(result: RunGroupResult): Promise<RunResult[]> {
+  if (result.runs) return result.runs.map(withRunKind);
+  return (await readGroupRecords(result.groupDir)).runs.map(withRunKind);
+}
+
+function progressOf(result: RunGroupResult, runs: RunResult[]): GroupProgress {
   return {
     groupId: result.groupId,
     agentId: result.agentId,
     groupDir: result.groupDir,
     status: result.status,
-    total: result.runs.length,
-    done: result.runs.length,
+    total: runs.length,
+    done: runs.length,
     running: 0,
     medals: runs.filter((r) => r.kind === 'competition' && r.medal !== null).length,
     runs: runs.map((r) => ({

@@ -2,6 +2,11 @@
  * A run group: plan the runs, start one `competitionRun` child per competition × seed with at most
  * `maxParallel` in flight, then write the group's reports. A failed child never fails the group or
  * its siblings; cancelling the group cancels the children, which stop their containers.
+ *
+ * Results travel by reference: each child writes its run.json, the group keeps one small progress
+ * row per run, the finalize step reads the records from the group's folder, and the group returns
+ * counts and that folder. No payload grows with the group's runs (the plan is its competitions,
+ * each run derived from it by `plannedRuns`), so a group of thousands stays far under Temporal's limits.
  */
 import {
   CancellationScope,
@@ -15,8 +20,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RunOptions } from '../core/options';
-import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunResult } from '../core/runs/types';
-import { withPlanKind, withRunKind } from '../core/runs/kinds';
+import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunProgress } from '../core/runs/types';
+import { withRunKind } from '../core/runs/kinds';
+import { compactPlan, plannedRuns } from '../core/runs/planned';
 import { QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
 import { competitionRun } from './competitionRun';
@@ -41,7 +47,8 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
 
   // The options are validated once, by the plan (zod, the registries): bad input fails the group
   // there, non-retryable, with the field and the reason.
-  const plan = withPlanKind(
+  // Plans recorded before they were compact listed every run: folded back, the same runs follow.
+  const plan = compactPlan(
     await planRunGroup.executeWithOptions({ summary: 'validate the options and plan the runs' }, [
       { groupId, options: input, startedAt: startTime.toISOString() },
     ]),
@@ -49,8 +56,9 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   const { options } = plan;
   progress.agentId = plan.agentId;
   progress.groupDir = plan.groupDir;
-  progress.total = plan.runs.length;
-  progress.runs = plan.runs.map((r) => ({
+  const runs = plannedRuns(plan);
+  progress.total = runs.length;
+  progress.runs = runs.map((r): RunProgress => ({
     runId: r.runId,
     competitionId: r.competitionId,
     ...(r.kind === 'technique' ? { task: r.task } : {}),
@@ -62,36 +70,34 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
     { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
-    { key: SEARCH_ATTRIBUTES.competition, value: [...new Set(plan.runs.map((r) => r.competitionId))] },
+    { key: SEARCH_ATTRIBUTES.competition, value: [...new Set(runs.map((r) => r.competitionId))] },
   ]);
   setCurrentDetails(progressDetails(progress));
 
-  const results: RunResult[] = [];
-  const record = (result: RunResult) => {
-    results.push(result);
-    const medal = result.kind === 'competition' ? result.medal : null;
-    const entry = progress.runs.find((r) => r.runId === result.runId);
-    if (entry)
-      Object.assign(entry, {
-        phase: 'done',
-        outcome: result.outcome,
-        score: result.score,
-        ...(result.kind === 'competition' ? { medal } : {}),
-      });
-    progress.done = results.length;
-    if (medal !== null) progress.medals++;
+  const rows = new Map(progress.runs.map((row) => [row.runId, row]));
+  /** Children that failed without a record of their own: the finalize step records them infra_error, with this. */
+  const failures: [runId: string, reason: string][] = [];
+  const record = (runId: string, ended: Pick<RunProgress, 'outcome' | 'score' | 'medal'>) => {
+    const row = rows.get(runId);
+    if (row) Object.assign(row, { phase: 'done' }, ended);
+    progress.done++;
+    if (ended.medal) progress.medals++;
     setCurrentDetails(progressDetails(progress));
   };
 
   let cancelled = false;
   try {
-    await runWithLimit<PlannedRun>(plan.runs, options.maxParallel, async (run) => {
-      const entry = progress.runs.find((r) => r.runId === run.runId);
-      if (entry) entry.phase = 'running_agent';
+    await runWithLimit<PlannedRun>(runs, options.maxParallel, async (run) => {
+      const row = rows.get(run.runId);
+      if (row) row.phase = 'running_agent';
       progress.running++;
       setCurrentDetails(progressDetails(progress));
       try {
-        record(await runChild(plan, run, options));
+        const ended = await runChild(plan, run, options);
+        if ('failure' in ended) {
+          failures.push([run.runId, ended.failure]);
+          record(run.runId, { outcome: 'infra_error', score: null });
+        } else record(run.runId, ended);
       } finally {
         progress.running--;
       }
@@ -101,20 +107,19 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     cancelled = true;
   }
 
-  if (cancelled) {
-    for (const run of plan.runs) {
-      if (!results.some((r) => r.runId === run.runId)) record(unfinishedResult(plan, run, 'cancelled', 'the run group was cancelled'));
-    }
-  }
   progress.status = 'finalizing';
   const status = cancelled ? 'cancelled' : 'completed';
-  // Reports and the result list runs in plan order, whatever order they finished in.
-  results.sort((a, b) => plan.runs.findIndex((r) => r.runId === a.runId) - plan.runs.findIndex((r) => r.runId === b.runId));
-  await CancellationScope.nonCancellable(() =>
+  // The records are the children's run.json files (a cancelled run's too, with its container and
+  // LLM spend); the finalize step reads them and records the runs that wrote none.
+  const totals = await CancellationScope.nonCancellable(() =>
     finalizeRunGroup.executeWithOptions({ summary: `write ${status} reports` }, [
-      { plan, results, status, finishedAt: new Date().toISOString() },
+      { plan, status, failures, finishedAt: new Date().toISOString() },
     ]),
   );
+  if (cancelled) {
+    for (const row of progress.runs) if (row.phase !== 'done') Object.assign(row, { phase: 'done', outcome: 'cancelled', score: null });
+    progress.done = progress.total;
+  }
   progress.status = status;
   setCurrentDetails(progressDetails(progress));
   if (cancelled) throw new CancelledFailure('the run group was cancelled');
@@ -124,13 +129,21 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     kind: plan.kind,
     groupDir: plan.groupDir,
     status,
-    runs: results,
+    // Histories recorded before the finalize step returned counts give none.
+    ...(totals ?? {}),
     ...(plan.kind === 'technique' ? { skipped: plan.skipped } : {}),
   };
 }
 
-/** Runs one child to its end. A child that fails for any reason but cancellation becomes an infra_error result. */
-async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions): Promise<RunResult> {
+/**
+ * Runs one child to its end and keeps only its progress row (its record is its run.json). A child
+ * that fails for any reason but cancellation is a failure, with why.
+ */
+async function runChild(
+  plan: RunGroupPlan,
+  run: PlannedRun,
+  options: RunOptions,
+): Promise<Pick<RunProgress, 'outcome' | 'score' | 'medal'> | { failure: string }> {
   const input = {
     groupId: plan.groupId,
     agentId: plan.agentId,
@@ -171,31 +184,12 @@ async function runChild(plan: RunGroupPlan, run: PlannedRun, options: RunOptions
         });
   try {
     // Children recorded before kinds return results without one.
-    return withRunKind(await handle.result());
+    const result = withRunKind(await handle.result());
+    return { outcome: result.outcome, score: result.score, ...(result.kind === 'competition' ? { medal: result.medal } : {}) };
   } catch (err) {
     if (isCancellation(err)) throw err;
-    return unfinishedResult(plan, run, 'infra_error', describeFailure(err));
+    return { failure: describeFailure(err) };
   }
-}
-
-function unfinishedResult(plan: RunGroupPlan, run: PlannedRun, outcome: 'cancelled' | 'infra_error', reason: string): RunResult {
-  const now = new Date().toISOString();
-  const common = {
-    runId: run.runId,
-    groupId: plan.groupId,
-    agentId: plan.agentId,
-    competitionId: run.competitionId,
-    seed: run.seed,
-    runDir: run.runDir,
-    outcome,
-    reason,
-    score: null,
-    timings: { startedAt: now, finishedAt: now, agentSecs: null },
-    container: null,
-  };
-  return run.kind === 'technique'
-    ? { ...common, kind: 'technique', task: run.task, techniqueGrade: null }
-    : { ...common, kind: 'competition', medal: null, aboveMedian: false, grade: null };
 }
 
 /** At most `limit` items in flight: a small pool of loops over a shared queue. */

@@ -35,14 +35,7 @@ export function runGroupDirName(startedAt: Date, agentId: string): string {
   return `${folderTimestamp(startedAt)}_run-group_${agentSlug(agentId)}`;
 }
 
-/** `<competition-or-task>_<id>` where the id is the seed, stable across retries. */
-export function runDirName(subject: string, seed: number): string {
-  return `${subject}_seed-${seed}`;
-}
-
-export function runDir(groupDir: string, subject: string, seed: number): string {
-  return path.join(groupDir, runDirName(subject, seed));
-}
+export { runDirName, runDir } from './runFolders';
 
 export function submissionPath(runDirPath: string): string {
   return path.join(runDirPath, 'submission', 'submission.csv');

@@ -3,6 +3,7 @@
  * `grading_report.json` (competition runs) and `technique_grades.json` (technique runs). All
  * written atomically; a half-written report never replaces a good one.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from './atomic';
 import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
@@ -11,6 +12,8 @@ import type { CompetitionReport } from '../grading/report';
 import type { RunGroupPlan, RunResult } from '../runs/types';
 import { llmTotals, type LlmTotals } from '../runs/llmTotals';
 import { summarizeGroup, ungradedRuns, type GroupSummary } from '../runs/summary';
+import { plannedRuns, unfinishedResult } from '../runs/planned';
+import { withRunKind } from '../runs/kinds';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import type { CompetitionSourceDescriptor } from '../competitions/source';
 import { harnessVersions } from './versions';
@@ -19,6 +22,55 @@ export async function writeRunRecord(result: RunResult): Promise<string> {
   const file = path.join(result.runDir, RUN_RECORD_FILE);
   await writeJsonAtomic(file, result);
   return file;
+}
+
+/** A run's run.json as its run wrote it (kind defaulted for old records); null when it wrote none. */
+export async function readRunRecord(runDir: string): Promise<RunResult | null> {
+  const file = path.join(runDir, RUN_RECORD_FILE);
+  try {
+    return withRunKind(JSON.parse(await fs.readFile(file, 'utf8')) as Parameters<typeof withRunKind>[0]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Files read at once: a group of thousands of runs must not run out of file descriptors. */
+const READ_AT_ONCE = 64;
+
+/**
+ * Every planned run's record, in plan order, as the run wrote it: its real container, grade and
+ * LLM use, also when it was cancelled. A run that wrote none (never started before a cancel, or
+ * its workflow failed before persisting) gets one — cancelled, or infra_error with the failure —
+ * written to its run.json, so the folder holds every run's ending.
+ */
+export async function collectRunRecords(
+  plan: RunGroupPlan,
+  opts: { status: GroupStatus; failures: ReadonlyMap<string, string>; at: string },
+): Promise<RunResult[]> {
+  const runs = plannedRuns(plan);
+  const out: RunResult[] = [];
+  for (let i = 0; i < runs.length; i += READ_AT_ONCE) {
+    const batch = runs.slice(i, i + READ_AT_ONCE);
+    out.push(
+      ...(await Promise.all(
+        batch.map(async (run) => {
+          const written = await readRunRecord(run.runDir);
+          if (written) return written;
+          const failure = opts.failures.get(run.runId);
+          const record =
+            failure !== undefined
+              ? unfinishedResult(plan, run, 'infra_error', failure, opts.at)
+              : opts.status === 'cancelled'
+                ? unfinishedResult(plan, run, 'cancelled', 'the run group was cancelled', opts.at)
+                : unfinishedResult(plan, run, 'infra_error', `the run wrote no ${RUN_RECORD_FILE}`, opts.at);
+          await writeRunRecord(record);
+          return record;
+        }),
+      )),
+    );
+  }
+  return out;
 }
 
 export type GroupStatus = 'running' | 'completed' | 'cancelled';
@@ -64,7 +116,7 @@ export async function writeGroupMetadata(
     created_at: plan.startedAt,
     finished_at: finishedAt,
     options: plan.options,
-    runs: plan.runs.map((run) => {
+    runs: plannedRuns(plan).map((run) => {
       const result = byRun.get(run.runId);
       return {
         run_id: run.runId,
@@ -98,12 +150,15 @@ export async function writeGroupMetadata(
 /** The report of each competition run that was never graded (no submission counted, the leaderboard's thresholds, why), by run id. */
 export async function ungradedReports(
   results: readonly RunResult[],
-  sources: ReadonlyMap<string, CompetitionSourceDescriptor | undefined> = new Map(),
+  sources: Readonly<Record<string, CompetitionSourceDescriptor>> = {},
 ): Promise<Map<string, CompetitionReport>> {
   const reports = await Promise.all(
     ungradedRuns(results).map(
       async (r) =>
-        [r.runId, await ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`, { source: sources.get(r.runId) })] as const,
+        [
+          r.runId,
+          await ungradedReport(r.competitionId, r.reason ?? `not graded: ${r.outcome}`, { source: sources[r.competitionId] }),
+        ] as const,
     ),
   );
   return new Map(reports);
@@ -111,7 +166,7 @@ export async function ungradedReports(
 
 /** The group's summary (`summarizeGroup`) written as grading_report.json (competition runs) or technique_grades.json (technique runs). */
 export async function writeGroupReport(plan: RunGroupPlan, results: RunResult[], createdAt: string): Promise<GroupSummary> {
-  const sources = new Map(plan.runs.map((p) => [p.runId, p.source]));
+  const sources = plan.kind === 'competition' ? plan.sources : undefined;
   const summary = summarizeGroup(plan, results, { createdAt, ungraded: await ungradedReports(results, sources) });
   if (summary.kind === 'technique') await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.techniqueGrades), summary.techniqueGrades);
   else await writeJsonAtomic(path.join(plan.groupDir, GROUP_FILES.gradingReport), summary.gradingReport);

@@ -4,8 +4,7 @@
  * Node built-ins: the workflows use it too.
  */
 import type { RunOptions } from '../options';
-import type { SkippedTechniqueRun } from '../techniques/types';
-import type { PlannedRun, RunGroupPlan, RunGroupResult, RunKind, RunResult } from './types';
+import type { RunGroupResult, RunKind, RunResult } from './types';
 
 /** A group runs technique tasks when its options say so; every other group runs competitions. */
 export function runKindOf(options: Pick<RunOptions, 'techniqueTasks'>): RunKind {
@@ -23,21 +22,6 @@ function kindOfLegacy(r: { kind?: RunKind; task?: unknown }): RunKind {
 export function withRunKind(record: Unkinded<RunResult>): RunResult {
   if (record.kind) return record as RunResult;
   return { ...record, kind: kindOfLegacy(record) } as RunResult;
-}
-
-export function withPlannedRunKind(run: Unkinded<PlannedRun>): PlannedRun {
-  return (run.kind ? run : { ...run, kind: kindOfLegacy(run) }) as PlannedRun;
-}
-
-/** A plan as recorded (old histories carry none of the kinds): its kind from its options, its runs' from their task. */
-export function withPlanKind(plan: {
-  kind?: RunKind;
-  options: Pick<RunOptions, 'techniqueTasks'>;
-  runs: Unkinded<PlannedRun>[];
-  skipped?: SkippedTechniqueRun[];
-}): RunGroupPlan {
-  const kind = plan.kind ?? runKindOf(plan.options);
-  return { ...plan, kind, runs: plan.runs.map(withPlannedRunKind), ...(kind === 'technique' ? { skipped: plan.skipped ?? [] } : {}) } as RunGroupPlan;
 }
 
 /** A group's result as recorded: before kinds, a group with a technique run or a skipped pair was a technique group. */

@@ -14,13 +14,15 @@ import type { MleBenchCompetition } from '../mlebench/checkout';
 import { resolveAgent } from '../agents';
 import type { AgentSpec } from '../agents/types';
 import type { HarnessPaths } from '../config';
-import { runDir, runGroupDirName } from '../artifacts/layout';
-import { competitionRunId, techniqueRunId } from './ids';
+import { runGroupDirName } from '../artifacts/layout';
 import { whyNotApplicable } from '../techniques/registry';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import { resolveSplit } from './splits';
 import { runKindOf } from './kinds';
-import type { PlannedCompetitionRun, PlannedTechniqueRun, RunGroupPlan } from './types';
+import { planRuns, techniqueRuns } from './planned';
+import type { PlannedTechniqueRun, RunGroupPlan, TechniquePair } from './types';
+
+export { planRuns };
 
 export interface ResolvedRunRequest {
   agent: AgentSpec;
@@ -94,29 +96,6 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   };
 }
 
-export function planRuns(
-  groupId: string,
-  groupDir: string,
-  competitionIds: string[],
-  nSeeds: number,
-  sources: Record<string, CompetitionSourceDescriptor> = {},
-): PlannedCompetitionRun[] {
-  return competitionIds.flatMap((competitionId) =>
-    Array.from({ length: nSeeds }, (_, i): PlannedCompetitionRun => {
-      const seed = i + 1;
-      const source = sources[competitionId];
-      return {
-        kind: 'competition',
-        runId: competitionRunId(groupId, competitionId, seed),
-        competitionId,
-        seed,
-        runDir: runDir(groupDir, competitionId, seed),
-        ...(source ? { source } : {}),
-      };
-    }),
-  );
-}
-
 /**
  * Technique runs: every task × competition × seed where the task applies (task by task, in the
  * order of TECHNIQUE_TASKS); the pairs where it does not are returned with the reason.
@@ -127,8 +106,8 @@ export function planTechniqueRuns(
   competitions: readonly Competition[],
   tasks: readonly TechniqueTask[],
   nSeeds: number,
-): { runs: PlannedTechniqueRun[]; skipped: SkippedTechniqueRun[] } {
-  const runs: PlannedTechniqueRun[] = [];
+): { pairs: TechniquePair[]; runs: PlannedTechniqueRun[]; skipped: SkippedTechniqueRun[] } {
+  const pairs: TechniquePair[] = [];
   const skipped: SkippedTechniqueRun[] = [];
   for (const task of TECHNIQUE_TASKS.filter((t) => tasks.includes(t))) {
     for (const competition of competitions) {
@@ -137,19 +116,10 @@ export function planTechniqueRuns(
         skipped.push({ task, competition_id: competition.id, reason });
         continue;
       }
-      for (let seed = 1; seed <= nSeeds; seed += 1) {
-        runs.push({
-          kind: 'technique',
-          runId: techniqueRunId(groupId, task, competition.id, seed),
-          competitionId: competition.id,
-          task,
-          seed,
-          runDir: runDir(groupDir, `${task}_${competition.id}`, seed),
-        });
-      }
+      pairs.push({ task, competitionId: competition.id });
     }
   }
-  return { runs, skipped };
+  return { pairs, runs: techniqueRuns(groupId, groupDir, pairs, nSeeds), skipped };
 }
 
 /**
@@ -183,8 +153,8 @@ export async function createRunGroupPlan(
   const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
   const group = { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options };
   if (runKindOf(options) === 'competition') {
-    return { ...group, kind: 'competition', runs: planRuns(groupId, groupDir, competitionIds, options.nSeeds, sources) };
+    return { ...group, kind: 'competition', competitionIds, sources };
   }
-  const { runs, skipped } = planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds);
-  return { ...group, kind: 'technique', runs, skipped };
+  const { pairs, skipped } = planTechniqueRuns(groupId, groupDir, competitions, options.tasks ?? TECHNIQUE_TASKS, options.nSeeds);
+  return { ...group, kind: 'technique', pairs, skipped };
 }

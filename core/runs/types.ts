@@ -47,14 +47,26 @@ interface RunGroupPlanBase {
   options: RunOptions;
 }
 
+/**
+ * A group's plan, as small as its list of competitions: each run (id, folder) is derived from it
+ * by `plannedRuns` (core/runs/planned.ts), so the plan stays a small payload however many seeds.
+ */
 export interface CompetitionGroupPlan extends RunGroupPlanBase {
   kind: 'competition';
-  runs: PlannedCompetitionRun[];
+  competitionIds: string[];
+  /** Where each competition comes from, decided when the group was planned (absent in plans made before). */
+  sources?: Record<string, CompetitionSourceDescriptor>;
+}
+
+/** A technique task on a competition where it applies: one run per seed. */
+export interface TechniquePair {
+  task: TechniqueTask;
+  competitionId: string;
 }
 
 export interface TechniqueGroupPlan extends RunGroupPlanBase {
   kind: 'technique';
-  runs: PlannedTechniqueRun[];
+  pairs: TechniquePair[];
   /** Technique task × competition pairs that do not apply, with why: reported, not run. */
   skipped: SkippedTechniqueRun[];
 }
@@ -166,15 +178,26 @@ export interface GroupProgress {
   runs: RunProgress[];
 }
 
-/** What `runGroup` returns. */
-export interface RunGroupResult {
+/** How a group's runs ended, in counts: what the finalize step and `runGroup` return. */
+export interface GroupTotals {
+  total: number;
+  outcomes: Partial<Record<Outcome, number>>;
+  medals: number;
+}
+
+/**
+ * What `runGroup` returns: counts and the group's folder, whose run.json files are the runs'
+ * records (a result that carried every run would outgrow Temporal's payload limit).
+ */
+export interface RunGroupResult extends Partial<GroupTotals> {
   groupId: string;
   agentId: string;
   /** Absent in results of groups recorded before kinds (`groupKindOf` defaults it). */
   kind?: RunKind;
   groupDir: string;
   status: 'completed' | 'cancelled';
-  runs: RunResult[];
+  /** Every run's record, in results recorded before they travelled by reference only. */
+  runs?: RunResult[];
   /** Technique task × competition pairs not run because the task does not apply. */
   skipped?: SkippedTechniqueRun[];
 }

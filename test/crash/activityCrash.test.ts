@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
 import type { DevServer } from '../../temporal/devServer';
-import type { RunGroupResult } from '../../core/runs/types';
+import type { CompletedRunGroup } from '../../client/sdk';
 import { crashHome, CRASH_WORKER, groupRecords, spawnProc, stopAll, type CrashHome } from '../helpers/crash';
 import { competitionRecord } from '../helpers/runKinds';
 
@@ -16,7 +16,7 @@ const CRASH_AT = ['prepareData', 'gradeSubmission', 'persistArtifacts', 'finaliz
 type Case = (typeof CRASH_AT)[number] | 'undisturbed';
 
 interface Finished {
-  result: RunGroupResult;
+  result: CompletedRunGroup;
   records: Record<string, unknown>;
   secs: number;
 }

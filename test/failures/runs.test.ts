@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessWorker } from '../../worker/harnessWorker';
 import { buildImages } from '../../core/sandbox/images';
 import type { GradingReport } from '../../core/grading/report';
-import type { RunResult, RunGroupResult } from '../../core/runs/types';
+import type { RunResult } from '../../core/runs/types';
+import type { CompletedRunGroup } from '../../client/sdk';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { labelled, submissionDirOf, until } from '../helpers/runContainers';
 import { watchGroupEvents } from '../helpers/dockerEvents';
@@ -128,7 +129,7 @@ describe('free disk', () => {
     const groupId = 'fail-disk';
     const before = process.env.MLEBENCH_MIN_FREE_DISK;
     process.env.MLEBENCH_MIN_FREE_DISK = '1000t'; // above any disk here; read by the in-process worker's activity
-    let result: RunGroupResult;
+    let result: CompletedRunGroup;
     let watch: Awaited<ReturnType<typeof start>>;
     try {
       watch = await start(groupId, 'dummy', { infraAttempts: 2 });

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../client/server/app';
 import { REPO_ROOT } from '../../core/config';
 import { loadGatewayConfig, startGateway, type Gateway } from '../../core/gateway';
-import type { RunGroupResult, RunResult } from '../../core/runs/types';
+import type { RunResult } from '../../core/runs/types';
+import type { CompletedRunGroup } from '../../client/sdk';
 import { buildImages } from '../../core/sandbox/images';
 import { DEFAULT_GATEWAY_CONFIG } from '../../worker/gateway';
 import { SPAMBASE_SOLUTIONS, startScriptedLlm, type ScriptedLlm } from '../helpers/scriptedLlm';
@@ -46,7 +47,7 @@ let running: Promise<void>;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
-const results = new Map<string, RunGroupResult>();
+const results = new Map<string, CompletedRunGroup>();
 
 beforeAll(async () => {
   await buildImages();

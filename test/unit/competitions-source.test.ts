@@ -17,6 +17,7 @@ import { CompetitionDataMissingError } from '../../core/competitions/kaggle';
 import { toCsv, readCsvFile } from '../../core/csv';
 import { parseRunOptions } from '../../core/options';
 import { createRunGroupPlan } from '../../core/runs/plan';
+import { plannedRuns } from '../../core/runs/planned';
 
 const CHECKOUT = path.join(REPO_ROOT, 'test', 'fixtures', 'mle-bench');
 const MLEBENCH_ID = 'telco-churn-mini';
@@ -109,7 +110,7 @@ describe('resolving a competition source', () => {
       const paths = { ...harnessPaths(), dataDir, runsDir: await tmpDir('plan-runs') };
       const options = parseRunOptions({ agentId: 'dummy', competitions: [BUNDLED_ID, MLEBENCH_ID] });
       const plan = await createRunGroupPlan('g-source', options, new Date('2026-01-01T00:00:00Z'), paths);
-      expect(plan.runs.map((r) => [r.competitionId, r.source])).toEqual([
+      expect(plannedRuns(plan).map((r) => [r.competitionId, r.source])).toEqual([
         [BUNDLED_ID, { kind: 'bundled' }],
         [MLEBENCH_ID, { kind: 'mlebench' }],
       ]);

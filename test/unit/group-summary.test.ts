@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CompetitionReport } from '../../core/grading/report';
+import { parseRunOptions } from '../../core/options';
 import { summarizeGroup, ungradedRuns } from '../../core/runs/summary';
-import { groupKindOf, runKindOf, withPlanKind, withRunKind } from '../../core/runs/kinds';
+import { groupKindOf, runKindOf, withRunKind } from '../../core/runs/kinds';
+import { compactPlan, plannedRuns } from '../../core/runs/planned';
 import type { CompetitionRunResult, TechniqueRunResult } from '../../core/runs/types';
 
 const report = (over: Partial<CompetitionReport> = {}): CompetitionReport => ({
@@ -118,8 +120,58 @@ describe('run kinds', () => {
     expect(groupKindOf({ runs: [old] })).toBe('competition');
     expect(groupKindOf({ runs: [{ ...old, task: 'leakage' }] })).toBe('technique');
     expect(groupKindOf({ runs: [], skipped: [{ task: 'leakage', competition_id: 'x', reason: 'r' }] })).toBe('technique');
-    const plan = withPlanKind({ options: { techniqueTasks: false }, runs: [{ runId: 'r', competitionId: 'c', seed: 1, runDir: '/d' }] });
-    expect(plan.kind).toBe('competition');
-    expect(plan.runs[0]?.kind).toBe('competition');
+  });
+});
+
+describe('plans', () => {
+  const options = parseRunOptions({ agentId: 'dummy', competitions: ['a', 'b'], nSeeds: 2 });
+  const group = { groupId: 'g', agentId: 'dummy', groupDir: '/runs/G', startedAt: '2026-01-01T00:00:00Z' };
+
+  it('carry their competitions, not their runs: every run derives from them, in order', () => {
+    const plan = {
+      ...group,
+      options,
+      kind: 'competition' as const,
+      competitionIds: ['a', 'b'],
+      sources: { a: { kind: 'bundled' as const } },
+    };
+    expect(plannedRuns(plan)).toEqual([
+      { kind: 'competition', runId: 'g/a/seed-1', competitionId: 'a', seed: 1, runDir: '/runs/G/a_seed-1', source: { kind: 'bundled' } },
+      { kind: 'competition', runId: 'g/a/seed-2', competitionId: 'a', seed: 2, runDir: '/runs/G/a_seed-2', source: { kind: 'bundled' } },
+      { kind: 'competition', runId: 'g/b/seed-1', competitionId: 'b', seed: 1, runDir: '/runs/G/b_seed-1' },
+      { kind: 'competition', runId: 'g/b/seed-2', competitionId: 'b', seed: 2, runDir: '/runs/G/b_seed-2' },
+    ]);
+    // 100 competitions × 100 seeds: the plan stays a few KB, its 10,000 runs would be over a MB.
+    const many = {
+      ...plan,
+      competitionIds: Array.from({ length: 100 }, (_, i) => `competition-${i}`),
+      options: { ...options, nSeeds: 100 },
+    };
+    expect(JSON.stringify(many).length).toBeLessThan(4096);
+    expect(JSON.stringify(plannedRuns(many)).length).toBeGreaterThan(1_000_000);
+  });
+
+  it('recorded before they were compact (every run listed, no kinds) fold back into the same runs', () => {
+    const compact = {
+      ...group,
+      options,
+      kind: 'competition' as const,
+      competitionIds: ['a', 'b'],
+      sources: { a: { kind: 'bundled' as const } },
+    };
+    const runs = plannedRuns(compact).map(({ kind: _k, ...r }) => r);
+    const old = { ...group, options, runs, skipped: [] };
+    expect(compactPlan(old)).toEqual(compact);
+    expect(plannedRuns(compactPlan(old))).toEqual(plannedRuns(compact));
+    const technique = parseRunOptions({ agentId: 'dummy', competitions: ['a'], techniqueTasks: true, tasks: ['leakage'] });
+    const oldTechnique = {
+      ...group,
+      options: technique,
+      runs: [{ runId: 'g/leakage/a/seed-1', competitionId: 'a', task: 'leakage' as const, seed: 1, runDir: '/runs/G/leakage_a_seed-1' }],
+      skipped: [],
+    };
+    const folded = compactPlan(oldTechnique);
+    expect(folded).toMatchObject({ kind: 'technique', pairs: [{ task: 'leakage', competitionId: 'a' }], skipped: [] });
+    expect(plannedRuns(folded).map(({ kind: _k, ...r }) => r)).toEqual(oldTechnique.runs);
   });
 });

@@ -30,11 +30,11 @@ describe('workflow import allowlist', () => {
       "import Docker from 'dockerode';",
       "import { createActivities } from '../activities';",
       "import { harnessPaths } from '../core/config';",
-      "import { competitionRunId } from '../core/runs/ids';",
+      "import { createRunGroupPlan } from '../core/runs/plan';",
       "export { log } from '../core/log';",
       "import '../core/sandbox';",
       "export const later = () => import('../core/grading');",
-      'export const used: unknown[] = [fs, Docker, createActivities, harnessPaths, competitionRunId];',
+      'export const used: unknown[] = [fs, Docker, createActivities, harnessPaths, createRunGroupPlan];',
     ]);
     expect(messages.filter((m) => m.endsWith(RULE))).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((line) => `${line}:${RULE}`));
   });
