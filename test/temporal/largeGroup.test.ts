@@ -1,0 +1,172 @@
+/**
+ * A group of 5,000 runs through the real workflows (runGroup → competitionRun) on a real Temporal
+ * dev server, with activities that do no Docker work: the plan, the data, the host, the agent and
+ * the grade are stubs; persistArtifacts (run.json) and finalizeRunGroup (the reports, read back
+ * from the run.json files) are the harness's own. Results travel by reference, so no event of the
+ * parent's history grows with the group. Also: the group's grading_report.json and the SDK's
+ * summary count the same runs when one ends infra_error.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createActivities, type Activities, type ClaimedHost, type RunAgentResult } from '../../activities';
+import { parseRunOptions } from '../../core/options';
+import { claimGroupDir } from '../../core/runs/plan';
+import { writeGroupMetadata } from '../../core/artifacts/records';
+import type { CompetitionReport, GradingReport } from '../../core/grading/report';
+import type { CompetitionGroupPlan, RunGroupResult } from '../../core/runs/types';
+import { TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
+import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+
+const RUNS = 5000;
+const COMPETITIONS = 50;
+/** The largest a history event of the parent may be, whatever the group's size. */
+const MAX_EVENT_BYTES = 64 * 1024;
+
+let h: HarnessTestEnv;
+let worker: Worker;
+let running: Promise<void>;
+
+const report = (competitionId: string, runDir: string): CompetitionReport => ({
+  competition_id: competitionId,
+  score: 0.9,
+  gold_threshold: 0.95,
+  silver_threshold: 0.9,
+  bronze_threshold: 0.85,
+  median_threshold: 0.8,
+  any_medal: true,
+  gold_medal: false,
+  silver_medal: true,
+  bronze_medal: false,
+  above_median: true,
+  submission_exists: true,
+  valid_submission: true,
+  is_lower_better: false,
+  created_at: new Date().toISOString(),
+  submission_path: path.join(runDir, 'submission', 'submission.csv'),
+});
+
+/** The harness's activities with everything that would touch Docker, the registries or the data replaced. */
+function stubActivities(): Activities {
+  // The agent step stays on the shared queue: one worker holds everything.
+  const host: ClaimedHost = { hostId: 'stub', taskQueue: TASK_QUEUE, deadAfterSecs: 180 };
+  const real = createActivities(h.paths, { host });
+  return {
+    ...real,
+    // The plan as planRunGroup makes it, minus the registries: any competition id will do.
+    async planRunGroup(input: { groupId: string; options: unknown; startedAt: string }): Promise<CompetitionGroupPlan> {
+      const options = parseRunOptions(input.options, 'runGroup input');
+      const groupDir = await claimGroupDir(h.paths.runsDir, input.groupId, options.agentId, new Date(input.startedAt));
+      const plan: CompetitionGroupPlan = {
+        groupId: input.groupId,
+        agentId: options.agentId,
+        groupDir,
+        startedAt: input.startedAt,
+        options,
+        kind: 'competition',
+        competitionIds: options.competitions ?? [],
+        sources: {},
+      };
+      await writeGroupMetadata(plan, 'running', [], null);
+      return plan;
+    },
+    prepareData: (input) => Promise.resolve({ id: input.competitionId, publicDir: '/nonexistent/public' } as never),
+    runAgent: (input) => {
+      const now = new Date().toISOString();
+      const ran: RunAgentResult = {
+        containerId: `stub-${input.runId}`,
+        exitCode: 0,
+        startedAt: now,
+        finishedAt: now,
+        timedOut: false,
+        oomKilled: false,
+        reattached: false,
+        attempt: 0,
+        retriesAllowed: 0,
+      };
+      return Promise.resolve(ran);
+    },
+    gradeSubmission: (input) => {
+      // One run of the small group: its grader fails for good, so the run ends infra_error.
+      if (input.runDir.endsWith('spambase_seed-2')) throw ApplicationFailure.nonRetryable('the grader fell over', 'StubGraderError');
+      return Promise.resolve(report(input.competitionId, input.runDir));
+    },
+  };
+}
+
+beforeAll(async () => {
+  h = await startHarnessTestEnv();
+  worker = await Worker.create({
+    connection: h.env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: { code: h.workflowCode },
+    activities: stubActivities(),
+    // The children's steps are instant: what limits the group is how many tasks the worker takes at once.
+    maxConcurrentActivityTaskExecutions: 512,
+    maxConcurrentWorkflowTaskExecutions: 64,
+    maxCachedWorkflows: 1200,
+  });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await h?.teardown();
+});
+
+/** Starts runGroup as the Temporal CLI would (the SDK would refuse stub competitions) and waits for its result. */
+async function runGroupOf(groupId: string, options: Record<string, unknown>): Promise<RunGroupResult> {
+  const workflow = (await h.client.workflowClient()).workflow;
+  const handle = await workflow.start(WORKFLOW_TYPES.runGroup, { workflowId: groupId, taskQueue: TASK_QUEUE, args: [options] });
+  return (await handle.result()) as RunGroupResult;
+}
+
+async function largestEvent(workflowId: string): Promise<{ events: number; bytes: number; largest: number }> {
+  const handle = (await h.client.workflowClient()).workflow.getHandle(workflowId);
+  const history = await handle.fetchHistory();
+  const sizes = (history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
+  return { events: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0), largest: Math.max(...sizes) };
+}
+
+describe('a group of 5,000 runs', () => {
+  it('finishes through the real workflows with every event of the parent under 64 KB', async () => {
+    const groupId = 'test-large-group';
+    const competitions = Array.from({ length: COMPETITIONS }, (_, i) => `stub-${String(i).padStart(2, '0')}`);
+    const started = Date.now();
+    const result = await runGroupOf(groupId, { agentId: 'dummy', competitions, nSeeds: RUNS / COMPETITIONS, maxParallel: 256 });
+    const secs = (Date.now() - started) / 1000;
+
+    expect(result).toMatchObject({ status: 'completed', kind: 'competition', total: RUNS, outcomes: { succeeded: RUNS }, medals: RUNS });
+    expect(result.runs).toBeUndefined();
+    const gradingReport = JSON.parse(readFileSync(path.join(result.groupDir, 'grading_report.json'), 'utf8')) as GradingReport;
+    expect(gradingReport.total_runs).toBe(RUNS);
+
+    const figures = await largestEvent(groupId);
+    console.log(
+      `${RUNS} runs in ${secs.toFixed(0)} s; the parent's history: ${figures.events} events (${(figures.events / RUNS).toFixed(2)} a run), ` +
+        `${(figures.bytes / 1024).toFixed(0)} KB (${(figures.bytes / RUNS).toFixed(0)} bytes a run), largest event ${(figures.largest / 1024).toFixed(1)} KB`,
+    );
+    expect(figures.largest).toBeLessThan(MAX_EVENT_BYTES);
+  }, 600_000);
+});
+
+describe('a group with a run that ended infra_error', () => {
+  it('has the same total_runs in its grading_report.json and in the SDK summary (the SDK once left the run out)', async () => {
+    const groupId = 'test-infra-error-totals';
+    const result = await runGroupOf(groupId, { agentId: 'dummy', competitions: ['spambase'], nSeeds: 3 });
+    expect(result).toMatchObject({ status: 'completed', total: 3, outcomes: { succeeded: 2, infra_error: 1 } });
+    const written = JSON.parse(readFileSync(path.join(result.groupDir, 'grading_report.json'), 'utf8')) as GradingReport;
+    const summary = await h.client.getRunSummary(groupId);
+    expect(written.total_runs).toBe(3);
+    expect(summary.gradingReport?.total_runs).toBe(written.total_runs);
+    const { created_at: _a, competition_reports: writtenReports, ...writtenTotals } = written;
+    const { created_at: _b, competition_reports: summaryReports, ...summaryTotals } = summary.gradingReport!;
+    expect(summaryTotals).toEqual(writtenTotals);
+    expect(summaryReports.map((r) => r.error ?? null)).toEqual(writtenReports.map((r) => r.error ?? null));
+    expect(summary.runs.map((r) => r.outcome)).toEqual(['succeeded', 'infra_error', 'succeeded']);
+  }, 120_000);
+});
