@@ -3,10 +3,10 @@
  * MLE-bench's Kaggle splits, splits/dev.txt and splits/lite.txt), as opposed to the bundled offline
  * ones (a folder under competitions/). `mlebench prepare` downloads any id that is not bundled.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listCompetitionIds } from '../competitions';
 import { kaggleCatalog } from '../competitions/kaggle';
+import { readSplitText, splitEntries } from '../competitions/splits';
 import type { HarnessPaths } from '../config';
 
 export interface KnownKaggleCompetition {
@@ -15,17 +15,10 @@ export interface KnownKaggleCompetition {
   lite: boolean;
 }
 
+/** The ids of one of the harness's split files; none when it cannot be read (the catalogue is a listing, not a check). */
 async function splitIds(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter(Boolean);
+  const text = await readSplitText(file).catch(() => undefined);
+  return splitEntries(text ?? '').map((e) => e.id);
 }
 
 /** The Kaggle competitions known by id and not bundled, in catalogue order then split order. */

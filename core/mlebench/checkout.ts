@@ -13,6 +13,7 @@ import { readPlainFile } from '../plainFile';
 import { environment, type Env } from '../config';
 import { PermanentError } from '../errors';
 import { isDirectory, isFile } from '../fsx';
+import { splitEntries } from '../competitions/splits';
 import { zodFieldIssues } from '../validation';
 
 export const MLEBENCH_REPO_ENV = 'MLEBENCH_REPO';
@@ -193,10 +194,7 @@ export async function openCheckout(root: string): Promise<MleBenchCheckout> {
   for (const f of splitFiles) {
     const text = (await readText(path.join(splitsDir, f))) ?? '';
     if (isLfsPointer(text)) issues.push({ file: path.join(splitsDir, f), field: '', reason: LFS_HINT });
-    splits[f.slice(0, -4)] = text
-      .split(/\r?\n/)
-      .map((l) => l.replace(/#.*/, '').trim())
-      .filter(Boolean);
+    splits[f.slice(0, -4)] = splitEntries(text).map((e) => e.id);
   }
   if (splitFiles.length > 0 && !splits[LITE_SPLIT]) {
     issues.push({ file: path.join(splitsDir, `${LITE_SPLIT}.txt`), field: '', reason: 'missing: MLE-bench Lite is this split' });

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { HarnessPaths } from '../config';
 import { configuredCheckoutPath } from '../mlebench/checkout';
 import { InvalidRunOptionsError, SPLIT_REFERENCE, SPLIT_REFERENCE_HINT } from '../options';
-import { PlainFileError, readPlainFile } from '../plainFile';
+import { PlainFileError } from '../plainFile';
+import { readSplitText, splitEntries } from '../competitions/splits';
 
 /** Which folder a split comes from: the harness's `splits/` or MLE-bench's `experiments/splits/`. */
 export type SplitSource = 'harness' | 'mlebench';
@@ -17,8 +18,6 @@ export type SplitSource = 'harness' | 'mlebench';
 const FOLDER_OF: Record<SplitSource, string> = { harness: 'splits', mlebench: 'experiments/splits' };
 
 const MAX_NAME = 100;
-/** A split lists competitions, one a line: anything bigger is not a split file. */
-const MAX_SPLIT_BYTES = 1024 * 1024;
 /** What a competition id in a split file may look like (MLE-bench's include capitals: AI4Code). */
 const SPLIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -38,12 +37,10 @@ export function parseSplitReference(ref: string): SplitReference | undefined {
 export function splitIds(text: string, label: string): string[] {
   const ids: string[] = [];
   const bad: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const id = line.replace(/#.*/, '').trim();
-    if (!id) return;
+  for (const { id, line } of splitEntries(text)) {
     if (SPLIT_ID.test(id)) ids.push(id);
-    else bad.push(i + 1);
-  });
+    else bad.push(line);
+  }
   if (bad.length > 0) {
     throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `${label}: line ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? '…' : ''} is not a competition id` }]);
   }
@@ -54,7 +51,7 @@ export function splitIds(text: string, label: string): string[] {
 /** A split file's text: a regular file (never through a symlink) of bounded size; undefined when absent. */
 async function readSplitFile(file: string): Promise<string | undefined> {
   try {
-    return await readPlainFile(file, { maxBytes: MAX_SPLIT_BYTES });
+    return await readSplitText(file);
   } catch (err) {
     if (err instanceof PlainFileError) throw new InvalidRunOptionsError([{ field: 'competitionSet', reason: `split file ${err.message}` }]);
     throw err;
