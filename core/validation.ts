@@ -2,8 +2,11 @@
  * What a failed validation says, in one shape: each issue as a field and a reason, and their
  * message `field: reason; field: reason` (after the file or source the caller names). A zod
  * error's issues become fields by their path (`dataset.answers`, `runs.0.seed`); an issue at the
- * top has no path, and the caller names that place (`(top level)` unless said otherwise).
+ * top has no path, and the caller names that place (`(top level)` unless said otherwise). A YAML
+ * file a schema checks is read by readYamlFile, with the same messages everywhere.
  */
+import { promises as fs } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 
 export interface FieldIssue {
@@ -34,4 +37,22 @@ export function formatIssues(issues: readonly FieldIssue[]): string {
 /** A zod error as `field: reason; field: reason`. */
 export function formatZodError(error: { readonly issues: readonly z.core.$ZodIssue[] }, options: ZodIssueOptions = {}): string {
   return formatIssues(zodFieldIssues(error, options));
+}
+
+/**
+ * A YAML file's content, for a schema to check: a file that cannot be read or is not YAML is
+ * `fail`'s error, with the message `<file>: cannot read: …` or `<file>: not valid YAML: …`.
+ */
+export async function readYamlFile(file: string, fail: (message: string) => Error): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw fail(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    throw fail(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
 }

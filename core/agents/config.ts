@@ -12,12 +12,10 @@
  *   variants:
  *     <variant>: { description, env, command, retries, llmBudget } # env is merged over the default's; the others override
  */
-import { promises as fs } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { llmBudgetSchema } from '../options';
 import { PermanentError } from '../errors';
-import { formatZodError } from '../validation';
+import { formatZodError, readYamlFile } from '../validation';
 
 /** The harness sets these itself; an agent may not override them. */
 export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'] as const;
@@ -85,18 +83,7 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 /** Reads and validates one config.yaml; throws AgentConfigError naming the file and fields. */
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new AgentConfigError(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new AgentConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
+  const raw = await readYamlFile(file, (message) => new AgentConfigError(message));
   const parsed = agentConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new AgentConfigError(`${file}: ${formatZodError(parsed.error)}`);

@@ -11,11 +11,9 @@
  *   limits:                        # optional; each has a default (gatewayLimitsSchema)
  *     maxCompletionTokens: 8192
  */
-import { promises as fs } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PermanentError } from '../errors';
-import { formatZodError } from '../validation';
+import { formatZodError, readYamlFile } from '../validation';
 
 export class GatewayConfigError extends PermanentError {
   override name = 'GatewayConfigError';
@@ -74,19 +72,7 @@ export function parseGatewayConfig(raw: unknown, source = 'gateway config'): Gat
 
 /** Reads and validates a YAML config file; throws GatewayConfigError naming the file and fields. */
 export async function loadGatewayConfig(file: string): Promise<GatewayConfig> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new GatewayConfigError(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new GatewayConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
-  return parseGatewayConfig(raw, file);
+  return parseGatewayConfig(await readYamlFile(file, (message) => new GatewayConfigError(message)), file);
 }
 
 /** Dollars for one call, or undefined when the model has no price. */

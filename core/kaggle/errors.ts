@@ -1,7 +1,7 @@
 /**
  * What can go wrong getting a competition's data from Kaggle, each with a message that says what
- * to do. The class names are part of the contract (callers and Temporal activities may list them as
- * non-retryable error types): all but KaggleDownloadError are the user's to fix, not to retry.
+ * to do: all but KaggleDownloadError are the user's to fix, not to retry. Only `mlebench prepare`
+ * downloads (no activity does), so none is a PermanentError (core/errors.ts) yet.
  */
 
 /** Where a user gets an API token (Kaggle: Settings → API → Create New Token, which downloads kaggle.json). */

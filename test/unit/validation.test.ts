@@ -1,7 +1,10 @@
 /** What a failed validation says (core/validation.ts): a zod error's issues as `field: reason`, the top named by the caller. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatIssues, formatZodError, zodFieldIssues } from '../../core/validation';
+import { formatIssues, formatZodError, readYamlFile, zodFieldIssues } from '../../core/validation';
 
 const schema = z.strictObject({
   dataset: z.object({ answers: z.string('a path') }),
@@ -43,5 +46,26 @@ describe('zod issues as fields and reasons', () => {
       ]),
     ).toBe('seeds: at least 1; agent: unknown');
     expect(formatIssues([])).toBe('');
+  });
+});
+
+describe('readYamlFile', () => {
+  class ConfigError extends Error {}
+  const fail = (message: string) => new ConfigError(message);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'validation-'));
+
+  it('gives the YAML content for a schema to check', async () => {
+    const file = path.join(dir, 'good.yaml');
+    writeFileSync(file, 'name: spambase\nseeds: [1, 2]\n');
+    expect(await readYamlFile(file, fail)).toEqual({ name: 'spambase', seeds: [1, 2] });
+  });
+
+  it("says a file that cannot be read or is not YAML through the caller's error, naming the file", async () => {
+    const missing = path.join(dir, 'missing.yaml');
+    await expect(readYamlFile(missing, fail)).rejects.toThrow(new RegExp(`^${missing}: cannot read: ENOENT`));
+    await expect(readYamlFile(missing, fail)).rejects.toBeInstanceOf(ConfigError);
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, 'name: [unclosed\n');
+    await expect(readYamlFile(broken, fail)).rejects.toThrow(`${broken}: not valid YAML: `);
   });
 });
