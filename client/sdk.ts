@@ -7,7 +7,6 @@ import type { LlmTotals } from '../core/runs/llmTotals';
 import {
   Client as TemporalClient,
   Connection,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionStatusName,
@@ -16,6 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths, useEnvironment } from '../core/config';
+import { explainFailure, type FailureExplanation } from './failure';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import type { GradingReport } from '../core/grading/report';
 import type { TechniqueGradesReport } from '../core/techniques/report';
@@ -73,8 +73,10 @@ export interface RunGroupSummary {
   runs: RunResult[];
   /** The group's LLM use (requests, tokens, dollars); null when its agent calls no LLM. */
   llmTotals: LlmTotals | null;
-  /** Why the group failed, when it did (e.g. invalid input given through the Temporal CLI). */
+  /** Why the group failed, when it did: its root cause (e.g. invalid input given through the Temporal CLI). */
   error?: string;
+  /** The failure's cause chain and what to do (client/failure.ts), when it failed. */
+  failure?: FailureExplanation;
 }
 
 /** What a group will ask of the machine and the LLM budget, known before it starts. */
@@ -216,6 +218,17 @@ export class Client {
     };
   }
 
+  /** Why a failed group failed (its cause chain, root and what to do); null when it has not failed. */
+  async getFailure(id: string): Promise<FailureExplanation | null> {
+    const client = await this.workflowClient();
+    const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
+    if ((await handle.describe()).status.name !== 'FAILED') return null;
+    return handle.result().then(
+      () => null,
+      (err: unknown) => explainFailure(err),
+    );
+  }
+
   async getRunSummary(id: string): Promise<RunGroupSummary> {
     const client = await this.workflowClient();
     const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
@@ -241,13 +254,7 @@ export class Client {
         llmTotals: summary.llmTotals,
       };
     }
-    const error =
-      description.status.name === 'FAILED'
-        ? await handle.result().then(
-            () => undefined,
-            (err: Error) => failureMessage(err),
-          )
-        : undefined;
+    const failure = description.status.name === 'FAILED' ? await this.getFailure(id) : null;
     return {
       id,
       status: description.status.name,
@@ -257,7 +264,7 @@ export class Client {
       techniqueGrades: null,
       runs: [],
       llmTotals: null,
-      error,
+      ...(failure ? { error: failure.message, failure } : {}),
     };
   }
 
@@ -421,11 +428,6 @@ function progressOf(result: RunGroupResult, runs: RunResult[]): GroupProgress {
       score: r.score,
     })),
   };
-}
-
-function failureMessage(err: Error): string {
-  if (err instanceof WorkflowFailedError && err.cause) return err.cause.message;
-  return err.message;
 }
 
 function delay(ms: number): Promise<void> {

@@ -11,6 +11,7 @@ import { imagesCommand } from './images';
 import { reapCommand } from './reap';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
+import { explainFailure, formatFailure } from '../failure';
 import { configureLog, LOG_FORMATS, logSettings } from '../../core/log';
 
 // The command line is an entry point: core/ sees the environment through this (core/config.ts).
@@ -43,7 +44,8 @@ const program = new Command('mlebench')
   .addCommand(reapCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof InvalidRunOptionsError ? err.message : err instanceof Error ? err.message : String(err);
+  // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.
+  const message = err instanceof InvalidRunOptionsError ? err.message : formatFailure(explainFailure(err));
   process.stderr.write(`mlebench: ${message}\n`);
   process.exitCode = 1;
 });

@@ -10,6 +10,7 @@ import { llmTotals } from '../../../core/runs/llmTotals';
 import type { GroupProgress } from '../../../core/runs/types';
 import { log } from '../../../core/log';
 import { MAX_PAGE, type Client, type RunGroupStatus } from '../../sdk';
+import type { FailureExplanation } from '../../failure';
 import { authorizeCancel } from '../access';
 import { GroupAdmissions } from '../limits';
 import { createRunBody, runOptionsOf } from '../payload';
@@ -52,6 +53,11 @@ function groupView(client: Client, g: RunGroupStatus) {
     run_group_dir: g.groupDir,
     web_ui: client.webUiUrl(g.id),
   };
+}
+
+/** A failed group's root cause (`error`, as the summary always said it), its cause chain and what to do. */
+function failureView(f: FailureExplanation) {
+  return { error: f.message, cause: f.causes, hint: f.hint };
 }
 
 /** A refusal with its status (the error handler answers it as the API's error body). */
@@ -164,8 +170,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
     async (req) => {
       const g = await client.getRun(req.params.id);
       const p = g.progress;
+      const failure = g.status === 'FAILED' ? await client.getFailure(g.id) : null;
       return {
         ...groupView(client, g),
+        ...(failure ? failureView(failure) : {}),
         progress: p ? { total: p.total, done: p.done, running: p.running, medals: p.medals } : null,
         runs: (p?.runs ?? []).map((r) => ({
           run_id: r.runId,
@@ -188,7 +196,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       const g = await client.getRun(req.params.id);
       const groupDir = await groupDirOf(g);
       const records = groupDir ? await readGroupRecords(groupDir) : null;
-      const error = g.status === 'FAILED' ? (await client.getRunSummary(g.id)).error : undefined;
+      const failure = g.status === 'FAILED' ? await client.getFailure(g.id) : null;
       return {
         ...groupView(client, g),
         grading_report: records?.gradingReport ?? null,
@@ -200,7 +208,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
           technique_grades: records?.paths.techniqueGrades ?? null,
           metadata: records?.paths.metadata ?? null,
         },
-        ...(error ? { error } : {}),
+        ...(failure ? failureView(failure) : {}),
       };
     },
   );

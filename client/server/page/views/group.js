@@ -67,7 +67,9 @@ function groupHeader(status, summary, runs) {
   const p = status.progress;
   const done = p ? p.done : runs.filter((r) => r.phase === 'done').length;
   const total = p ? p.total : runs.length;
-  const error = summary?.error ?? (status.status === 'failed' ? `the group ${status.detail ?? 'failed'}` : null);
+  // A failed group: its root cause and what to do (the API's error and hint), not only that it failed.
+  const error = summary?.error ?? status.error ?? (status.status === 'failed' ? `the group ${status.detail ?? 'failed'}` : null);
+  const hint = summary?.hint ?? status.hint ?? null;
   return h(
     'header',
     { class: 'page-head' },
@@ -98,7 +100,14 @@ function groupHeader(status, summary, runs) {
         p ? ` · ${p.medals} medal${p.medals === 1 ? '' : 's'}` : '',
       ),
     ),
-    error ? h('div', { class: 'callout error', role: 'alert' }, error) : null,
+    error
+      ? h(
+          'div',
+          { class: 'callout error', role: 'alert' },
+          h('div', { 'data-failure': 'cause' }, error),
+          hint ? h('div', { 'data-failure': 'hint' }, h('strong', {}, 'What to do: '), hint) : null,
+        )
+      : null,
     status.run_group_dir ? h('p', { class: 'small muted' }, 'folder ', h('code', {}, status.run_group_dir)) : null,
   );
 }
