@@ -2,7 +2,8 @@
  * The terminal is for people (issue 16, point 6): `mlebench` at a terminal (a pseudo-terminal made
  * by util-linux's `script`) prints no JSON log lines, only warnings and errors, human-readable;
  * piped, or with `--log-format json`, its logs are JSON lines. `mlebench prepare` of a bundled
- * competition into a fresh data folder logs "competition prepared" at info.
+ * competition into a fresh data folder logs "competition prepared" at info; `mlebench run` with its
+ * in-process worker and embedded dev server is what the quickstart ends with.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -68,6 +69,16 @@ describe('the CLI logs', () => {
     const logged = lines.filter(isJson).map((l) => JSON.parse(l) as { msg: string });
     expect(logged.map((l) => l.msg)).toContain('competition prepared');
     expect(lines.filter((l) => !isJson(l)).join('\n')).toContain('1 of 1 prepared');
+  });
+
+  it('at a terminal, a run with its in-process worker (the quickstart): progress and results, no JSON, no raw SDK warning', async () => {
+    const lines = await cli(['run', '--agent', 'dummy', '-c', 'spam-assassin'], { terminal: true });
+    const text = lines.join('\n');
+    expect(lines.filter(isJson)).toEqual([]);
+    expect(text).not.toContain('[WARN]');
+    expect(text).not.toContain('No workflows registered');
+    expect(text).toMatch(/run group dummy-\S+ started/);
+    expect(text).toMatch(/run group: dummy-\S+ \(completed\)/);
   });
 
   it('refuses an unknown format, naming the flag', async () => {

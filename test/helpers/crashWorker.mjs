@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { connectWorker, createHarnessWorker } = require('../../dist/worker/worker.js');
 const { startGatewayFromEnv } = require('../../dist/worker/gateway.js');
+const { configureLog, logSettings } = require('../../dist/core/log.js');
 
 const [taskQueue, crashAt] = process.argv.slice(2);
 if (!taskQueue) throw new Error('usage: crashWorker.mjs <task-queue> [<activity>]');
@@ -28,6 +29,8 @@ const crashInterceptor = (ctx) => ({
   },
 });
 
+// A worker logs JSON lines, at MLEBENCH_LOG_LEVEL (as `mlebench worker`).
+configureLog(logSettings(process.env, { terminal: false, fallback: 'json' }));
 const connection = await connectWorker(process.env.TEMPORAL_ADDRESS);
 const gateway = await startGatewayFromEnv();
 const worker = await createHarnessWorker({ connection, taskQueue, gateway, activityInterceptors: crashAt ? [crashInterceptor] : [] });
