@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths, useEnvironment } from '../core/config';
 import { explainFailure, type FailureExplanation } from './failure';
+import { configureLogUnlessChosen, logSettings } from '../core/log';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import type { GradingReport } from '../core/grading/report';
 import type { TechniqueGradesReport } from '../core/techniques/report';
@@ -116,6 +117,8 @@ export class Client {
   constructor(options: ClientOptions = {}) {
     // The SDK is an entry point: core/ sees the process's environment through this (core/config.ts).
     useEnvironment(process.env);
+    // A program using the SDK logs JSON at MLEBENCH_LOG_LEVEL; the CLI, which also makes Clients, chose already.
+    configureLogUnlessChosen(logSettings(process.env, { terminal: false }));
     const target = configuredTarget();
     this.address = options.address ?? target.address;
     this.namespace = options.namespace ?? target.namespace;

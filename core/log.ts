@@ -20,13 +20,21 @@ let sink: { write(line: string): unknown } = json;
 // One logger for the whole process, imported everywhere: configureLog swaps where its lines go.
 export const log = pino({ name: 'mlebench', level: 'info', base: { pid: process.pid } }, { write: (line: string) => sink.write(line) });
 
+let chosen = false;
+
 /** Applies an entry point's choice to the process's log. */
 export function configureLog(settings: LogSettings): void {
+  chosen = true;
   sink =
     settings.format === 'json'
       ? json
       : pretty({ destination: 2, sync: true, colorize: true, singleLine: true, ignore: 'pid,hostname,name' });
   log.level = settings.level;
+}
+
+/** For a library (the SDK's Client): the settings, unless the process's entry point has chosen already. */
+export function configureLogUnlessChosen(settings: LogSettings): void {
+  if (!chosen) configureLog(settings);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** `mlebench status`, `summary` and `cancel`: read or stop a run group by id. */
 import { Command } from 'commander';
+import { formatFailure } from '../failure';
 import { openSession } from './session';
 import { printJson, resultsTable } from './format';
 
@@ -49,7 +50,7 @@ export function summaryCommand(): Command {
       withClient(async ({ client }) => {
         const summary = await client.getRunSummary(id);
         if (flags.json) return printJson(summary);
-        if (summary.error) process.stdout.write(`${id} failed: ${summary.error}\n`);
+        if (summary.failure) process.stdout.write(`${id} failed: ${formatFailure(summary.failure)}\n`);
         const t = summary.techniqueGrades;
         if (summary.runs.length || t?.skipped.length) process.stdout.write(`${resultsTable(summary.kind, summary.runs, t?.skipped)}\n`);
         const g = summary.gradingReport;

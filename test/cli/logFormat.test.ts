@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
-import { logSettings } from '../../core/log';
+import { configureLogUnlessChosen, log, logSettings } from '../../core/log';
 
 const exec = promisify(execFile);
 const PREPARE = ['prepare', '-c', 'spam-assassin'];
@@ -101,5 +101,13 @@ describe('logSettings', () => {
       level: 'warn',
     });
     expect(logSettings({ MLEBENCH_LOG_LEVEL: 'debug' }, { terminal: true })).toEqual({ format: 'pretty', level: 'debug' });
+  });
+});
+
+describe('configureLogUnlessChosen (the SDK)', () => {
+  it("keeps the entry point's choice (here the tests' setup's)", () => {
+    const before = log.level;
+    configureLogUnlessChosen({ format: 'pretty', level: 'fatal' });
+    expect(log.level).toBe(before);
   });
 });

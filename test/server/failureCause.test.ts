@@ -33,6 +33,7 @@ let running: Promise<void>;
 let app: FastifyInstance;
 let browser: Browser;
 let cli: { code: number; stderr: string };
+let summary: string;
 
 beforeAll(async () => {
   // The worker (this process) has no MLE-bench checkout; the terminal below has one.
@@ -49,6 +50,7 @@ beforeAll(async () => {
     () => ({ code: 0, stderr: '' }),
     (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
   );
+  summary = (await exec(process.execPath, [MLEBENCH_BIN, 'summary', GROUP], { env })).stdout;
   app = await buildServer({ client: h.client, paths: h.paths });
   await app.listen({ port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
@@ -70,6 +72,11 @@ describe('a group whose worker lacks the terminal’s MLE-bench checkout', () =>
     expect(lines[at]!.slice('mlebench: '.length)).toMatch(ROOT_CAUSE);
     expect(lines[at + 1]).toBe('  where: Workflow execution failed → activity planRunGroup failed');
     expect(lines[at + 2]).toMatch(/^ {2}what to do: .*MLEBENCH_REPO/);
+  });
+
+  it('mlebench summary says the same', () => {
+    expect(summary).toContain(`${GROUP} failed: InvalidRunOptionsError: invalid run options: competitions: unknown competition`);
+    expect(summary).toMatch(/\n {2}what to do: .*MLEBENCH_REPO/);
   });
 
   it('GET /runs/{id} answers the seed fields and the root cause, its chain and the hint', async () => {
