@@ -59,7 +59,6 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 async function prepare(flags: PrepareFlags): Promise<number> {
   const paths = harnessPaths();
   const { dataDir } = paths;
-  const bundled = await listCompetitionIds();
 
   // Which competitions, in the order given, once each.
   let ids: string[] = [];
@@ -72,7 +71,7 @@ async function prepare(flags: PrepareFlags): Promise<number> {
     );
   if (flags.split) ids.push(...(await splitForFlag('--split', flags.split, paths)));
   if (flags.lite) ids.push(...(await splitForFlag('--lite', 'splits/lite', paths)));
-  if (!flags.competitions && !flags.split && !flags.lite) ids = bundled;
+  if (!flags.competitions && !flags.split && !flags.lite) ids = await listCompetitionIds();
   ids = [...new Set(ids)];
   const bad = ids.filter((id) => !ID_PATTERN.test(id));
   if (bad.length > 0) throw new Error(`not competition ids: ${bad.join(', ')} (lowercase letters, digits and dashes)`);
@@ -80,7 +79,7 @@ async function prepare(flags: PrepareFlags): Promise<number> {
   const view = new ProgressView();
   let result: PrepareBatchResult;
   try {
-    result = await prepareCompetitionBatch(ids, { dataDir, bundled, force: flags.force, onEvent: (e) => view.show(e) });
+    result = await prepareCompetitionBatch(ids, { dataDir, force: flags.force, onEvent: (e) => view.show(e) });
   } finally {
     view.end();
   }

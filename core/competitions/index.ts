@@ -7,6 +7,7 @@ export {
   resolveCompetitionSource,
   openCompetitionSource,
   competitionSourceFor,
+  bundledCompetitionIds,
   type PrepareOptions,
   type CompetitionSource,
   type CompetitionSourceDescriptor,

@@ -111,13 +111,26 @@ export function mleBenchSource(competition: MleBenchCompetition): MleBenchSource
  */
 export async function resolveCompetitionSource(id: string, options: SourceOptions = {}): Promise<CompetitionSource> {
   const known = await listCompetitionIds(options);
-  if (known.includes(id)) return bundledSource(await loadCompetition(id, options));
+  if (isBundledAmong(known, id)) return bundledSource(await loadCompetition(id, options));
   const checkout = options.checkout ?? configuredCheckoutPath();
   const mlebench = checkout ? await findMleBenchCompetition(id, { checkout }) : undefined;
   if (mlebench) return mleBenchSource(mlebench);
   const where = checkout ? `the MLE-bench checkout ${checkout}` : `no MLE-bench checkout (${MLEBENCH_REPO_ENV} is not set)`;
   throw new UnknownCompetitionError(id, known, `looked in ${competitionsDirOf(options)} and ${where}`);
 }
+
+/**
+ * Which of `ids` are bundled (the rest come from MLE-bench, downloaded from Kaggle when their data is
+ * missing): the same rule as resolveCompetitionSource, for callers that must decide before a
+ * competition's data or checkout entry exists.
+ */
+export async function bundledCompetitionIds(ids: readonly string[], options: RegistryOptions = {}): Promise<Set<string>> {
+  const known = await listCompetitionIds(options);
+  return new Set(ids.filter((id) => isBundledAmong(known, id)));
+}
+
+/** The bundled registry wins: an id it lists is bundled, whatever a checkout says. */
+const isBundledAmong = (registryIds: readonly string[], id: string) => registryIds.includes(id);
 
 /** The source a plan recorded, opened again (on whichever worker runs the step). */
 export async function openCompetitionSource(

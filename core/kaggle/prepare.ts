@@ -6,7 +6,7 @@
  * estimated against the free space. What happens is reported as events (`onEvent`); a caller shows
  * them (the CLI's `mlebench prepare` prints them as progress lines).
  */
-import { prepareCompetition, UnknownCompetitionError } from '../competitions';
+import { bundledCompetitionIds, prepareCompetition, UnknownCompetitionError, type RegistryOptions } from '../competitions';
 import { configuredCheckoutPath } from '../mlebench/checkout';
 import { freeDiskBytes } from '../sandbox/disk';
 import { humanBytes } from '../bytes';
@@ -16,10 +16,8 @@ import { KaggleAuthError, KaggleCredentialsError, KaggleError } from './errors';
 import type { ExtractProgress } from './extract';
 import { ensureRawData, estimateKaggleDisk, kaggleDataState, type DiskNeed, type KaggleDataState } from './status';
 
-export interface PrepareBatchOptions {
+export interface PrepareBatchOptions extends RegistryOptions {
   dataDir: string;
-  /** The ids prepared from their sources; every other one is a Kaggle (MLE-bench) competition. */
-  bundled: readonly string[];
   /** Re-prepare even when prepared, and go on when the disk estimate says the space is short. */
   force?: boolean;
   /** The MLE-bench checkout; defaults to the configured one. Without one, Kaggle data is downloaded but not prepared. */
@@ -70,12 +68,14 @@ export interface PrepareBatchResult {
  * what would fail every one (missing or wrong credentials, too little disk without `force`) throws.
  */
 export async function prepareCompetitionBatch(ids: readonly string[], options: PrepareBatchOptions): Promise<PrepareBatchResult> {
-  const { dataDir, bundled, force } = options;
+  const { dataDir, force } = options;
+  // Bundled ones are built from their sources; every other one is a Kaggle (MLE-bench) competition.
+  const bundled = await bundledCompetitionIds(ids, options);
   const emit = options.onEvent ?? (() => undefined);
   const load = options.loadCredentials ?? (() => loadKaggleCredentials());
 
   // Kaggle competitions: every id that is not bundled. Where does each stand?
-  const kaggleIds = ids.filter((id) => !bundled.includes(id));
+  const kaggleIds = ids.filter((id) => !bundled.has(id));
   const states = new Map<string, KaggleDataState>();
   for (const id of kaggleIds) states.set(id, await kaggleDataState(dataDir, id));
   const needsData = kaggleIds.filter((id) => {
@@ -123,7 +123,7 @@ export async function prepareCompetitionBatch(ids: readonly string[], options: P
       publicDir,
     });
     try {
-      if (bundled.includes(id)) {
+      if (bundled.has(id)) {
         emit(preparedEvent((await prepareCompetition(id, { dataDir, force })).publicDir));
         prepared++;
         continue;

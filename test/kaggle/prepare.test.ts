@@ -43,7 +43,6 @@ function batch(ids: string[], extra: Partial<PrepareBatchOptions> = {}) {
   const events: PrepareEvent[] = [];
   const options: PrepareBatchOptions = {
     dataDir,
-    bundled: [],
     apiUrl: stub.apiUrl,
     loadCredentials: () => Promise.resolve(GOOD),
     freeBytes: () => Promise.resolve(2 ** 40),

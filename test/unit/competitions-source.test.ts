@@ -12,7 +12,12 @@ import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harnessPaths, REPO_ROOT } from '../../core/config';
 import { UnknownCompetitionError } from '../../core/competitions';
-import { competitionSourceFor, openCompetitionSource, resolveCompetitionSource } from '../../core/competitions/source';
+import {
+  bundledCompetitionIds,
+  competitionSourceFor,
+  openCompetitionSource,
+  resolveCompetitionSource,
+} from '../../core/competitions/source';
 import { CompetitionDataMissingError } from '../../core/competitions/kaggle';
 import { toCsv, readCsvFile } from '../../core/csv';
 import { parseRunOptions } from '../../core/options';
@@ -57,6 +62,9 @@ describe('resolving a competition source', () => {
 
     expect((await resolveCompetitionSource(MLEBENCH_ID, { competitionsDir: dir, checkout: CHECKOUT })).kind).toBe('bundled');
     expect((await resolveCompetitionSource(MLEBENCH_ID, { competitionsDir, checkout: CHECKOUT })).kind).toBe('mlebench');
+    // Preparing a batch (before any data or checkout entry exists) decides by the same rule.
+    expect([...(await bundledCompetitionIds([MLEBENCH_ID, BUNDLED_ID, 'not-anywhere'], { competitionsDir: dir }))]).toEqual([MLEBENCH_ID]);
+    expect([...(await bundledCompetitionIds([MLEBENCH_ID, BUNDLED_ID, 'not-anywhere'], { competitionsDir }))]).toEqual([BUNDLED_ID]);
   });
 
   it('the checkout answers for an id the registry lacks', async () => {
