@@ -3,7 +3,7 @@
  * ActivityFailure → ApplicationFailure …) walked to its root, and what to do about it. Used by the
  * CLI (stderr), the SDK's summary, the REST API and the results page (through the API).
  */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/common';
+import { failureChain } from '../workflows/failures';
 
 export interface FailureExplanation {
   /** The root cause, with its type when it has one: `UnknownCompetitionError: …`. */
@@ -35,26 +35,8 @@ const HINTS: Record<string, string> = {
     "the workflow's input names a path outside the worker's folders: start the worker with the terminal's MLEBENCH_RUNS_DIR and MLEBENCH_DATA_DIR",
 };
 
-function line(failure: Error): string {
-  if (failure instanceof ActivityFailure) return `activity ${failure.activityType} failed`;
-  if (failure instanceof ChildWorkflowFailure) return `child workflow ${failure.execution?.workflowId ?? ''} failed`;
-  if (failure instanceof ApplicationFailure && failure.type) return `${failure.type}: ${failure.message}`;
-  if (failure instanceof TimeoutFailure) return `timed out (${failure.timeoutType})`;
-  return failure.message;
-}
-
 export function explainFailure(err: unknown): FailureExplanation {
-  const causes: string[] = [];
-  let type: string | null = null;
-  let timedOut = false;
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    const said = line(current);
-    // An error made non-retryable carries itself as its cause: say it once.
-    if (said && !causes.at(-1)?.endsWith(said)) causes.push(said);
-    if (current instanceof ApplicationFailure && current.type) type = current.type;
-    if (current instanceof TimeoutFailure) timedOut = true;
-  }
-  if (causes.length === 0) causes.push(String(err));
+  const { lines: causes, type, timedOut } = failureChain(err);
   const hint =
     (type && HINTS[type]) ??
     (timedOut

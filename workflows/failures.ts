@@ -1,20 +1,44 @@
-/** Turns a Temporal failure chain into one readable line for a run's record. */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+/**
+ * A Temporal failure's cause chain, one readable line a link (outermost first): the one walk behind a
+ * run's recorded reason (describeFailure) and what a person is told of a failed group
+ * (client/failure.ts). Pure, so workflows and clients share it.
+ */
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/common';
 import type { ClaimedHost } from '../activities';
 
-export function describeFailure(err: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = err;
-  while (current instanceof Error) {
-    if (current instanceof ActivityFailure) parts.push(`activity ${current.activityType} failed`);
-    else if (current instanceof ChildWorkflowFailure) parts.push(`child ${current.execution?.workflowId ?? ''} failed`);
-    else if (current instanceof ApplicationFailure) parts.push(current.type ? `${current.type}: ${current.message}` : current.message);
-    else parts.push(current.message);
-    current = current instanceof TemporalFailure ? current.cause : undefined;
+export interface FailureChain {
+  /** Outermost first; an error made non-retryable carries itself as its cause and is said once. */
+  lines: string[];
+  /** The innermost ApplicationFailure type (the harness error's class name), when there is one. */
+  type: string | null;
+  timedOut: boolean;
+}
+
+function lineOf(failure: Error): string {
+  if (failure instanceof ActivityFailure) return `activity ${failure.activityType} failed`;
+  if (failure instanceof ChildWorkflowFailure) return `child workflow ${failure.execution?.workflowId ?? ''} failed`;
+  if (failure instanceof ApplicationFailure && failure.type) return `${failure.type}: ${failure.message}`;
+  if (failure instanceof TimeoutFailure) return `timed out (${failure.timeoutType})`;
+  return failure.message;
+}
+
+export function failureChain(err: unknown): FailureChain {
+  const lines: string[] = [];
+  let type: string | null = null;
+  let timedOut = false;
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    const said = lineOf(current);
+    if (said && !lines.at(-1)?.endsWith(said)) lines.push(said);
+    if (current instanceof ApplicationFailure && current.type) type = current.type;
+    if (current instanceof TimeoutFailure) timedOut = true;
   }
-  // An error wrapped as non-retryable carries itself as its cause: say it once.
-  const said = parts.filter((p, i) => p && !(i > 0 && parts[i - 1]!.endsWith(p)));
-  return said.join(': ') || String(err);
+  if (lines.length === 0) lines.push(String(err));
+  return { lines, type, timedOut };
+}
+
+/** The chain as one line, for a run's record. */
+export function describeFailure(err: unknown): string {
+  return failureChain(err).lines.join(': ');
 }
 
 /**
