@@ -18,7 +18,7 @@
 # host path), OPENAI_API_KEY / OPENAI_BASE_URL (the worker's LLM gateway), MLEBENCH_SERVER_USER
 # (uid:gid the REST server runs as, default 10001:10001, never root: it must be able to read the
 # runs and data folders, which the worker writes world-readable), MLEBENCH_API_TOKENS_FILE (the
-# REST API's users and tokens, see README; by default a file with one admin token is made at
+# REST API's users and tokens, see docs/security.md; by default a file with one admin token is made at
 # .mlebench/compose-api-tokens/<project>.yaml and its path printed), MLEBENCH_TEMPORAL_TLS_DIR
 # (profile postgres only: a host folder with ca.pem, server.pem, server-key.pem, client.pem and
 # client-key.pem turns on mutual TLS between Temporal and everything that talks to it — see

@@ -172,7 +172,7 @@ export async function loadAccessPolicy(bindHost: string, env: NodeJS.ProcessEnv 
   } else if (!isLoopback(bindHost)) {
     throw new AccessConfigError(
       `refusing to serve ${bindHost} without tokens: anyone who reaches it could start agents and read every run. ` +
-        'Set MLEBENCH_API_TOKENS_FILE (see README, "Security") or MLEBENCH_API_TOKENS=user:role:token, or listen on 127.0.0.1',
+        'Set MLEBENCH_API_TOKENS_FILE (see docs/security.md) or MLEBENCH_API_TOKENS=user:role:token, or listen on 127.0.0.1',
     );
   }
   const allowedHosts = new Set(['localhost', '127.0.0.1', '::1']);

@@ -91,7 +91,7 @@ function openPageToken(token: string | undefined): string | undefined {
 }
 
 const idParams = z.object({ id: z.string().min(1).max(200).describe('the run-group (workflow) id') });
-const ok = z.looseObject({}).describe('see the README: the seed system shapes');
+const ok = z.looseObject({}).describe('see docs/rest-api.md: the seed system shapes');
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client, paths }) => {
   const admissions = new GroupAdmissions(client);
