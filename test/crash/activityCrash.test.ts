@@ -1,8 +1,9 @@
 /**
  * A worker SIGKILLed the moment a step starts — prepare, grade, the run's record, the group's
  * reports — and another worker finishing the group: the records are those of a run nobody
- * disturbed. Each case has its own task queue on one server, so they all run at once beside an
- * undisturbed group.
+ * disturbed. Each case has its own task queue and its own host (so its host queue) on one server,
+ * so they all run at once beside an undisturbed group: a worker killed for its own case never
+ * holds another case's agent step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
@@ -32,7 +33,9 @@ async function runCase(name: Case): Promise<Finished> {
   const client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null, taskQueue });
   clients.push(client);
   const crashAt = name === 'undisturbed' ? [] : [name];
-  const first = spawnProc([CRASH_WORKER, taskQueue, ...crashAt], home.env);
+  const hostId = `crash-host-${name}`;
+  const env = { ...home.env, MLEBENCH_HOST_ID: hostId };
+  const first = spawnProc([CRASH_WORKER, taskQueue, ...crashAt], env);
   await first.waitFor('worker polling');
   const groupId = `crash-${name}-${Date.now()}`;
   const started = Date.now();
@@ -40,11 +43,11 @@ async function runCase(name: Case): Promise<Finished> {
   if (crashAt.length > 0) {
     expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(first.output()).toContain(`crashing in ${name} (attempt 1`);
-    const second = spawnProc([CRASH_WORKER, taskQueue], home.env);
+    const second = spawnProc([CRASH_WORKER, taskQueue], env);
     await second.waitFor('worker polling');
   }
   const result = await client.waitForCompletion(groupId);
-  return { result, records: await groupRecords(result.groupDir, groupId), secs: (Date.now() - started) / 1000 };
+  return { result, records: await groupRecords(result.groupDir, groupId, hostId), secs: (Date.now() - started) / 1000 };
 }
 
 beforeAll(async () => {

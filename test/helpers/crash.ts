@@ -138,9 +138,9 @@ function withoutVolatile(value: unknown): unknown {
 /**
  * A group folder as the comparison sees it: every file's path, and the contents of run.json,
  * container.json, grading_report.json and metadata.json (volatile fields out, the group's id
- * and folder replaced by placeholders) and of every submission (bytes).
+ * and folder, and the host id when given, replaced by placeholders) and of every submission (bytes).
  */
-export async function groupRecords(groupDir: string, groupId: string): Promise<Record<string, unknown>> {
+export async function groupRecords(groupDir: string, groupId: string, hostId?: string): Promise<Record<string, unknown>> {
   const files = (await fs.readdir(groupDir, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile())
     .map((d) => path.relative(groupDir, path.join(d.parentPath, d.name)))
@@ -149,7 +149,8 @@ export async function groupRecords(groupDir: string, groupId: string): Promise<R
   for (const file of files) {
     const text = await fs.readFile(path.join(groupDir, file), 'utf8');
     if (file.endsWith('.json')) {
-      const anonymous = text.replaceAll(groupDir, '<group-dir>').replaceAll(groupId, '<group-id>');
+      let anonymous = text.replaceAll(groupDir, '<group-dir>').replaceAll(groupId, '<group-id>');
+      if (hostId) anonymous = anonymous.replaceAll(hostId, '<host>');
       records[file] = withoutVolatile(JSON.parse(anonymous));
     } else if (file.includes(`submission${path.sep}`)) records[file] = text;
   }
