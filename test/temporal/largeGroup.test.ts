@@ -20,6 +20,7 @@ import type { CompetitionReport, GradingReport } from '../../core/grading/report
 import type { CompetitionGroupPlan, RunGroupResult } from '../../core/runs/types';
 import { TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { silverReport } from '../helpers/runKinds';
 
 const RUNS = 5000;
 const COMPETITIONS = 50;
@@ -30,24 +31,12 @@ let h: HarnessTestEnv;
 let worker: Worker;
 let running: Promise<void>;
 
-const report = (competitionId: string, runDir: string): CompetitionReport => ({
-  competition_id: competitionId,
-  score: 0.9,
-  gold_threshold: 0.95,
-  silver_threshold: 0.9,
-  bronze_threshold: 0.85,
-  median_threshold: 0.8,
-  any_medal: true,
-  gold_medal: false,
-  silver_medal: true,
-  bronze_medal: false,
-  above_median: true,
-  submission_exists: true,
-  valid_submission: true,
-  is_lower_better: false,
-  created_at: new Date().toISOString(),
-  submission_path: path.join(runDir, 'submission', 'submission.csv'),
-});
+const report = (competitionId: string, runDir: string): CompetitionReport =>
+  silverReport({
+    competition_id: competitionId,
+    created_at: new Date().toISOString(),
+    submission_path: path.join(runDir, 'submission', 'submission.csv'),
+  });
 
 /** The harness's activities with everything that would touch Docker, the registries or the data replaced. */
 function stubActivities(): Activities {

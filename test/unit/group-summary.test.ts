@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CompetitionReport } from '../../core/grading/report';
+import { silverReport } from '../helpers/runKinds';
 import { parseRunOptions } from '../../core/options';
 import { summarizeGroup, ungradedRuns } from '../../core/runs/summary';
 import { groupKindOf, runKindOf, withRunKind } from '../../core/runs/kinds';
 import { compactPlan, plannedRuns } from '../../core/runs/planned';
 import type { CompetitionRunResult, TechniqueRunResult } from '../../core/runs/types';
 
-const report = (over: Partial<CompetitionReport> = {}): CompetitionReport => ({
-  competition_id: 'spambase',
-  score: 0.9,
-  gold_threshold: 0.95,
-  silver_threshold: 0.9,
-  bronze_threshold: 0.85,
-  median_threshold: 0.8,
-  any_medal: true,
-  gold_medal: false,
-  silver_medal: true,
-  bronze_medal: false,
-  above_median: true,
-  submission_exists: true,
-  valid_submission: true,
-  is_lower_better: false,
-  created_at: '2026-01-01T00:00:00Z',
-  submission_path: '/s',
-  ...over,
-});
+const report = silverReport;
 
 const competitionRun = (seed: number, over: Partial<CompetitionRunResult> = {}): CompetitionRunResult => ({
   kind: 'competition',
