@@ -11,7 +11,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type ActivityOptions, type RetryPolicy } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import type { GroupProgress, RunPhase } from '../core/runs/types';
+import type { GroupProgress, RunPhase, RunPlacement } from '../core/runs/types';
 
 export const TASK_QUEUE = 'mlebench';
 
@@ -31,6 +31,8 @@ export const QUERIES = {
   progress: defineQuery<GroupProgress>('progress'),
   /** A run's phase (preparing, running the agent, grading...). */
   phase: defineQuery<RunPhase>('phase'),
+  /** Which container of a run is its current one (attempt, host): the reaper removes the others. */
+  placement: defineQuery<RunPlacement>('placement'),
 };
 
 export const SEARCH_ATTRIBUTES = {

@@ -18,6 +18,8 @@ export class HarnessWorker {
     private readonly onHost: SdkWorker,
     /** The Docker host this worker serves (its queue is `onHost`'s). */
     readonly host: HostIdentity,
+    /** Background work that lives as long as the worker (the periodic reaper, worker/reaper.ts). */
+    private readonly background?: { stop(): void },
   ) {}
 
   /** The shared queue's worker's state: RUNNING while the harness worker serves runs. */
@@ -31,12 +33,14 @@ export class HarnessWorker {
       this.shared.run().finally(() => stopIfRunning(this.onHost)),
       this.onHost.run().finally(() => stopIfRunning(this.shared)),
     ]);
+    this.background?.stop();
     const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
   /** Starts a graceful shutdown of both (the SDK's: it throws when the shared worker is not running). */
   shutdown(): void {
+    this.background?.stop();
     stopIfRunning(this.onHost);
     this.shared.shutdown();
   }

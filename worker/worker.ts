@@ -22,7 +22,7 @@ import { WORKFLOW_BUNDLE_FILE } from './bundle';
 import { existsSync } from 'node:fs';
 import { log } from '../core/log';
 import { temporalConnectionOptions, withConnectContext } from '../temporal/connection';
-import { reapLeftovers, temporalWorkflowState } from '../core/sandbox/reaper';
+import { reaperIntervalSecs, startPeriodicReaper } from './reaper';
 import type { Gateway } from '../core/gateway';
 
 let runtimeInstalled = false;
@@ -92,7 +92,6 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
   const activities = createActivities(paths, { gateway: opts.gateway, host: claimedHost(host) });
   // The harness's interceptor outermost: a refused input is logged and mapped like any error.
   const interceptors = { activity: [activityInterceptors, trustedInputInterceptors(paths), ...(opts.activityInterceptors ?? [])] };
-  sweepLeftovers(opts.connection, namespace, paths.runsDir);
   const shared = await Worker.create({
     connection: opts.connection,
     namespace,
@@ -109,21 +108,6 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
     interceptors,
   });
   log.info({ event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue }, `host ${host.hostId}: polling ${host.taskQueue}`);
-  return new HarnessWorker(shared, onHost, host);
-}
-
-/**
- * At start-up, in the background (a silent Docker engine must not delay the worker): remove the
- * Docker leftovers of this runs folder's runs whose workflow is closed or unknown; logged.
- */
-function sweepLeftovers(connection: NativeConnection, namespace: string, runsDir: string): void {
-  reapLeftovers({ runsDir, workflowState: temporalWorkflowState(connection.workflowService, namespace) }).then(
-    (report) =>
-      log.info(
-        { event: 'reaper.sweep', runsDir, reaped: report.reaped.length, kept: report.kept.length },
-        `start-up sweep: ${report.reaped.length} leftover(s) removed`,
-      ),
-    (err: unknown) =>
-      log.warn({ event: 'reaper.sweep', runsDir, error: (err as Error).message }, 'start-up sweep of leftovers failed (nothing removed)'),
-  );
+  const reaper = startPeriodicReaper(opts.connection, namespace, paths.runsDir, reaperIntervalSecs(process.env));
+  return new HarnessWorker(shared, onHost, host, reaper);
 }

@@ -41,6 +41,8 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   let host: ClaimedHost | undefined;
   const deadHosts: DeadHost[] = [];
   let grade: G | null = null;
+  // A query adds no command: histories replay unchanged.
+  setHandler(QUERIES.placement, () => ({ attempt: previousContainers.length + deadHosts.length, ...(host ? { host: host.hostId } : {}) }));
 
   const finish = async (outcome: Outcome, reason?: string): Promise<RunResult> => {
     phase = 'persisting';

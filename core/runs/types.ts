@@ -102,6 +102,15 @@ export interface DeadHost {
   at: string;
 }
 
+/**
+ * Where a run's agent container belongs now: its container number (agent retries + lost hosts)
+ * and, once claimed, its host. A container with other labels is a leftover (core/sandbox/reaper.ts).
+ */
+export interface RunPlacement {
+  attempt: number;
+  host?: string;
+}
+
 export type RunPhase = 'pending' | 'preparing' | 'running_agent' | 'grading' | 'persisting' | 'done';
 
 /** What one run ended as, whatever its kind; with its kind's grade it is the body of its `run.json`. */

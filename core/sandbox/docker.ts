@@ -16,6 +16,10 @@ export const LABELS = {
   seed: 'mlebench.seed',
   /** Set on a retry's container (attempt >= 1): the first attempt's has none. */
   attempt: 'mlebench.attempt',
+  /** The host whose task queue started the container (absent before host queues, and on a step sent to no host). */
+  host: 'mlebench.host',
+  /** Seconds after its start past which the container has outlived its run's agent step: the reaper removes it. */
+  deadline: 'mlebench.deadline-secs',
 } as const;
 
 /** On networks and volumes (which have no mounts to tell): the runs folder their run belongs to, so a reaper keeps to its own. */

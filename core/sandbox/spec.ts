@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { harnessPaths, environment, type Env } from '../config';
 import { INIT_SOURCE } from './init';
 import { LABELS, STOP_GRACE_SECS } from './docker';
+import { TIMEOUTS } from '../../temporal/contract';
 import type { AgentContainerRequest, SandboxLimits } from './types';
 
 import { AGENT_GID, AGENT_UID } from './user';
@@ -129,6 +130,9 @@ export function containerLabels(req: AgentContainerRequest): Record<string, stri
     [LABELS.agent]: req.agent.id,
     [LABELS.seed]: String(req.seed),
     ...(req.attempt ? { [LABELS.attempt]: String(req.attempt) } : {}),
+    ...(req.host ? { [LABELS.host]: req.host } : {}),
+    // The agent step's own bound (temporal/contract.ts): no worker waits on the container past it.
+    [LABELS.deadline]: String(req.timeLimitSecs + TIMEOUTS.agentGraceSecs),
   };
 }
 

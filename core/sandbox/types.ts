@@ -20,6 +20,8 @@ export interface AgentContainerRequest {
   limits?: Partial<SandboxLimits>;
   /** 0 for the first container of the run, n for its n-th retry (agent `retries`): in the name and labels. */
   attempt?: number;
+  /** The host whose queue sent the step (its container's `mlebench.host` label). */
+  host?: string;
   /** Run option `stepLimit`: the container's STEP_LIMIT. */
   stepLimit?: number;
   /** An LLM agent's access: the run's internal network (only the gateway answers there) and its OPENAI_* env. */

@@ -57,13 +57,13 @@ afterAll(async () => {
 });
 
 /** A container labelled as run `runId`'s, its submission mounted from under `runsDir`. */
-async function leftoverContainer(runId: string, runsDir: string, start: boolean): Promise<string> {
-  const submission = path.join(runsDir, 'leftovers', runId.replace(/\//g, '_'), 'submission');
+async function leftoverContainer(runId: string, runsDir: string, start: boolean, labels: Record<string, string> = {}): Promise<string> {
+  const submission = path.join(runsDir, 'leftovers', runId.replace(/\//g, '_'), Object.values(labels).join('_'), 'submission');
   mkdirSync(submission, { recursive: true });
   const c = await docker.createContainer({
     Image: image,
     Cmd: ['sleep', '3600'],
-    Labels: { 'mlebench.run': runId, 'mlebench.group': runId.split('/')[0]! },
+    Labels: { 'mlebench.run': runId, 'mlebench.group': runId.split('/')[0]!, ...labels },
     HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'bind', Source: submission, Target: '/home/submission', ReadOnly: false }] },
   });
   if (start) await c.start();
@@ -207,6 +207,71 @@ describe('the reaper', () => {
   });
 });
 
+describe('the reaper and a running run’s containers (a fake workflow state)', () => {
+  const runId = 'reap-moved/sotu-authorship/seed-1';
+  const running = () => Promise.resolve<WorkflowState>('running');
+
+  it('removes the containers of an earlier attempt or another host, and any past its deadline; keeps the current one', async () => {
+    const runsDir = mkdtempSync(path.join(os.tmpdir(), 'mlebench-reap-moved-'));
+    const ids = {
+      // The run lost host-a (attempt 0) and now runs attempt 1 on host-b.
+      lostHost: await leftoverContainer(runId, runsDir, true, { 'mlebench.host': 'host-a', 'mlebench.deadline-secs': '3600' }),
+      sameAttemptElsewhere: await leftoverContainer(runId, runsDir, true, {
+        'mlebench.attempt': '1',
+        'mlebench.host': 'host-c',
+        'mlebench.deadline-secs': '3600',
+      }),
+      current: await leftoverContainer(runId, runsDir, true, {
+        'mlebench.attempt': '1',
+        'mlebench.host': 'host-b',
+        'mlebench.deadline-secs': '3600',
+      }),
+      // Made before hosts and deadlines were labelled: judged by its attempt alone.
+      unlabelled: await leftoverContainer(runId, runsDir, true, { 'mlebench.attempt': '1' }),
+    };
+    const asked: string[] = [];
+    const placement = (id: string) => {
+      asked.push(id);
+      return Promise.resolve({ attempt: 1, host: 'host-b' });
+    };
+    const dry = await reapLeftovers({ runsDir, workflowState: running, placement, dryRun: true });
+    expect(asked).toEqual([runId]); // once per run, however many containers it has
+    expect(Object.fromEntries(dry.reaped.map((r) => [r.id, r.why]))).toEqual({
+      [ids.lostHost]: 'its run moved on to attempt 1 on host host-b (this is attempt 0 on host host-a)',
+      [ids.sameAttemptElsewhere]: 'its run moved to host host-b (this container is on host host-c)',
+    });
+    expect(dry.kept.map((k) => k.why)).toEqual(['its workflow is running', 'its workflow is running']);
+
+    const report = await reapLeftovers({ runsDir, workflowState: running, placement });
+    expect(report.reaped.every((r) => r.removed && r.state === 'running')).toBe(true);
+    expect(await exists.container(ids.lostHost)).toBe(false);
+    expect(await exists.container(ids.sameAttemptElsewhere)).toBe(false);
+    expect((await docker.getContainer(ids.current).inspect()).State.Running).toBe(true);
+    expect(await exists.container(ids.unlabelled)).toBe(true);
+
+    // An hour and a bit later the current container is past its deadline: removed without asking Temporal, which is down.
+    const later = Date.now() + 3700_000;
+    const down = () => Promise.reject(new Error('temporal unavailable'));
+    const late = await reapLeftovers({ runsDir, workflowState: down, placement: down, now: () => later });
+    expect(late.reaped).toEqual([
+      {
+        kind: 'container',
+        id: ids.current,
+        name: expect.any(String) as unknown,
+        runId,
+        why: expect.stringMatching(/^past its deadline: started .*, 3600 s allowed, (99|1\d\d) s over$/) as unknown,
+        removed: true,
+      },
+    ]);
+    expect(late.kept).toEqual([
+      { kind: 'container', name: expect.any(String) as unknown, runId, why: "cannot tell the workflow's state: temporal unavailable" },
+    ]);
+    expect(await exists.container(ids.current)).toBe(false);
+    expect(await exists.container(ids.unlabelled)).toBe(true);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+});
+
 describe('the reaper and an LLM run’s network', () => {
   /** The rules of both tools that mention the network's bridge. */
   const rulesOf = async (net: RunNetwork) => ({
@@ -248,7 +313,9 @@ describe('the reaper and an LLM run’s network', () => {
       });
       expect(asked).toEqual([runId]);
       expect(report.kept).toEqual([]);
-      expect(report.reaped).toEqual([{ kind: 'network', id: net.id, name: net.name, runId, state: 'closed', removed: true }]);
+      expect(report.reaped).toEqual([
+        { kind: 'network', id: net.id, name: net.name, runId, state: 'closed', why: 'its workflow is closed', removed: true },
+      ]);
       expect(await exists.network(net.id)).toBe(false);
       expect(await rulesOf(net)).toEqual({ v4: [], v6: [] });
     });
@@ -267,7 +334,9 @@ describe('the reaper and an LLM run’s network', () => {
         expect(report.kept).toEqual([{ kind: 'network', name: net.name, runId, why }]);
       }
       const dry = await reapLeftovers({ runsDir, workflowState: () => Promise.resolve('closed'), dryRun: true });
-      expect(dry.reaped).toEqual([{ kind: 'network', id: net.id, name: net.name, runId, state: 'closed', removed: false }]);
+      expect(dry.reaped).toEqual([
+        { kind: 'network', id: net.id, name: net.name, runId, state: 'closed', why: 'its workflow is closed', removed: false },
+      ]);
       expect(await exists.network(net.id)).toBe(true);
       expect(await rulesOf(net)).toEqual(before);
     });

@@ -10,6 +10,7 @@ import {
   parseBytes,
 } from '../../core/sandbox/spec';
 import type { AgentContainerRequest } from '../../core/sandbox/types';
+import { TIMEOUTS } from '../../temporal/contract';
 
 const agent: AgentSpec = {
   id: 'dummy/slow',
@@ -54,13 +55,24 @@ describe('containerCreateOptions', () => {
     expect(spec.Env?.sort()).toEqual(['COMPETITION_ID=sotu-authorship', 'DUMMY_SLEEP_SECS=5', 'SEED=1', 'TIME_LIMIT_SECS=60']);
   });
 
-  it('labels the container with the run, group, competition, agent and seed', () => {
+  it('labels the container with the run, group, competition, agent, seed and its deadline (time limit + the step’s grace)', () => {
     expect(spec.Labels).toEqual({
       'mlebench.group': 'run-group-2024',
       'mlebench.run': req.runId,
       'mlebench.competition': 'sotu-authorship',
       'mlebench.agent': 'dummy/slow',
       'mlebench.seed': '1',
+      'mlebench.deadline-secs': String(60 + TIMEOUTS.agentGraceSecs),
+    });
+  });
+
+  it('labels a retry’s container with its attempt, and a host queue’s with its host', () => {
+    expect(
+      containerCreateOptions({ ...req, attempt: 2, host: 'gpu-1' }, { instructionsFile: '/repo/agents/instructions.txt', limits, image })
+        .Labels,
+    ).toMatchObject({
+      'mlebench.attempt': '2',
+      'mlebench.host': 'gpu-1',
     });
   });
 
