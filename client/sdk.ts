@@ -20,7 +20,7 @@ import { configureLogUnlessChosen, logSettings } from '../core/log';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import type { GradingReport } from '../core/grading/report';
 import type { TechniqueGradesReport } from '../core/techniques/report';
-import type { GroupProgress, RunGroupResult, RunKind, RunPhase, RunResult } from '../core/runs/types';
+import type { GroupProgress, RunGroupResult, RunKind, RunResult } from '../core/runs/types';
 import { groupKindOf, runKindOf, withRunKind } from '../core/runs/kinds';
 import { summarizeGroup } from '../core/runs/summary';
 import { ungradedReports } from '../core/artifacts/records';
@@ -101,9 +101,22 @@ export interface RunGroupStartOptions {
 }
 
 export interface WaitOptions {
-  /** Called whenever the group's progress changes. */
-  onProgress?: (progress: GroupProgress, phases: Map<string, RunPhase>) => void;
+  /** Called whenever the group's progress changes (its rows' phases are the parent's: pending, running, done). */
+  onProgress?: (progress: GroupProgress) => void;
+  /** How often the progress is asked: `MLEBENCH_PROGRESS_POLL_SECS` seconds, else 5 s. */
   pollIntervalMs?: number;
+}
+
+/** A waiting client's tick when neither the caller nor `MLEBENCH_PROGRESS_POLL_SECS` says. */
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+
+/** `MLEBENCH_PROGRESS_POLL_SECS` (seconds > 0, fractions allowed), else DEFAULT_POLL_INTERVAL_MS. */
+export function progressPollIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MLEBENCH_PROGRESS_POLL_SECS;
+  if (raw === undefined || raw === '') return DEFAULT_POLL_INTERVAL_MS;
+  const secs = Number(raw);
+  if (!Number.isFinite(secs) || secs <= 0) throw new Error(`MLEBENCH_PROGRESS_POLL_SECS must be a number of seconds > 0, not "${raw}"`);
+  return secs * 1000;
 }
 
 export class Client {
@@ -175,11 +188,17 @@ export class Client {
     return { ...ended, runs: await runRecordsOf(ended) };
   }
 
+  /**
+   * The result is one long poll on the parent's history. With `onProgress`, each tick also asks
+   * the parent's `progress` query, one call whatever the group's size: a query per running child
+   * (their `phase`) was hundreds of calls a second for a group of hundreds of runs.
+   */
   private async waitForResult(id: string, opts: WaitOptions): Promise<RunGroupResult> {
     const client = await this.workflowClient();
     const handle = client.workflow.getHandle<(input: unknown) => Promise<RunGroupResult>>(id);
     const result = handle.result();
     if (!opts.onProgress) return result;
+    const intervalMs = opts.pollIntervalMs ?? progressPollIntervalMs();
     let finished = false;
     void result.then(
       () => (finished = true),
@@ -189,14 +208,13 @@ export class Client {
     while (!finished) {
       const progress = await this.progress(id).catch(() => null);
       if (progress) {
-        const phases = await this.childPhases(progress);
-        const key = JSON.stringify([progress, [...phases]]);
+        const key = JSON.stringify(progress);
         if (key !== last) {
           last = key;
-          opts.onProgress(progress, phases);
+          opts.onProgress(progress);
         }
       }
-      await Promise.race([result.catch(() => undefined), delay(opts.pollIntervalMs ?? 1000)]);
+      await Promise.race([result.catch(() => undefined), delay(intervalMs)]);
     }
     return result;
   }
@@ -345,25 +363,6 @@ export class Client {
     }
     // A group whose workers are all down answers no query: a short deadline, not the server's 30 s.
     return client.withDeadline(Date.now() + (status === 'RUNNING' ? 10_000 : 3000), () => this.progress(id)).catch(() => null);
-  }
-
-  /** The phase of each running child (preparing, running the agent, grading...). */
-  private async childPhases(progress: GroupProgress): Promise<Map<string, RunPhase>> {
-    const client = await this.workflowClient();
-    const running = progress.runs.filter((r) => r.phase !== 'done' && r.phase !== 'pending');
-    const phases = await Promise.all(
-      running.map(
-        async (r) =>
-          [
-            r.runId,
-            await client.workflow
-              .getHandle(r.runId)
-              .query(QUERIES.phase)
-              .catch(() => r.phase),
-          ] as const,
-      ),
-    );
-    return new Map(phases);
   }
 }
 

@@ -5,7 +5,7 @@ import { resolveRunRequest } from '../../core/runs/plan';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import { resolveAgent } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
-import type { GroupProgress, RunPhase } from '../../core/runs/types';
+import type { GroupProgress } from '../../core/runs/types';
 import { openSession } from './session';
 import { formatScore, printJson, resultsTable, runsJson } from './format';
 
@@ -151,12 +151,15 @@ function llmBudgetOf(flags: RunFlags): RunOptionsInput['llmBudget'] {
   return Object.values(budget).some((v) => v !== undefined) ? budget : undefined;
 }
 
-/** Prints one line per change of a child's phase or outcome. */
+/**
+ * Prints one line per change of a run's phase or outcome, as the parent's progress has them
+ * (pending, running, done: what `mlebench status` and the page show), one query per tick.
+ */
 function progressPrinter(say: (line: string) => void) {
   const seen = new Map<string, string>();
-  return (progress: GroupProgress, phases: Map<string, RunPhase>) => {
+  return (progress: GroupProgress) => {
     for (const run of progress.runs) {
-      const phase = phases.get(run.runId) ?? run.phase;
+      const { phase } = run;
       const state = run.outcome
         ? `${run.outcome} score ${formatScore(run.score)}${run.medal ? ` (${run.medal})` : ''}`
         : phase.replace('_', ' ');

@@ -24,11 +24,13 @@ export interface HarnessTestEnv {
   teardown(): Promise<void>;
 }
 
-export async function startHarnessTestEnv(): Promise<HarnessTestEnv> {
+/** `metricsPort`: the server serves its Prometheus metrics there (e.g. to count the queries it answered). */
+export async function startHarnessTestEnv(opts: { metricsPort?: number } = {}): Promise<HarnessTestEnv> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+      extraArgs: opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : [],
     },
   });
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'mlebench-test-'));

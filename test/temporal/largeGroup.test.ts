@@ -4,7 +4,8 @@
  * the grade are stubs; persistArtifacts (run.json) and finalizeRunGroup (the reports, read back
  * from the run.json files) are the harness's own. Results travel by reference, so no event of the
  * parent's history grows with the group. Also: the group's grading_report.json and the SDK's
- * summary count the same runs when one ends infra_error.
+ * summary count the same runs when one ends infra_error, and waiting on a group of 256 runs in
+ * flight asks the server one query per tick.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,9 @@ import { writeGroupMetadata } from '../../core/artifacts/records';
 import type { CompetitionReport, GradingReport } from '../../core/grading/report';
 import type { CompetitionGroupPlan, RunGroupResult } from '../../core/runs/types';
 import { TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
+import { scrapeMetrics, serverQueries } from '../../temporal/metrics';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { freePort } from '../helpers/crash';
 import { silverReport } from '../helpers/runKinds';
 
 const RUNS = 5000;
@@ -30,6 +33,13 @@ const MAX_EVENT_BYTES = 64 * 1024;
 let h: HarnessTestEnv;
 let worker: Worker;
 let running: Promise<void>;
+/** The server's Prometheus metrics (`host:port`). */
+let serverMetrics: string;
+
+/** The group whose agent steps wait until the test lets them go, so that all its runs are in flight at once. */
+const HELD_GROUP = 'test-waiting';
+let releaseHeld: () => void;
+const held = new Promise<void>((resolve) => (releaseHeld = resolve));
 
 const report = (competitionId: string, runDir: string): CompetitionReport =>
   silverReport({
@@ -63,7 +73,8 @@ function stubActivities(): Activities {
       return plan;
     },
     prepareData: (input) => Promise.resolve({ id: input.competitionId, publicDir: '/nonexistent/public' } as never),
-    runAgent: (input) => {
+    runAgent: async (input) => {
+      if (input.groupId === HELD_GROUP) await held;
       const now = new Date().toISOString();
       const ran: RunAgentResult = {
         containerId: `stub-${input.runId}`,
@@ -76,7 +87,7 @@ function stubActivities(): Activities {
         attempt: 0,
         retriesAllowed: 0,
       };
-      return Promise.resolve(ran);
+      return ran;
     },
     gradeSubmission: (input) => {
       // One run of the small group: its grader fails for good, so the run ends infra_error.
@@ -87,7 +98,9 @@ function stubActivities(): Activities {
 }
 
 beforeAll(async () => {
-  h = await startHarnessTestEnv();
+  const metricsPort = await freePort();
+  serverMetrics = `127.0.0.1:${metricsPort}`;
+  h = await startHarnessTestEnv({ metricsPort });
   worker = await Worker.create({
     connection: h.env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -158,4 +171,43 @@ describe('a group with a run that ended infra_error', () => {
     expect(summaryReports.map((r) => r.error ?? null)).toEqual(writtenReports.map((r) => r.error ?? null));
     expect(summary.runs.map((r) => r.outcome)).toEqual(['succeeded', 'infra_error', 'succeeded']);
   }, 120_000);
+});
+
+describe('waiting on a group of 256 runs in flight', () => {
+  it('asks the server one query per tick (the progress of the parent), not one per running run', async () => {
+    const inFlight = 256;
+    const intervalMs = 250;
+    const workflow = (await h.client.workflowClient()).workflow;
+    const competitions = ['stub-a', 'stub-b', 'stub-c', 'stub-d'];
+    await workflow.start(WORKFLOW_TYPES.runGroup, {
+      workflowId: HELD_GROUP,
+      taskQueue: TASK_QUEUE,
+      args: [{ agentId: 'dummy', competitions, nSeeds: inFlight / competitions.length, maxParallel: inFlight }],
+    });
+    const before = serverQueries(await scrapeMetrics(serverMetrics));
+    const started = Date.now();
+    let mostRunning = 0;
+    const phases = new Set<string>();
+    const result = await h.client.waitForCompletion(HELD_GROUP, {
+      pollIntervalMs: intervalMs,
+      onProgress: (progress) => {
+        for (const run of progress.runs) phases.add(run.phase);
+        mostRunning = Math.max(mostRunning, progress.running);
+        // Every run is in flight: the old waiting asked each of them its phase on this tick.
+        if (progress.running === inFlight) releaseHeld();
+      },
+    });
+    const elapsedMs = Date.now() - started;
+    const queries = serverQueries(await scrapeMetrics(serverMetrics)) - before;
+
+    expect(result.runs).toHaveLength(inFlight);
+    expect(mostRunning).toBe(inFlight);
+    // The rows' phases are the parent's own (what `mlebench status` and the page show).
+    expect([...phases].every((p) => ['pending', 'running_agent', 'done'].includes(p))).toBe(true);
+    // A tick is one query then the interval: never more ticks than that allows, plus the first.
+    const ticks = Math.floor(elapsedMs / intervalMs) + 1;
+    console.log(`waited ${(elapsedMs / 1000).toFixed(1)} s on ${inFlight} runs in flight: ${queries} queries (at most ${ticks} ticks)`);
+    expect(queries).toBeGreaterThan(0);
+    expect(queries).toBeLessThanOrEqual(ticks);
+  }, 300_000);
 });
