@@ -13,6 +13,8 @@ export interface FinalizeRunGroupInput {
   finishedAt: string;
   /** Children that failed without writing a record, and why (absent from groups started before). */
   failures?: [runId: string, reason: string][];
+  /** Children cancelled by themselves while the group went on (absent from groups started before). */
+  cancelled?: string[];
 }
 
 export function planActivities(paths: HarnessPaths) {
@@ -35,6 +37,7 @@ export function planActivities(paths: HarnessPaths) {
       const results = await collectRunRecords(plan, {
         status: input.status,
         failures: new Map(input.failures ?? []),
+        cancelled: new Set(input.cancelled ?? []),
         at: input.finishedAt,
       });
       const { total, outcomes, medals } = await writeGroupReport(plan, results, input.finishedAt);

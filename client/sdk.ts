@@ -7,6 +7,7 @@ import type { LlmTotals } from '../core/runs/llmTotals';
 import {
   Client as TemporalClient,
   Connection,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionStatusName,
@@ -159,24 +160,36 @@ export class Client {
     const admission = groupAdmission(options, resolved);
     await opts.admit?.(admission);
     const owner = opts.owner ?? LOCAL_OWNER;
-    const groupId = opts.groupId ?? newRunGroupId(options.agentId, new Date(), randomBytes(2).toString('hex'));
     const client = await this.workflowClient();
     const memo: GroupMemo = { agentId: options.agentId, owner, containers: admission.containers, llmDollars: admission.llmDollars };
-    await client.workflow.start(WORKFLOW_TYPES.runGroup, {
-      workflowId: groupId,
-      taskQueue: this.taskQueue,
-      args: [options],
-      memo: { ...memo },
-      staticSummary: `${options.agentId} on ${competitionIds.length} competition(s) × ${options.nSeeds} seed(s)`,
-      staticDetails: options.notes,
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.agent, value: options.agentId },
-        { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
-        { key: SEARCH_ATTRIBUTES.competition, value: competitionIds },
-        { key: SEARCH_ATTRIBUTES.owner, value: owner },
-      ],
-    });
-    return groupId;
+    const start = (groupId: string) =>
+      client.workflow.start(WORKFLOW_TYPES.runGroup, {
+        workflowId: groupId,
+        // A group id names one group for good: reused, it would re-run the old group's child ids.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        taskQueue: this.taskQueue,
+        args: [options],
+        memo: { ...memo },
+        staticSummary: `${options.agentId} on ${competitionIds.length} competition(s) × ${options.nSeeds} seed(s)`,
+        staticDetails: options.notes,
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.agent, value: options.agentId },
+          { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
+          { key: SEARCH_ATTRIBUTES.competition, value: competitionIds },
+          { key: SEARCH_ATTRIBUTES.owner, value: owner },
+        ],
+      });
+    for (let tries = 1; ; tries++) {
+      const groupId = opts.groupId ?? newRunGroupId(options.agentId, new Date(), randomBytes(2).toString('hex'));
+      try {
+        await start(groupId);
+        return groupId;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // A generated id that clashed (same agent, same second, same suffix): draw another.
+        if (opts.groupId !== undefined || tries >= 3) throw new RunGroupIdTakenError(groupId);
+      }
+    }
   }
 
   /**
@@ -332,10 +345,21 @@ export class Client {
     return { groups, nextPageToken: token };
   }
 
-  /** Cancels the group: its children are cancelled and stop their containers. */
-  async cancel(id: string): Promise<void> {
+  /**
+   * Cancels a run group or one run. A group: its runs stop their containers and end cancelled, then
+   * the group writes its reports and ends cancelled. A run (`<group-id>/<competition>/seed-<n>`):
+   * it stops its container and ends cancelled, and its group goes on with the others.
+   */
+  async cancel(id: string): Promise<CancelledTarget> {
     const client = await this.workflowClient();
-    await client.workflow.getHandle(id).cancel();
+    const handle = client.workflow.getHandle(id);
+    const description = await handle.describe();
+    const target = CANCEL_TARGETS[description.type];
+    if (!target) throw new WorkflowNotFoundError(`${id} is a ${description.type} workflow, neither a run group nor a run`, id, undefined);
+    if (description.status.name !== 'RUNNING')
+      throw new Error(`${target} ${id} has already ended (${description.status.name.toLowerCase()})`);
+    await handle.cancel();
+    return target;
   }
 
   async close(): Promise<void> {
@@ -371,6 +395,25 @@ async function runGroupDescription(handle: WorkflowHandle, id: string): Promise<
   const description = await handle.describe();
   if (description.type !== WORKFLOW_TYPES.runGroup) throw new WorkflowNotFoundError(`${id} is not a run group`, id, undefined);
   return description;
+}
+
+export type CancelledTarget = 'run group' | 'run';
+const CANCEL_TARGETS: Record<string, CancelledTarget | undefined> = {
+  [WORKFLOW_TYPES.runGroup]: 'run group',
+  [WORKFLOW_TYPES.competitionRun]: 'run',
+  [WORKFLOW_TYPES.techniqueRun]: 'run',
+};
+
+/** A group id some workflow of the namespace already has, running or closed: a group id is used once. */
+export class RunGroupIdTakenError extends Error {
+  /** The REST API answers it 409. */
+  readonly statusCode = 409;
+  constructor(readonly groupId: string) {
+    super(
+      `run group id "${groupId}" is already taken by a workflow (running or closed); a group id is used once, so its old runs are never run again: choose another --group-id, or leave it out for a new one (see "mlebench status ${groupId}")`,
+    );
+    this.name = 'RunGroupIdTakenError';
+  }
 }
 
 /** The owner of groups started by the CLI, the SDK or the REST API without tokens. */

@@ -118,4 +118,9 @@ export function agentAttemptTimeoutMs(timeLimitSecs: number): number {
 export const PATCHES = {
   /** The agent step runs on a claimed host's task queue, and a lost host restarts the run elsewhere. */
   hostQueues: 'host-task-queues',
+  /**
+   * A child cancelled by itself ends its run `cancelled` and a child that cannot start its run
+   * `infra_error` (children start with REJECT_DUPLICATE); the group goes on with the others.
+   */
+  runsEndAlone: 'runs-end-alone',
 } as const;

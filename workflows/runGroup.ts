@@ -1,7 +1,9 @@
 /**
  * A run group: plan the runs, start one `competitionRun` child per competition × seed with at most
  * `maxParallel` in flight, then write the group's reports. A failed child never fails the group or
- * its siblings; cancelling the group cancels the children, which stop their containers.
+ * its siblings; cancelling the group cancels the children, which stop their containers. A child
+ * cancelled by itself (the Web UI, `temporal workflow cancel`, `mlebench cancel <run id>`) ends its
+ * run `cancelled`, and a child that cannot start ends its run `infra_error`: the group goes on.
  *
  * Results travel by reference: each child writes its run.json, the group keeps one small progress
  * row per run, the finalize step reads the records from the group's folder, and the group returns
@@ -12,6 +14,7 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -19,11 +22,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { RunOptions } from '../core/options';
 import type { GroupProgress, PlannedRun, RunGroupPlan, RunGroupResult, RunProgress } from '../core/runs/types';
 import { withRunKind } from '../core/runs/kinds';
 import { compactPlan, plannedRuns } from '../core/runs/planned';
-import { QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
+import { PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
 import { finalizeRunGroup, planRunGroup } from './activityOptions';
 import { competitionRun } from './competitionRun';
 import { techniqueRun } from './techniqueRun';
@@ -77,6 +81,8 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   const rows = new Map(progress.runs.map((row) => [row.runId, row]));
   /** Children that failed without a record of their own: the finalize step records them infra_error, with this. */
   const failures: [runId: string, reason: string][] = [];
+  /** Children cancelled by themselves: the finalize step records those that wrote no record cancelled. */
+  const cancelledRuns: string[] = [];
   const record = (runId: string, ended: Pick<RunProgress, 'outcome' | 'score' | 'medal'>) => {
     const row = rows.get(runId);
     if (row) Object.assign(row, { phase: 'done' }, ended);
@@ -85,6 +91,8 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     setCurrentDetails(progressDetails(progress));
   };
 
+  // Histories from before a run's cancel or start failure was its own ended the whole group there.
+  const runsEndAlone = patched(PATCHES.runsEndAlone);
   let cancelled = false;
   try {
     await runWithLimit<PlannedRun>(runs, options.maxParallel, async (run) => {
@@ -93,11 +101,14 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
       progress.running++;
       setCurrentDetails(progressDetails(progress));
       try {
-        const ended = await runChild(plan, run, options);
+        const ended = await runChild(plan, run, options, runsEndAlone);
         if ('failure' in ended) {
           failures.push([run.runId, ended.failure]);
           record(run.runId, { outcome: 'infra_error', score: null });
-        } else record(run.runId, ended);
+        } else {
+          if (ended.outcome === 'cancelled') cancelledRuns.push(run.runId);
+          record(run.runId, ended);
+        }
       } finally {
         progress.running--;
       }
@@ -113,7 +124,7 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
   // LLM spend); the finalize step reads them and records the runs that wrote none.
   const totals = await CancellationScope.nonCancellable(() =>
     finalizeRunGroup.executeWithOptions({ summary: `write ${status} reports` }, [
-      { plan, status, failures, finishedAt: new Date().toISOString() },
+      { plan, status, failures, ...(cancelledRuns.length ? { cancelled: cancelledRuns } : {}), finishedAt: new Date().toISOString() },
     ]),
   );
   if (cancelled) {
@@ -137,12 +148,15 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
 
 /**
  * Runs one child to its end and keeps only its progress row (its record is its run.json). A child
- * that fails for any reason but cancellation is a failure, with why.
+ * that cannot start or fails for any reason but cancellation is a failure, with why. A cancelled
+ * child ends the group only when the group itself was cancelled (its scope); cancelled by itself,
+ * it ends only its run. `alone` is false when replaying a history from before that.
  */
 async function runChild(
   plan: RunGroupPlan,
   run: PlannedRun,
   options: RunOptions,
+  alone: boolean,
 ): Promise<Pick<RunProgress, 'outcome' | 'score' | 'medal'> | { failure: string }> {
   const input = {
     groupId: plan.groupId,
@@ -162,34 +176,52 @@ async function runChild(
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     staticDetails: `Run group ${plan.groupId}. Artifacts: ${run.runDir}`,
     memo: { runDir: run.runDir },
+    // An id any workflow already has, running or closed, is never run again under this group.
+    ...(alone ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
   } as const;
   const attributes = [
     { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
     { key: SEARCH_ATTRIBUTES.runGroup, value: plan.groupId },
     { key: SEARCH_ATTRIBUTES.competition, value: [run.competitionId] },
   ];
-  const handle =
+  const start = () =>
     run.kind === 'technique'
-      ? await startChild(techniqueRun, {
+      ? startChild(techniqueRun, {
           ...common,
           args: [{ ...input, task: run.task }],
           staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}`,
           typedSearchAttributes: [...attributes, { key: SEARCH_ATTRIBUTES.techniqueTask, value: run.task }],
         })
-      : await startChild(competitionRun, {
+      : startChild(competitionRun, {
           ...common,
           args: [input],
           staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
           typedSearchAttributes: attributes,
         });
+  let handle: Awaited<ReturnType<typeof start>>;
+  try {
+    handle = await start();
+  } catch (err) {
+    if (!alone || isCancellation(err)) throw err;
+    return { failure: startFailure(run.runId, err) };
+  }
   try {
     // Children recorded before kinds return results without one.
     const result = withRunKind(await handle.result());
     return { outcome: result.outcome, score: result.score, ...(result.kind === 'competition' ? { medal: result.medal } : {}) };
   } catch (err) {
-    if (isCancellation(err)) throw err;
-    return { failure: describeFailure(err) };
+    if (!isCancellation(err)) return { failure: describeFailure(err) };
+    if (!alone || CancellationScope.current().consideredCancelled) throw err;
+    return { outcome: 'cancelled', score: null };
   }
+}
+
+/** Why a run's workflow did not start, for its record. */
+function startFailure(runId: string, err: unknown): string {
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return `the run's workflow did not start: a workflow with id ${runId} already exists (running or closed), and an old run is never run again; start the group under a new id`;
+  }
+  return `the run's workflow did not start: ${describeFailure(err)}`;
 }
 
 /** At most `limit` items in flight: a small pool of loops over a shared queue. */

@@ -3,6 +3,7 @@
 reachable from its sandbox. Its variants' behaviour comes from the environment:
   DUMMY_FAIL_SEEDS  comma-separated seeds on which it exits 1 without a submission
   DUMMY_SLEEP_SECS  seconds to sleep before writing its submission
+  DUMMY_SLEEP_SEEDS comma-separated seeds that sleep (when set; otherwise every seed sleeps)
   DUMMY_HANG        "1": after writing its submission, never exit (to be stopped at its time limit)
 Exit codes: 0 done, 1 asked to fail, 3 a leak was found (printed as "LEAK: ...")."""
 import os
@@ -64,6 +65,9 @@ def main():
         log(f"failing on purpose: seed {seed} is in DUMMY_FAIL_SEEDS")
         return 1
     sleep_secs = float(os.environ.get("DUMMY_SLEEP_SECS", "0") or 0)
+    sleep_seeds = [s.strip() for s in os.environ.get("DUMMY_SLEEP_SEEDS", "").split(",") if s.strip()]
+    if sleep_seeds and seed not in sleep_seeds:
+        sleep_secs = 0
     if sleep_secs > 0:
         log(f"sleeping {sleep_secs:g}s")
         time.sleep(sleep_secs)

@@ -80,7 +80,7 @@ export function runCommand(): Command {
     .option('--llm-unlimited', 'run an LLM agent without a dollar budget (otherwise --max-dollars is required)')
     .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
-    .option('--group-id <id>', 'the run-group (workflow) id; generated when absent')
+    .option('--group-id <id>', 'the run-group (workflow) id, used once (an id any workflow already has is refused); generated when absent')
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
     .option('--json', 'print one JSON object at the end instead of tables')
     .action(async (flags: RunFlags) => {

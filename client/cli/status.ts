@@ -1,4 +1,4 @@
-/** `mlebench status`, `summary` and `cancel`: read or stop a run group by id. */
+/** `mlebench status`, `summary` and `cancel`: read or stop a run group (cancel: also one run) by id. */
 import { Command } from 'commander';
 import { formatFailure } from '../failure';
 import { openSession } from './session';
@@ -71,12 +71,18 @@ export function summaryCommand(): Command {
 
 export function cancelCommand(): Command {
   return new Command('cancel')
-    .description('cancel a run group: its runs stop their containers and end cancelled')
-    .argument('<id>', 'run-group id')
+    .description(
+      'cancel a run group (its runs stop their containers and end cancelled, then the group ends cancelled) or one run by its id <group-id>/<competition>/seed-<n> (it ends cancelled; its group goes on with the others)',
+    )
+    .argument('<id>', 'run-group id, or one run id')
     .action((id: string) =>
       withClient(async ({ client }) => {
-        await client.cancel(id);
-        process.stdout.write(`cancellation requested for ${id}\n`);
+        const target = await client.cancel(id);
+        process.stdout.write(
+          target === 'run'
+            ? `cancellation requested for run ${id}: it stops its container and ends cancelled; its group goes on\n`
+            : `cancellation requested for run group ${id}: its runs stop their containers and end cancelled\n`,
+        );
       }),
     );
 }

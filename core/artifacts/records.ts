@@ -40,13 +40,13 @@ const READ_AT_ONCE = 64;
 
 /**
  * Every planned run's record, in plan order, as the run wrote it: its real container, grade and
- * LLM use, also when it was cancelled. A run that wrote none (never started before a cancel, or
- * its workflow failed before persisting) gets one — cancelled, or infra_error with the failure —
- * written to its run.json, so the folder holds every run's ending.
+ * LLM use, also when it was cancelled. A run that wrote none (never started before a cancel, its
+ * workflow failed before persisting or never started) gets one — cancelled, or infra_error with
+ * the failure — written to its run.json, so the folder holds every run's ending.
  */
 export async function collectRunRecords(
   plan: RunGroupPlan,
-  opts: { status: GroupStatus; failures: ReadonlyMap<string, string>; at: string },
+  opts: { status: GroupStatus; failures: ReadonlyMap<string, string>; cancelled?: ReadonlySet<string>; at: string },
 ): Promise<RunResult[]> {
   const runs = plannedRuns(plan);
   const out: RunResult[] = [];
@@ -61,9 +61,11 @@ export async function collectRunRecords(
           const record =
             failure !== undefined
               ? unfinishedResult(plan, run, 'infra_error', failure, opts.at)
-              : opts.status === 'cancelled'
-                ? unfinishedResult(plan, run, 'cancelled', 'the run group was cancelled', opts.at)
-                : unfinishedResult(plan, run, 'infra_error', `the run wrote no ${RUN_RECORD_FILE}`, opts.at);
+              : opts.cancelled?.has(run.runId)
+                ? unfinishedResult(plan, run, 'cancelled', 'the run was cancelled', opts.at)
+                : opts.status === 'cancelled'
+                  ? unfinishedResult(plan, run, 'cancelled', 'the run group was cancelled', opts.at)
+                  : unfinishedResult(plan, run, 'infra_error', `the run wrote no ${RUN_RECORD_FILE}`, opts.at);
           await writeRunRecord(record);
           return record;
         }),
