@@ -16,6 +16,7 @@ import { createActivities } from '../activities';
 import { harnessPaths, useEnvironment, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../temporal/contract';
 import { claimedHost, hostIdentity } from './host';
+import { workerSettings } from './settings';
 import { HarnessWorker } from './harnessWorker';
 import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
@@ -29,16 +30,25 @@ let runtimeInstalled = false;
 
 /**
  * The SDK's own logs (noisy at INFO) go through the harness's log, in its format, instead of
- * spilling raw onto the terminal between the progress lines.
+ * spilling raw onto the terminal between the progress lines; with `MLEBENCH_METRICS_PORT`, the
+ * SDK's metrics (slots, schedule-to-start latency, failures, per task queue) are served for
+ * Prometheus. The runtime is the process's: installed once, before the first connection.
  */
 function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const { metricsAddress } = workerSettings(process.env);
   try {
     const level = (process.env.MLEBENCH_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN';
-    Runtime.install({ logger: new DefaultLogger(level, forwardSdkLog) });
+    Runtime.install({
+      logger: new DefaultLogger(level, forwardSdkLog),
+      ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+    });
+    if (metricsAddress) log.info({ event: 'worker.metrics', address: metricsAddress }, `SDK metrics on http://${metricsAddress}/metrics`);
   } catch {
     // Already installed by the embedding process (tests): keep theirs.
+    if (metricsAddress)
+      log.warn({ event: 'worker.metrics', address: metricsAddress }, 'the SDK runtime was installed before: no metrics served');
   }
 }
 
@@ -92,6 +102,7 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
   const activities = createActivities(paths, { gateway: opts.gateway, host: claimedHost(host) });
   // The harness's interceptor outermost: a refused input is logged and mapped like any error.
   const interceptors = { activity: [activityInterceptors, trustedInputInterceptors(paths), ...(opts.activityInterceptors ?? [])] };
+  const settings = workerSettings(process.env);
   const shared = await Worker.create({
     connection: opts.connection,
     namespace,
@@ -99,6 +110,9 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
     ...workflowCode(opts.workflowBundle),
     activities,
     interceptors,
+    maxConcurrentWorkflowTaskExecutions: settings.workflowTaskSlots,
+    maxConcurrentActivityTaskExecutions: settings.activitySlots,
+    shutdownGraceTime: settings.shutdownGraceMs,
   });
   const onHost = await Worker.create({
     connection: opts.connection,
@@ -106,7 +120,12 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
     taskQueue: host.taskQueue,
     activities: { runAgent: activities.runAgent.bind(activities) },
     interceptors,
+    shutdownGraceTime: settings.shutdownGraceMs,
   });
+  log.info(
+    { event: 'worker.settings', ...settings },
+    `shared queue: ${settings.workflowTaskSlots} workflow task slots, ${settings.activitySlots} activity slots; shutdown grace ${settings.shutdownGraceMs / 1000} s`,
+  );
   log.info({ event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue }, `host ${host.hostId}: polling ${host.taskQueue}`);
   const reaper = startPeriodicReaper(opts.connection, namespace, paths.runsDir, reaperIntervalSecs(process.env));
   return new HarnessWorker(shared, onHost, host, reaper);
