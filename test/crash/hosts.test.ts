@@ -9,13 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
-import { REPO_ROOT } from '../../core/config';
 import { Client } from '../../client/sdk';
 import type { RunResult } from '../../core/runs/types';
 import type { DevServer } from '../../temporal/devServer';
 import { TIMEOUTS } from '../../temporal/contract';
 import { groupContainers } from '../helpers/dockerEvents';
-import { crashHome, spawnProc, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
+import { crashHome, hostWorker as startHostWorker, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
 
 /** Small, so the test sees a host given up; the default is minutes. */
 const DEAD_SECS = 10;
@@ -37,17 +36,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** `mlebench worker` as host `hostId`, its logs at info (claims, attaches). */
-async function hostWorker(hostId: string): Promise<Proc> {
-  const proc = spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], {
-    ...home.env,
-    MLEBENCH_LOG_LEVEL: 'info',
-    MLEBENCH_HOST_ID: hostId,
-    MLEBENCH_HOST_DEAD_SECS: String(DEAD_SECS),
-  });
-  await proc.waitFor(`(host ${hostId})`);
-  return proc;
-}
+const hostWorker = (hostId: string): Promise<Proc> => startHostWorker(home, hostId, DEAD_SECS);
 
 const attached = (containerId: string) => new RegExp(`"containerId":"${containerId}"[^\\n]*"msg":"agent container attached"`);
 

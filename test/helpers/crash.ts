@@ -113,6 +113,21 @@ export function mlebenchWorker(home: CrashHome): Proc {
   return spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], { ...home.env, MLEBENCH_LOG_LEVEL: 'info' });
 }
 
+/**
+ * `mlebench worker` as Docker host `hostId` (its own host queue), logs at info (claims, attaches),
+ * giving a silent host up after `deadSecs`; resolves once it polls.
+ */
+export async function hostWorker(home: CrashHome, hostId: string, deadSecs: number): Promise<Proc> {
+  const proc = spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], {
+    ...home.env,
+    MLEBENCH_LOG_LEVEL: 'info',
+    MLEBENCH_HOST_ID: hostId,
+    MLEBENCH_HOST_DEAD_SECS: String(deadSecs),
+  });
+  await proc.waitFor(`(host ${hostId})`);
+  return proc;
+}
+
 /** A group's container events (test/helpers/dockerEvents.ts), stopped with the processes by stopAll. */
 export async function watchContainerEvents(groupId: string): Promise<GroupEvents> {
   const events = await watchGroupEvents(groupId);

@@ -1,11 +1,8 @@
 /**
  * Run groups end to end: a real Temporal dev server, a real worker, real agent containers.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { temporalCliPath } from '../../core/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
@@ -82,23 +79,11 @@ describe('runGroup', () => {
     expect(metadata.runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(await groupContainers(groupId)).toEqual([]);
 
-    // The recorded history replays without non-determinism (the parent's and a child's).
+    // The history replays without non-determinism (the parent's and a child's); npm run histories:record records the committed ones.
     const client = await h.client.workflowClient();
-    for (const [name, id] of [
-      ['runGroup', groupId],
-      ['competitionRun', `${groupId}/sotu-authorship/seed-1`],
-    ] as const) {
+    for (const id of [groupId, `${groupId}/sotu-authorship/seed-1`]) {
       const history = await client.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: { code: h.workflowCode } }, history, id);
-      // MLEBENCH_RECORD_HISTORY=1 refreshes the committed histories that replay.test.ts replays.
-      if (process.env.MLEBENCH_RECORD_HISTORY) {
-        mkdirSync(path.join(__dirname, '..', 'histories'), { recursive: true });
-        const shown = await promisify(execFile)(temporalCliPath(), ['workflow', 'show', '--workflow-id', id, '-o', 'json'], {
-          env: { ...process.env, TEMPORAL_ADDRESS: h.env.address },
-          maxBuffer: 64 * 1024 * 1024,
-        });
-        writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), shown.stdout);
-      }
     }
   });
 

@@ -2,13 +2,10 @@
  * Technique runs end to end: a real Temporal dev server and worker, the technique-reference agent
  * in its container, the planted data, the grade and every report.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { temporalCliPath } from '../../core/config';
 import { buildImages } from '../../core/sandbox/images';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import type { RunResult } from '../../core/runs/types';
@@ -121,17 +118,9 @@ describe('technique runs', () => {
     }
     expect(ids).toEqual([run.runId]);
 
-    // The technique child's history replays; MLEBENCH_RECORD_HISTORY=1 refreshes the committed one.
+    // The technique child's history replays; npm run histories:record records the committed ones.
     const history = await client.workflow.getHandle(run.runId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { code: h.workflowCode } }, history, run.runId);
-    if (process.env.MLEBENCH_RECORD_HISTORY) {
-      mkdirSync(path.join(__dirname, '..', 'histories'), { recursive: true });
-      const shown = await promisify(execFile)(temporalCliPath(), ['workflow', 'show', '--workflow-id', run.runId, '-o', 'json'], {
-        env: { ...process.env, TEMPORAL_ADDRESS: h.env.address },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      writeFileSync(path.join(__dirname, '..', 'histories', 'techniqueRun.json'), shown.stdout);
-    }
   });
 
   it('rejects tasks without techniqueTasks, and an unknown task, before anything starts', async () => {
