@@ -76,6 +76,12 @@ describe('a run ends alone', () => {
     const metadata = readJson<GroupMetadata>(path.join(result.groupDir, 'metadata.json'));
     expect(metadata.status).toBe('completed');
     expect(metadata.runs.map((r) => r.outcome)).toEqual(['cancelled', 'succeeded', 'succeeded', 'succeeded']);
+    // A run that has ended is said so, not cancelled again.
+    const again = await exec(process.execPath, [MLEBENCH_BIN, 'cancel', slowRun], { env }).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(again).toContain(`run ${slowRun} has already ended (cancelled)`);
     // The patched path replays without non-determinism.
     const history = await client.workflow.getHandle(groupId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { code: h.workflowCode } }, history, groupId);

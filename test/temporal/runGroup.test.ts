@@ -118,7 +118,7 @@ describe('runGroup', () => {
     const failure = await worker.runUntil(async () => {
       await h.client.run({ agentId: 'dummy/slow', competitions: ['sotu-authorship'], nSeeds: 2, maxParallel: 2 }, { groupId });
       await watch.waitForStarts(2);
-      await h.client.cancel(groupId);
+      expect(await h.client.cancel(groupId)).toBe('run group');
       return h.client.waitForCompletion(groupId).then(
         () => undefined,
         (err: unknown) => err,
