@@ -52,8 +52,11 @@ export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).map((key)
 
 /** Activity timeout classes: short steps, and the agent step whose length comes from the run's time limit. */
 export const TIMEOUTS = {
-  /** Prepare may build a data set from scratch on a first run. */
-  prepare: '30 minutes',
+  /**
+   * Prepare may build a large MLE-bench data set from scratch on a first run, or wait for another
+   * worker building it; its heartbeats (stepHeartbeat) notice a dead worker long before this.
+   */
+  prepare: '12 hours',
   grade: '10 minutes',
   persist: '2 minutes',
   /** Any live worker answers at once; the minute covers a busy shared queue. */

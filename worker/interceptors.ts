@@ -25,8 +25,8 @@ export function toActivityFailure(err: unknown): unknown {
   return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
 }
 
-/** Activities that heartbeat themselves, with details worth keeping (the agent's container). */
-const SELF_HEARTBEATING = new Set(['runAgent']);
+/** Activities that heartbeat themselves, with details worth keeping (the agent's container, a prepare's progress). */
+const SELF_HEARTBEATING = new Set(['runAgent', 'prepareData', 'prepareTechniqueData']);
 
 /**
  * A worker that dies (SIGKILL, a lost machine) never reports its activities failed: the server

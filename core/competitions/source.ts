@@ -9,6 +9,7 @@
  * `openCompetitionSource`. The descriptor names no checkout path: each worker uses its own
  * configured checkout, as it uses its own data folder.
  */
+import path from 'node:path';
 import { harnessPaths } from '../config';
 import { checkBundledSubmission, gradeBundledSubmission, ungradedBundledReport } from '../grading/bundled';
 import type { CompetitionReport } from '../grading/report';
@@ -16,6 +17,7 @@ import { configuredCheckoutPath, findMleBenchCompetition, MLEBENCH_REPO_ENV, typ
 import { gradeMleBenchSubmission, ungradedMleBenchReport } from '../mlebench/grade';
 import { isMleBenchPrepared, mleBenchDataProblem, prepareMleBenchCompetition } from '../mlebench/prepare';
 import { isBundledPrepared, prepareBundledCompetition } from './prepare';
+import { withPrepareLock, type PrepareProgress } from './prepareLock';
 import { competitionsDirOf, listCompetitionIds, loadCompetition, UnknownCompetitionError, type RegistryOptions } from './registry';
 import type { Competition, PreparedCompetition } from './types';
 
@@ -166,6 +168,8 @@ export interface PrepareOptions extends SourceOptions {
   force?: boolean;
   /** The source the plan recorded; resolved from `id` when absent. */
   source?: CompetitionSourceDescriptor;
+  /** What the prepare is doing (waiting for another prepare of the same data, preparing): for heartbeats. */
+  onProgress?: (p: PrepareProgress) => void;
 }
 
 /** Prepared, intact and built from the current config. */
@@ -173,7 +177,11 @@ export async function isPrepared(id: string, options: PrepareOptions = {}): Prom
   return (await competitionSourceFor(id, options)).isPrepared(options.dataDir ?? harnessPaths().dataDir);
 }
 
+/** Once per data folder: concurrent prepares of `id` wait for the first, then find its cached, verified copy (prepareLock.ts). */
 export async function prepareCompetition(id: string, options: PrepareOptions = {}): Promise<PreparedCompetition> {
   const source = await competitionSourceFor(id, options);
-  return source.prepare({ dataDir: options.dataDir ?? harnessPaths().dataDir, force: options.force });
+  const dataDir = options.dataDir ?? harnessPaths().dataDir;
+  return withPrepareLock(path.join(dataDir, id), `competition ${id}`, () => source.prepare({ dataDir, force: options.force }), {
+    onProgress: options.onProgress,
+  });
 }

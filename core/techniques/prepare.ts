@@ -17,6 +17,7 @@ import { toCsv, type CsvTable } from '../csv';
 import { log } from '../log';
 import { loadCompetition, prepareCompetition, PreparedDataChangedError, type RegistryOptions } from '../competitions';
 import { installPreparedFolder } from '../competitions/prepare';
+import { withPrepareLock, type PrepareProgress } from '../competitions/prepareLock';
 import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest } from '../competitions/manifest';
 import { seededRandom } from '../competitions/random';
 import { column, loadTabularData } from './data';
@@ -70,6 +71,8 @@ export interface TruthFile<Truth = unknown> extends TechniqueRunKey {
 
 export interface TechniquePrepareOptions extends RegistryOptions {
   dataDir?: string;
+  /** What the prepare is doing (the competition's, then the plant's): for heartbeats. */
+  onProgress?: (p: PrepareProgress) => void;
 }
 
 export function techniqueRoot(dataDir: string, key: TechniqueRunKey): string {
@@ -97,64 +100,72 @@ export async function prepareTechniqueData(key: TechniqueRunKey, options: Techni
     .update(description)
     .digest('hex');
 
-  const existing = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
-  if (existing?.inputs === inputs) {
-    const problems = await verifyManifest(preparedDir, existing);
-    if (problems.length === 0) return prepared(key, preparedDir, existing);
-    // Technique data is derived: rebuilding it from the verified source loses nothing.
-    log.warn({ ...key, problems }, 'technique data changed since it was prepared: preparing it again');
-  }
-
-  const manifest = await installPreparedFolder(
+  // Once per data folder, like the competition's data (its lock is released before this one is taken).
+  return withPrepareLock(
     root,
-    id,
-    async (dir) => {
-      const data = await loadTabularData(competition, source);
-      const definition = taskDefinition(key.task);
-      const planted = definition.plant(data, seededRandom(plantSeed(key)));
-      const publicDir = path.join(dir, 'public');
-      const privateDir = path.join(dir, 'private');
-      await fs.mkdir(publicDir, { recursive: true });
-      await fs.mkdir(privateDir, { recursive: true });
-      const taskFile: TaskFile = {
-        task: key.task,
-        competition_id: key.competitionId,
-        seed: key.seed,
-        id_column: data.idColumn,
-        target_column: data.targetColumn,
-        problem: data.problem,
-        labels: data.labels,
-        submission_file: 'submission.csv',
-        analysis_file: analysisFileName(key.task),
-        extra_files: [...(definition.extraFiles ?? [])],
-        facts: planted.facts ?? {},
-      };
-      const truthFile: TruthFile = {
-        ...key,
-        problem: data.problem,
-        labels: data.labels,
-        id_column: data.idColumn,
-        target_column: data.targetColumn,
-        source_checksum: source.checksum,
-        truth: planted.truth,
-      };
-      await Promise.all([
-        writeTable(path.join(publicDir, 'train.csv'), planted.train),
-        writeTable(path.join(publicDir, 'test.csv'), planted.test),
-        writeTable(path.join(publicDir, 'sample_submission.csv'), sampleSubmission(planted.train, planted.test, data.idColumn, data.targetColumn, data.problem)),
-        fs.writeFile(path.join(publicDir, 'description.md'), description),
-        fs.writeFile(path.join(publicDir, TASK_FILE), `${JSON.stringify(taskFile, null, 2)}\n`),
-        writeTable(path.join(privateDir, 'answers.csv'), planted.answers),
-        fs.writeFile(path.join(privateDir, TRUTH_FILE), `${JSON.stringify(truthFile, null, 2)}\n`),
-      ]);
-      const manifest = await buildManifest(dir, id, inputs);
-      await writeJsonAtomic(path.join(dir, MANIFEST_FILE), manifest);
-      return manifest;
+    `technique ${id}`,
+    async () => {
+      const existing = await readJsonIfExists<Manifest>(path.join(preparedDir, MANIFEST_FILE));
+      if (existing?.inputs === inputs) {
+        const problems = await verifyManifest(preparedDir, existing);
+        if (problems.length === 0) return prepared(key, preparedDir, existing);
+        // Technique data is derived: rebuilding it from the verified source loses nothing.
+        log.warn({ ...key, problems }, 'technique data changed since it was prepared: preparing it again');
+      }
+
+      const manifest = await installPreparedFolder(
+        root,
+        id,
+        async (dir) => {
+          const data = await loadTabularData(competition, source);
+          const definition = taskDefinition(key.task);
+          const planted = definition.plant(data, seededRandom(plantSeed(key)));
+          const publicDir = path.join(dir, 'public');
+          const privateDir = path.join(dir, 'private');
+          await fs.mkdir(publicDir, { recursive: true });
+          await fs.mkdir(privateDir, { recursive: true });
+          const taskFile: TaskFile = {
+            task: key.task,
+            competition_id: key.competitionId,
+            seed: key.seed,
+            id_column: data.idColumn,
+            target_column: data.targetColumn,
+            problem: data.problem,
+            labels: data.labels,
+            submission_file: 'submission.csv',
+            analysis_file: analysisFileName(key.task),
+            extra_files: [...(definition.extraFiles ?? [])],
+            facts: planted.facts ?? {},
+          };
+          const truthFile: TruthFile = {
+            ...key,
+            problem: data.problem,
+            labels: data.labels,
+            id_column: data.idColumn,
+            target_column: data.targetColumn,
+            source_checksum: source.checksum,
+            truth: planted.truth,
+          };
+          await Promise.all([
+            writeTable(path.join(publicDir, 'train.csv'), planted.train),
+            writeTable(path.join(publicDir, 'test.csv'), planted.test),
+            writeTable(path.join(publicDir, 'sample_submission.csv'), sampleSubmission(planted.train, planted.test, data.idColumn, data.targetColumn, data.problem)),
+            fs.writeFile(path.join(publicDir, 'description.md'), description),
+            fs.writeFile(path.join(publicDir, TASK_FILE), `${JSON.stringify(taskFile, null, 2)}\n`),
+            writeTable(path.join(privateDir, 'answers.csv'), planted.answers),
+            fs.writeFile(path.join(privateDir, TRUTH_FILE), `${JSON.stringify(truthFile, null, 2)}\n`),
+          ]);
+          const manifest = await buildManifest(dir, id, inputs);
+          await writeJsonAtomic(path.join(dir, MANIFEST_FILE), manifest);
+          return manifest;
+        },
+        { replace: existing !== undefined },
+      );
+      log.info({ ...key, checksum: manifest.checksum }, 'technique data planted');
+      return prepared(key, preparedDir, manifest);
     },
-    { replace: existing !== undefined },
+    { onProgress: options.onProgress },
   );
-  log.info({ ...key, checksum: manifest.checksum }, 'technique data planted');
-  return prepared(key, preparedDir, manifest);
 }
 
 /** The prepared technique data, verified: grading never runs against edited truth. */
