@@ -8,12 +8,12 @@ import { prepareActivities } from './prepare';
 import { runAgentActivities, type RunAgentDeps } from './runAgent';
 import { gradeActivities } from './grade';
 import { persistActivities } from './persist';
-import { hostActivities, type ClaimedHost } from './host';
+import { hostActivities, type HostDeps } from './host';
 
-/** `host`: this worker's Docker host, as its `claimHost` gives it to a run (worker/host.ts). */
-export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps & { host: ClaimedHost }) {
+/** `host`, `slots`: this worker's Docker host and its agent slots, as its `claimHost` gives them to a run (worker/host.ts). */
+export function createActivities(paths: HarnessPaths = harnessPaths(), deps: RunAgentDeps & HostDeps) {
   return {
-    ...hostActivities(deps.host),
+    ...hostActivities(deps),
     ...planActivities(paths),
     ...prepareActivities(paths),
     ...runAgentActivities(deps),
@@ -24,4 +24,4 @@ export function createActivities(paths: HarnessPaths = harnessPaths(), deps: Run
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { RunAgentInput, RunAgentResult } from './runAgent';
-export type { ClaimedHost, HostIdentity } from './host';
+export type { ClaimedHost, ClaimHostInput, HostIdentity, HostLiveness } from './host';

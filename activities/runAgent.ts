@@ -10,6 +10,7 @@ import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { archiveAttempt, clearEarlierContainers } from '../core/sandbox/attempts';
 import type { AgentContainerResult } from '../core/sandbox/types';
+import type { HostSlots } from '../core/hosts/slots';
 
 /** Well inside the heartbeat timeout (temporal/contract.ts TIMEOUTS.agentHeartbeat, 10 s). */
 const HEARTBEAT_EVERY_MS = 3000;
@@ -29,6 +30,8 @@ export interface RunAgentInput {
   attempt?: number;
   /** The host whose task queue this step was sent to (absent before host queues). */
   host?: string;
+  /** The host's GPU ids reserved for this container by its claim. */
+  gpus?: string[];
   /** Run options: an LLM agent's budget (over its config's) and a step limit. */
   llmBudget?: LlmBudget;
   stepLimit?: number;
@@ -39,6 +42,8 @@ export interface RunAgentResult extends AgentContainerResult {
   attempt: number;
   /** The host that ran it (input `host`). */
   host?: string;
+  /** The GPU ids the container had (input `gpus`); absent when none. */
+  gpus?: string[];
   /** The agent's `retries` (config.yaml): fresh containers allowed after a kill from outside. */
   retriesAllowed: number;
   /** An LLM agent's use of the gateway: totals, budget, and whether the budget ran out. */
@@ -48,6 +53,8 @@ export interface RunAgentResult extends AgentContainerResult {
 export interface RunAgentDeps {
   /** The worker's LLM gateway; absent when the worker has no upstream key (LLM agents then fail, saying so). */
   gateway?: Gateway;
+  /** This host's agent slots: the run's lease is given back once its container is gone. */
+  slots?: HostSlots;
 }
 
 export function runAgentActivities(deps: RunAgentDeps = {}) {
@@ -91,6 +98,7 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           ...result,
           attempt,
           ...(input.host ? { host: input.host } : {}),
+          ...(input.gpus?.length ? { gpus: input.gpus } : {}),
           retriesAllowed: agent.retries ?? 0,
           ...(grant ? { llm: grant.usage() } : {}),
         };
@@ -103,6 +111,8 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
       } finally {
         clearInterval(beat);
         await grant?.release({ removeNetwork: containerGone });
+        // The slot is the container's: an agent retry claims again, a re-attach keeps it.
+        if (containerGone) await deps.slots?.release(input.runId, attempt);
       }
     },
   };

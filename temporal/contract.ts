@@ -80,6 +80,13 @@ export const TIMEOUTS = {
  */
 export const INFRA_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 } as const;
 
+/**
+ * A claim of a full host is refused and tried again, with no limit: a run waits for a slot as long
+ * as it must (no maximumAttempts), each retry answered by whichever worker polls (any host), and none
+ * recorded in history.
+ */
+export const HOST_CLAIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
+
 /** Tries of the agent step on infrastructure failures, unless the run option `infraAttempts` says otherwise. */
 export const AGENT_STEP_ATTEMPTS = 10;
 
@@ -94,8 +101,8 @@ export const ACTIVITY_OPTIONS = {
   prepare: { startToCloseTimeout: TIMEOUTS.prepare, heartbeatTimeout: TIMEOUTS.stepHeartbeat, retry: INFRA_RETRY },
   /** gradeSubmission, gradeTechniqueSubmission. */
   grade: { startToCloseTimeout: TIMEOUTS.grade, heartbeatTimeout: TIMEOUTS.stepHeartbeat, retry: INFRA_RETRY },
-  /** Which host runs the agent step: answered by any live worker on the shared queue. */
-  claimHost: { startToCloseTimeout: TIMEOUTS.claimHost, retry: INFRA_RETRY },
+  /** Which host runs the agent step (a slot on it), and whether a host still polls: answered by any live worker on the shared queue. */
+  claimHost: { startToCloseTimeout: TIMEOUTS.claimHost, retry: HOST_CLAIM_RETRY },
   /** runAgent: its per-attempt timeout is set per call from the run's time limit (agentAttemptTimeoutMs). */
   agent: {
     // Overridden per call; the proxy needs a value to be valid.
@@ -126,4 +133,9 @@ export const PATCHES = {
    * `infra_error` (children start with REJECT_DUPLICATE); the group goes on with the others.
    */
   runsEndAlone: 'runs-end-alone',
+  /**
+   * Each container of a run claims a slot on a host (an agent retry claims again), and an agent
+   * step that no worker took asks whether the host still polls its queue before the host counts as lost.
+   */
+  hostSlots: 'host-slots',
 } as const;

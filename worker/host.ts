@@ -1,9 +1,12 @@
 /**
  * This worker's Docker host: `MLEBENCH_HOST_ID`, else derived from `DOCKER_HOST`, else the
- * machine's hostname; and how long its queue may stay silent before its runs move elsewhere.
+ * machine's hostname; how long its queue may stay silent before its runs move elsewhere; and its
+ * agent slots (core/hosts: `MLEBENCH_HOST_SLOTS`, `MLEBENCH_HOST_GPUS`).
  */
 import os from 'node:os';
 import type { ClaimedHost, HostIdentity } from '../activities/host';
+import { hostCapacity, hostSlotsDir } from '../core/hosts/capacity';
+import { HostSlots } from '../core/hosts/slots';
 import { hostTaskQueue, TIMEOUTS } from '../temporal/contract';
 
 /** A task-queue-safe host id: letters, digits, `.`, `_`, `-`. */
@@ -31,4 +34,9 @@ export function hostDeadSecs(env: NodeJS.ProcessEnv = process.env): number {
 /** What this worker's `claimHost` gives a run: its host, and when that host counts as dead. */
 export function claimedHost(host: HostIdentity, env: NodeJS.ProcessEnv = process.env): ClaimedHost {
   return { ...host, deadAfterSecs: hostDeadSecs(env) };
+}
+
+/** The host's agent slots, leased under the runs folder (`<runs>/.hosts/<id>/slots/`). */
+export function hostSlots(host: HostIdentity, runsDir: string, env: NodeJS.ProcessEnv = process.env): HostSlots {
+  return new HostSlots(host.hostId, hostSlotsDir(runsDir, host.hostId), hostCapacity(env));
 }

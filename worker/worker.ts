@@ -15,8 +15,10 @@ import {
 import { createActivities } from '../activities';
 import { harnessPaths, useEnvironment, type HarnessPaths } from '../core/config';
 import { TASK_QUEUE } from '../temporal/contract';
-import { claimedHost, hostIdentity } from './host';
+import { claimedHost, hostIdentity, hostSlots } from './host';
 import { workerSettings } from './settings';
+import { staleLeases, type HostTemporal } from '../activities/host';
+import type { HostSlots } from '../core/hosts/slots';
 import { HarnessWorker } from './harnessWorker';
 import { activityInterceptors, trustedInputInterceptors } from './interceptors';
 import { WORKFLOW_BUNDLE_FILE } from './bundle';
@@ -99,10 +101,13 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
   const paths = opts.paths ?? harnessPaths();
   const namespace = opts.namespace ?? 'default';
   const host = hostIdentity(process.env, opts.hostId);
-  const activities = createActivities(paths, { gateway: opts.gateway, host: claimedHost(host) });
+  const slots = hostSlots(host, paths.runsDir);
+  const temporal: HostTemporal = { service: opts.connection.workflowService, namespace };
+  const activities = createActivities(paths, { gateway: opts.gateway, host: claimedHost(host), slots, temporal });
   // The harness's interceptor outermost: a refused input is logged and mapped like any error.
   const interceptors = { activity: [activityInterceptors, trustedInputInterceptors(paths), ...(opts.activityInterceptors ?? [])] };
   const settings = workerSettings(process.env);
+  sweepLeases(slots, temporal);
   const shared = await Worker.create({
     connection: opts.connection,
     namespace,
@@ -121,12 +126,36 @@ export async function createHarnessWorker(opts: HarnessWorkerOptions): Promise<H
     activities: { runAgent: activities.runAgent.bind(activities) },
     interceptors,
     shutdownGraceTime: settings.shutdownGraceMs,
+    // Never more agent containers than slots, even if a lease went wrong.
+    maxConcurrentActivityTaskExecutions: slots.capacity.slots,
   });
   log.info(
     { event: 'worker.settings', ...settings },
     `shared queue: ${settings.workflowTaskSlots} workflow task slots, ${settings.activitySlots} activity slots; shutdown grace ${settings.shutdownGraceMs / 1000} s`,
   );
-  log.info({ event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue }, `host ${host.hostId}: polling ${host.taskQueue}`);
+  const { capacity } = slots;
+  log.info(
+    { event: 'worker.host', hostId: host.hostId, taskQueue: host.taskQueue, slots: capacity.slots, gpus: capacity.gpus },
+    `host ${host.hostId}: polling ${host.taskQueue}, ${capacity.slots} agent slot(s)${capacity.gpus.length ? `, GPUs ${capacity.gpus.join(',')}` : ''}`,
+  );
   const reaper = startPeriodicReaper(opts.connection, namespace, paths.runsDir, reaperIntervalSecs(process.env));
   return new HarnessWorker(shared, onHost, host, reaper);
+}
+
+/**
+ * At start-up, in the background: give back the slots of runs whose workflow is closed or that
+ * moved on (a worker that died with containers). A full host does the same before refusing a claim.
+ */
+function sweepLeases(slots: HostSlots, temporal: HostTemporal): void {
+  slots.freeStale(staleLeases(temporal)).then(
+    (freed) => {
+      if (freed.length)
+        log.info(
+          { event: 'slots.sweep', hostId: slots.hostId, freed: freed.map((l) => l.runId) },
+          `freed ${freed.length} stale slot lease(s)`,
+        );
+    },
+    (err: unknown) =>
+      log.warn({ event: 'slots.sweep', hostId: slots.hostId, error: (err as Error).message }, 'start-up sweep of slot leases failed'),
+  );
 }

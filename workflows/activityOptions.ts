@@ -9,13 +9,14 @@ export const { prepareData, prepareTechniqueData } = proxyActivities<Activities>
 
 export const { gradeSubmission, gradeTechniqueSubmission } = proxyActivities<Activities>(ACTIVITY_OPTIONS.grade);
 
-export const { claimHost } = proxyActivities<Activities>(ACTIVITY_OPTIONS.claimHost);
+export const { claimHost, hostLiveness } = proxyActivities<Activities>(ACTIVITY_OPTIONS.claimHost);
 
 export const { runAgent } = proxyActivities<Activities>(ACTIVITY_OPTIONS.agent);
 
 /**
  * The agent step's options on a claimed host: its queue, and how long a try may wait there before
- * the host counts as dead (ScheduleToStart; never retried on the same queue).
+ * the host is suspected dead (ScheduleToStart; never retried on the same queue). Its slot is
+ * reserved, so only a host whose worker is gone (or not polling) leaves it waiting.
  */
 export function onHost(host: ClaimedHost) {
   return { taskQueue: host.taskQueue, scheduleToStartTimeout: host.deadAfterSecs * 1000 };

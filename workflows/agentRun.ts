@@ -11,8 +11,8 @@ import type { CompetitionRunInput, CompetitionRunResult, DeadHost, RunPhase, Run
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
 import { agentAttemptTimeoutMs, agentStepRetry, MAX_HOST_RESTARTS, PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
-import { claimHost, onHost, persistArtifacts, runAgent } from './activityOptions';
-import { describeFailure, hostLostReason } from './failures';
+import { claimHost, hostLiveness, onHost, persistArtifacts, runAgent } from './activityOptions';
+import { describeFailure, hostLostReason, noWorkerTookStep } from './failures';
 
 export interface RunSteps<G extends GradedSubmission> {
   /** What the agent works on (e.g. `spambase`, `leakage on spambase`), for summaries. */
@@ -76,6 +76,10 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
     // Several Docker hosts: a live worker claims the run for its host, and the agent step goes to
     // that host's task queue (histories from before host queues ran it on the shared queue).
     const claimsHost = patched(PATCHES.hostQueues);
+    // Each container holds an agent slot on its host from its claim (which waits for a free one)
+    // until it is gone (histories from before slots claimed once, a slot-less host).
+    const claimsSlots = claimsHost && patched(PATCHES.hostSlots);
+    let holdsSlot = false;
     // A container killed from outside is replaced by a fresh one, as many times as the agent's
     // `retries` allows; a host that stops answering is replaced by another host with a fresh
     // container, which is not the agent's failure. The container's number (retries + lost hosts)
@@ -83,9 +87,13 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
     for (;;) {
       const retry = previousContainers.length;
       const attempt = retry + deadHosts.length;
-      if (claimsHost && !host) {
+      if (claimsHost && (claimsSlots ? !holdsSlot : !host)) {
         const lost = deadHosts.at(-1);
-        host = await claimHost.executeWithOptions({ summary: lost ? `claim a host instead of ${lost.host}` : 'claim a host' }, []);
+        host = await claimHost.executeWithOptions(
+          { summary: lost ? `claim a host instead of ${lost.host}` : `claim a host${claimsSlots ? ' slot' : ''}` },
+          claimsSlots ? [{ runId, agentId: input.agentId, attempt }] : [],
+        );
+        holdsSlot = claimsSlots;
       }
       const on = host;
       let ran: RunAgentResult;
@@ -105,16 +113,29 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
               ...(steps.task ? { techniqueTask: steps.task } : {}),
               ...(attempt ? { attempt } : {}),
               ...(on ? { host: on.hostId } : {}),
+              ...(on?.gpus?.length ? { gpus: on.gpus } : {}),
             },
           ],
         );
       } catch (err) {
-        const lost = on && hostLostReason(err, on);
+        let lost = on && hostLostReason(err, on);
         if (!on || !lost || deadHosts.length >= MAX_HOST_RESTARTS) throw err;
+        if (claimsSlots && noWorkerTookStep(err)) {
+          // A host is dead when its worker stopped polling, not when a step waited: a live one keeps the run (and its slot).
+          const { alive, lastPollSecsAgo } = await hostLiveness.executeWithOptions({ summary: `is host ${on.hostId} alive?` }, [on]);
+          if (alive) continue;
+          lost +=
+            lastPollSecsAgo === null
+              ? ', and nothing polls its queue'
+              : `, and its queue was last polled ${Math.round(lastPollSecsAgo)} s ago`;
+        }
         deadHosts.push({ host: on.hostId, reason: lost, at: new Date().toISOString() });
         host = undefined;
+        holdsSlot = false;
         continue;
       }
+      // The container is gone, and its slot given back (runAgent): the next one claims again.
+      holdsSlot = false;
       container = ran;
       llm = ran.llm;
       // Histories recorded before retries existed carry no `retriesAllowed`: none.

@@ -41,6 +41,11 @@ export function describeFailure(err: unknown): string {
   return failureChain(err).lines.join(': ');
 }
 
+/** No worker of the host took the agent step from its queue in time (its ScheduleToStart time-out). */
+export function noWorkerTookStep(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
 /**
  * Why the agent step's failure means its host is gone (and the run should restart elsewhere), or
  * undefined when it is any other failure: no worker of the host took the step from its queue in

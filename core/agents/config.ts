@@ -8,9 +8,10 @@
  *   retries: 1                                 # optional, default 0: fresh containers after one killed from outside
  *   llm: true                                  # optional, default false: gets the harness's LLM gateway (OPENAI_*)
  *   llmBudget: { maxTokens, maxRequests, maxDollars } # optional: per-run defaults; run options override
+ *   gpus: 1                                    # optional, default 0: GPUs the container gets (reserved on its host)
  *   env: { KEY: value }                        # the default variant's env
  *   variants:
- *     <variant>: { description, env, command, retries, llmBudget } # env is merged over the default's; the others override
+ *     <variant>: { description, env, command, retries, llmBudget, gpus } # env is merged over the default's; the others override
  */
 import { z } from 'zod';
 import { llmBudgetSchema } from '../options';
@@ -51,9 +52,13 @@ const retriesSchema = z
   .min(0, 'at least 0')
   .max(MAX_AGENT_RETRIES, `at most ${MAX_AGENT_RETRIES}`);
 
+/** GPUs the agent's container gets, reserved on its host like an agent slot (core/hosts). */
+const gpusSchema = z.number('a whole number of GPUs').int('a whole number of GPUs').min(0, 'at least 0').max(64, 'at most 64');
+
 const variantSchema = z.strictObject({
   description: z.string().min(1).optional(),
   retries: retriesSchema.optional(),
+  gpus: gpusSchema.optional(),
   llmBudget: llmBudgetSchema.optional(),
   command: commandSchema.optional(),
   env: envSchema.default({}),
@@ -64,6 +69,7 @@ export const agentConfigSchema = z.strictObject({
   command: commandSchema.optional(),
   readOnlyRootfs: z.boolean().default(true),
   retries: retriesSchema.default(0),
+  gpus: gpusSchema.default(0),
   /** The agent calls an LLM: its container joins a network where only the harness's gateway answers. */
   llm: z.boolean().default(false),
   llmBudget: llmBudgetSchema.optional(),

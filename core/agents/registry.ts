@@ -82,7 +82,15 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
     ...(config.llmBudget ? { llmBudget: config.llmBudget } : {}),
   };
   const specs: AgentSpec[] = [
-    { ...common, id: def.name, variant: DEFAULT_VARIANT, description: config.description, command: config.command, env: { ...config.env } },
+    {
+      ...common,
+      id: def.name,
+      variant: DEFAULT_VARIANT,
+      description: config.description,
+      command: config.command,
+      env: { ...config.env },
+      ...(config.gpus ? { gpus: config.gpus } : {}),
+    },
   ];
   for (const [variant, v] of Object.entries(config.variants)) {
     specs.push({
@@ -93,6 +101,7 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
       command: v.command ?? config.command,
       env: { ...config.env, ...v.env },
       retries: v.retries ?? config.retries,
+      ...((v.gpus ?? config.gpus) ? { gpus: v.gpus ?? config.gpus } : {}),
       ...(v.llmBudget || config.llmBudget ? { llmBudget: { ...config.llmBudget, ...v.llmBudget } } : {}),
     });
   }

@@ -19,6 +19,8 @@ export interface AgentSpec {
   readOnlyRootfs: boolean;
   /** Fresh containers allowed after one killed from outside the harness (config `retries`, default 0). */
   retries?: number;
+  /** GPUs its container gets (config `gpus`); absent: none. */
+  gpus?: number;
   /** Calls an LLM through the harness's gateway (config `llm`). */
   llm?: boolean;
   /** The variant's default per-run LLM budget (config `llmBudget`). */

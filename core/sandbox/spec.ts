@@ -186,6 +186,12 @@ export interface ContainerSpecInput {
   image: ImageCommand;
 }
 
+/** `docker run --gpus '"device=0,1"'`: exactly the devices reserved for the run, through the NVIDIA runtime's device request. */
+export function gpuDevices(gpus: string[] | undefined): Pick<Docker.HostConfig, 'DeviceRequests'> {
+  if (!gpus?.length) return {};
+  return { DeviceRequests: [{ Driver: '', Count: 0, DeviceIDs: gpus, Capabilities: [['gpu']], Options: {} }] };
+}
+
 /**
  * The create options of a run's container: no privileges, no answers, and no network, but for an
  * LLM agent its run's internal network, where only the gateway answers (llmNetwork.ts).
@@ -234,6 +240,7 @@ export function containerCreateOptions(req: AgentContainerRequest, input: Contai
       Memory: limits.memoryBytes,
       MemorySwap: limits.memoryBytes,
       ...(limits.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
+      ...gpuDevices(req.gpus),
       IpcMode: 'private',
       // Docker keeps the logs so a re-attach can rewrite agent.log; rotation bounds a chatty agent.
       LogConfig: { Type: 'json-file', Config: { 'max-size': '50m', 'max-file': '4' } },

@@ -22,6 +22,8 @@ export interface AgentContainerRequest {
   attempt?: number;
   /** The host whose queue sent the step (its container's `mlebench.host` label). */
   host?: string;
+  /** The host's GPU device ids reserved for this container (core/hosts): it gets exactly these. */
+  gpus?: string[];
   /** Run option `stepLimit`: the container's STEP_LIMIT. */
   stepLimit?: number;
   /** An LLM agent's access: the run's internal network (only the gateway answers there) and its OPENAI_* env. */

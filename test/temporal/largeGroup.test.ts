@@ -24,6 +24,7 @@ import { scrapeMetrics, serverQueries } from '../../temporal/metrics';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { freePort } from '../helpers/crash';
 import { silverReport } from '../helpers/runKinds';
+import { HostSlots } from '../../core/hosts/slots';
 
 const RUNS = 5000;
 const COMPETITIONS = 50;
@@ -52,9 +53,16 @@ const report = (competitionId: string, runDir: string): CompetitionReport =>
 function stubActivities(): Activities {
   // The agent step stays on the shared queue: one worker holds everything.
   const host: ClaimedHost = { hostId: 'stub', taskQueue: TASK_QUEUE, deadAfterSecs: 180 };
-  const real = createActivities(h.paths, { host });
+  const slots = new HostSlots('stub', path.join(h.paths.runsDir, 'unused-slots'), { slots: 1, gpus: [] });
+  const real = createActivities(h.paths, {
+    host,
+    slots,
+    temporal: { service: h.env.nativeConnection.workflowService, namespace: 'default' },
+  });
   return {
     ...real,
+    // A host without slots: the stub agent step holds none.
+    claimHost: () => Promise.resolve(host),
     // The plan as planRunGroup makes it, minus the registries: any competition id will do.
     async planRunGroup(input: { groupId: string; options: unknown; startedAt: string }): Promise<CompetitionGroupPlan> {
       const options = parseRunOptions(input.options, 'runGroup input');

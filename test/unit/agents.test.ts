@@ -70,6 +70,15 @@ describe('agent configs', () => {
     expect(specs[1]).toMatchObject({ description: 'a tool', env: { A: '2', B: 'x', C: 'true' } });
   });
 
+  it('reads the GPUs an agent asks for, per variant (none by default)', async () => {
+    agent('trainer', 'description: trains\ngpus: 2\nvariants:\n  cpu:\n    gpus: 0\n  big:\n    gpus: 4\n  same: {}\n');
+    agent('plain', 'description: no GPU\n');
+    const gpus = Object.fromEntries((await listAgents({ agentsDir: dir })).map((s) => [s.id, s.gpus]));
+    expect(gpus).toEqual({ plain: undefined, trainer: 2, 'trainer/big': 4, 'trainer/cpu': undefined, 'trainer/same': 2 });
+    agent('halfgpu', 'description: x\ngpus: 0.5\n');
+    expect(await rejection('halfgpu')).toMatch(/halfgpu\/config\.yaml: gpus: a whole number of GPUs/);
+  });
+
   it('names the file, the field and the reason', async () => {
     agent('reserved', 'description: x\nvariants:\n  v:\n    env: { SEED: "3" }\n');
     const file = path.join(dir, 'reserved', 'config.yaml');

@@ -113,6 +113,17 @@ describe('containerCreateOptions', () => {
     expect(spec.Cmd).toEqual(['bash', '/opt/agent/start.sh']);
   });
 
+  it('gives the container exactly the GPUs reserved for its run, and none otherwise', () => {
+    expect(spec.HostConfig).not.toHaveProperty('DeviceRequests');
+    const withGpus = containerCreateOptions({ ...req, gpus: ['1', '3'] }, { instructionsFile: '/i.txt', limits, image });
+    expect(withGpus.HostConfig?.DeviceRequests).toEqual([
+      { Driver: '', Count: 0, DeviceIDs: ['1', '3'], Capabilities: [['gpu']], Options: {} },
+    ]);
+    expect(containerCreateOptions({ ...req, gpus: [] }, { instructionsFile: '/i.txt', limits, image }).HostConfig).not.toHaveProperty(
+      'DeviceRequests',
+    );
+  });
+
   it('runs the command under init.ts as PID 1, in place of tini, with the time limit plus the grace as its deadline', () => {
     expect(spec.Entrypoint).toEqual(['python3', '-I', '-c', INIT_SOURCE, String(60 + limits.deadlineGraceSecs), '10', '--']);
     expect(INIT_SOURCE).toContain('PR_SET_DUMPABLE');
