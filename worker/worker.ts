@@ -36,7 +36,7 @@ let runtimeInstalled = false;
  * SDK's metrics (slots, schedule-to-start latency, failures, per task queue) are served for
  * Prometheus. The runtime is the process's: installed once, before the first connection.
  */
-function installRuntime(): void {
+export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const { metricsAddress } = workerSettings(process.env);
@@ -86,7 +86,7 @@ export interface HarnessWorkerOptions {
 }
 
 /** The bundle given, else the one `npm run build` made, else bundle the sources now (slower, more memory). */
-function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+export function workflowCode(given?: WorkflowBundleOption): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
   if (given) return { workflowBundle: given };
   // Only a bundle built from this very dist/ matches the code; sources run through a test runner bundle themselves.
   if (__filename.endsWith('.js') && existsSync(WORKFLOW_BUNDLE_FILE)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_FILE } };

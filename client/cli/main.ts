@@ -9,6 +9,7 @@ import { gradeCommand } from './grade';
 import { serverCommand, workerCommand } from './server';
 import { imagesCommand } from './images';
 import { reapCommand } from './reap';
+import { replayCommand } from './replay';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -41,7 +42,8 @@ const program = new Command('mlebench')
   .addCommand(serverCommand())
   .addCommand(workerCommand())
   .addCommand(imagesCommand())
-  .addCommand(reapCommand());
+  .addCommand(reapCommand())
+  .addCommand(replayCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.
