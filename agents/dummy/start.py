@@ -5,6 +5,7 @@ reachable from its sandbox. Its variants' behaviour comes from the environment:
   DUMMY_SLEEP_SECS  seconds to sleep before writing its submission
   DUMMY_SLEEP_SEEDS comma-separated seeds that sleep (when set; otherwise every seed sleeps)
   DUMMY_HANG        "1": after writing its submission, never exit (to be stopped at its time limit)
+  DUMMY_WORK_FROM_STEP_LIMIT  work STEP_LIMIT seconds (this value without one), logging every 30 s
 Exit codes: 0 done, 1 asked to fail, 3 a leak was found (printed as "LEAK: ...")."""
 import os
 import shutil
@@ -51,6 +52,15 @@ def find_leaks():
     return leaks
 
 
+def work(secs):
+    """Works `secs` seconds by the wall clock, saying so every 30 s (a restarted agent logs "working" twice)."""
+    log(f"working {secs}s")
+    end = time.time() + secs
+    while (left := end - time.time()) > 0:
+        time.sleep(min(30, left))
+        log(f"worked, {max(0, end - time.time()):.0f}s left")
+
+
 def main():
     seed = os.environ.get("SEED", "")
     log(f"competition={os.environ.get('COMPETITION_ID')} seed={seed} "
@@ -71,6 +81,9 @@ def main():
     if sleep_secs > 0:
         log(f"sleeping {sleep_secs:g}s")
         time.sleep(sleep_secs)
+    work_default = os.environ.get("DUMMY_WORK_FROM_STEP_LIMIT", "")
+    if work_default:
+        work(int(os.environ.get("STEP_LIMIT", "") or work_default))
     shutil.copyfile(os.path.join(DATA, "sample_submission.csv"), SUBMISSION)
     with open("/home/code/dummy.py", "w", encoding="utf-8") as f:
         f.write("# The dummy agent copied the sample submission.\n")

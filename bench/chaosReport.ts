@@ -1,0 +1,158 @@
+/**
+ * What the chaos benchmark concludes from what it saw: the checks (outcomes, one container per
+ * attempt, no agent clock restarted) and each fault's cost (how long the agent steps it touched
+ * took to resume, and the attempts it used). Pure: the data comes from bench/chaos.ts.
+ */
+import type { RunResult } from '../core/runs/types';
+import type { Fault } from './chaosSchedule';
+
+/** One container event of the group, at Docker's own time. */
+export interface ContainerEvent {
+  action: string;
+  id: string;
+  run: string;
+  /** The `mlebench.attempt` label ('0' when absent: the first container). */
+  attempt: string;
+  at: number;
+}
+
+/** A run's agent step as Temporal described it at `at` (the pending `runAgent` activity), or none pending. */
+export interface StepSnapshot {
+  at: number;
+  pending: boolean;
+  attempt: number;
+  /** When the current attempt started, and its last heartbeat (ms; 0 when none). */
+  startedAt: number;
+  heartbeatAt: number;
+  /** The worker running it, `pid@host`. */
+  worker: string;
+}
+
+export interface FaultRecord {
+  fault: Fault;
+  startedAt: number;
+  /** When what the fault stopped was back (worker polling, server answering, engine resumed). */
+  endedAt: number;
+  detail: string;
+  /** A worker fault: the pid it killed (only that worker's agent steps count as affected). */
+  pid?: number;
+  /** The cancel: which run. */
+  runId?: string;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  lines: string[];
+}
+
+const AGENT_CAUSED = new Set(['agent_failed', 'agent_timeout', 'invalid_submission']);
+
+export function outcomeCheck(records: RunResult[], expected: number, cancelled: string | undefined): Check {
+  const lines: string[] = [];
+  let ok = records.length === expected;
+  if (!ok) lines.push(`${records.length} run records for ${expected} runs`);
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+    const wanted = r.runId === cancelled ? 'cancelled' : 'succeeded';
+    if (r.outcome === wanted) continue;
+    if (r.runId !== cancelled && AGENT_CAUSED.has(r.outcome)) {
+      lines.push(`${r.runId}: ${r.outcome} (the agent's doing: ${r.reason ?? 'no reason'})`);
+      continue;
+    }
+    ok = false;
+    lines.push(`${r.runId}: ${r.outcome}, expected ${wanted}${r.reason ? `: ${r.reason}` : ''}`);
+  }
+  if (cancelled && !records.some((r) => r.runId === cancelled)) lines.push(`the cancelled run ${cancelled} has no record`);
+  lines.unshift(
+    [...counts]
+      .sort()
+      .map(([o, n]) => `${n} ${o}`)
+      .join(', ') || 'no records',
+  );
+  return { name: 'every run succeeded or ended for its agent (the cancelled one cancelled)', ok, lines };
+}
+
+export function containerCheck(events: ContainerEvent[]): Check {
+  const byAttempt = new Map<string, Set<string>>();
+  const starts = new Map<string, number>();
+  for (const e of events) {
+    if (e.action === 'create') {
+      const key = `${e.run} attempt ${e.attempt}`;
+      byAttempt.set(key, (byAttempt.get(key) ?? new Set()).add(e.id));
+    }
+    if (e.action === 'start') starts.set(e.id, (starts.get(e.id) ?? 0) + 1);
+  }
+  const lines: string[] = [];
+  for (const [key, ids] of byAttempt) if (ids.size !== 1) lines.push(`${key}: ${ids.size} containers`);
+  for (const [id, n] of starts) if (n !== 1) lines.push(`container ${id.slice(0, 12)} started ${n} times`);
+  lines.unshift(`${byAttempt.size} attempts, ${[...byAttempt.values()].reduce((s, v) => s + v.size, 0)} containers created`);
+  return { name: 'exactly one container per attempt, each started once', ok: lines.length === 1, lines };
+}
+
+/**
+ * No agent clock restarted: each run had one container, started once, and its record's container
+ * is that one, started when Docker says (within `toleranceMs`); the agent's own log says it began
+ * working once (`workStarts`: its "working" lines).
+ */
+export function clockCheck(records: RunResult[], events: ContainerEvent[], workStarts: Map<string, number>, toleranceMs = 3000): Check {
+  const lines: string[] = [];
+  for (const r of records) {
+    if (r.outcome === 'cancelled') continue;
+    const created = events.filter((e) => e.run === r.runId && e.action === 'create');
+    const problems: string[] = [];
+    if (created.length !== 1) problems.push(`${created.length} containers`);
+    if (r.hostRestarts) problems.push(`${r.hostRestarts} host restart(s): ${r.deadHosts?.map((d) => `${d.host}: ${d.reason}`).join('; ')}`);
+    if (r.agentRetries) problems.push(`${r.agentRetries} agent retries`);
+    const c = r.container;
+    const start = c && events.find((e) => e.id === c.containerId && e.action === 'start');
+    if (!c) problems.push('no container in its record');
+    else if (!start) problems.push(`its record's container ${c.containerId.slice(0, 12)} has no start event`);
+    else if (Math.abs(Date.parse(c.startedAt) - start.at) > toleranceMs) {
+      problems.push(`record says started ${c.startedAt}, Docker ${new Date(start.at).toISOString()}`);
+    }
+    const works = workStarts.get(r.runId) ?? 0;
+    if (works !== 1) problems.push(`the agent began working ${works} times (its log)`);
+    if (problems.length) lines.push(`${r.runId}: ${problems.join('; ')}`);
+  }
+  return { name: 'no agent clock restarted', ok: lines.length === 0, lines };
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+/**
+ * A fault's cost: the agent steps running at its start (a worker fault: those of the killed
+ * worker), and for each the time from the fault's start until it went on (a new attempt started,
+ * a heartbeat after the fault ended, or the step done) and the attempts that took.
+ */
+export function faultCost(rec: FaultRecord, steps: Map<string, StepSnapshot[]>): string {
+  const pidOf = (worker: string) => Number(worker.split('@')[0]);
+  const resumed: number[] = [];
+  let attempts = 0;
+  let affected = 0;
+  let stuck = 0;
+  for (const series of steps.values()) {
+    const before = [...series].reverse().find((s) => s.at <= rec.startedAt);
+    if (!before?.pending) continue;
+    if (rec.pid !== undefined && pidOf(before.worker) !== rec.pid) continue;
+    affected++;
+    const after = series.find((s) => s.at > rec.startedAt && (!s.pending || s.startedAt > rec.startedAt || s.heartbeatAt > rec.endedAt));
+    if (!after) {
+      stuck++;
+      continue;
+    }
+    const at = !after.pending ? after.at : after.startedAt > rec.startedAt ? after.startedAt : after.heartbeatAt;
+    resumed.push(at - rec.startedAt);
+    if (after.pending) attempts += after.attempt - before.attempt;
+  }
+  if (!affected) return 'no agent step was running there';
+  resumed.sort((a, b) => a - b);
+  const med = resumed[Math.floor(resumed.length / 2)];
+  return (
+    `${affected} agent step(s) running; ` +
+    (resumed.length ? `went on after ${secs(med!)} s (median), ${secs(resumed[resumed.length - 1]!)} s (max); ` : '') +
+    `${attempts} attempt(s) used` +
+    (stuck ? `; ${stuck} never seen going on` : '')
+  );
+}
