@@ -261,7 +261,8 @@ async function watchSteps(client: Client): Promise<void> {
           t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : 0;
         const snap: StepSnapshot = {
           at: Date.now(),
-          pending: step?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+          pending: step !== undefined,
+          running: step?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
           attempt: step?.attempt ?? 0,
           startedAt: ms(step?.lastStartedTime),
           heartbeatAt: ms(step?.lastHeartbeatTime),

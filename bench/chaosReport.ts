@@ -19,7 +19,10 @@ export interface ContainerEvent {
 /** A run's agent step as Temporal described it at `at` (the pending `runAgent` activity), or none pending. */
 export interface StepSnapshot {
   at: number;
+  /** A `runAgent` activity is pending (running, or waiting for its next attempt). */
   pending: boolean;
+  /** ...and a worker has started its current attempt. */
+  running: boolean;
   attempt: number;
   /** When the current attempt started, and its last heartbeat (ms; 0 when none). */
   startedAt: number;
@@ -124,7 +127,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 /**
  * A fault's cost: the agent steps running at its start (a worker fault: those of the killed
  * worker), and for each the time from the fault's start until it went on (a new attempt started,
- * a heartbeat after the fault ended, or the step done) and the attempts that took.
+ * a heartbeat after the fault ended, or the step done: no longer pending) and the attempts that took.
  */
 export function faultCost(rec: FaultRecord, steps: Map<string, StepSnapshot[]>): string {
   const pidOf = (worker: string) => Number(worker.split('@')[0]);
@@ -134,7 +137,7 @@ export function faultCost(rec: FaultRecord, steps: Map<string, StepSnapshot[]>):
   let stuck = 0;
   for (const series of steps.values()) {
     const before = [...series].reverse().find((s) => s.at <= rec.startedAt);
-    if (!before?.pending) continue;
+    if (!before?.running) continue;
     if (rec.pid !== undefined && pidOf(before.worker) !== rec.pid) continue;
     affected++;
     const after = series.find((s) => s.at > rec.startedAt && (!s.pending || s.startedAt > rec.startedAt || s.heartbeatAt > rec.endedAt));
@@ -144,7 +147,8 @@ export function faultCost(rec: FaultRecord, steps: Map<string, StepSnapshot[]>):
     }
     const at = !after.pending ? after.at : after.startedAt > rec.startedAt ? after.startedAt : after.heartbeatAt;
     resumed.push(at - rec.startedAt);
-    if (after.pending) attempts += after.attempt - before.attempt;
+    const last = series.filter((s) => s.pending && s.at <= after.at).pop() ?? before;
+    attempts += last.attempt - before.attempt;
   }
   if (!affected) return 'no agent step was running there';
   resumed.sort((a, b) => a - b);
