@@ -15,15 +15,14 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { log } from '../log';
 import type { RunPlacement } from '../runs/types';
-import { QUERIES } from '../../temporal/contract';
-import { LABELS, RUNS_DIR_LABEL, dockerClient, stopAndRemove } from './docker';
+import { LABELS, RUNS_DIR_LABEL, dockerClient, removeContainer, stopAndRemove } from './docker';
 import { dockerCall, dockerStatus } from './errors';
 import { removeNetworkAndRules } from './llmNetwork';
 
 export { RUNS_DIR_LABEL };
+export { temporalPlacement, temporalWorkflowState, type WorkflowServiceLike } from './reaperLookups';
 
 export type WorkflowState = 'running' | 'closed' | 'unknown';
 
@@ -79,9 +78,12 @@ function containerInScope(c: Docker.ContainerInfo, runsDir: string): boolean {
   return submission !== undefined && under(runsDir, submission.Source);
 }
 
+/** A container's number among its run's (0 for the first: its label is set from the first retry on). */
+const attemptOf = (labels: Record<string, string>) => Number(labels[LABELS.attempt] ?? '0');
+
 /** Why a container is not its run's current one, or undefined when it is. */
 export function movedOn(labels: Record<string, string>, placement: RunPlacement): string | undefined {
-  const attempt = Number(labels[LABELS.attempt] ?? '0');
+  const attempt = attemptOf(labels);
   const host = labels[LABELS.host];
   const now = `attempt ${placement.attempt}${placement.host ? ` on host ${placement.host}` : ''}`;
   if (attempt < placement.attempt) return `its run moved on to ${now} (this is attempt ${attempt}${host ? ` on host ${host}` : ''})`;
@@ -170,6 +172,9 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
   const containers = await dockerCall('list containers', () => docker.listContainers({ all: true, filters, abortSignal: signal }));
   for (const c of containers.filter((c) => containerInScope(c, opts.runsDir))) {
     const runId = c.Labels[LABELS.run]!;
+    // A container its run has moved on from is removed alone: the run folder and its scratch space
+    // are the current container's now (the later attempt archived this one's files, attempts.ts).
+    let movedAway = containers.some((o) => o.Labels[LABELS.run] === runId && attemptOf(o.Labels) > attemptOf(c.Labels));
     await decide(
       'container',
       c.Id,
@@ -178,9 +183,13 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
       async () => {
         const late = await pastDeadline(docker, c, now);
         if (late) return { why: late, remove: true };
-        return byState(runId, async () => placementOf && movedOn(c.Labels, await placementOf(runId)));
+        return byState(runId, async () => {
+          const why = placementOf && movedOn(c.Labels, await placementOf(runId));
+          if (why) movedAway = true;
+          return why;
+        });
       },
-      () => stopAndRemove(docker, c.Id),
+      () => (movedAway ? removeContainer(docker, c.Id) : stopAndRemove(docker, c.Id)),
     );
   }
 
@@ -238,55 +247,4 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
     );
   }
   return report;
-}
-
-/** The part of Temporal's WorkflowService the reaper uses (a client's or a worker's connection). */
-export interface WorkflowServiceLike {
-  describeWorkflowExecution(request: { namespace: string; execution: { workflowId: string } }): Promise<{
-    workflowExecutionInfo?: { status?: number | null } | null;
-  }>;
-  queryWorkflow(request: { namespace: string; execution: { workflowId: string }; query: { queryType: string } }): Promise<{
-    queryResult?: { payloads?: Payload[] | null } | null;
-  }>;
-}
-
-/** WORKFLOW_EXECUTION_STATUS_RUNNING in Temporal's API. */
-const STATUS_RUNNING = 1;
-/** gRPC NOT_FOUND. */
-const GRPC_NOT_FOUND = 5;
-
-/** A lookup by workflow id against Temporal; "not found" is `unknown`, any other error is thrown. */
-export function temporalWorkflowState(service: WorkflowServiceLike, namespace: string): WorkflowStateLookup {
-  return async (workflowId) => {
-    try {
-      const res = await service.describeWorkflowExecution({ namespace, execution: { workflowId } });
-      return res.workflowExecutionInfo?.status === STATUS_RUNNING ? 'running' : 'closed';
-    } catch (err) {
-      if ((err as { code?: number }).code === GRPC_NOT_FOUND) return 'unknown';
-      throw err;
-    }
-  };
-}
-
-/** A query may wait for a worker to pick it up; past this the reaper cannot tell (and keeps). */
-const QUERY_TIMEOUT_MS = 10_000;
-
-/** The run's `placement` query against Temporal (workflows/agentRun.ts answers it). */
-export function temporalPlacement(service: WorkflowServiceLike, namespace: string): PlacementLookup {
-  return async (workflowId) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer to the placement query within ${QUERY_TIMEOUT_MS / 1000} s`)), QUERY_TIMEOUT_MS);
-    });
-    const asked = service.queryWorkflow({ namespace, execution: { workflowId }, query: { queryType: QUERIES.placement.name } });
-    asked.catch(() => undefined); // once timed out, its own failure is of no interest
-    try {
-      const res = await Promise.race([asked, timeout]);
-      const payload = res.queryResult?.payloads?.[0];
-      if (!payload) throw new Error(`the placement query of ${workflowId} returned nothing`);
-      return defaultPayloadConverter.fromPayload<RunPlacement>(payload);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 }

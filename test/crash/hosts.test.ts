@@ -3,10 +3,12 @@
  * (`MLEBENCH_HOST_ID`): a run's agent step goes to the task queue of the host that claimed it. A
  * host whose worker restarts in time re-attaches to its container; a host that stays dead is
  * given up after `MLEBENCH_HOST_DEAD_SECS` and the run starts afresh on the other host, recorded
- * as a host restart (never the agent's failure).
+ * as a host restart (never the agent's failure). A container the given-up host still runs when it
+ * comes back is removed by the periodic reaper, the run's current one never.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
@@ -36,7 +38,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const hostWorker = (hostId: string): Promise<Proc> => startHostWorker(home, hostId, DEAD_SECS);
+const hostWorker = (hostId: string, env: NodeJS.ProcessEnv = {}): Promise<Proc> => startHostWorker(home, hostId, DEAD_SECS, env);
 
 const attached = (containerId: string) => new RegExp(`"containerId":"${containerId}"[^\\n]*"msg":"agent container attached"`);
 
@@ -138,6 +140,68 @@ describe('several Docker hosts (two workers as two hosts)', () => {
         `${(restartMs / 1000).toFixed(1)} s after the kill (heartbeat ${heartbeatSecs} s + dead time ${DEAD_SECS} s); ` +
         `the dead host's container ${firstExited && firstExited.at < gone.at - 1000 ? 'had exited by itself' : 'was stopped'} and was removed ${((gone.at - killedAt) / 1000).toFixed(1)} s after the kill; ` +
         `group done ${((doneAt - killedAt) / 1000).toFixed(1)} s after the kill`,
+    );
+    await b.stop();
+  });
+
+  it('a container of a given-up host is removed by the periodic reaper once the run has moved on; the current one is kept', async () => {
+    const docker = new Docker();
+    const a = await hostWorker('host-a');
+    const groupId = `hosts-reap-${Date.now()}`;
+    const events = await watchContainerEvents(groupId);
+    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    const first = await events.next('start');
+    await a.waitFor(attached(first.id));
+    const lost = await docker.getContainer(first.id).inspect();
+    expect(lost.Config.Labels).toMatchObject({ 'mlebench.host': 'host-a', 'mlebench.deadline-secs': expect.any(String) as unknown });
+    const b = await hostWorker('host-b', { MLEBENCH_REAPER_INTERVAL_SECS: '2' });
+
+    a.child.kill('SIGKILL');
+    expect((await a.exited).signal).toBe('SIGKILL');
+    const second = await events.next((e) => e.action === 'start' && e.id !== first.id);
+    await b.waitFor(attached(second.id));
+
+    // Host A comes back, its engine still holding its container. Here both hosts share one engine,
+    // where host B removed it before its fresh start (attempts.ts): host A's own engine would not
+    // have. So it is made again as that engine holds it: its name, labels and run-folder mount.
+    const submission = lost.Mounts.find((m) => m.Destination === '/home/submission')!;
+    const again = await docker.createContainer({
+      name: lost.Name.replace(/^\//, ''),
+      Image: lost.Config.Image,
+      Entrypoint: ['sleep'],
+      Cmd: ['3600'],
+      Labels: lost.Config.Labels,
+      HostConfig: {
+        NetworkMode: 'none',
+        Mounts: [{ Type: 'bind', Source: submission.Source, Target: '/home/submission', ReadOnly: true }],
+      },
+    });
+    await again.start();
+    const reaped = await events.next((e) => e.action === 'destroy' && e.id === again.id);
+    // While the run still works on host B, in its container, untouched.
+    expect((await docker.getContainer(second.id).inspect()).State.Running).toBe(true);
+    await b.waitFor(/"event":"reaper.leftover"/);
+    const line = /^.*"event":"reaper.leftover".*$/m.exec(b.output())![0];
+    const result = await client.waitForCompletion(groupId);
+    events.stop();
+
+    expect(JSON.parse(line)).toMatchObject({
+      kind: 'container',
+      runId: result.runs[0]!.runId,
+      workflow: 'running',
+      why: 'its run moved on to attempt 1 on host host-b (this is attempt 0 on host host-a)',
+      removed: true,
+    });
+    expect(result.runs[0]).toMatchObject({
+      outcome: 'succeeded',
+      host: 'host-b',
+      hostRestarts: 1,
+      container: { attempt: 1, host: 'host-b' },
+    });
+    expect(events.count('create')).toBe(3); // host A's, host B's, host A's as it came back
+    expect(await groupContainers(groupId)).toEqual([]);
+    console.log(
+      `host A's container, back while the run worked on host B, was removed ${((reaped.at - second.at) / 1000).toFixed(1)} s after B's started`,
     );
     await b.stop();
   });

@@ -117,12 +117,13 @@ export function mlebenchWorker(home: CrashHome): Proc {
  * `mlebench worker` as Docker host `hostId` (its own host queue), logs at info (claims, attaches),
  * giving a silent host up after `deadSecs`; resolves once it polls.
  */
-export async function hostWorker(home: CrashHome, hostId: string, deadSecs: number): Promise<Proc> {
+export async function hostWorker(home: CrashHome, hostId: string, deadSecs: number, env: NodeJS.ProcessEnv = {}): Promise<Proc> {
   const proc = spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], {
     ...home.env,
     MLEBENCH_LOG_LEVEL: 'info',
     MLEBENCH_HOST_ID: hostId,
     MLEBENCH_HOST_DEAD_SECS: String(deadSecs),
+    ...env,
   });
   await proc.waitFor(`(host ${hostId})`);
   return proc;
