@@ -7,10 +7,12 @@
  *   npm run histories:record                      # every case
  *   npm run histories:record -- -t 'agent retry'   # one case (vitest's name filter)
  *
- * A case overwrites only its own files. The histories no case records (competitionRun.json,
- * techniqueRun.json, runGroup.json: recorded by older code) are kept as they are: they prove
- * that workflows started before a patch still replay. Before re-recording a case after a change
- * of its commands, keep its old file under another name (e.g. `<name>-before-<patch>.json`).
+ * A case overwrites only its own files (`MLEBENCH_RECORD_DIR` writes them elsewhere instead, to
+ * compare). The histories of older code are kept beside them (they prove workflows started before
+ * a patch still replay): competitionRun.json and techniqueRun.json (before host queues), runGroup.json
+ * (before compact plans), competitionRun-hosts.json (before host slots), and `<case>-before-<patch>.json`,
+ * a case's history from before that patch changed its commands.
+ * When a change adds a patch to a case's workflow, rename its file so before re-recording it.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +70,7 @@ async function save(histories: Record<string, string>): Promise<void> {
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { code } }, history, workflowId);
     const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 2);
-    writeFileSync(path.join(__dirname, `${name}.json`), `${json}\n`);
+    writeFileSync(path.join(process.env.MLEBENCH_RECORD_DIR ?? __dirname, `${name}.json`), `${json}\n`);
     console.log(`recorded ${name}.json: ${workflowId}, ${history.events?.length ?? 0} events`);
   }
 }
