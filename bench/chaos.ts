@@ -2,14 +2,14 @@
  * Chaos, as proof (issue 17, point 11): one group of long runs on two hosts while a seeded
  * schedule breaks what they stand on.
  *
- *   npm run build && npm run chaos -- [--runs 40] [--work 120] [--duration 20] [--seed N] [--parallel P]
+ *   npm run build && npm run chaos -- [--runs 40] [--work 120] [--duration 20] [--seed N] [--slots 2] [--parallel P]
  *                                     [--docker-pause 30] [--settle 20] [--competitions sotu-authorship,us-births] [--keep]
  *
  * Starts its own Temporal dev server (the installed CLI, its SQLite file in a temporary folder, so
  * a restart keeps its state) and two worker processes, each a Docker host of its own
- * (`MLEBENCH_HOST_ID=chaos-host-<n>`), then one group of `--runs` `dummy/chaos` runs (the agent
- * works `--work` seconds, its run option stepLimit) at `maxParallel` `--parallel` (default: what
- * fills `--duration`). For `--duration` minutes a schedule made from `--seed` (random unless
+ * (`MLEBENCH_HOST_ID=chaos-host-<n>`, `MLEBENCH_HOST_SLOTS=--slots`), then one group of `--runs`
+ * `dummy/chaos` runs (the agent works `--work` seconds, its run option stepLimit) at `maxParallel`
+ * `--parallel` (default: two more than the slots, so runs wait for one, or what fills `--duration`). For `--duration` minutes a schedule made from `--seed` (random unless
  * given; printed, with the schedule) SIGKILLs and SIGTERMs workers and restarts them, restarts the
  * Temporal server, pauses the Docker engine for `--docker-pause` seconds and cancels one run.
  *
@@ -65,13 +65,15 @@ const RUNS = Number(arg('runs', '40'));
 const WORK_SECS = Number(arg('work', '120'));
 const DURATION_MS = Number(arg('duration', '20')) * 60_000;
 const SEED = Number(arg('seed', String(randomBytes(4).readUInt32BE(0))));
-const PARALLEL = Number(arg('parallel', String(Math.max(2, Math.ceil((RUNS * WORK_SECS * 1000) / DURATION_MS)))));
+const HOSTS = 2;
+const SLOTS = Number(arg('slots', '2'));
+/** By default two runs more than the hosts' slots (so runs wait for a slot), or what fills the window if more. */
+const PARALLEL = Number(arg('parallel', String(Math.max(HOSTS * SLOTS + 2, Math.ceil((RUNS * WORK_SECS * 1000) / DURATION_MS)))));
 const DOCKER_PAUSE_MS = Number(arg('docker-pause', '30')) * 1000;
 const SETTLE_MS = Number(arg('settle', '20')) * 60_000;
 const COMPETITIONS = arg('competitions', 'sotu-authorship,us-births').split(',').filter(Boolean);
 const SEEDS = RUNS / COMPETITIONS.length;
 const KEEP = process.argv.includes('--keep');
-const HOSTS = 2;
 const AGENT = 'dummy/chaos';
 
 const hostName = (i: number) => `chaos-host-${i}`;
@@ -129,7 +131,12 @@ async function startWorker(host: number): Promise<ChildProcess> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   const w = workers[host - 1]!;
   const logFile = path.join(scratch, `worker-${host}.${++w.incarnations}.log`);
-  const child = startChild(process.execPath, [main, 'worker'], { ...workerEnv, MLEBENCH_HOST_ID: hostName(host) }, logFile);
+  const child = startChild(
+    process.execPath,
+    [main, 'worker'],
+    { ...workerEnv, MLEBENCH_HOST_ID: hostName(host), MLEBENCH_HOST_SLOTS: String(SLOTS) },
+    logFile,
+  );
   w.proc = child;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -467,7 +474,7 @@ async function main(): Promise<number> {
   process.env.MLEBENCH_DATA_DIR = dataDir;
   log.level = process.env.MLEBENCH_LOG_LEVEL ?? 'warn';
   console.log(
-    `chaos: ${RUNS} ${AGENT} runs of ${WORK_SECS} s (${COMPETITIONS.join(' + ')}) at parallelism ${PARALLEL} on ${HOSTS} hosts, ` +
+    `chaos: ${RUNS} ${AGENT} runs of ${WORK_SECS} s (${COMPETITIONS.join(' + ')}) at parallelism ${PARALLEL} on ${HOSTS} hosts of ${SLOTS} slots, ` +
       `${secs(DURATION_MS / 60)} min of faults, seed ${SEED}; temporary folder ${scratch}`,
   );
   console.log(`schedule (replay with --seed ${SEED} --duration ${DURATION_MS / 60_000}):`);
@@ -604,6 +611,7 @@ async function main(): Promise<number> {
   }
   const byHost = new Map<string, number>();
   for (const r of runs) byHost.set(r.host ?? '(none)', (byHost.get(r.host ?? '(none)') ?? 0) + 1);
+  console.log(`  most agent containers running at once: ${mostAtOnce(events)} (the hosts have ${HOSTS * SLOTS} slots)`);
   console.log(
     `  runs per host: ${[...byHost].map(([h, n]) => `${h} ${n}`).join(', ')}; worker incarnations: ${workers.map((w, i) => `${hostName(i + 1)} ${w.incarnations}`).join(', ')}`,
   );
@@ -619,6 +627,16 @@ async function main(): Promise<number> {
     `\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'} (seed ${SEED}); logs in ${scratch}${KEEP ? '' : ' (deleted: --keep keeps them)'}`,
   );
   return failed ? 1 : 0;
+}
+
+function mostAtOnce(list: ContainerEvent[]): number {
+  let running = 0;
+  let most = 0;
+  for (const e of [...list].sort((a, b) => a.at - b.at)) {
+    if (e.action === 'start') most = Math.max(most, ++running);
+    if (e.action === 'die') running--;
+  }
+  return most;
 }
 
 /** The cancel's cost: when the run's workflow closed, and when its container was gone. */
