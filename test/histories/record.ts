@@ -131,6 +131,17 @@ describe('record the committed histories', () => {
       await docker.getContainer(c.Id).remove({ force: true });
   });
 
+  it('child that cannot start', async () => {
+    // Its id taken already (a closed workflow of it): the group records that run infra_error and goes on.
+    const groupId = `rec-child-not-started-${Date.now()}`;
+    const taken = await temporal.workflow.start('placeholder', { workflowId: child(groupId, 1), taskQueue: 'nobody-polls' });
+    await taken.terminate('holds the id of a run');
+    await client.run({ agentId: 'dummy', competitions: ['sotu-authorship'], nSeeds: 2, maxParallel: 2 }, { groupId });
+    await closed(groupId);
+    expect((await temporal.workflow.getHandle(groupId).describe()).status.name).toBe('COMPLETED');
+    await save({ 'runGroup-child-not-started': groupId });
+  });
+
   it('agent failed', async () => {
     const groupId = `rec-agent-failed-${Date.now()}`;
     await client.run({ agentId: 'dummy/fail', competitions: ['sotu-authorship'], nSeeds: 2, maxParallel: 2 }, { groupId });

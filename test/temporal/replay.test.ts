@@ -77,6 +77,11 @@ const BRANCHES: [history: string, branch: string, check: (name: string) => void]
     },
   ],
   ['runGroup-child-failed', 'a child that failed (terminated)', (n) => expect(has(n, 'CHILD_WORKFLOW_EXECUTION_TERMINATED')).toBe(true)],
+  [
+    'runGroup-child-not-started',
+    'a child that could not start (its id taken)',
+    (n) => expect(has(n, 'START_CHILD_WORKFLOW_EXECUTION_FAILED')).toBe(true),
+  ],
   ['competitionRun-cancelled', 'a run cancelled with its group', (n) => expect(has(n, 'ACTIVITY_TASK_CANCELED')).toBe(true)],
   ['competitionRun-run-cancelled', 'a run cancelled alone', (n) => expect(has(n, 'WORKFLOW_EXECUTION_CANCELED')).toBe(true)],
   ['competitionRun-agent-failed', 'an agent that failed', (n) => expect(steps(n).some((s) => s.outcome === 'agent_failed')).toBe(true)],
