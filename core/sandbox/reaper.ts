@@ -170,7 +170,14 @@ export async function reapLeftovers(opts: ReapOptions): Promise<ReapReport> {
   };
 
   const containers = await dockerCall('list containers', () => docker.listContainers({ all: true, filters, abortSignal: signal }));
-  for (const c of containers.filter((c) => containerInScope(c, opts.runsDir))) {
+  const ours = containers.filter((c) => containerInScope(c, opts.runsDir));
+  // Every run asked at once: a query no worker answers costs its time-out once, not once per run.
+  for (const runId of new Set(ours.map((c) => c.Labels[LABELS.run]!))) {
+    stateOf(runId)
+      .then((state) => (state === 'running' ? placementOf?.(runId) : undefined))
+      .catch(() => undefined); // each answer is awaited, and its error reported, where it is used
+  }
+  for (const c of ours) {
     const runId = c.Labels[LABELS.run]!;
     // A container its run has moved on from is removed alone: the run folder and its scratch space
     // are the current container's now (the later attempt archived this one's files, attempts.ts).
