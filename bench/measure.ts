@@ -108,20 +108,30 @@ export async function stopProcess(child: ChildProcess, graceMs: number): Promise
   }
 }
 
-/** Docker's start/die events of one group's containers: how many ran at once. */
-export interface ContainerWatch {
+/** Containers at once: now, the most, and how many started. */
+export interface ContainerCount {
   running: number;
   maxRunning: number;
   starts: number;
+}
+
+/** Docker's start/die events of some groups' containers: how many ran at once, in all and on each host (its `mlebench.host` label). */
+export interface ContainerWatch extends ContainerCount {
   dies: number;
+  byHost: Map<string, ContainerCount>;
   stop(): void;
 }
 
-export async function watchContainers(docker: Docker, groupId: string): Promise<ContainerWatch> {
+export async function watchContainers(docker: Docker, groupIds: string[]): Promise<ContainerWatch> {
   const stream = (await docker.getEvents({
-    filters: { type: ['container'], event: ['start', 'die'], label: [`${LABELS.group}=${groupId}`] },
+    filters: { type: ['container'], event: ['start', 'die'], label: [LABELS.group] },
   })) as Readable;
-  const watch: ContainerWatch = { running: 0, maxRunning: 0, starts: 0, dies: 0, stop: () => stream.destroy() };
+  const watch: ContainerWatch = { running: 0, maxRunning: 0, starts: 0, dies: 0, byHost: new Map(), stop: () => stream.destroy() };
+  const count = (c: ContainerCount, delta: 1 | -1) => {
+    c.running += delta;
+    if (delta > 0) c.starts++;
+    c.maxRunning = Math.max(c.maxRunning, c.running);
+  };
   let buffer = '';
   stream.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
@@ -130,16 +140,18 @@ export async function watchContainers(docker: Docker, groupId: string): Promise<
       const line = buffer.slice(0, nl).trim();
       buffer = buffer.slice(nl + 1);
       if (!line) continue;
-      const event = JSON.parse(line) as { Action?: string; status?: string };
+      const event = JSON.parse(line) as { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
+      const labels = event.Actor?.Attributes ?? {};
+      if (!groupIds.includes(labels[LABELS.group] ?? '')) continue;
       const action = event.Action ?? event.status;
-      if (action === 'start') {
-        watch.starts++;
-        watch.running++;
-        watch.maxRunning = Math.max(watch.maxRunning, watch.running);
-      } else if (action === 'die') {
-        watch.dies++;
-        watch.running--;
-      }
+      const delta = action === 'start' ? 1 : action === 'die' ? -1 : 0;
+      if (!delta) continue;
+      const hostId = labels[LABELS.host] ?? '(no host)';
+      const host = watch.byHost.get(hostId) ?? { running: 0, maxRunning: 0, starts: 0 };
+      watch.byHost.set(hostId, host);
+      count(watch, delta);
+      count(host, delta);
+      if (delta < 0) watch.dies++;
     }
   });
   stream.on('error', () => undefined);
