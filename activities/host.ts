@@ -35,7 +35,12 @@ export interface ClaimHostInput {
   attempt: number;
 }
 
-/** Whether the worker of a run's host still polls its queue (DescribeTaskQueue's pollers). */
+/**
+ * Whether the worker of a run's host polled its queue within the host's dead time (DescribeTaskQueue's
+ * pollers; a poll's time is when it began, and an idle worker's polls last up to a minute). Asked
+ * after an agent step waited there that long with no taker: a poll meanwhile means a live worker
+ * busy with other steps; none means it is gone (or full, which slot leases prevent).
+ */
 export interface HostLiveness {
   alive: boolean;
   /** Seconds since the host's queue was last polled; null when no poller is known. */
@@ -94,7 +99,7 @@ export function hostActivities({ host, slots, temporal: t }: HostDeps) {
       return { ...host, slot: lease.slot, gpus: lease.gpus };
     },
 
-    /** Whether `of`'s worker polled its host queue within its dead time: asked when an agent step found no taker. */
+    /** Whether `of`'s worker polled its host queue within its dead time (HostLiveness). */
     async hostLiveness(of: ClaimedHost): Promise<HostLiveness> {
       const { pollers } = await t.service.describeTaskQueue({
         namespace: t.namespace,

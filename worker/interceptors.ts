@@ -9,6 +9,7 @@ import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ZodError } from 'zod';
 import { PermanentError } from '../core/errors';
+import { HostFullError } from '../core/hosts/slots';
 import { log } from '../core/log';
 import { trustedDataPath, trustedGroupDir, trustedRunDir, UntrustedPathError } from '../core/artifacts/containment';
 import type { HarnessPaths } from '../core/config';
@@ -56,15 +57,17 @@ export const activityInterceptors: ActivityInterceptorsFactory = (ctx) => ({
       } catch (err) {
         const failure = toActivityFailure(err);
         const cancelled = ctx.cancellationSignal.aborted;
-        log[cancelled ? 'info' : 'warn'](
+        // A full host's refusal is a run waiting for a slot (retried every few seconds), not a failure.
+        const waiting = err instanceof HostFullError;
+        log[cancelled || waiting ? 'info' : 'warn'](
           {
-            event: cancelled ? 'activity.cancelled' : 'activity.failed',
+            event: cancelled ? 'activity.cancelled' : waiting ? 'activity.waiting' : 'activity.failed',
             ...fields,
             ms: Date.now() - started,
             error: (err as Error).message,
             retryable: !(failure instanceof ApplicationFailure && failure.nonRetryable),
           },
-          `${activityType} ${cancelled ? 'cancelled' : 'failed'}`,
+          `${activityType} ${cancelled ? 'cancelled' : waiting ? 'waits' : 'failed'}`,
         );
         throw failure;
       } finally {

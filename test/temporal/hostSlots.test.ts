@@ -94,7 +94,8 @@ describe('host slots', () => {
     expect(await groupContainers(groupId)).toEqual([]);
   });
 
-  it("a host is alive while its worker polls its queue, and dead once it stopped for the host's dead time", async () => {
+  // An idle worker polls every minute or so: `alive` is only asked when a step waited the dead time with no taker.
+  it("a host counts alive while its worker polls its queue, and not once no poll came for the host's dead time", async () => {
     const host: ClaimedHost = { hostId: 'probe', taskQueue: `mlebench-host-probe-${Date.now()}`, deadAfterSecs: 3 };
     const activities = hostActivities({
       host,
@@ -117,6 +118,7 @@ describe('host slots', () => {
       }
     });
     expect(alive.alive).toBe(true);
+    // Stopped: no poll begins any more.
     const stoppedAt = Date.now();
     let dead = await hostLiveness(host);
     while (dead.alive) {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GpuRequestError, HostFullError, HostSlots, type SlotLease } from '../../core/hosts/slots';
 import { defaultSlots, hostCapacity } from '../../core/hosts/capacity';
+import { staleLeases, type HostTemporal } from '../../activities/host';
+import { defaultPayloadConverter } from '@temporalio/common';
 
 const GIB = 1024 ** 3;
 
@@ -105,6 +107,38 @@ describe('host slots', () => {
     expect((tooMany as Error).message).toBe(
       'agent dummy asks for 2 GPU(s) but host h1 has 1 (MLEBENCH_HOST_GPUS=0): run big cannot run there',
     );
+  });
+});
+
+describe('stale leases (against a fake Temporal)', () => {
+  it("are a closed or unknown run's, or one whose run moved on to a later container; a current one is not asked again for a minute", async () => {
+    const asked: string[] = [];
+    const runs: Record<string, { status: number; attempt: number } | undefined> = {
+      running: { status: 1, attempt: 1 },
+      closed: { status: 2, attempt: 0 },
+    };
+    const service = {
+      describeWorkflowExecution: ({ execution }: { execution: { workflowId: string } }) => {
+        asked.push(`describe ${execution.workflowId}`);
+        const run = runs[execution.workflowId];
+        if (!run) return Promise.reject(Object.assign(new Error('not found'), { code: 5 }));
+        return Promise.resolve({ workflowExecutionInfo: { status: run.status } });
+      },
+      queryWorkflow: ({ execution }: { execution: { workflowId: string } }) => {
+        asked.push(`placement ${execution.workflowId}`);
+        const payload = defaultPayloadConverter.toPayload({ attempt: runs[execution.workflowId]!.attempt, host: 'h1' });
+        return Promise.resolve({ queryResult: { payloads: [payload] } });
+      },
+    } as unknown as HostTemporal['service'];
+    const isStale = staleLeases({ service, namespace: 'default' });
+    const lease = (runId: string, attempt: number): SlotLease => ({ slot: 0, runId, attempt, gpus: [], since: '' });
+    expect(await isStale(lease('closed', 0))).toBe(true);
+    expect(await isStale(lease('gone', 0))).toBe(true);
+    expect(await isStale(lease('running', 0))).toBe(true);
+    expect(await isStale(lease('running', 1))).toBe(false);
+    asked.length = 0;
+    expect(await isStale(lease('running', 1))).toBe(false);
+    expect(asked).toEqual([]);
   });
 });
 
