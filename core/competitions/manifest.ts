@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { reportPrepareProgress } from './prepareLock';
 
 export const MANIFEST_FILE = 'checksums.json';
 const HASHED_DIRS = ['public', 'private'];
@@ -51,7 +52,12 @@ async function listFiles(root: string, rel: string): Promise<string[]> {
 async function hashTree(root: string): Promise<Record<string, string>> {
   const files = (await Promise.all(HASHED_DIRS.map((d) => listFiles(root, d)))).flat().sort();
   const hashes: Record<string, string> = {};
-  for (const f of files) hashes[f] = await sha256File(path.join(root, f));
+  let bytes = 0;
+  for (const [i, f] of files.entries()) {
+    hashes[f] = await sha256File(path.join(root, f));
+    bytes += (await fs.stat(path.join(root, f))).size;
+    reportPrepareProgress({ step: 'checksums', files: i + 1, filesTotal: files.length, bytes });
+  }
   return hashes;
 }
 

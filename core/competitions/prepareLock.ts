@@ -5,20 +5,37 @@
  * others wait, then find the cached, verified copy. The holder refreshes the lock's time while it
  * works; a lock not refreshed for `staleMs` (its worker died) is taken over by the next waiter.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { log } from '../log';
 
+/** What a prepare's steps did so far, when they can tell (hashing the files: how many of how many, bytes). */
+export interface PrepareStepProgress {
+  step: string;
+  files?: number;
+  filesTotal?: number;
+  bytes?: number;
+}
+
 /** What a prepare is doing, for the activity's heartbeat details. */
-export interface PrepareProgress {
+export interface PrepareProgress extends Partial<PrepareStepProgress> {
   /** `waiting`: another prepare of the same data holds the lock; `preparing`: checking the cache or building; `prepared`. */
   phase: 'waiting' | 'preparing' | 'prepared';
   /** Which data: `competition spambase`, `technique leakage/spambase/seed-1`. */
   what: string;
   /** Seconds waited for the lock so far. */
   waitedSecs?: number;
+}
+
+/** The running prepare's progress callback, so a step deep inside (manifest.ts) reports without being handed it. */
+const progressScope = new AsyncLocalStorage<(p: PrepareStepProgress) => void>();
+
+/** For a prepare's steps: what they did so far, into the prepare's heartbeat (nothing outside a prepare). */
+export function reportPrepareProgress(p: PrepareStepProgress): void {
+  progressScope.getStore()?.(p);
 }
 
 export interface PrepareLockOptions {
@@ -64,7 +81,7 @@ export async function withPrepareLock<T>(root: string, what: string, prepare: ()
   if (waitedMs > 1000) log.info({ event: 'prepare.lock', what, waitedMs }, `waited ${Math.round(waitedMs / 1000)} s for another prepare of ${what}`);
   try {
     opts.onProgress?.({ phase: 'preparing', what });
-    const result = await prepare();
+    const result = await progressScope.run((p) => opts.onProgress?.({ phase: 'preparing', what, ...p }), prepare);
     opts.onProgress?.({ phase: 'prepared', what });
     return result;
   } finally {

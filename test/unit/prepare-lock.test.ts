@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE, withPrepareLock, type PrepareProgress } from '../../core/competitions/prepareLock';
+import { buildManifest } from '../../core/competitions/manifest';
 
 const roots: string[] = [];
 function freshRoot(): string {
@@ -85,6 +86,25 @@ describe('withPrepareLock', () => {
     expect(ran).toBe(true);
     expect(progress.slice(0, 5).map((p) => p.phase)).toEqual(['waiting', 'waiting', 'waiting', 'waiting', 'waiting']);
     expect(progress.at(-1)).toEqual({ phase: 'prepared', what: 'competition spambase' });
+  });
+
+  it('heartbeats what the steps tell: the files checksummed so far, of how many, and their bytes', async () => {
+    const root = freshRoot();
+    const dir = path.join(root, 'build');
+    mkdirSync(path.join(dir, 'public'), { recursive: true });
+    mkdirSync(path.join(dir, 'private'), { recursive: true });
+    writeFileSync(path.join(dir, 'public', 'train.csv'), 'id,y\n1,0\n');
+    writeFileSync(path.join(dir, 'private', 'answers.csv'), 'id,y\n2,1\n');
+    const progress: PrepareProgress[] = [];
+    await withPrepareLock(root, 'competition spambase', () => buildManifest(dir, 'spambase', 'inputs'), {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress).toEqual([
+      { phase: 'preparing', what: 'competition spambase' },
+      { phase: 'preparing', what: 'competition spambase', step: 'checksums', files: 1, filesTotal: 2, bytes: 9 },
+      { phase: 'preparing', what: 'competition spambase', step: 'checksums', files: 2, filesTotal: 2, bytes: 18 },
+      { phase: 'prepared', what: 'competition spambase' },
+    ]);
   });
 
   it('releases the lock when the prepare fails', async () => {
