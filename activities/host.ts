@@ -73,6 +73,8 @@ export function staleLeases(t: HostTemporal): LeaseIsStale {
   const placement = temporalPlacement(t.service, t.namespace);
   const current = new Map<string, number>();
   return async (lease) => {
+    // Forget what has expired: a worker lives for months and sees every run of its host once.
+    if (current.size > 256) for (const [k, at] of current) if (Date.now() - at >= CURRENT_LEASE_TTL_MS) current.delete(k);
     const key = `${lease.runId}#${lease.attempt}`;
     if (Date.now() - (current.get(key) ?? -Infinity) < CURRENT_LEASE_TTL_MS) return false;
     const stale = (await state(lease.runId)) !== 'running' || (await placement(lease.runId)).attempt > lease.attempt;
