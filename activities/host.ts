@@ -25,6 +25,8 @@ export interface ClaimedHost extends HostIdentity {
   slot?: number;
   /** The host's GPU ids reserved for the run's container. */
   gpus?: string[];
+  /** The agent step's heartbeat time-out on this host (absent in claims made before it was given). */
+  agentHeartbeatSecs?: number;
 }
 
 export interface ClaimHostInput {

@@ -8,12 +8,25 @@ import { resolveAgent } from '../core/agents';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
 import type { LlmBudget } from '../core/options';
 import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import { AgentContainerVanishedError } from '../core/sandbox/errors';
 import { archiveAttempt, clearEarlierContainers } from '../core/sandbox/attempts';
-import type { AgentContainerResult } from '../core/sandbox/types';
+import type { AgentContainerProgress, AgentContainerResult } from '../core/sandbox/types';
 import type { HostSlots } from '../core/hosts/slots';
 
-/** Well inside the heartbeat timeout (temporal/contract.ts TIMEOUTS.agentHeartbeat, 10 s). */
-const HEARTBEAT_EVERY_MS = 3000;
+/** Every few seconds, and well inside the heartbeat time-out (TIMEOUTS.agentHeartbeatSecs, or a worker's shorter setting). */
+function heartbeatEveryMs(heartbeatTimeoutMs: number | undefined): number {
+  return Math.min(3000, (heartbeatTimeoutMs ?? 30_000) / 3);
+}
+
+/** The container an earlier try of this step heartbeated (its progress), if it got that far. */
+function startedBefore(ctx: Context): AgentContainerProgress | undefined {
+  if (ctx.info.attempt <= 1) return undefined;
+  const details: unknown = ctx.info.heartbeatDetails;
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { containerId, elapsedSecs } = details as Partial<AgentContainerProgress>;
+  if (typeof containerId !== 'string' || typeof elapsedSecs !== 'number') return undefined;
+  return { containerId, elapsedSecs, reattached: true };
+}
 
 export interface RunAgentInput {
   runId: string;
@@ -65,9 +78,11 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
       const attempt = input.attempt ?? 0;
       // Heartbeat before a container runs too: a Docker call that hangs (a silent engine) must
       // fail with its own message, not as a heartbeat time-out. The first beat with a container id
-      // comes from the attach (onProgress); before it, these carry only the attempt.
-      let last: unknown = { attempt, phase: 'starting' };
-      const beat = setInterval(() => ctx.heartbeat(last), HEARTBEAT_EVERY_MS);
+      // comes from the attach (onProgress); before it, these carry only the attempt, or the
+      // container an earlier try saw, so that a try dying before it re-attaches does not forget it.
+      const earlier = startedBefore(ctx);
+      let last: unknown = earlier ?? { attempt, phase: 'starting' };
+      const beat = setInterval(() => ctx.heartbeat(last), heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
       let grant: LlmGrant | undefined;
       // The container is gone for good (finished or cancelled): its network can go too.
       let containerGone = false;
@@ -91,6 +106,7 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
               ctx.heartbeat(progress);
             },
             ...(grant ? { stopEarly: { when: grant.budgetExhausted, graceMs: budgetGraceMs() } } : {}),
+            ...(earlier ? { startedBefore: earlier } : {}),
           },
         );
         containerGone = true;
@@ -107,6 +123,7 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           await stopAgentContainer(input.runId);
           containerGone = true;
         }
+        if (err instanceof AgentContainerVanishedError) containerGone = true; // removed from outside: nothing left to re-attach to
         throw err;
       } finally {
         clearInterval(beat);

@@ -63,8 +63,12 @@ export const TIMEOUTS = {
   claimHost: '1 minute',
   /** A dead worker is noticed within this in the other steps; the worker's interceptor beats for them. */
   stepHeartbeat: '30 seconds',
-  /** A dead worker is noticed within this; runAgent heartbeats every few seconds. */
-  agentHeartbeat: '10 seconds',
+  /**
+   * A dead worker is noticed within this; runAgent heartbeats every few seconds. Comfortable for a
+   * loaded machine (a missed beat costs a try, never the agent's work). The claiming worker's
+   * `MLEBENCH_AGENT_HEARTBEAT_SECS` overrides it.
+   */
+  agentHeartbeatSecs: 45,
   /** Added to the agent's time limit: image start, log flush, stop. */
   agentGraceSecs: 300,
   /**
@@ -87,8 +91,20 @@ export const INFRA_RETRY = { initialInterval: '1 second', backoffCoefficient: 2,
  */
 export const HOST_CLAIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
 
-/** Tries of the agent step on infrastructure failures, unless the run option `infraAttempts` says otherwise. */
-export const AGENT_STEP_ATTEMPTS = 10;
+/** The agent step's longest wait between tries, in seconds (also part of its restart window). */
+const AGENT_STEP_BACKOFF_CAP_SECS = 4;
+
+/**
+ * The agent step's retries: as many as its deadline allows (agentStepDeadlineMs), unless the run
+ * option `infraAttempts` sets a count. Re-attaching is idempotent, so a try lost to a worker restart
+ * or a missed heartbeat costs only the wait; the short cap makes a graceful shutdown's retry
+ * re-attach within seconds of the next worker polling.
+ */
+export const AGENT_STEP_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: AGENT_STEP_BACKOFF_CAP_SECS * 1000,
+} as const;
 
 /** Fresh starts on another host after the run's host was lost, before the run ends `infra_error`. */
 export const MAX_HOST_RESTARTS = 3;
@@ -103,26 +119,45 @@ export const ACTIVITY_OPTIONS = {
   grade: { startToCloseTimeout: TIMEOUTS.grade, heartbeatTimeout: TIMEOUTS.stepHeartbeat, retry: INFRA_RETRY },
   /** Which host runs the agent step (a slot on it), and whether a host still polls: answered by any live worker on the shared queue. */
   claimHost: { startToCloseTimeout: TIMEOUTS.claimHost, retry: HOST_CLAIM_RETRY },
-  /** runAgent: its per-attempt timeout is set per call from the run's time limit (agentAttemptTimeoutMs). */
+  /** runAgent: its timeouts are set per call from the run's time limit (agentStepOptions in workflows/activityOptions.ts). */
   agent: {
     // Overridden per call; the proxy needs a value to be valid.
     startToCloseTimeout: '7 days',
-    heartbeatTimeout: TIMEOUTS.agentHeartbeat,
+    heartbeatTimeout: TIMEOUTS.agentHeartbeatSecs * 1000,
     // Wait until the container is really stopped before the run records `cancelled`.
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: { ...INFRA_RETRY, maximumAttempts: AGENT_STEP_ATTEMPTS },
+    retry: AGENT_STEP_RETRY,
   },
 } as const satisfies Record<string, ActivityOptions>;
 
 /** The agent step's retry policy for a run that sets `infraAttempts`: the same backoff, that many tries. */
 export function agentStepRetry(infraAttempts: number): RetryPolicy {
-  return { ...INFRA_RETRY, maximumAttempts: infraAttempts };
+  return { ...AGENT_STEP_RETRY, maximumAttempts: infraAttempts };
 }
 
 /** One try of the agent step: the run's time limit and the grace for start and stop. */
 export function agentAttemptTimeoutMs(timeLimitSecs: number): number {
   return (timeLimitSecs + TIMEOUTS.agentGraceSecs) * 1000;
 }
+
+/**
+ * The whole agent step, every try included (its ScheduleToClose): the run's own deadline, not a
+ * count of tries. The container keeps its own clock across re-attaches, so the tries add up to one
+ * try's time (the time limit and the grace) plus at most one outage at the end: a worker dying at
+ * the deadline is noticed within the heartbeat time-out, its retry waits at most the backoff cap,
+ * and a host that does not come back is given up after `deadAfterSecs` (ScheduleToStart, which
+ * restarts the run elsewhere); this window keeps the deadline from firing first.
+ */
+export function agentStepDeadlineMs(timeLimitSecs: number, clocks: { heartbeatSecs: number; deadAfterSecs: number }): number {
+  const restartWindowSecs = clocks.heartbeatSecs + AGENT_STEP_BACKOFF_CAP_SECS + clocks.deadAfterSecs;
+  return agentAttemptTimeoutMs(timeLimitSecs) + restartWindowSecs * 1000;
+}
+
+/** Failure types (an ApplicationFailure's `type`, the error's name) the workflows act on. */
+export const FAILURE_TYPES = {
+  /** The agent step found its run's started container gone with no saved result (core/sandbox/errors.ts). */
+  containerVanished: 'AgentContainerVanishedError',
+} as const;
 
 /** `patched()` ids: a workflow started before a change replays its recorded path. */
 export const PATCHES = {
@@ -138,4 +173,6 @@ export const PATCHES = {
    * step that no worker took asks whether the host still polls its queue before the host counts as lost.
    */
   hostSlots: 'host-slots',
+  /** The agent step is bounded by the run's deadline (ScheduleToClose), not by a count of tries. */
+  agentStepDeadline: 'agent-step-deadline',
 } as const;

@@ -1,7 +1,8 @@
 /**
  * This worker's Docker host: `MLEBENCH_HOST_ID`, else derived from `DOCKER_HOST`, else the
- * machine's hostname; how long its queue may stay silent before its runs move elsewhere; and its
- * agent slots (core/hosts: `MLEBENCH_HOST_SLOTS`, `MLEBENCH_HOST_GPUS`).
+ * machine's hostname; how long its queue may stay silent before its runs move elsewhere; how long
+ * its agent step may miss heartbeats before a try is given up; and its agent slots (core/hosts:
+ * `MLEBENCH_HOST_SLOTS`, `MLEBENCH_HOST_GPUS`).
  */
 import os from 'node:os';
 import type { ClaimedHost, HostIdentity } from '../activities/host';
@@ -22,18 +23,28 @@ export function hostIdentity(env: NodeJS.ProcessEnv = process.env, explicit?: st
   return { hostId, taskQueue: hostTaskQueue(hostId) };
 }
 
-/** `MLEBENCH_HOST_DEAD_SECS` (whole seconds ≥ 1), else TIMEOUTS.hostDeadSecs. */
-export function hostDeadSecs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MLEBENCH_HOST_DEAD_SECS;
-  if (raw === undefined || raw === '') return TIMEOUTS.hostDeadSecs;
+/** `name` (whole seconds ≥ 1), else `fallback`. */
+function secondsSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
   const secs = Number(raw);
-  if (!Number.isInteger(secs) || secs < 1) throw new Error(`MLEBENCH_HOST_DEAD_SECS must be a whole number of seconds ≥ 1, not "${raw}"`);
+  if (!Number.isInteger(secs) || secs < 1) throw new Error(`${name} must be a whole number of seconds ≥ 1, not "${raw}"`);
   return secs;
 }
 
-/** What this worker's `claimHost` gives a run: its host, and when that host counts as dead. */
+/** `MLEBENCH_HOST_DEAD_SECS` (whole seconds ≥ 1), else TIMEOUTS.hostDeadSecs. */
+export function hostDeadSecs(env: NodeJS.ProcessEnv = process.env): number {
+  return secondsSetting(env, 'MLEBENCH_HOST_DEAD_SECS', TIMEOUTS.hostDeadSecs);
+}
+
+/** `MLEBENCH_AGENT_HEARTBEAT_SECS` (whole seconds ≥ 1), else TIMEOUTS.agentHeartbeatSecs. */
+export function agentHeartbeatSecs(env: NodeJS.ProcessEnv = process.env): number {
+  return secondsSetting(env, 'MLEBENCH_AGENT_HEARTBEAT_SECS', TIMEOUTS.agentHeartbeatSecs);
+}
+
+/** What this worker's `claimHost` gives a run: its host, when that host counts as dead, its agent heartbeat time-out. */
 export function claimedHost(host: HostIdentity, env: NodeJS.ProcessEnv = process.env): ClaimedHost {
-  return { ...host, deadAfterSecs: hostDeadSecs(env) };
+  return { ...host, deadAfterSecs: hostDeadSecs(env), agentHeartbeatSecs: agentHeartbeatSecs(env) };
 }
 
 /** The host's agent slots, leased under the runs folder (`<runs>/.hosts/<id>/slots/`). */

@@ -17,13 +17,14 @@ import type { HarnessPaths } from '../core/config';
 /**
  * Errors that retrying cannot fix fail the activity at once: every PermanentError (core/errors.ts),
  * and a ZodError (input that does not parse now will not parse on a retry). The failure's `type` is
- * the error's name.
+ * the error's name, its details a PermanentError's `details`.
  */
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof ApplicationFailure) return err;
   if (!(err instanceof PermanentError || err instanceof ZodError)) return err;
   const type = err.name && err.name !== 'Error' ? err.name : err.constructor.name;
-  return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
+  const details = err instanceof PermanentError && err.details !== undefined ? { details: [err.details] } : {};
+  return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err, ...details });
 }
 
 /** Activities that heartbeat themselves, with details worth keeping (the agent's container, a prepare's progress). */

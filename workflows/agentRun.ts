@@ -10,9 +10,9 @@ import type { AgentContainerResult } from '../core/sandbox/types';
 import type { CompetitionRunInput, CompetitionRunResult, DeadHost, RunPhase, RunResult, TechniqueRunResult } from '../core/runs/types';
 import { decideOutcome, shouldRetryAgent, type GradedSubmission } from '../core/runs/outcome';
 import type { TechniqueTask } from '../core/techniques/types';
-import { agentAttemptTimeoutMs, agentStepRetry, MAX_HOST_RESTARTS, PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
-import { claimHost, hostLiveness, onHost, persistArtifacts, runAgent } from './activityOptions';
-import { describeFailure, hostLostReason, noWorkerTookStep } from './failures';
+import { MAX_HOST_RESTARTS, PATCHES, QUERIES, SEARCH_ATTRIBUTES } from '../temporal/contract';
+import { agentStepOptions, claimHost, hostLiveness, persistArtifacts, runAgent } from './activityOptions';
+import { describeFailure, hostLostReason, noWorkerTookStep, vanishedContainerOf } from './failures';
 
 export interface RunSteps<G extends GradedSubmission> {
   /** What the agent works on (e.g. `spambase`, `leakage on spambase`), for summaries. */
@@ -41,6 +41,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
   let host: ClaimedHost | undefined;
   const deadHosts: DeadHost[] = [];
   let grade: G | null = null;
+  let vanished: RunResult['vanishedContainer'];
   // A query adds no command: histories replay unchanged.
   setHandler(QUERIES.placement, () => ({ attempt: previousContainers.length + deadHosts.length, ...(host ? { host: host.hostId } : {}) }));
 
@@ -62,6 +63,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       ...(previousContainers.length ? { agentRetries: previousContainers.length, previousContainers } : {}),
       ...(host ? { host: host.hostId } : {}),
       ...(deadHosts.length ? { hostRestarts: deadHosts.length, deadHosts } : {}),
+      ...(vanished ? { vanishedContainer: vanished } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);
@@ -101,9 +103,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
         ran = await runAgent.executeWithOptions(
           {
             summary: `${input.agentId} works on ${steps.subject} (limit ${input.timeLimitSecs}s)${retry ? `, retry ${retry}` : ''}${on ? ` on ${on.hostId}` : ''}`,
-            startToCloseTimeout: agentAttemptTimeoutMs(input.timeLimitSecs),
-            ...(input.infraAttempts ? { retry: agentStepRetry(input.infraAttempts) } : {}),
-            ...(on ? onHost(on) : {}),
+            ...agentStepOptions(input, on),
           },
           [
             {
@@ -153,6 +153,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       throw err;
     }
     // Whatever is left after retries is the harness's failure, never the agent's.
+    vanished = vanishedContainerOf(err);
     return await finish('infra_error', describeFailure(err));
   }
 }

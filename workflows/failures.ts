@@ -5,6 +5,8 @@
  */
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/common';
 import type { ClaimedHost } from '../activities';
+import type { VanishedContainer } from '../core/runs/types';
+import { FAILURE_TYPES } from '../temporal/contract';
 
 export interface FailureChain {
   /** Outermost first; an error made non-retryable carries itself as its cause and is said once. */
@@ -61,4 +63,14 @@ export function hostLostReason(err: unknown, host: ClaimedHost): string | undefi
     default:
       return undefined;
   }
+}
+
+/** The run's container that disappeared unwatched, when that is what ended the agent step (AgentContainerVanishedError's details). */
+export function vanishedContainerOf(err: unknown): VanishedContainer | undefined {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type === FAILURE_TYPES.containerVanished) {
+      return current.details?.[0] as VanishedContainer | undefined;
+    }
+  }
+  return undefined;
 }

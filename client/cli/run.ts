@@ -73,7 +73,11 @@ export function runCommand(): Command {
     .option('--seeds <n>', 'seeds per competition', positiveInt)
     .option('-p, --max-parallel <n>', 'agent containers at once', positiveInt)
     .option('-t, --time-limit <secs>', "each agent's time limit in seconds", positiveInt)
-    .option('--infra-attempts <n>', 'tries of the agent step when the infrastructure (Docker, disk) fails (default 10)', positiveInt)
+    .option(
+      '--infra-attempts <n>',
+      "tries of the agent step when the infrastructure (Docker, disk) fails (default: as many as the run's deadline allows)",
+      positiveInt,
+    )
     .option('--max-tokens <n>', "an LLM agent's token budget per run (over its config's llmBudget)", positiveInt)
     .option('--max-requests <n>', "an LLM agent's request budget per run", positiveInt)
     .option('--max-dollars <usd>', "an LLM agent's dollar budget per run (prices: gateway.yaml)", positiveNumber)

@@ -83,7 +83,7 @@ export interface CompetitionRunInput {
   /** The planned run's competition source (absent for runs planned before it was recorded: decided again then). */
   source?: CompetitionSourceDescriptor;
   timeLimitSecs: number;
-  /** Tries of the agent step on infrastructure failures (run option `infraAttempts`; default 10). */
+  /** Tries of the agent step on infrastructure failures (run option `infraAttempts`; default: as many as the run's deadline allows). */
   infraAttempts?: number;
   /** Run options `llmBudget` and `stepLimit`, when given. */
   llmBudget?: LlmBudget;
@@ -142,8 +142,21 @@ interface RunResultBase {
    */
   hostRestarts?: number;
   deadHosts?: DeadHost[];
+  /**
+   * The run's started container was gone, with no saved result, when a worker came back to
+   * re-attach (removed from outside while no worker watched it): the run ends `infra_error` rather
+   * than silently start a fresh one with a new full time limit.
+   */
+  vanishedContainer?: VanishedContainer;
   /** An LLM agent's use of the gateway: requests, tokens, dollars, its budget and whether that ran out. */
   llm?: LlmUsageRecord;
+}
+
+/** A run's container that disappeared unwatched: its id and how long its agent had worked when last seen. */
+export interface VanishedContainer {
+  containerId: string;
+  /** The agent's elapsed seconds at the last heartbeat that saw the container. */
+  lastSeenElapsedSecs: number;
 }
 
 export interface CompetitionRunResult extends RunResultBase {

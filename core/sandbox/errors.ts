@@ -2,6 +2,9 @@
  * Errors of the sandbox, by class name: Temporal turns a thrown Error subclass into an
  * ApplicationFailure whose type is that name, so activities can classify them.
  */
+import { PermanentError } from '../errors';
+import type { VanishedContainer } from '../runs/types';
+import { FAILURE_TYPES } from '../../temporal/contract';
 
 /**
  * The infrastructure failed (Docker not answering, an image missing, a disk error): never the
@@ -17,6 +20,26 @@ export class InfraError extends Error {
  */
 export class SandboxAbortedError extends Error {
   override name = 'AbortError';
+}
+
+/**
+ * A re-attaching try found neither the run's started container nor its saved result: it was
+ * removed while no worker watched it. Not retried: a fresh container would start the agent's clock
+ * again with a new full time limit and hide the lost work; the run ends `infra_error`, saying so.
+ */
+export class AgentContainerVanishedError extends PermanentError {
+  override name = FAILURE_TYPES.containerVanished;
+  /** Travels with the failure (its details) for the workflow to record. */
+  override readonly details: VanishedContainer;
+
+  constructor(runId: string, vanished: VanishedContainer) {
+    super(
+      `the agent container ${vanished.containerId} of run ${runId} disappeared while no worker watched it ` +
+        `(no container and no saved result; last seen after ${Math.round(vanished.lastSeenElapsedSecs)} s of work): ` +
+        `not starting a fresh one with a new full time limit`,
+    );
+    this.details = vanished;
+  }
 }
 
 interface DockerodeError {

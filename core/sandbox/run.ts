@@ -2,6 +2,8 @@
  * Runs an agent's container to its end, surviving the caller's crashes: every call first looks
  * the run's container up by label, so a retry re-attaches to a running container (never a
  * second one), collects an exited one, and trusts the saved result once the container is gone.
+ * A container that an earlier try saw running but that is now gone with no saved result is said
+ * (AgentContainerVanishedError), never silently replaced.
  * The agent writes into the run's scratch space (scratch.ts); once its container has stopped, that
  * is copied into the run folder (never following a symlink), then unmounted: on every ending.
  */
@@ -11,7 +13,7 @@ import type Docker from 'dockerode';
 import { readJsonIfExists, writeJsonAtomic } from '../artifacts/atomic';
 import { log } from '../log';
 import { LABELS, STOP_GRACE_SECS, dockerClient, listAgentContainers, pingDocker, removeContainer } from './docker';
-import { InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './errors';
+import { AgentContainerVanishedError, InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './errors';
 import { ensureAgentImage } from './images';
 import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
@@ -38,6 +40,11 @@ export interface RunAgentContainerOptions {
    * submission and exit, then is stopped like at its time limit (result `stoppedForBudget`).
    */
   stopEarly?: { when: Promise<unknown>; graceMs: number };
+  /**
+   * The container an earlier try of this step started and watched (its last heartbeat). Gone with
+   * no saved result, it was removed unwatched: AgentContainerVanishedError, never a fresh start.
+   */
+  startedBefore?: AgentContainerProgress;
 }
 
 /** What the harness keeps of a finished container once the container itself is removed. */
@@ -75,6 +82,11 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
       );
       await releaseScratch(req.runDir); // copied out before the record was saved
       return record.result;
+    }
+    if (opts.startedBefore) {
+      const { containerId, elapsedSecs } = opts.startedBefore;
+      await keepPartialWork(req);
+      throw new AgentContainerVanishedError(req.runId, { containerId, lastSeenElapsedSecs: elapsedSecs });
     }
     ({ container, reattached } = await createContainer(docker, req));
   }
@@ -124,6 +136,17 @@ export async function runAgentContainer(req: AgentContainerRequest, opts: RunAge
   await releaseScratch(req.runDir);
   log.info({ runId: req.runId, ...result, copied: { files: copied.files, bytes: copied.bytes } }, 'agent container finished');
   return result;
+}
+
+/** What the agent of a vanished container wrote so far stays in the run folder, as after any stop. */
+async function keepPartialWork(req: AgentContainerRequest): Promise<void> {
+  try {
+    await openScratch(req.runDir, { create: false, ...limitsOf(req) });
+    await copyOutScratch(req.runDir);
+  } catch (err) {
+    log.warn({ runId: req.runId, error: (err as Error).message }, "cannot copy out the vanished container's scratch space");
+  }
+  await releaseScratch(req.runDir);
 }
 
 async function findRunContainer(docker: Docker, runId: string, attempt: number): Promise<Docker.ContainerInfo | undefined> {

@@ -14,9 +14,16 @@ import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
 import type { RunResult } from '../../core/runs/types';
 import type { DevServer } from '../../temporal/devServer';
-import { TIMEOUTS } from '../../temporal/contract';
 import { groupContainers } from '../helpers/dockerEvents';
-import { crashHome, hostWorker as startHostWorker, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
+import {
+  CRASH_HEARTBEAT_SECS,
+  crashHome,
+  hostWorker as startHostWorker,
+  stopAll,
+  watchContainerEvents,
+  type CrashHome,
+  type Proc,
+} from '../helpers/crash';
 
 /** Small, so the test sees a host given up; the default is minutes. */
 const DEAD_SECS = 10;
@@ -131,7 +138,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     expect(await groupContainers(groupId)).toEqual([]);
 
     // Detected no sooner than the dead time, and no later than heartbeat time-out + a retry's backoff + the dead time (+ slack).
-    const heartbeatSecs = parseInt(TIMEOUTS.agentHeartbeat, 10);
+    const heartbeatSecs = CRASH_HEARTBEAT_SECS;
     expect(restartMs).toBeGreaterThanOrEqual(DEAD_SECS * 1000);
     expect(restartMs).toBeLessThan((heartbeatSecs + DEAD_SECS + 15) * 1000);
     const firstExited = events.events.find((e) => e.action === 'die' && e.id === first.id);

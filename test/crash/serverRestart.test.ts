@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
 import { isPortOpen, type DevServer } from '../../temporal/devServer';
-import { TIMEOUTS } from '../../temporal/contract';
-import { crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
+import { CRASH_HEARTBEAT_SECS, crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
 
-const OUTAGE_MS = parseInt(TIMEOUTS.agentHeartbeat, 10) * 1000 + 2000;
+const OUTAGE_MS = CRASH_HEARTBEAT_SECS * 1000 + 2000;
 let home: CrashHome;
 let server: DevServer;
 

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
 import type { DevServer } from '../../temporal/devServer';
-import { TIMEOUTS } from '../../temporal/contract';
-import { crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
+import { CRASH_HEARTBEAT_SECS, crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
 
 let home: CrashHome;
 let server: DevServer;
@@ -59,7 +58,7 @@ describe('a worker killed while the agent runs', () => {
     const agentSecs = run!.timings.agentSecs!;
     expect(agentSecs).toBeGreaterThanOrEqual(20);
 
-    const heartbeatSecs = parseInt(TIMEOUTS.agentHeartbeat, 10);
+    const heartbeatSecs = CRASH_HEARTBEAT_SECS;
     const fromStartSecs = (doneAt - start.at) / 1000;
     console.log(
       `re-attach: worker killed ${((killedAt - start.at) / 1000).toFixed(1)} s after the container started; ` +

@@ -33,10 +33,16 @@ export interface CrashHome {
   startServer(): Promise<DevServer>;
 }
 
+/**
+ * The agent step's heartbeat time-out of the crash tests' workers (MLEBENCH_AGENT_HEARTBEAT_SECS):
+ * short, so that a killed worker's try is given up in seconds; the default is for loaded machines.
+ */
+export const CRASH_HEARTBEAT_SECS = 10;
+
 /** A harness home (runs, data, the server's SQLite file) and a headless dev server's port for it. */
 export async function crashHome(): Promise<CrashHome> {
   const port = await freePort();
-  const { home, env } = cliEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+  const { home, env } = cliEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, MLEBENCH_AGENT_HEARTBEAT_SECS: String(CRASH_HEARTBEAT_SECS) });
   const dbFile = path.join(home, 'temporal.db');
   return {
     home,

@@ -1,6 +1,18 @@
 /** The Temporal contract (temporal/contract.ts) is what the workflows, the dev server and the worker's host really use. */
 import { describe, expect, it } from 'vitest';
-import { hostTaskQueue, QUERIES, SEARCH_ATTRIBUTE_FLAGS, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
+import {
+  ACTIVITY_OPTIONS,
+  AGENT_STEP_RETRY,
+  agentAttemptTimeoutMs,
+  agentStepDeadlineMs,
+  agentStepRetry,
+  hostTaskQueue,
+  QUERIES,
+  SEARCH_ATTRIBUTE_FLAGS,
+  SEARCH_ATTRIBUTES,
+  TASK_QUEUE,
+  WORKFLOW_TYPES,
+} from '../../temporal/contract';
 import { devServerArgs } from '../../temporal/devServer';
 import { claimedHost, hostIdentity } from '../../worker/host';
 
@@ -41,7 +53,27 @@ describe("a worker's host (worker/host.ts)", () => {
   it('counts as dead after MLEBENCH_HOST_DEAD_SECS (else 180 s); a bad value is refused, naming the variable', () => {
     const host = hostIdentity({ MLEBENCH_HOST_ID: 'h1' });
     expect(claimedHost(host, {}).deadAfterSecs).toBe(180);
-    expect(claimedHost(host, { MLEBENCH_HOST_DEAD_SECS: '7' })).toEqual({ ...host, deadAfterSecs: 7 });
+    expect(claimedHost(host, { MLEBENCH_HOST_DEAD_SECS: '7' })).toEqual({ ...host, deadAfterSecs: 7, agentHeartbeatSecs: 45 });
     expect(() => claimedHost(host, { MLEBENCH_HOST_DEAD_SECS: '1.5' })).toThrow(/MLEBENCH_HOST_DEAD_SECS must be a whole number.*"1\.5"/);
+  });
+});
+
+describe("the agent step's clocks", () => {
+  it('gives the claimed run a heartbeat time-out of MLEBENCH_AGENT_HEARTBEAT_SECS (else 45 s); a bad value is refused, naming the variable', () => {
+    const host = hostIdentity({ MLEBENCH_HOST_ID: 'h1' });
+    expect(claimedHost(host, {}).agentHeartbeatSecs).toBe(45);
+    expect(claimedHost(host, { MLEBENCH_AGENT_HEARTBEAT_SECS: '3' }).agentHeartbeatSecs).toBe(3);
+    expect(() => claimedHost(host, { MLEBENCH_AGENT_HEARTBEAT_SECS: '0' })).toThrow(
+      /MLEBENCH_AGENT_HEARTBEAT_SECS must be a whole number.*"0"/,
+    );
+  });
+
+  it('bounds the step by the run deadline: time limit, grace, and one outage (heartbeat, backoff cap, host dead time); tries unlimited', () => {
+    // 24 h agent, defaults: 86,400 + 300 grace + (45 + 4 + 180) window.
+    expect(agentStepDeadlineMs(86_400, { heartbeatSecs: 45, deadAfterSecs: 180 })).toBe((86_400 + 300 + 229) * 1000);
+    expect(agentStepDeadlineMs(60, { heartbeatSecs: 3, deadAfterSecs: 10 })).toBe(agentAttemptTimeoutMs(60) + 17_000);
+    expect(AGENT_STEP_RETRY).not.toHaveProperty('maximumAttempts');
+    expect(ACTIVITY_OPTIONS.agent.retry).toBe(AGENT_STEP_RETRY);
+    expect(agentStepRetry(3)).toEqual({ ...AGENT_STEP_RETRY, maximumAttempts: 3 });
   });
 });

@@ -159,3 +159,22 @@ describe("a run record's failure line", () => {
     expect(describeFailure(failure)).toBe(`activity runAgent failed: LlmGatewayUnavailableError: ${message}`);
   });
 });
+
+describe('a container that vanished unwatched', () => {
+  it('fails the agent step at once (non-retryable), and the workflow reads which container it was from the failure', async () => {
+    const { ActivityFailure, ApplicationFailure, RetryState } = await import('@temporalio/common');
+    const { AgentContainerVanishedError } = await import('../../core/sandbox/errors');
+    const { toActivityFailure } = await import('../../worker/interceptors');
+    const { describeFailure, vanishedContainerOf } = await import('../../workflows/failures');
+    const vanished = { containerId: 'abc123', lastSeenElapsedSecs: 3600.4 };
+    const mapped = toActivityFailure(new AgentContainerVanishedError('r1', vanished));
+    expect(mapped).toBeInstanceOf(ApplicationFailure);
+    expect(mapped).toMatchObject({ type: 'AgentContainerVanishedError', nonRetryable: true, details: [vanished] });
+    const failure = new ActivityFailure('runAgent failed', 'runAgent', '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', mapped as Error);
+    expect(vanishedContainerOf(failure)).toEqual(vanished);
+    expect(describeFailure(failure)).toMatch(/the agent container abc123 of run r1 disappeared .*after 3600 s of work/);
+    expect(
+      vanishedContainerOf(new ActivityFailure('x', 'runAgent', '1', RetryState.TIMEOUT, 'worker', new Error('other'))),
+    ).toBeUndefined();
+  });
+});
