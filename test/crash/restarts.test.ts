@@ -102,6 +102,8 @@ describe('worker restarts during one run', () => {
     }
     const result = await client.waitForCompletion(groupId);
     events.stop();
+    // The next case's runs must be claimed by its own workers (claimHost goes to any worker).
+    await current.stop();
 
     const [run] = result.runs;
     expect(run).toMatchObject({ outcome: 'succeeded', grade: { valid_submission: true }, container: { exitCode: 0, reattached: true } });
