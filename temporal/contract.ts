@@ -92,7 +92,7 @@ export const INFRA_RETRY = { initialInterval: '1 second', backoffCoefficient: 2,
 export const HOST_CLAIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
 
 /** The agent step's longest wait between tries, in seconds (also part of its restart window). */
-const AGENT_STEP_BACKOFF_CAP_SECS = 4;
+const AGENT_STEP_BACKOFF_CAP_SECS = 2;
 
 /**
  * The agent step's retries: as many as its deadline allows (agentStepDeadlineMs), unless the run

@@ -69,9 +69,9 @@ describe("the agent step's clocks", () => {
   });
 
   it('bounds the step by the run deadline: time limit, grace, and one outage (heartbeat, backoff cap, host dead time); tries unlimited', () => {
-    // 24 h agent, defaults: 86,400 + 300 grace + (45 + 4 + 180) window.
-    expect(agentStepDeadlineMs(86_400, { heartbeatSecs: 45, deadAfterSecs: 180 })).toBe((86_400 + 300 + 229) * 1000);
-    expect(agentStepDeadlineMs(60, { heartbeatSecs: 3, deadAfterSecs: 10 })).toBe(agentAttemptTimeoutMs(60) + 17_000);
+    // 24 h agent, defaults: 86,400 + 300 grace + (45 + 2 + 180) window.
+    expect(agentStepDeadlineMs(86_400, { heartbeatSecs: 45, deadAfterSecs: 180 })).toBe((86_400 + 300 + 227) * 1000);
+    expect(agentStepDeadlineMs(60, { heartbeatSecs: 3, deadAfterSecs: 10 })).toBe(agentAttemptTimeoutMs(60) + 15_000);
     expect(AGENT_STEP_RETRY).not.toHaveProperty('maximumAttempts');
     expect(ACTIVITY_OPTIONS.agent.retry).toBe(AGENT_STEP_RETRY);
     expect(agentStepRetry(3)).toEqual({ ...AGENT_STEP_RETRY, maximumAttempts: 3 });
