@@ -19,7 +19,15 @@ import { PermanentError } from '../errors';
 import { formatZodError, readYamlFile } from '../validation';
 
 /** The harness sets these itself; an agent may not override them. */
-export const RESERVED_ENV = ['COMPETITION_ID', 'TIME_LIMIT_SECS', 'SEED', 'TECHNIQUE_TASK', 'STEP_LIMIT', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'] as const;
+export const RESERVED_ENV = [
+  'COMPETITION_ID',
+  'TIME_LIMIT_SECS',
+  'SEED',
+  'TECHNIQUE_TASK',
+  'STEP_LIMIT',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+] as const;
 export const DEFAULT_VARIANT = 'default';
 /** Agent names become Docker repository names, so they follow Docker's rules. */
 export const AGENT_NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;

@@ -55,7 +55,9 @@ export async function loadAgentDefinition(name: string, opts: AgentRegistryOptio
   const dir = path.join(agentsDirOf(opts), name);
   const configFile = path.join(dir, 'config.yaml');
   if (!AGENT_NAME_RE.test(name)) {
-    throw new AgentConfigError(`${configFile}: the folder name "${name}" is not a valid agent name (lowercase letters and digits, separated by . _ -)`);
+    throw new AgentConfigError(
+      `${configFile}: the folder name "${name}" is not a valid agent name (lowercase letters and digits, separated by . _ -)`,
+    );
   }
   const config = await loadAgentConfig(configFile);
   if (!existsSync(path.join(dir, 'Dockerfile'))) {
@@ -111,9 +113,7 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
 
 /** Every agent id with its spec, sorted by id; a malformed config throws AgentConfigError. */
 export async function listAgents(opts: AgentRegistryOptions = {}): Promise<AgentSpec[]> {
-  return (await listAgentDefinitions(opts))
-    .flatMap(variantSpecs)
-    .sort((a, b) => a.id.localeCompare(b.id));
+  return (await listAgentDefinitions(opts)).flatMap(variantSpecs).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** The ids that load cleanly, for error messages (a broken config must not hide the others). */

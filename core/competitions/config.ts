@@ -69,9 +69,16 @@ const configSchema = z
         step: z.string().refine((s) => PREPARE_STEP_NAMES.includes(s), {
           message: `must be one of: ${PREPARE_STEP_NAMES.join(', ')}`,
         }),
-        seed: z.number().int().min(0).max(2 ** 32 - 1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1),
         /** The checksum prepare must produce; catches a changed data source that would invalidate the leaderboard. */
-        checksum: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest').optional(),
+        checksum: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')
+          .optional(),
         options: z.unknown().optional(),
       })
       .strict(),
@@ -129,4 +136,3 @@ export async function loadCompetitionConfig(file: string, expectedId: string): P
   if (issues.length > 0) throw new InvalidCompetitionConfigError(file, issues);
   return config;
 }
-

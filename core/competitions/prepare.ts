@@ -147,7 +147,9 @@ async function build(competition: Competition, dir: string, inputs: string): Pro
   for (const field of ['answers', 'sample_submission'] as const) {
     const file = path.join(dir, config.dataset[field]);
     if (!(await exists(file))) {
-      throw new Error(`${competition.id}: prepare step "${config.prepare.step}" wrote no ${config.dataset[field]} (config.yaml dataset.${field})`);
+      throw new Error(
+        `${competition.id}: prepare step "${config.prepare.step}" wrote no ${config.dataset[field]} (config.yaml dataset.${field})`,
+      );
     }
   }
 

@@ -72,13 +72,15 @@ export async function withPrepareLock<T>(root: string, what: string, prepare: ()
       });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw new Error(`cannot take the prepare lock ${lockfilePath} of ${what}: ${(err as Error).message}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED')
+        throw new Error(`cannot take the prepare lock ${lockfilePath} of ${what}: ${(err as Error).message}`, { cause: err });
       opts.onProgress?.({ phase: 'waiting', what, waitedSecs: Math.round((Date.now() - started) / 1000) });
       await sleep(opts.pollMs ?? 1000);
     }
   }
   const waitedMs = Date.now() - started;
-  if (waitedMs > 1000) log.info({ event: 'prepare.lock', what, waitedMs }, `waited ${Math.round(waitedMs / 1000)} s for another prepare of ${what}`);
+  if (waitedMs > 1000)
+    log.info({ event: 'prepare.lock', what, waitedMs }, `waited ${Math.round(waitedMs / 1000)} s for another prepare of ${what}`);
   try {
     opts.onProgress?.({ phase: 'preparing', what });
     const result = await progressScope.run((p) => opts.onProgress?.({ phase: 'preparing', what, ...p }), prepare);
@@ -86,6 +88,9 @@ export async function withPrepareLock<T>(root: string, what: string, prepare: ()
     return result;
   } finally {
     // A lost lock is someone else's now: not ours to remove.
-    if (!compromised) await release().catch((err: unknown) => log.warn({ event: 'prepare.lock', what, error: (err as Error).message }, 'cannot release the prepare lock'));
+    if (!compromised)
+      await release().catch((err: unknown) =>
+        log.warn({ event: 'prepare.lock', what, error: (err as Error).message }, 'cannot release the prepare lock'),
+      );
   }
 }

@@ -144,7 +144,9 @@ export async function openCompetitionSource(
   const checkout = options.checkout ?? configuredCheckoutPath();
   const mlebench = checkout ? await findMleBenchCompetition(id, { checkout }) : undefined;
   if (!mlebench) {
-    const where = checkout ? `the MLE-bench checkout ${checkout} does not list it` : `this process has no MLE-bench checkout (${MLEBENCH_REPO_ENV})`;
+    const where = checkout
+      ? `the MLE-bench checkout ${checkout} does not list it`
+      : `this process has no MLE-bench checkout (${MLEBENCH_REPO_ENV})`;
     throw new UnknownCompetitionError(id, [], `planned as an MLE-bench competition, but ${where}`);
   }
   return mleBenchSource(mlebench);

@@ -17,7 +17,8 @@ export async function readAgentFile(file: string, maxBytes = MAX_AGENT_FILE_BYTE
   try {
     handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return { ok: false, exists: true, reason: `${file} is a symbolic link; it must be a regular file` };
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      return { ok: false, exists: true, reason: `${file} is a symbolic link; it must be a regular file` };
     return { ok: false, exists: false, reason: `no file at ${file}` };
   }
   try {

@@ -149,7 +149,10 @@ export async function prepareTechniqueData(key: TechniqueRunKey, options: Techni
           await Promise.all([
             writeTable(path.join(publicDir, 'train.csv'), planted.train),
             writeTable(path.join(publicDir, 'test.csv'), planted.test),
-            writeTable(path.join(publicDir, 'sample_submission.csv'), sampleSubmission(planted.train, planted.test, data.idColumn, data.targetColumn, data.problem)),
+            writeTable(
+              path.join(publicDir, 'sample_submission.csv'),
+              sampleSubmission(planted.train, planted.test, data.idColumn, data.targetColumn, data.problem),
+            ),
             fs.writeFile(path.join(publicDir, 'description.md'), description),
             fs.writeFile(path.join(publicDir, TASK_FILE), `${JSON.stringify(taskFile, null, 2)}\n`),
             writeTable(path.join(privateDir, 'answers.csv'), planted.answers),
@@ -169,15 +172,26 @@ export async function prepareTechniqueData(key: TechniqueRunKey, options: Techni
 }
 
 /** The prepared technique data, verified: grading never runs against edited truth. */
-export async function loadPreparedTechnique(key: TechniqueRunKey, options: TechniquePrepareOptions = {}): Promise<PreparedTechnique & { truth: TruthFile }> {
+export async function loadPreparedTechnique(
+  key: TechniqueRunKey,
+  options: TechniquePrepareOptions = {},
+): Promise<PreparedTechnique & { truth: TruthFile }> {
   const p = await prepareTechniqueData(key, options);
   const truth = await readJsonIfExists<TruthFile>(path.join(p.privateDir, TRUTH_FILE));
-  if (!truth) throw new PreparedDataChangedError(`${key.task}/${key.competitionId}`, path.dirname(p.privateDir), [{ file: `private/${TRUTH_FILE}`, problem: 'missing' }]);
+  if (!truth)
+    throw new PreparedDataChangedError(`${key.task}/${key.competitionId}`, path.dirname(p.privateDir), [
+      { file: `private/${TRUTH_FILE}`, problem: 'missing' },
+    ]);
   return { ...p, truth };
 }
 
 function prepared(key: TechniqueRunKey, preparedDir: string, manifest: Manifest): PreparedTechnique {
-  return { ...key, publicDir: path.join(preparedDir, 'public'), privateDir: path.join(preparedDir, 'private'), checksum: manifest.checksum };
+  return {
+    ...key,
+    publicDir: path.join(preparedDir, 'public'),
+    privateDir: path.join(preparedDir, 'private'),
+    checksum: manifest.checksum,
+  };
 }
 
 async function writeTable(file: string, table: CsvTable): Promise<void> {

@@ -51,7 +51,11 @@ function totals(scores: (number | null)[]): TechniqueTaskTotals {
   };
 }
 
-export function summarizeTechniqueGrades(results: readonly RunResult[], skipped: readonly SkippedTechniqueRun[], createdAt: string): TechniqueGradesReport {
+export function summarizeTechniqueGrades(
+  results: readonly RunResult[],
+  skipped: readonly SkippedTechniqueRun[],
+  createdAt: string,
+): TechniqueGradesReport {
   const grades: TechniqueGradeEntry[] = results
     .filter((r): r is TechniqueRunResult => r.kind === 'technique')
     .map((r) => {
@@ -70,7 +74,8 @@ export function summarizeTechniqueGrades(results: readonly RunResult[], skipped:
       };
     });
   const byTask: Partial<Record<TechniqueTask, TechniqueTaskTotals>> = {};
-  for (const task of [...new Set(grades.map((g) => g.task))]) byTask[task] = totals(grades.filter((g) => g.task === task).map((g) => g.score));
+  for (const task of [...new Set(grades.map((g) => g.task))])
+    byTask[task] = totals(grades.filter((g) => g.task === task).map((g) => g.score));
   const all = totals(grades.map((g) => g.score));
   return {
     created_at: createdAt,

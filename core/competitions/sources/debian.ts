@@ -23,7 +23,10 @@ export const debianPackageSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian package name'),
     version: z.string().regex(/^[0-9A-Za-z.+~:-]+$/, 'must be a Debian version (as `apt-cache policy` shows it)'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')
+      .optional(),
   })
   .strict();
 
@@ -50,7 +53,9 @@ function fileVersion(version: string): string {
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(file))
+    .digest('hex');
 }
 
 async function findCachedDeb(cacheDir: string, pkg: DebianPackage): Promise<string | undefined> {
@@ -122,7 +127,8 @@ export async function unpackDebianPackage(pkg: DebianPackage, cacheDir = debianC
       await run('dpkg-deb', ['-x', deb, tmp], { maxBuffer: 16 * 1024 * 1024 });
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') throw new DebianPackageError(pkg, 'dpkg-deb is not installed: prepare this competition on Debian or an apt-capable host');
+      if (e.code === 'ENOENT')
+        throw new DebianPackageError(pkg, 'dpkg-deb is not installed: prepare this competition on Debian or an apt-capable host');
       throw new DebianPackageError(pkg, `dpkg-deb -x ${deb} failed: ${tail(e.stderr ?? e.message)}`);
     }
     try {

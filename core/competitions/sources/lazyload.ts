@@ -38,9 +38,10 @@ export async function openLazyLoadDb(base: string): Promise<LazyLoadDb> {
   };
   const variables = entry('variables');
   const compressedFlag = entry('compressed');
-  const compression = compressedFlag.type === 'logical' || compressedFlag.type === 'integer' || compressedFlag.type === 'double'
-    ? Number(compressedFlag.data[0] ?? 0)
-    : 0;
+  const compression =
+    compressedFlag.type === 'logical' || compressedFlag.type === 'integer' || compressedFlag.type === 'double'
+      ? Number(compressedFlag.data[0] ?? 0)
+      : 0;
   const varNames = variables.type === 'list' ? variables.attributes.get('names') : undefined;
   if (variables.type !== 'list' || varNames?.type !== 'character') {
     throw new RDataError(indexFile, 0, 'index "variables" is not a named list');

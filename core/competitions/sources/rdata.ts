@@ -34,12 +34,47 @@ const NA_INTEGER = -2147483648;
 
 // SEXP types (R internals) and the pseudo-types serialization adds.
 const SXP = {
-  NIL: 0, SYM: 1, LIST: 2, CLO: 3, ENV: 4, PROM: 5, LANG: 6, SPECIAL: 7, BUILTIN: 8, CHAR: 9, LGL: 10,
-  INT: 13, REAL: 14, CPLX: 15, STR: 16, DOT: 17, VEC: 19, EXPR: 20, BCODE: 21, EXTPTR: 22, WEAKREF: 23,
-  RAW: 24, S4: 25,
-  ALTREP: 238, ATTRLIST: 239, ATTRLANG: 240, BASEENV: 241, EMPTYENV: 242, BCREPREF: 243, BCREPDEF: 244,
-  GENERICREF: 245, CLASSREF: 246, PERSIST: 247, PACKAGE: 248, NAMESPACE: 249, BASENAMESPACE: 250,
-  MISSINGARG: 251, UNBOUNDVALUE: 252, GLOBALENV: 253, NILVALUE: 254, REF: 255,
+  NIL: 0,
+  SYM: 1,
+  LIST: 2,
+  CLO: 3,
+  ENV: 4,
+  PROM: 5,
+  LANG: 6,
+  SPECIAL: 7,
+  BUILTIN: 8,
+  CHAR: 9,
+  LGL: 10,
+  INT: 13,
+  REAL: 14,
+  CPLX: 15,
+  STR: 16,
+  DOT: 17,
+  VEC: 19,
+  EXPR: 20,
+  BCODE: 21,
+  EXTPTR: 22,
+  WEAKREF: 23,
+  RAW: 24,
+  S4: 25,
+  ALTREP: 238,
+  ATTRLIST: 239,
+  ATTRLANG: 240,
+  BASEENV: 241,
+  EMPTYENV: 242,
+  BCREPREF: 243,
+  BCREPDEF: 244,
+  GENERICREF: 245,
+  CLASSREF: 246,
+  PERSIST: 247,
+  PACKAGE: 248,
+  NAMESPACE: 249,
+  BASENAMESPACE: 250,
+  MISSINGARG: 251,
+  UNBOUNDVALUE: 252,
+  GLOBALENV: 253,
+  NILVALUE: 254,
+  REF: 255,
 } as const;
 
 export class RDataError extends Error {
@@ -122,7 +157,7 @@ class Reader {
       case SXP.NILVALUE:
         return NULL;
       case SXP.REF: {
-        const index = (flags >>> 8) === 0 ? this.int() : flags >>> 8;
+        const index = flags >>> 8 === 0 ? this.int() : flags >>> 8;
         return this.refs[index - 1] ?? this.fail(`reference ${index} to an object not read yet`);
       }
       case SXP.EMPTYENV:
@@ -149,7 +184,11 @@ class Reader {
       }
       case SXP.ENV: {
         this.int(); // locked
-        const env: { type: 'environment'; frame: RValue; attributes: RAttributes } = { type: 'environment', frame: NULL, attributes: new Map() };
+        const env: { type: 'environment'; frame: RValue; attributes: RAttributes } = {
+          type: 'environment',
+          frame: NULL,
+          attributes: new Map(),
+        };
         this.refs.push(env);
         this.item(); // enclosing environment
         env.frame = this.item();

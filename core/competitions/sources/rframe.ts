@@ -80,7 +80,8 @@ export function asDataFrame(value: RValue, source: string): RDataFrame {
     throw new NotADataFrameError(source, `is an R ${value.type} of class [${classOf(value).join(', ')}], not a data.frame`);
   }
   const names = strings(value.attributes.get('names'));
-  if (names.length !== value.data.length) throw new NotADataFrameError(source, `has ${value.data.length} columns but ${names.length} names`);
+  if (names.length !== value.data.length)
+    throw new NotADataFrameError(source, `has ${value.data.length} columns but ${names.length} names`);
   const nrow = rowCount(value, source);
   const columns = value.data.map((col, i) => toColumn(names[i]!, col, nrow, source));
   return {

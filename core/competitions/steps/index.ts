@@ -9,7 +9,10 @@ export type { PrepareContext, PrepareStep } from './types';
 
 // Each step validates its own options, so the registry can hold them without their option types.
 const steps: Record<string, PrepareStep<unknown>> = Object.fromEntries(
-  [sotuAuthorship as PrepareStep<unknown>, ...tabularSteps, ...mediaSteps, synthetic as PrepareStep<unknown>].map((step) => [step.name, step]),
+  [sotuAuthorship as PrepareStep<unknown>, ...tabularSteps, ...mediaSteps, synthetic as PrepareStep<unknown>].map((step) => [
+    step.name,
+    step,
+  ]),
 );
 
 export const PREPARE_STEP_NAMES: readonly string[] = Object.keys(steps);

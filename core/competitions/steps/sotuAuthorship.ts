@@ -87,11 +87,26 @@ export const sotuAuthorship: PrepareStep<Options> = {
     const train = rows.slice(0, nTrain).map((r, i) => [ids[i]!, r.text, r.author]);
     const test = rows.slice(nTrain).map((r, i) => ({ id: ids[nTrain + i]!, ...r }));
     await fs.writeFile(path.join(publicDir, 'train.csv'), toCsv(['id', 'text', 'author'], train));
-    await fs.writeFile(path.join(publicDir, 'test.csv'), toCsv(['id', 'text'], test.map((r) => [r.id, r.text])));
+    await fs.writeFile(
+      path.join(publicDir, 'test.csv'),
+      toCsv(
+        ['id', 'text'],
+        test.map((r) => [r.id, r.text]),
+      ),
+    );
     await fs.writeFile(
       path.join(publicDir, 'sample_submission.csv'),
-      toCsv(['id', ...labels], test.map((r) => [r.id, ...labels.map(() => uniform)])),
+      toCsv(
+        ['id', ...labels],
+        test.map((r) => [r.id, ...labels.map(() => uniform)]),
+      ),
     );
-    await fs.writeFile(path.join(privateDir, 'answers.csv'), toCsv(['id', 'author'], test.map((r) => [r.id, r.author])));
+    await fs.writeFile(
+      path.join(privateDir, 'answers.csv'),
+      toCsv(
+        ['id', 'author'],
+        test.map((r) => [r.id, r.author]),
+      ),
+    );
   },
 };

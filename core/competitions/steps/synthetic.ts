@@ -88,7 +88,12 @@ export const synthetic: PrepareStep<Options> = {
         return writeLines(sample, 'id,target', rows, (i) => `${ids(i)},1`);
       case 'multilabel': {
         const labels = Array.from({ length: options.classes }, (_, k) => `label_${k}`);
-        await writeLines(answers, `id,${labels.join(',')}`, rows, (i) => `${ids(i)},${labels.map(() => (random() < 0.3 ? 1 : 0)).join(',')}`);
+        await writeLines(
+          answers,
+          `id,${labels.join(',')}`,
+          rows,
+          (i) => `${ids(i)},${labels.map(() => (random() < 0.3 ? 1 : 0)).join(',')}`,
+        );
         return writeLines(sample, `id,${labels.join(',')}`, rows, (i) => `${ids(i)},${labels.map(() => '0.5').join(',')}`);
       }
     }

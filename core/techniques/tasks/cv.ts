@@ -51,7 +51,11 @@ export const cvAnalysisSchema = z
   .superRefine((a, ctx) => {
     const [low, high] = a.interval;
     if (!(low <= a.estimate && a.estimate <= high)) {
-      ctx.addIssue({ code: 'custom', path: ['interval'], message: `must hold low <= estimate <= high; got [${low}, ${high}] and estimate ${a.estimate}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval'],
+        message: `must hold low <= estimate <= high; got [${low}, ${high}] and estimate ${a.estimate}`,
+      });
     }
   });
 export type CvAnalysis = z.infer<typeof cvAnalysisSchema>;
@@ -139,7 +143,10 @@ export const cv: TechniqueTaskDefinition<CvTruth, CvAnalysis> = {
     const tol = CV_TOLERANCES[truth.metric];
     const criteria: Criterion[] = [];
     const none = (why: string): void => {
-      criteria.push({ name: 'cv_estimate', weight: 0.5, score: 0, detail: why }, { name: 'cv_interval', weight: 0.25, score: 0, detail: why });
+      criteria.push(
+        { name: 'cv_estimate', weight: 0.5, score: 0, detail: why },
+        { name: 'cv_interval', weight: 0.25, score: 0, detail: why },
+      );
     };
     if (!analysis) {
       criteria.push(withoutAnalysis('cv_estimate', 0.5, analysisProblem), withoutAnalysis('cv_interval', 0.25, analysisProblem));
@@ -148,7 +155,9 @@ export const cv: TechniqueTaskDefinition<CvTruth, CvAnalysis> = {
     } else if (!predictions.valid) {
       none(`no valid predictions, so no held-out score to compare with: ${predictions.reason}`);
     } else if (predictionQuality(predictions).score < MIN_PREDICTION_SCORE) {
-      none(`the predictions score ${fmt(predictionQuality(predictions).score)} on the predictions scale, below ${MIN_PREDICTION_SCORE}: estimating a (near) constant prediction's score takes no cross-validation`);
+      none(
+        `the predictions score ${fmt(predictionQuality(predictions).score)} on the predictions scale, below ${MIN_PREDICTION_SCORE}: estimating a (near) constant prediction's score takes no cross-validation`,
+      );
     } else {
       const actual = heldOutScore(predictions, truth.metric);
       const error = Math.abs(analysis.estimate - actual);

@@ -138,7 +138,14 @@ function candidates(data: TabularData): string[] {
     for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
     if (counts.size < 12 || Math.max(...counts.values()) > xs.length / 2) continue;
     const cuts = cutPoints(xs, 8);
-    scored.push({ name, share: explainedShare(xs.map((x) => levelOf(x, cuts)), ys, data.problem) });
+    scored.push({
+      name,
+      share: explainedShare(
+        xs.map((x) => levelOf(x, cuts)),
+        ys,
+        data.problem,
+      ),
+    });
   }
   return scored
     .sort((a, b) => b.share - a.share || a.name.localeCompare(b.name))
@@ -156,7 +163,10 @@ export const encoding: TechniqueTaskDefinition<EncodingTruth, EncodingAnalysis> 
 
   plant(data, random) {
     const pool = candidates(data);
-    if (pool.length < 2) throw new Error(`encoding: ${data.competitionId} has ${pool.length} numeric features with ≥ 12 distinct values; at least 2 are needed`);
+    if (pool.length < 2)
+      throw new Error(
+        `encoding: ${data.competitionId} has ${pool.length} numeric features with ≥ 12 distinct values; at least 2 are needed`,
+      );
     const chosen = pickSome(pool, 2 + Math.floor(random() * 2), random);
     const used = new Set<string>();
     let train = data.train;

@@ -127,8 +127,16 @@ export const missing: TechniqueTaskDefinition<MissingTruth, MissingAnalysis> = {
         values: blanked.map((i) => Number(testCells[i])),
         train_mean: Number(formatNumber(kept.reduce((s, x) => s + x, 0) / kept.length)),
       };
-      train = withColumn(train, name, trainCells.map((v, i) => (trainRows.has(i) ? '' : v)));
-      test = withColumn(test, name, testCells.map((v, i) => (testRows.has(i) ? '' : v)));
+      train = withColumn(
+        train,
+        name,
+        trainCells.map((v, i) => (trainRows.has(i) ? '' : v)),
+      );
+      test = withColumn(
+        test,
+        name,
+        testCells.map((v, i) => (testRows.has(i) ? '' : v)),
+      );
     }
 
     // Every column with blanks, planted or not, from the tables the agent will see.
@@ -137,7 +145,15 @@ export const missing: TechniqueTaskDefinition<MissingTruth, MissingAnalysis> = {
       const trainBlank = blankCount(train, name);
       const testBlank = blankCount(test, name);
       if (trainBlank + testBlank === 0) return [];
-      return [{ column: name, rate: (trainBlank + testBlank) / cells, train_blank: trainBlank, test_blank: testBlank, planted: name in imputation }];
+      return [
+        {
+          column: name,
+          rate: (trainBlank + testBlank) / cells,
+          train_blank: trainBlank,
+          test_blank: testBlank,
+          planted: name in imputation,
+        },
+      ];
     });
     return { train, test, answers: data.answers, truth: { id_column: data.idColumn, columns, imputation } };
   },
@@ -161,7 +177,10 @@ export const missing: TechniqueTaskDefinition<MissingTruth, MissingAnalysis> = {
       const parts = truth.columns.map((c) => {
         const estimate = Object.hasOwn(analysis.missing_columns, c.column) ? analysis.missing_columns[c.column] : undefined;
         if (estimate === undefined) return { score: 0, text: `${c.column} not named (${fmt(c.rate)})` };
-        return { score: linearCredit(Math.abs(estimate - c.rate), RATE_FULL, RATE_ZERO), text: `${c.column} ${fmt(estimate)} for ${fmt(c.rate)}` };
+        return {
+          score: linearCredit(Math.abs(estimate - c.rate), RATE_FULL, RATE_ZERO),
+          text: `${c.column} ${fmt(estimate)} for ${fmt(c.rate)}`,
+        };
       });
       criteria.push({
         name: 'missing_rates',

@@ -100,7 +100,8 @@ export const scaling: TechniqueTaskDefinition<ScalingTruth, ScalingAnalysis> = {
     const stds = new Map(numberColumns(data).map((c) => [c, columnStd(data.train, c)]));
     // Constant columns cannot be rescaled visibly; at least two features stay untouched.
     const eligible = [...stds.keys()].filter((c) => stds.get(c)! > 0);
-    if (eligible.length < 3) throw new Error(`scaling: ${data.competitionId} has ${eligible.length} non-constant numeric features; at least 3 are needed`);
+    if (eligible.length < 3)
+      throw new Error(`scaling: ${data.competitionId} has ${eligible.length} non-constant numeric features; at least 3 are needed`);
     const k = Math.min(3 + Math.floor(random() * 3), eligible.length - 2);
 
     for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
@@ -117,8 +118,16 @@ export const scaling: TechniqueTaskDefinition<ScalingTruth, ScalingAnalysis> = {
       let train = data.train;
       let test = data.test;
       for (const [c, e] of exponents) {
-        train = withColumn(train, c, column(train, c).map((v) => (v.trim() === '' ? v : shiftDecimal(v, e))));
-        test = withColumn(test, c, column(test, c).map((v) => (v.trim() === '' ? v : shiftDecimal(v, e))));
+        train = withColumn(
+          train,
+          c,
+          column(train, c).map((v) => (v.trim() === '' ? v : shiftDecimal(v, e))),
+        );
+        test = withColumn(
+          test,
+          c,
+          column(test, c).map((v) => (v.trim() === '' ? v : shiftDecimal(v, e))),
+        );
       }
       // Checked on the written values: ≥ SCALE_GAP above every untouched feature, < SCALE_GAP apart.
       const planted = chosen.map((c) => columnStd(train, c));

@@ -84,7 +84,12 @@ describe('scoring', () => {
   });
 
   it('totalScore: Σ weight × clamped score, 4 decimals; weights must sum to 1', () => {
-    const c = (weight: number, score: number): { name: string; weight: number; score: number; detail: string } => ({ name: 'c', weight, score, detail: '' });
+    const c = (weight: number, score: number): { name: string; weight: number; score: number; detail: string } => ({
+      name: 'c',
+      weight,
+      score,
+      detail: '',
+    });
     expect(totalScore([c(0.3, 1), c(0.3, 0.5), c(0.4, 0)])).toBe(0.45);
     expect(totalScore([c(0.5, 1.5), c(0.5, -1)])).toBe(0.5);
     expect(totalScore([c(1 / 3, 1), c(2 / 3, 0.123456)])).toBe(0.4156);
@@ -131,8 +136,20 @@ describe('prediction measures', () => {
     expect([clip01(-1), clip01(0.3), clip01(2), clip01(Number.NaN), clip01(Number.NEGATIVE_INFINITY)]).toEqual([0, 0.3, 1, 0, 0]);
   });
 
-  const classes: PredictionTruth = { problem: 'multiclass', ids: ['1', '2', '3', '4'], labels: ['a', 'b', 'c', 'd'], values: new Float64Array(0), classes: ['a', 'b', 'c', 'd'] };
-  const numbers: PredictionTruth = { problem: 'regression', ids: ['1', '2', '3', '4'], labels: [], values: Float64Array.from([1, 2, 3, 4]), classes: [] };
+  const classes: PredictionTruth = {
+    problem: 'multiclass',
+    ids: ['1', '2', '3', '4'],
+    labels: ['a', 'b', 'c', 'd'],
+    values: new Float64Array(0),
+    classes: ['a', 'b', 'c', 'd'],
+  };
+  const numbers: PredictionTruth = {
+    problem: 'regression',
+    ids: ['1', '2', '3', '4'],
+    labels: [],
+    values: Float64Array.from([1, 2, 3, 4]),
+    classes: [],
+  };
 
   it('predictionQuality: chance-corrected balanced accuracy, or R² clipped', () => {
     // Two of four classes right: balanced accuracy 0.5, chance 0.25 → (0.5 − 0.25) / 0.75.
@@ -143,7 +160,10 @@ describe('prediction measures', () => {
     expect(predictionQuality({ valid: true, predicted: ['b', 'a', 'd', 'c'], values: new Float64Array(0), truth: classes }).score).toBe(0);
     const worse = predictionQuality({ valid: true, predicted: [], values: Float64Array.from([4, 3, 2, 1]), truth: numbers });
     expect([worse.metric, worse.value, worse.score]).toEqual(['r2', -3, 0]);
-    expect(predictionQuality({ valid: true, predicted: [], values: Float64Array.from([1, 2, 3, 5]), truth: numbers }).score).toBeCloseTo(0.8, 12);
+    expect(predictionQuality({ valid: true, predicted: [], values: Float64Array.from([1, 2, 3, 5]), truth: numbers }).score).toBeCloseTo(
+      0.8,
+      12,
+    );
   });
 
   it('predictionCriterion: the quality, or 0 with the reason', () => {
@@ -158,18 +178,39 @@ describe('prediction measures', () => {
   });
 
   describe('checkPredictions', () => {
-    const spec = (truth: PredictionTruth): { idColumn: string; targetColumn: string; truth: PredictionTruth } => ({ idColumn: 'id', targetColumn: 'y', truth });
+    const spec = (truth: PredictionTruth): { idColumn: string; targetColumn: string; truth: PredictionTruth } => ({
+      idColumn: 'id',
+      targetColumn: 'y',
+      truth,
+    });
     const csv = (rows: (string | number)[][]): string => toCsv(['id', 'y'], rows);
 
     it('reads labels in the answers order, whatever the file order', async () => {
-      const file = await write(csv([['3', 'c'], ['1', 'a'], ['4', 'a'], ['2', 'b']]));
+      const file = await write(
+        csv([
+          ['3', 'c'],
+          ['1', 'a'],
+          ['4', 'a'],
+          ['2', 'b'],
+        ]),
+      );
       const check = await checkPredictions(file, spec(classes));
       expect(check.valid).toBe(true);
       if (check.valid) expect(check.predicted).toEqual(['a', 'b', 'c', 'a']);
     });
 
     it('reads numbers for regression', async () => {
-      const check = await checkPredictions(await write(csv([['1', '1.5'], ['2', 2], ['3', '3'], ['4', '-4e1']])), spec(numbers));
+      const check = await checkPredictions(
+        await write(
+          csv([
+            ['1', '1.5'],
+            ['2', 2],
+            ['3', '3'],
+            ['4', '-4e1'],
+          ]),
+        ),
+        spec(numbers),
+      );
       expect(check.valid).toBe(true);
       if (check.valid) expect([...check.values]).toEqual([1.5, 2, 3, -40]);
     });
@@ -178,10 +219,44 @@ describe('prediction measures', () => {
       const missing = await checkPredictions(path.join(tmp.path, 'nothing.csv'), spec(classes));
       expect(missing).toMatchObject({ valid: false, exists: false });
       const cases: [string, PredictionTruth][] = [
-        [csv([['1', 'a'], ['2', 'b'], ['3', 'z'], ['4', 'a']]), classes],
-        [csv([['1', 'a'], ['2', 'b'], ['3', 'c']]), classes],
-        [csv([['1', '1'], ['2', 'two'], ['3', '3'], ['4', '4']]), numbers],
-        [toCsv(['id', 'target'], [['1', 'a'], ['2', 'b'], ['3', 'c'], ['4', 'd']]), classes],
+        [
+          csv([
+            ['1', 'a'],
+            ['2', 'b'],
+            ['3', 'z'],
+            ['4', 'a'],
+          ]),
+          classes,
+        ],
+        [
+          csv([
+            ['1', 'a'],
+            ['2', 'b'],
+            ['3', 'c'],
+          ]),
+          classes,
+        ],
+        [
+          csv([
+            ['1', '1'],
+            ['2', 'two'],
+            ['3', '3'],
+            ['4', '4'],
+          ]),
+          numbers,
+        ],
+        [
+          toCsv(
+            ['id', 'target'],
+            [
+              ['1', 'a'],
+              ['2', 'b'],
+              ['3', 'c'],
+              ['4', 'd'],
+            ],
+          ),
+          classes,
+        ],
       ];
       for (const [content, truth] of cases) {
         const check: PredictionCheck = await checkPredictions(await write(content), spec(truth));
@@ -323,7 +398,13 @@ describe('table helpers', () => {
   it('numericFeatures and stringFeatures: numeric only when every train and test cell is', () => {
     const data = {
       featureColumns: ['a', 'b', 'c', 'd'],
-      train: { header: ['id', 'a', 'b', 'c', 'd', 't'], rows: [['1', '1', 'x', '3', '', 'p'], ['2', '2.5', 'y', '4', '1', 'q']] },
+      train: {
+        header: ['id', 'a', 'b', 'c', 'd', 't'],
+        rows: [
+          ['1', '1', 'x', '3', '', 'p'],
+          ['2', '2.5', 'y', '4', '1', 'q'],
+        ],
+      },
       test: { header: ['id', 'a', 'b', 'c', 'd'], rows: [['3', '0', 'x', 'n/a', '2']] },
     } as unknown as TabularData;
     expect(numericFeatures(data)).toEqual(['a']);
@@ -349,7 +430,8 @@ describe('table helpers', () => {
   });
 
   it('problemOf: from the metric, and from the labels for label metrics', () => {
-    const competition = (metric: string, labels?: string[]): Competition => ({ metric, config: { dataset: { labels } } }) as unknown as Competition;
+    const competition = (metric: string, labels?: string[]): Competition =>
+      ({ metric, config: { dataset: { labels } } }) as unknown as Competition;
     expect(problemOf(competition('accuracy', ['no', 'yes']))).toBe('binary');
     expect(problemOf(competition('accuracy', ['a', 'b', 'c']))).toBe('multiclass');
     expect(problemOf(competition('accuracy'))).toBe('multiclass');

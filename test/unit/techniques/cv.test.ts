@@ -17,7 +17,12 @@ import { answerRows, keyedByName, plantWith, submit, synthetic, tempDir, type Sy
  * 1000 train and 300 test rows: x1 drives the target, x2 and color are noise. Multiclass: unequal
  * shares, and a class of about 2% (rarer than the stratification floor).
  */
-const CV_DATA: SyntheticOptions = { seed: 11, trainRows: 1000, testRows: 300, target: { multiclass: { weights: [1], cuts: [0.2, 5, 8], labels: ['rare', 'a', 'b', 'c'] } } };
+const CV_DATA: SyntheticOptions = {
+  seed: 11,
+  trainRows: 1000,
+  testRows: 300,
+  target: { multiclass: { weights: [1], cuts: [0.2, 5, 8], labels: ['rare', 'a', 'b', 'c'] } },
+};
 
 function syntheticData(problem: Problem, options: SyntheticOptions = {}): TabularData {
   return synthetic({ ...CV_DATA, problem, ...options });
@@ -35,9 +40,24 @@ async function submission(data: TabularData, values: string[] | undefined): Prom
   return { folder, check: predictions };
 }
 
-async function grade(data: TabularData, truth: CvTruth, analysis: CvAnalysis | undefined, values: string[] | undefined, analysisProblem?: string): Promise<Record<string, Criterion>> {
+async function grade(
+  data: TabularData,
+  truth: CvTruth,
+  analysis: CvAnalysis | undefined,
+  values: string[] | undefined,
+  analysisProblem?: string,
+): Promise<Record<string, Criterion>> {
   const { folder, check } = await submission(data, values);
-  const criteria = await cv.grade({ truth, analysis, analysisProblem, predictions: check, submissionDir: folder, test: data.test, problem: data.problem, labels: data.labels });
+  const criteria = await cv.grade({
+    truth,
+    analysis,
+    analysisProblem,
+    predictions: check,
+    submissionDir: folder,
+    test: data.test,
+    problem: data.problem,
+    labels: data.labels,
+  });
   expect(() => totalScore(criteria)).not.toThrow(); // weights sum to 1
   return keyedByName(criteria);
 }
@@ -105,7 +125,11 @@ describe('cv plant', () => {
     const base = syntheticData('multiclass', { seed: 5, trainRows: 3000 });
     const letters = Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i));
     const ys = base.train.rows.map((_, i) => letters[i % 26]!);
-    const data: TabularData = { ...base, labels: letters, train: { header: base.train.header, rows: base.train.rows.map((r, i) => [...r.slice(0, -1), ys[i]!]) } };
+    const data: TabularData = {
+      ...base,
+      labels: letters,
+      train: { header: base.train.header, rows: base.train.rows.map((r, i) => [...r.slice(0, -1), ys[i]!]) },
+    };
     const p = plant(data);
     expect(p.train.rows.length).toBeGreaterThanOrEqual(520 - 26);
   });
@@ -152,7 +176,8 @@ describe('cv grade', () => {
     const values = flipped(data, 60); // accuracy 0.8
     const { check } = await submission(data, values);
     expect(check.valid && heldOutScore(check, 'accuracy')).toBeCloseTo(0.8, 12);
-    const score = async (estimate: number): Promise<number> => (await grade(data, truth, analysis(estimate, [estimate - 0.05, estimate + 0.05]), values)).cv_estimate!.score;
+    const score = async (estimate: number): Promise<number> =>
+      (await grade(data, truth, analysis(estimate, [estimate - 0.05, estimate + 0.05]), values)).cv_estimate!.score;
     expect(await score(0.8)).toBe(1);
     expect(await score(0.819)).toBe(1);
     expect(await score(0.781)).toBe(1);
@@ -167,7 +192,8 @@ describe('cv grade', () => {
 
   it('credits an interval that covers the true score and is not too wide', async () => {
     const values = flipped(data, 60); // accuracy 0.8
-    const score = async (low: number, high: number): Promise<number> => (await grade(data, truth, analysis((low + high) / 2, [low, high]), values)).cv_interval!.score;
+    const score = async (low: number, high: number): Promise<number> =>
+      (await grade(data, truth, analysis((low + high) / 2, [low, high]), values)).cv_interval!.score;
     expect(await score(0.75, 0.85)).toBe(1);
     expect(await score(0.7, 0.849)).toBe(1); // 0.149 wide
     expect(await score(0.7, 0.925)).toBeCloseTo(0.5, 9); // 0.225 wide: half way from 0.15 to 0.30
@@ -190,7 +216,8 @@ describe('cv grade', () => {
     expect(actual).toBeCloseTo(r2(ys, values.map(Number)), 12);
     expect(actual).toBeGreaterThan(0.5);
     expect(actual).toBeLessThan(0.95);
-    const at = async (estimate: number, interval: [number, number]): Promise<Record<string, Criterion>> => grade(reg, t, analysis(estimate, interval, 'r2'), values);
+    const at = async (estimate: number, interval: [number, number]): Promise<Record<string, Criterion>> =>
+      grade(reg, t, analysis(estimate, interval, 'r2'), values);
     expect((await at(actual + 0.029, [actual - 0.05, actual + 0.05])).cv_estimate!.score).toBe(1);
     expect((await at(actual + 0.09, [actual, actual + 0.1])).cv_estimate!.score).toBeCloseTo(0.5, 9);
     expect((await at(actual - 0.151, [actual - 0.2, actual])).cv_estimate!.score).toBe(0);
@@ -218,7 +245,12 @@ describe('cv grade', () => {
   });
 
   it('gives no estimate credit without valid predictions', async () => {
-    const c = await grade(data, truth, analysis(0.8, [0.75, 0.85]), answers.map(() => 'maybe'));
+    const c = await grade(
+      data,
+      truth,
+      analysis(0.8, [0.75, 0.85]),
+      answers.map(() => 'maybe'),
+    );
     expect(totalScore(Object.values(c))).toBe(0);
     expect(c.cv_estimate!.detail).toMatch(/no valid predictions/);
   });
@@ -244,7 +276,11 @@ describe('cv grade', () => {
       expect(c.cv_estimate!.detail).toContain(`${field}:`);
       expect(c.predictions!.score).toBe(1);
     }
-    const file = await tmp.write(JSON.stringify({ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 10, method: 'x', notes: 'y' }), 'analysis', '.json');
+    const file = await tmp.write(
+      JSON.stringify({ metric: 'accuracy', estimate: 0.9, interval: [0.85, 0.95], folds: 10, method: 'x', notes: 'y' }),
+      'analysis',
+      '.json',
+    );
     expect((await readAnalysis(file, cvAnalysisSchema)).ok).toBe(true);
   });
 });

@@ -7,7 +7,18 @@ import { column, isNumberCell } from '../../../core/techniques/data';
 import { totalScore } from '../../../core/techniques/scoring';
 import { encoding, type EncodingAnalysis, type EncodingTruth } from '../../../core/techniques/tasks/encoding';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
-import { answerRows, byName, cycled, drawn, gradeFiles, keepColumns, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
+import {
+  answerRows,
+  byName,
+  cycled,
+  drawn,
+  gradeFiles,
+  keepColumns,
+  plantWith,
+  synthetic,
+  tempDir,
+  type SyntheticOptions,
+} from './fixtures';
 
 const COLORS = ['red', 'green', 'blue'];
 const SIGNAL = { weights: [1, 0.8, 0.5], noise: 20 };
@@ -45,7 +56,10 @@ async function grade(rows: string[][] | undefined, analysis?: unknown): Promise<
   return gradeFiles(tmp, encoding, planted, data, { rows, analysis });
 }
 
-const perfect = (): EncodingAnalysis => ({ categorical_columns: planted.truth.categorical_columns, unseen_levels: planted.truth.unseen_levels });
+const perfect = (): EncodingAnalysis => ({
+  categorical_columns: planted.truth.categorical_columns,
+  unseen_levels: planted.truth.unseen_levels,
+});
 
 describe('encoding plant', () => {
   it('is deterministic in the seed', () => {
@@ -117,7 +131,13 @@ describe('encoding plant', () => {
   it('refuses data with fewer than two numeric features to bin', () => {
     const few = syntheticData();
     const keep = ['id', 'f1', 'flag', 'color', 'y'];
-    expect(() => plantWith(encoding, { ...few, featureColumns: ['f1', 'flag', 'color'], train: keepColumns(few.train, keep), test: keepColumns(few.test, keep) }, 1)).toThrow(/at least 2/);
+    expect(() =>
+      plantWith(
+        encoding,
+        { ...few, featureColumns: ['f1', 'flag', 'color'], train: keepColumns(few.train, keep), test: keepColumns(few.test, keep) },
+        1,
+      ),
+    ).toThrow(/at least 2/);
   });
 });
 
@@ -159,7 +179,9 @@ describe('encoding grade', () => {
   });
 
   it('gives no unseen credit for the right levels under the wrong column', async () => {
-    const moved = Object.fromEntries(Object.entries(planted.truth.unseen_levels).map(([, l], i, all) => [all[(i + 1) % all.length]![0], l]));
+    const moved = Object.fromEntries(
+      Object.entries(planted.truth.unseen_levels).map(([, l], i, all) => [all[(i + 1) % all.length]![0], l]),
+    );
     const criteria = await grade(truthRows(), { categorical_columns: planted.truth.categorical_columns, unseen_levels: moved });
     expect(byName(criteria, 'unseen_levels').score).toBe(0);
     expect(byName(criteria, 'categorical_columns').score).toBe(1);

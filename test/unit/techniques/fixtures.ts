@@ -104,12 +104,18 @@ export function synthetic(options: SyntheticOptions = {}): TabularData {
   const testRows = options.testRows ?? 100;
   const testIdStart = options.testIdStart ?? trainRows;
   const targetColumn = options.targetColumn ?? 'target';
-  const numeric = options.numeric === undefined ? ['x1', 'x2'] : typeof options.numeric === 'number' ? Array.from({ length: options.numeric }, (_, j) => `f${j + 1}`) : [...options.numeric];
+  const numeric =
+    options.numeric === undefined
+      ? ['x1', 'x2']
+      : typeof options.numeric === 'number'
+        ? Array.from({ length: options.numeric }, (_, j) => `f${j + 1}`)
+        : [...options.numeric];
   const scaleOption = options.scale ?? [10, 1];
   const scales = typeof scaleOption === 'number' ? numeric.map(() => scaleOption) : [...scaleOption];
   if (scales.length !== numeric.length) throw new Error(`${scales.length} scales for ${numeric.length} numeric features`);
   const round = options.round;
-  const rounded = (x: number): number => (round === undefined ? x : 'fixed' in round ? Number(x.toFixed(round.fixed)) : Number(x.toPrecision(round.precision)));
+  const rounded = (x: number): number =>
+    round === undefined ? x : 'fixed' in round ? Number(x.toFixed(round.fixed)) : Number(x.toPrecision(round.precision));
   const strings = options.strings ?? [COLOR];
   const rules: Required<TargetRules> = { ...DEFAULT_TARGET, ...options.target };
   const random = seededRandom(options.seed ?? 1);
@@ -143,7 +149,11 @@ export function synthetic(options: SyntheticOptions = {}): TabularData {
   const train = rows(trainRows, 0, false);
   const test = rows(testRows, testIdStart, true);
   const featureColumns = [...numeric, ...strings.map((c) => c.name), ...(options.extraColumn ? [options.extraColumn] : [])];
-  const labels = options.labels ? [...options.labels] : problem === 'regression' ? [] : [...new Set([...train, ...test].map((r) => r.y))].sort();
+  const labels = options.labels
+    ? [...options.labels]
+    : problem === 'regression'
+      ? []
+      : [...new Set([...train, ...test].map((r) => r.y))].sort();
   return {
     competitionId: 'synthetic',
     competitionName: 'Synthetic',
@@ -165,7 +175,10 @@ export function plantWith<Truth>(task: TechniqueTaskDefinition<Truth, unknown>, 
 
 /** The table with only the columns named in `keep`, in its own order. */
 export function keepColumns(table: CsvTable, keep: readonly string[]): CsvTable {
-  return { header: table.header.filter((h) => keep.includes(h)), rows: table.rows.map((r) => r.filter((_, i) => keep.includes(table.header[i]!))) };
+  return {
+    header: table.header.filter((h) => keep.includes(h)),
+    rows: table.rows.map((r) => r.filter((_, i) => keep.includes(table.header[i]!))),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +274,11 @@ export interface AgentFiles {
 export type Expected = Pick<TabularData, 'answers' | 'problem' | 'labels'>;
 
 /** A fresh submission folder holding `files`, and its submission.csv checked (header: the answers'). */
-export async function submit(tmp: TempDir, expected: Expected, files: AgentFiles = {}): Promise<{ folder: string; predictions: PredictionCheck }> {
+export async function submit(
+  tmp: TempDir,
+  expected: Expected,
+  files: AgentFiles = {},
+): Promise<{ folder: string; predictions: PredictionCheck }> {
   const folder = await tmp.folder();
   const [idColumn, targetColumn] = expected.answers.header as [string, string];
   if (files.rows) await fs.writeFile(path.join(folder, 'submission.csv'), toCsv([idColumn, targetColumn], files.rows));
@@ -269,7 +286,8 @@ export async function submit(tmp: TempDir, expected: Expected, files: AgentFiles
     if (!files.analysisFile) throw new Error('an analysis without analysisFile');
     await fs.writeFile(path.join(folder, files.analysisFile), JSON.stringify(files.analysis));
   }
-  for (const [name, table] of Object.entries(files.tables ?? {})) await fs.writeFile(path.join(folder, name), toCsv(table.header, table.rows));
+  for (const [name, table] of Object.entries(files.tables ?? {}))
+    await fs.writeFile(path.join(folder, name), toCsv(table.header, table.rows));
   await files.prepare?.(folder);
   const predictions = await checkPredictions(path.join(folder, 'submission.csv'), {
     idColumn,
@@ -291,7 +309,11 @@ export async function gradeFiles<Truth, Analysis>(
   files: AgentFiles,
 ): Promise<Criterion[]> {
   const analysisFile = analysisFileName(task.id);
-  const { folder, predictions } = await submit(tmp, { answers: planted.answers, problem: data.problem, labels: data.labels }, { ...files, analysisFile });
+  const { folder, predictions } = await submit(
+    tmp,
+    { answers: planted.answers, problem: data.problem, labels: data.labels },
+    { ...files, analysisFile },
+  );
   const parsed = await readAnalysis(path.join(folder, analysisFile), task.analysisSchema);
   return task.grade({
     truth: planted.truth,

@@ -104,7 +104,8 @@ describe('imbalance plant', () => {
       const cls = p.truth.minority_class;
       chosen.add(cls);
       expect(p.truth.minority_fraction).toBeCloseTo(shareOf(ys, cls), 12);
-      for (const l of multi.labels.filter((l) => l !== cls)) expect(shareOf(ys, l)).toBeGreaterThanOrEqual(3 * p.truth.minority_fraction - 1e-12);
+      for (const l of multi.labels.filter((l) => l !== cls))
+        expect(shareOf(ys, l)).toBeGreaterThanOrEqual(3 * p.truth.minority_fraction - 1e-12);
       expect(p.truth.minority_fraction).toBeLessThanOrEqual(FRACTION_MAX + 0.002);
     }
     expect(chosen.size).toBeGreaterThan(1);
@@ -160,7 +161,10 @@ describe('imbalance grade', () => {
     const everywhere = await at(truthRows().map(([id]) => [id!, minority]));
     expect(everywhere.score).toBe(0);
     expect(everywhere.detail).toMatch(/mean recall of the other classes 0/);
-    const nowhere = await grade(truthRows().map(([id]) => [id!, other()]), perfect());
+    const nowhere = await grade(
+      truthRows().map(([id]) => [id!, other()]),
+      perfect(),
+    );
     expect(byName(nowhere, 'minority_recall').score).toBe(0);
     expect(byName(nowhere, 'predictions').score).toBe(0);
   });

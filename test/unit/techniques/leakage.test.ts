@@ -44,9 +44,24 @@ function targetNumbers(data: TabularData, ys: readonly string[]): number[] {
 
 const tmp = tempDir('mlebench-leakage-test-');
 
-async function grade(data: TabularData, truth: LeakageTruth, analysis: LeakageAnalysis | undefined, values: string[] | undefined, analysisProblem?: string): Promise<Record<string, Criterion>> {
+async function grade(
+  data: TabularData,
+  truth: LeakageTruth,
+  analysis: LeakageAnalysis | undefined,
+  values: string[] | undefined,
+  analysisProblem?: string,
+): Promise<Record<string, Criterion>> {
   const { folder, predictions } = await submit(tmp, data, { rows: values && answerRows(data.answers, values) });
-  const criteria = await leakage.grade({ truth, analysis, analysisProblem, predictions, submissionDir: folder, test: data.test, problem: data.problem, labels: data.labels });
+  const criteria = await leakage.grade({
+    truth,
+    analysis,
+    analysisProblem,
+    predictions,
+    submissionDir: folder,
+    test: data.test,
+    problem: data.problem,
+    labels: data.labels,
+  });
   expect(() => totalScore(criteria)).not.toThrow(); // weights sum to 1
   return keyedByName(criteria);
 }
@@ -157,7 +172,12 @@ describe('leakage grade', () => {
     const noRows = answers.filter((y) => y === 'no').length;
     const c = await grade(data, truth, { leaky_columns: truth.leaky_columns }, values);
     expect(c.predictions!.score).toBeCloseTo(2 * ((1 + Math.floor(noRows / 2) / noRows) / 2) - 1, 12);
-    const constant = await grade(data, truth, { leaky_columns: truth.leaky_columns }, answers.map(() => 'no'));
+    const constant = await grade(
+      data,
+      truth,
+      { leaky_columns: truth.leaky_columns },
+      answers.map(() => 'no'),
+    );
     expect(constant.predictions!.score).toBe(0);
     expect(totalScore(Object.values(constant))).toBe(0.6);
   });

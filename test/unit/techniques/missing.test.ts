@@ -11,7 +11,18 @@ import { column, withColumn } from '../../../core/techniques/data';
 import { totalScore } from '../../../core/techniques/scoring';
 import { isBlank, missing, RATE_MAX, RATE_MIN, type MissingTruth } from '../../../core/techniques/tasks/missing';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
-import { answerRows, byName, cycled, drawn, gradeFiles, keepColumns, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
+import {
+  answerRows,
+  byName,
+  cycled,
+  drawn,
+  gradeFiles,
+  keepColumns,
+  plantWith,
+  synthetic,
+  tempDir,
+  type SyntheticOptions,
+} from './fixtures';
 
 const NUMERIC = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'];
 const SIGNAL = { weights: [1, 1], noise: 10 };
@@ -107,7 +118,17 @@ describe('missing plant', () => {
     const expected = data.featureColumns.flatMap((c) => {
       const trainBlank = column(planted.train, c).filter(isBlank).length;
       const testBlank = column(planted.test, c).filter(isBlank).length;
-      return trainBlank + testBlank === 0 ? [] : [{ column: c, rate: (trainBlank + testBlank) / cells, train_blank: trainBlank, test_blank: testBlank, planted: plantedColumns.includes(c) }];
+      return trainBlank + testBlank === 0
+        ? []
+        : [
+            {
+              column: c,
+              rate: (trainBlank + testBlank) / cells,
+              train_blank: trainBlank,
+              test_blank: testBlank,
+              planted: plantedColumns.includes(c),
+            },
+          ];
     });
     expect(truth.columns).toEqual(expected);
     expect(truth.columns.filter((c) => !c.planted).map((c) => c.column)).toEqual(['color', 'gaps']);
@@ -118,7 +139,9 @@ describe('missing plant', () => {
       expect(ids).toEqual(blankIds);
       const original = new Map(data.test.rows.map((r, i) => [r[0]!, Number(column(data.test, c)[i])]));
       expect(values).toEqual(ids.map((id) => original.get(id)));
-      const kept = column(planted.train, c).filter((v) => !isBlank(v)).map(Number);
+      const kept = column(planted.train, c)
+        .filter((v) => !isBlank(v))
+        .map(Number);
       expect(train_mean).toBeCloseTo(kept.reduce((s, x) => s + x, 0) / kept.length, 9);
     }
   });
@@ -140,10 +163,18 @@ describe('missing plant', () => {
   });
 
   it('plants on classification targets too, and refuses data without a varied numeric column', () => {
-    for (const problem of ['binary', 'multiclass'] as const) expect(Object.keys(plantWith(missing, syntheticData(problem), 2).truth.imputation).length).toBeGreaterThanOrEqual(3);
+    for (const problem of ['binary', 'multiclass'] as const)
+      expect(Object.keys(plantWith(missing, syntheticData(problem), 2).truth.imputation).length).toBeGreaterThanOrEqual(3);
     const keep = ['id', 'small', 'color', 'y'];
-    const constant = (t: CsvTable) => withColumn(keepColumns(t, keep), 'small', t.rows.map(() => '1'));
-    expect(() => plantWith(missing, { ...data, featureColumns: ['small', 'color'], train: constant(data.train), test: constant(data.test) }, 1)).toThrow(/no numeric feature/);
+    const constant = (t: CsvTable) =>
+      withColumn(
+        keepColumns(t, keep),
+        'small',
+        t.rows.map(() => '1'),
+      );
+    expect(() =>
+      plantWith(missing, { ...data, featureColumns: ['small', 'color'], train: constant(data.train), test: constant(data.test) }, 1),
+    ).toThrow(/no numeric feature/);
   });
 });
 
@@ -183,7 +214,8 @@ describe('missing grade', () => {
   it('credits each rate fully within 0.02, none from 0.10, linearly between; a column not named scores 0', async () => {
     const n = truth.columns.length;
     const shifted = (d: number) => Object.fromEntries(truth.columns.map((c) => [c.column, Math.min(1, c.rate + d)]));
-    const at = async (missingColumns: Record<string, number>) => byName(await grade({ ...perfect(), analysis: { missing_columns: missingColumns } }), 'missing_rates').score;
+    const at = async (missingColumns: Record<string, number>) =>
+      byName(await grade({ ...perfect(), analysis: { missing_columns: missingColumns } }), 'missing_rates').score;
     expect(await at(shifted(0.019))).toBe(1);
     expect(await at(shifted(0.06))).toBeCloseTo(0.5, 9);
     expect(await at(shifted(0.1001))).toBe(0);
@@ -195,7 +227,8 @@ describe('missing grade', () => {
   });
 
   it('credits imputation by its RMSE over the train mean: full at 1×, none at 1.5×, linear between', async () => {
-    const at = async (ratio: number) => byName(await grade({ ...perfect(), imputed: imputedWith((v, m) => v + ratio * (m - v)) }), 'imputation').score;
+    const at = async (ratio: number) =>
+      byName(await grade({ ...perfect(), imputed: imputedWith((v, m) => v + ratio * (m - v)) }), 'imputation').score;
     expect(await at(0)).toBe(1);
     expect(await at(0.5)).toBe(1);
     expect(await at(1)).toBeCloseTo(1, 9);
@@ -207,14 +240,27 @@ describe('missing grade', () => {
   it('scores a column 0 when it is absent or a blanked cell is not filled; needs the id column', async () => {
     const k = plantedColumns.length;
     const [c0] = plantedColumns;
-    const dropped = { header: data.test.header.filter((h) => h !== c0), rows: data.test.rows.map((r) => r.filter((_, j) => data.test.header[j] !== c0)) };
+    const dropped = {
+      header: data.test.header.filter((h) => h !== c0),
+      rows: data.test.rows.map((r) => r.filter((_, j) => data.test.header[j] !== c0)),
+    };
     const absent = byName(await grade({ ...perfect(), imputed: dropped }), 'imputation');
     expect(absent.score).toBeCloseTo((k - 1) / k, 9);
     expect(absent.detail).toContain(`${c0}: column absent`);
     const unfilled = byName(await grade({ ...perfect(), imputed: imputedWith((v) => v, plantedColumns.slice(1)) }), 'imputation');
     expect(unfilled.score).toBeCloseTo((k - 1) / k, 9);
     expect(unfilled.detail).toMatch(new RegExp(`${c0}: \\d+ of \\d+ blanked cells not filled`));
-    const text = byName(await grade({ ...perfect(), imputed: withColumn(data.test, c0!, data.test.rows.map(() => 'NA')) }), 'imputation');
+    const text = byName(
+      await grade({
+        ...perfect(),
+        imputed: withColumn(
+          data.test,
+          c0!,
+          data.test.rows.map(() => 'NA'),
+        ),
+      }),
+      'imputation',
+    );
     expect(text.score).toBeCloseTo((k - 1) / k, 9);
     const noId = { header: data.test.header.map((h) => (h === 'id' ? 'row' : h)), rows: data.test.rows };
     const withoutId = byName(await grade({ ...perfect(), imputed: noId }), 'imputation');
@@ -228,10 +274,14 @@ describe('missing grade', () => {
   it('refuses an imputed_test.csv that is a symbolic link, and one that is not CSV', async () => {
     const target = path.join(tmp.path, 'outside.csv');
     await fs.writeFile(target, toCsv(data.test.header, data.test.rows));
-    const linked = await grade({ rows: perfect().rows, analysis: perfect().analysis }, (sub) => fs.symlink(target, path.join(sub, 'imputed_test.csv')));
+    const linked = await grade({ rows: perfect().rows, analysis: perfect().analysis }, (sub) =>
+      fs.symlink(target, path.join(sub, 'imputed_test.csv')),
+    );
     expect(byName(linked, 'imputation').score).toBe(0);
     expect(byName(linked, 'imputation').detail).toMatch(/symbolic link/);
-    const broken = await grade({ rows: perfect().rows, analysis: perfect().analysis }, (sub) => fs.writeFile(path.join(sub, 'imputed_test.csv'), 'id,"f1\n1,2\n'));
+    const broken = await grade({ rows: perfect().rows, analysis: perfect().analysis }, (sub) =>
+      fs.writeFile(path.join(sub, 'imputed_test.csv'), 'id,"f1\n1,2\n'),
+    );
     expect(byName(broken, 'imputation').score).toBe(0);
     expect(byName(broken, 'imputation').detail).toMatch(/not valid CSV/);
   });

@@ -118,7 +118,13 @@ describe('scaling plant', () => {
 
   it('refuses data with fewer than three non-constant numeric features', () => {
     const keep = ['id', 'a', 'b', 'kind', 'y'];
-    expect(() => plantWith(scaling, { ...data, featureColumns: ['a', 'b', 'kind'], train: keepColumns(data.train, keep), test: keepColumns(data.test, keep) }, 1)).toThrow(/at least 3/);
+    expect(() =>
+      plantWith(
+        scaling,
+        { ...data, featureColumns: ['a', 'b', 'kind'], train: keepColumns(data.train, keep), test: keepColumns(data.test, keep) },
+        1,
+      ),
+    ).toThrow(/at least 3/);
   });
 });
 

@@ -57,7 +57,9 @@ function sample(split: IdxImages, options: Options, n: number, seed: number, nam
     if (label === options.positive_class || label === options.negative_class) wanted.push(i);
   }
   if (wanted.length < n) {
-    throw new Error(`fashion-mnist: prepare.options.n_${name} is ${n}, but the ${name} set has only ${wanted.length} images of the two classes`);
+    throw new Error(
+      `fashion-mnist: prepare.options.n_${name} is ${n}, but the ${name} set has only ${wanted.length} images of the two classes`,
+    );
   }
   return seededShuffle(wanted, seed).slice(0, n);
 }
@@ -84,7 +86,9 @@ async function writeImages(dir: string, images: Image[], split: IdxImages): Prom
   const BATCH = 64;
   for (let i = 0; i < images.length; i += BATCH) {
     await Promise.all(
-      images.slice(i, i + BATCH).map((img) => fs.writeFile(path.join(dir, `${img.id}.png`), grayscalePng(img.pixels, split.cols, split.rows))),
+      images
+        .slice(i, i + BATCH)
+        .map((img) => fs.writeFile(path.join(dir, `${img.id}.png`), grayscalePng(img.pixels, split.cols, split.rows))),
     );
   }
 }
@@ -95,20 +99,46 @@ export const fashionMnist: PrepareStep<Options> = {
   async run({ seed, options, publicDir, privateDir }) {
     const trainSet = await readSplit(options, 'train');
     const testSet = await readSplit(options, 't10k');
-    const toImage = (set: IdxImages, offset: number) => (index: number, i: number): Image => ({
-      id: `id${String(offset + i).padStart(5, '0')}`,
-      label: set.labels[index] === options.positive_class ? 1 : 0,
-      pixels: set.image(index),
-    });
+    const toImage =
+      (set: IdxImages, offset: number) =>
+      (index: number, i: number): Image => ({
+        id: `id${String(offset + i).padStart(5, '0')}`,
+        label: set.labels[index] === options.positive_class ? 1 : 0,
+        pixels: set.image(index),
+      });
     // Two streams of the seed, so changing n_train does not reshuffle the test set.
     const train = sample(trainSet, options, options.n_train, seed, 'train').map(toImage(trainSet, 0));
     const test = sample(testSet, options, options.n_test, (seed ^ 0x9e3779b9) >>> 0, 'test').map(toImage(testSet, options.n_train));
 
     await writeImages(path.join(publicDir, 'train'), train, trainSet);
     await writeImages(path.join(publicDir, 'test'), test, testSet);
-    await fs.writeFile(path.join(publicDir, 'train.csv'), toCsv(['id', 'label'], train.map((img) => [img.id, img.label])));
-    await fs.writeFile(path.join(publicDir, 'test.csv'), toCsv(['id'], test.map((img) => [img.id])));
-    await fs.writeFile(path.join(publicDir, 'sample_submission.csv'), toCsv(['id', 'label'], test.map((img) => [img.id, 0.5])));
-    await fs.writeFile(path.join(privateDir, 'answers.csv'), toCsv(['id', 'label'], test.map((img) => [img.id, img.label])));
+    await fs.writeFile(
+      path.join(publicDir, 'train.csv'),
+      toCsv(
+        ['id', 'label'],
+        train.map((img) => [img.id, img.label]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(publicDir, 'test.csv'),
+      toCsv(
+        ['id'],
+        test.map((img) => [img.id]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(publicDir, 'sample_submission.csv'),
+      toCsv(
+        ['id', 'label'],
+        test.map((img) => [img.id, 0.5]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(privateDir, 'answers.csv'),
+      toCsv(
+        ['id', 'label'],
+        test.map((img) => [img.id, img.label]),
+      ),
+    );
   },
 };

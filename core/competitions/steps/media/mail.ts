@@ -36,7 +36,9 @@ export function parseMail(raw: string): ParsedMail {
   const walk: Walk = { texts: [], html: false, attachments: 0 };
   walkPart(headers, body, walk, 0);
   return {
-    subject: decodeEncodedWords(headers.get('subject') ?? '').replace(/\s+/g, ' ').trim(),
+    subject: decodeEncodedWords(headers.get('subject') ?? '')
+      .replace(/\s+/g, ' ')
+      .trim(),
     contentType: parseContentType(headers.get('content-type')).type,
     text: walk.texts.join('\n\n'),
     html: walk.html,
@@ -71,7 +73,13 @@ export function parseContentType(value: string | undefined): ContentType {
   for (const param of rest) {
     const eq = param.indexOf('=');
     if (eq < 0) continue;
-    params.set(param.slice(0, eq).trim().toLowerCase(), param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    params.set(
+      param.slice(0, eq).trim().toLowerCase(),
+      param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   }
   const t = (type ?? '').trim().toLowerCase();
   return { type: /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(t) ? t : 'text/plain', params };
@@ -188,8 +196,7 @@ export function decodeEncodedWords(value: string): string {
   return value
     .replace(/(\?=)\s+(=\?)/g, '$1$2') // whitespace between two encoded words is not part of the text
     .replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g, (_match, charset: string, kind: string, data: string) => {
-      const bytes =
-        kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : quotedPrintableBytes(data.replace(/_/g, ' '));
+      const bytes = kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : quotedPrintableBytes(data.replace(/_/g, ' '));
       return decodeBytes(bytes, charset.replace(/\*.*$/, ''));
     });
 }

@@ -52,9 +52,12 @@ async function readGroup(dir: string, group: Options['groups'][number], maxChars
   try {
     names = (await fs.readdir(folder)).filter((n) => n.endsWith('.json')).sort();
   } catch (err) {
-    throw new Error(`spam-assassin: cannot read corpus group "${group.name}" (prepare.options.groups) at ${folder}: ${(err as Error).message}`);
+    throw new Error(
+      `spam-assassin: cannot read corpus group "${group.name}" (prepare.options.groups) at ${folder}: ${(err as Error).message}`,
+    );
   }
-  if (names.length === 0) throw new Error(`spam-assassin: corpus group "${group.name}" (prepare.options.groups) has no messages in ${folder}`);
+  if (names.length === 0)
+    throw new Error(`spam-assassin: corpus group "${group.name}" (prepare.options.groups) has no messages in ${folder}`);
   const rows: MailRow[] = [];
   for (const name of names) {
     const file = path.join(folder, name);
@@ -108,8 +111,26 @@ export const spamAssassin: PrepareStep<Options> = {
     const train = rows.slice(0, nTrain).map((r, i) => [ids[i]!, ...features(r), r.spam]);
     const test = rows.slice(nTrain).map((r, i) => ({ id: ids[nTrain + i]!, row: r }));
     await fs.writeFile(path.join(publicDir, 'train.csv'), toCsv([...header, 'spam'], train));
-    await fs.writeFile(path.join(publicDir, 'test.csv'), toCsv(header, test.map((t) => [t.id, ...features(t.row)])));
-    await fs.writeFile(path.join(publicDir, 'sample_submission.csv'), toCsv(['id', 'spam'], test.map((t) => [t.id, 0.5])));
-    await fs.writeFile(path.join(privateDir, 'answers.csv'), toCsv(['id', 'spam'], test.map((t) => [t.id, t.row.spam])));
+    await fs.writeFile(
+      path.join(publicDir, 'test.csv'),
+      toCsv(
+        header,
+        test.map((t) => [t.id, ...features(t.row)]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(publicDir, 'sample_submission.csv'),
+      toCsv(
+        ['id', 'spam'],
+        test.map((t) => [t.id, 0.5]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(privateDir, 'answers.csv'),
+      toCsv(
+        ['id', 'spam'],
+        test.map((t) => [t.id, t.row.spam]),
+      ),
+    );
   },
 };

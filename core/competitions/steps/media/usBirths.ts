@@ -49,9 +49,11 @@ export function parseBirths(text: string, file: string): BirthDay[] {
       return Number(v);
     }) as [number, number, number, number, number];
     const utc = new Date(Date.UTC(year, month - 1, day));
-    if (utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) throw new Error(`${file}:${line}: ${year}-${month}-${day} is not a date`);
+    if (utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day)
+      throw new Error(`${file}:${line}: ${year}-${month}-${day} is not a date`);
     const isoWeekday = ((utc.getUTCDay() + 6) % 7) + 1;
-    if (isoWeekday !== dayOfWeek) throw new Error(`${file}:${line}: day_of_week ${dayOfWeek} but ${utc.toISOString().slice(0, 10)} is day ${isoWeekday}`);
+    if (isoWeekday !== dayOfWeek)
+      throw new Error(`${file}:${line}: day_of_week ${dayOfWeek} but ${utc.toISOString().slice(0, 10)} is day ${isoWeekday}`);
     const date = utc.toISOString().slice(0, 10);
     if (date <= previous) throw new Error(`${file}:${line}: ${date} is not after the previous row's ${previous}`);
     previous = date;
@@ -68,16 +70,36 @@ export const usBirths: PrepareStep<Options> = {
     const train = days.filter((d) => d.year <= options.last_train_year);
     const test = days.filter((d) => d.year > options.last_train_year);
     if (train.length === 0 || test.length === 0) {
-      throw new Error(`us-births: prepare.options.last_train_year ${options.last_train_year} leaves no ${train.length === 0 ? 'train' : 'test'} days`);
+      throw new Error(
+        `us-births: prepare.options.last_train_year ${options.last_train_year} leaves no ${train.length === 0 ? 'train' : 'test'} days`,
+      );
     }
     const features = (d: BirthDay) => [d.date, d.year, d.month, d.day, d.dayOfWeek];
     const header = ['id', 'year', 'month', 'day', 'day_of_week'];
     // The sample forecasts the training mean for every day: valid, and what a model must beat.
     const mean = Math.round(train.reduce((s, d) => s + d.births, 0) / train.length);
 
-    await fs.writeFile(path.join(publicDir, 'train.csv'), toCsv([...header, 'births'], train.map((d) => [...features(d), d.births])));
+    await fs.writeFile(
+      path.join(publicDir, 'train.csv'),
+      toCsv(
+        [...header, 'births'],
+        train.map((d) => [...features(d), d.births]),
+      ),
+    );
     await fs.writeFile(path.join(publicDir, 'test.csv'), toCsv(header, test.map(features)));
-    await fs.writeFile(path.join(publicDir, 'sample_submission.csv'), toCsv(['id', 'births'], test.map((d) => [d.date, mean])));
-    await fs.writeFile(path.join(privateDir, 'answers.csv'), toCsv(['id', 'births'], test.map((d) => [d.date, d.births])));
+    await fs.writeFile(
+      path.join(publicDir, 'sample_submission.csv'),
+      toCsv(
+        ['id', 'births'],
+        test.map((d) => [d.date, mean]),
+      ),
+    );
+    await fs.writeFile(
+      path.join(privateDir, 'answers.csv'),
+      toCsv(
+        ['id', 'births'],
+        test.map((d) => [d.date, d.births]),
+      ),
+    );
   },
 };

@@ -21,7 +21,10 @@ const targetSchema = z
     /** The data frame's column. */
     column: z.string().min(1),
     /** Its name in train.csv and the answers (default: the same). */
-    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/)
+      .optional(),
     /**
      * `number`: the value (regression). `binary`: 1 for `positive`, else 0. `class`: the class
      * label (one probability column per class in the sample). `ordinal`: the label's index in
@@ -113,7 +116,12 @@ function short(x: number): string {
 }
 
 /** The sample submission's value columns and the one row of values every test id gets. */
-function sampleRow(options: Options, frame: RDataFrame, trainLabels: string[], allLabels: string[]): { columns: string[]; values: string[] } {
+function sampleRow(
+  options: Options,
+  frame: RDataFrame,
+  trainLabels: string[],
+  allLabels: string[],
+): { columns: string[]; values: string[] } {
   const name = options.target.name ?? options.target.column;
   const { encoding } = options.target;
   const fail = () => new Error(`sample "${options.sample}" does not fit target encoding "${encoding}"`);
@@ -148,7 +156,10 @@ export const debianRTable: PrepareStep<Options> = {
     if (clash) throw new Error(`feature column "${clash.name}" clashes with the id or target column name`);
 
     const labels = encodeTarget(frame, options);
-    let order = seededShuffle(Array.from({ length: frame.nrow }, (_, i) => i), seed);
+    let order = seededShuffle(
+      Array.from({ length: frame.nrow }, (_, i) => i),
+      seed,
+    );
     if (options.max_rows !== undefined) order = order.slice(0, options.max_rows);
     const nTest = Math.round(order.length * options.test_fraction);
     const nTrain = order.length - nTest;
@@ -158,13 +169,21 @@ export const debianRTable: PrepareStep<Options> = {
     const train = order.slice(0, nTrain).map((row, i) => [i, ...featureCells(row), labels[row]!]);
     const test = order.slice(nTrain).map((row, i) => [nTrain + i, ...featureCells(row)]);
     const answers = order.slice(nTrain).map((row, i) => [nTrain + i, labels[row]!]);
-    const sample = sampleRow(options, frame, order.slice(0, nTrain).map((row) => labels[row]!), order.map((row) => labels[row]!));
+    const sample = sampleRow(
+      options,
+      frame,
+      order.slice(0, nTrain).map((row) => labels[row]!),
+      order.map((row) => labels[row]!),
+    );
 
     await fs.writeFile(path.join(publicDir, 'train.csv'), toCsv([...header, targetName], train));
     await fs.writeFile(path.join(publicDir, 'test.csv'), toCsv(header, test));
     await fs.writeFile(
       path.join(publicDir, 'sample_submission.csv'),
-      toCsv([options.id_column, ...sample.columns], test.map((r) => [r[0]!, ...sample.values])),
+      toCsv(
+        [options.id_column, ...sample.columns],
+        test.map((r) => [r[0]!, ...sample.values]),
+      ),
     );
     await fs.writeFile(path.join(privateDir, 'answers.csv'), toCsv([options.id_column, targetName], answers));
   },
