@@ -44,7 +44,11 @@ export function installRuntime(): void {
     const level = (process.env.MLEBENCH_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN';
     Runtime.install({
       logger: new DefaultLogger(level, forwardSdkLog),
-      ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+      telemetryOptions: {
+        // The SDK core's own lines (Rust, coloured) go through the same log, not raw onto stderr.
+        logging: { filter: { core: level, other: 'ERROR' }, forward: {} },
+        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+      },
     });
     if (metricsAddress) log.info({ event: 'worker.metrics', address: metricsAddress }, `SDK metrics on http://${metricsAddress}/metrics`);
   } catch {

@@ -87,6 +87,10 @@ describe('mlebench replay', () => {
         ),
       );
 
+    // The SDK core's own warning about it comes through the harness's log (JSON, piped), not raw onto stderr.
+    const coreLines = changed.stderr.split('\n').filter((line) => line.includes('Nondeterminism'));
+    expect(coreLines.length).toBeGreaterThan(0);
+    for (const line of coreLines) expect(JSON.parse(line)).toMatchObject({ event: 'temporal.sdk', sdkComponent: 'core' });
     console.log(`mlebench replay with a changed competitionRun:\n${changed.stdout}${changed.stderr}`);
 
     const report = JSON.parse(json.stdout) as { byType: Record<string, { replayed: number; failed: number }>; failures: unknown[] };
