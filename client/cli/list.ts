@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import { listAgents } from '../../core/agents';
 import { harnessPaths } from '../../core/config';
 import { describeKaggleCredentials } from '../../core/kaggle';
-import { listSplits } from '../../core/runs/splits';
+import { listSplits, splitDescriptions } from '../../core/runs/splits';
 import { competitionCatalog, techniqueCatalog, type CompetitionEntry } from '../catalog';
 import { printJson } from './format';
 
@@ -28,17 +28,18 @@ export function listCommand(): Command {
       if (want('agents')) out.agents = (await listAgents()).map((a) => ({ id: a.id, description: a.description, image: a.image }));
       if (want('tasks')) out.technique_tasks = await techniqueCatalog();
       if (want('splits')) {
-        const splits = await listSplits(harnessPaths());
+        const [splits, descriptions] = await Promise.all([listSplits(harnessPaths()), splitDescriptions(harnessPaths())]);
         out.splits = [
-          ...splits.harness.map((name) => ({ name, folder: 'splits/' })),
-          ...splits.mlebench.map((name) => ({ name, folder: 'experiments/splits/ (MLEBENCH_REPO)' })),
+          ...splits.harness.map((name) => ({ name, folder: 'splits/', description: descriptions[name] ?? '' })),
+          ...splits.mlebench.map((name) => ({ name, folder: 'experiments/splits/ (MLEBENCH_REPO)', description: "MLE-bench's" })),
         ];
       }
       if (flags.json) return printJson(out);
-      const print = (title: string, rows: Record<string, unknown>[]) => {
+      const print = (title: string, rows: Record<string, unknown>[], lastWidth?: number) => {
         if (rows.length === 0) return;
         const head = Object.keys(rows[0]!);
-        const table = new Table({ head });
+        const wrap = lastWidth ? { colWidths: [...head.slice(1).map(() => null), lastWidth], wordWrap: true } : {};
+        const table = new Table({ head, ...wrap });
         for (const row of rows) table.push(head.map((h) => String(row[h] as string | number | boolean)));
         process.stdout.write(`${title}\n${table.toString()}\n`);
       };
@@ -67,6 +68,6 @@ export function listCommand(): Command {
         applies_to: (applies_to as string[]).join(', ') || '(none)',
       });
       print('technique tasks', ((out.technique_tasks as Record<string, unknown>[] | undefined) ?? []).map(tasksNarrow));
-      print('splits (run one with --competition-set NAME)', (out.splits as Record<string, unknown>[] | undefined) ?? []);
+      print('splits (run one with --competition-set NAME)', (out.splits as Record<string, unknown>[] | undefined) ?? [], 64);
     });
 }

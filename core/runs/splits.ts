@@ -6,11 +6,13 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { HarnessPaths } from '../config';
 import { configuredCheckoutPath } from '../mlebench/checkout';
 import { InvalidRunOptionsError, SPLIT_REFERENCE, SPLIT_REFERENCE_HINT } from '../options';
 import { PlainFileError } from '../plainFile';
 import { readSplitText, splitEntries } from '../competitions/splits';
+import { formatZodError, readYamlFile } from '../validation';
 
 /** Which folder a split comes from: the harness's `splits/` or MLE-bench's `experiments/splits/`. */
 export type SplitSource = 'harness' | 'mlebench';
@@ -67,6 +69,21 @@ async function listNames(dir: string): Promise<string[]> {
 function mleBenchSplitsDir(): string | undefined {
   const root = configuredCheckoutPath();
   return root ? path.join(root, FOLDER_OF.mlebench) : undefined;
+}
+
+/** What each split file is, beside them: `splits/descriptions.yaml`, so the split files stay plain id lists. */
+export const SPLIT_DESCRIPTIONS_FILE = 'descriptions.yaml';
+
+const descriptionsSchema = z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a split name'), z.string().min(1));
+
+/** The harness's split descriptions by name; an absent file is none, a broken one an error naming it. */
+export async function splitDescriptions(paths: Pick<HarnessPaths, 'splitsDir'>): Promise<Record<string, string>> {
+  const file = path.join(paths.splitsDir, SPLIT_DESCRIPTIONS_FILE);
+  const fail = (message: string) => new Error(message);
+  if (!(await fs.stat(file).catch(() => null))) return {};
+  const parsed = descriptionsSchema.safeParse((await readYamlFile(file, fail)) ?? {});
+  if (!parsed.success) throw fail(`${file}: ${formatZodError(parsed.error)}`);
+  return parsed.data;
 }
 
 /** Every split a run may name, by folder. */

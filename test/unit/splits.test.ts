@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harnessPaths } from '../../core/config';
 import { InvalidRunOptionsError, parseRunOptions } from '../../core/options';
-import { listSplits, resolveSplit, splitIds } from '../../core/runs/splits';
+import { readFileSync } from 'node:fs';
+import { listSplits, resolveSplit, splitDescriptions, splitIds } from '../../core/runs/splits';
 
 const paths = harnessPaths();
 const FIXTURE_CHECKOUT = path.join(__dirname, '..', 'fixtures', 'mle-bench');
@@ -117,5 +118,29 @@ describe('split names', () => {
       'spambase',
       'AI4Code',
     ]);
+  });
+
+  it("the harness's split files are plain id lists, as MLE-bench reads them, with their descriptions beside them", async () => {
+    const names = (await listSplits(paths)).harness;
+    const descriptions = await splitDescriptions(paths);
+    expect(Object.keys(descriptions).sort()).toEqual(names);
+    for (const name of names) {
+      const text = readFileSync(path.join(paths.splitsDir, `${name}.txt`), 'utf8');
+      // experiments/aggregate_grading_reports.py: `[line.strip() for line in f if line.strip()]`.
+      const asMleBenchReads = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      expect(asMleBenchReads, name).toEqual((await resolveSplit(name, paths)).ids);
+      expect(text, name).not.toContain('#');
+      expect(descriptions[name]!.length, name).toBeGreaterThan(10);
+    }
+  });
+
+  it('a broken descriptions file is an error naming it and the field; none is no descriptions', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'splits-'));
+    expect(await splitDescriptions({ splitsDir: dir })).toEqual({});
+    writeFileSync(path.join(dir, 'descriptions.yaml'), 'dev: [not, a, string]\n');
+    await expect(splitDescriptions({ splitsDir: dir })).rejects.toThrow(/descriptions\.yaml: .*dev/);
   });
 });
