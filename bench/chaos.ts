@@ -39,7 +39,7 @@ import { devServerArgs, isPortOpen } from '../temporal/devServer';
 import { REPO_ROOT, temporalCliPath, useEnvironment } from '../core/config';
 import { prepareCompetition } from '../core/competitions';
 import { buildImages } from '../core/sandbox/images';
-import { LABELS, RUNS_DIR_LABEL } from '../core/sandbox/docker';
+import { dockerEventLines, LABELS, RUNS_DIR_LABEL } from '../core/sandbox/docker';
 import { reapLeftovers } from '../core/sandbox/reaper';
 import { newRunGroupId } from '../core/runs/ids';
 import { log } from '../core/log';
@@ -202,38 +202,18 @@ async function watchEvents(groupId: string): Promise<void> {
     })) as Readable;
     eventStream = stream;
     if (stopWatching) stream.destroy();
-    let buffer = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        const raw = JSON.parse(line) as {
-          Action?: string;
-          timeNano?: number;
-          Actor?: { ID?: string; Attributes?: Record<string, string> };
-        };
-        const key = `${raw.Actor?.ID}/${raw.Action}/${raw.timeNano}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const attrs = raw.Actor?.Attributes ?? {};
-        const ms = Math.round((raw.timeNano ?? Date.now() * 1e6) / 1e6);
-        since = Math.floor(ms / 1000);
-        events.push({
-          action: raw.Action ?? '',
-          id: raw.Actor?.ID ?? '',
-          run: attrs[LABELS.run] ?? '',
-          attempt: attrs[LABELS.attempt] ?? '0',
-          at: ms,
-        });
-      }
-    });
-    await new Promise<void>((resolve) => {
-      stream.once('end', resolve);
-      stream.once('error', () => resolve());
-      stream.once('close', resolve);
+    await dockerEventLines(stream, (e) => {
+      const key = `${e.id}/${e.action}/${e.at}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      since = Math.floor(e.at / 1000);
+      events.push({
+        action: e.action,
+        id: e.id,
+        run: e.attributes[LABELS.run] ?? '',
+        attempt: e.attributes[LABELS.attempt] ?? '0',
+        at: e.at,
+      });
     });
   };
   while (!stopWatching) {

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { temporal } from '@temporalio/proto';
 import { Client } from '../client/sdk';
-import { LABELS } from '../core/sandbox/docker';
+import { dockerEventLines, LABELS } from '../core/sandbox/docker';
 import { isPortOpen } from '../temporal/devServer';
 
 export function stats(values: number[]) {
@@ -132,29 +132,18 @@ export async function watchContainers(docker: Docker, groupIds: string[]): Promi
     if (delta > 0) c.starts++;
     c.maxRunning = Math.max(c.maxRunning, c.running);
   };
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (!line) continue;
-      const event = JSON.parse(line) as { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
-      const labels = event.Actor?.Attributes ?? {};
-      if (!groupIds.includes(labels[LABELS.group] ?? '')) continue;
-      const action = event.Action ?? event.status;
-      const delta = action === 'start' ? 1 : action === 'die' ? -1 : 0;
-      if (!delta) continue;
-      const hostId = labels[LABELS.host] ?? '(no host)';
-      const host = watch.byHost.get(hostId) ?? { running: 0, maxRunning: 0, starts: 0 };
-      watch.byHost.set(hostId, host);
-      count(watch, delta);
-      count(host, delta);
-      if (delta < 0) watch.dies++;
-    }
-  });
-  stream.on('error', () => undefined);
+  // Errors end the count (the engine gone): what was counted stays.
+  void dockerEventLines(stream, (event) => {
+    if (!groupIds.includes(event.attributes[LABELS.group] ?? '')) return;
+    const delta = event.action === 'start' ? 1 : event.action === 'die' ? -1 : 0;
+    if (!delta) return;
+    const hostId = event.attributes[LABELS.host] ?? '(no host)';
+    const host = watch.byHost.get(hostId) ?? { running: 0, maxRunning: 0, starts: 0 };
+    watch.byHost.set(hostId, host);
+    count(watch, delta);
+    count(host, delta);
+    if (delta < 0) watch.dies++;
+  }).catch(() => undefined);
   return watch;
 }
 

@@ -3,6 +3,8 @@
  * containers found by label (the labels, not any remembered id, are how a later attempt or a
  * cleanup finds them).
  */
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { InfraError, dockerCall, dockerStatus } from './errors';
 import { collectAndReleaseScratch, scratchRunDirOf } from './scratch';
@@ -68,6 +70,59 @@ export async function listAgentContainers(filter: ContainerFilter = {}, docker: 
   const label = [filter.runId === undefined ? LABELS.run : `${LABELS.run}=${filter.runId}`];
   if (filter.groupId !== undefined) label.push(`${LABELS.group}=${filter.groupId}`);
   return dockerCall('list containers', () => docker.listContainers({ all: !filter.running, filters: { label } }));
+}
+
+/** One event of Docker's event stream (`docker.getEvents()`), the fields the harness reads. */
+export interface DockerEvent {
+  /** create, start, die, destroy... (`status` on engines older than API 1.22). */
+  action: string;
+  /** The actor's id: the container's, for container events. */
+  id: string;
+  /** The actor's attributes: a container's labels and its name. */
+  attributes: Record<string, string>;
+  /** Docker's own time of the event (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * Reads Docker's event stream, one JSON object a line (a chunk may end mid-line, even mid-character),
+ * calling `onEvent` with each event in order. Resolves when the stream ends or is destroyed; rejects
+ * when it fails or carries a line that is not JSON (the stream is then destroyed).
+ */
+export function dockerEventLines(stream: Readable, onEvent: (event: DockerEvent) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const decoder = new StringDecoder('utf8');
+    let buffer = '';
+    stream.on('data', (chunk: Buffer | string) => {
+      buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (!line) continue;
+        let raw: {
+          Action?: string;
+          status?: string;
+          time?: number;
+          timeNano?: number;
+          Actor?: { ID?: string; Attributes?: Record<string, string> };
+        };
+        try {
+          raw = JSON.parse(line) as typeof raw;
+        } catch (err) {
+          stream.destroy(
+            new Error(`Docker's event stream sent a line that is not JSON (${(err as Error).message}): ${line.slice(0, 200)}`),
+          );
+          return;
+        }
+        const at = raw.timeNano !== undefined ? Math.round(raw.timeNano / 1e6) : raw.time !== undefined ? raw.time * 1000 : Date.now();
+        onEvent({ action: raw.Action ?? raw.status ?? '', id: raw.Actor?.ID ?? '', attributes: raw.Actor?.Attributes ?? {}, at });
+      }
+    });
+    stream.on('error', reject);
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+  });
 }
 
 export async function countRunningAgentContainers(groupId?: string, docker: Docker = dockerClient()): Promise<number> {

@@ -1,6 +1,7 @@
 /** Watches the Docker engine's container events of one run group: what was created, started, died, how many at once. */
-import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { dockerEventLines, LABELS } from '../../core/sandbox/docker';
 
 export interface ContainerEvent {
   action: string;
@@ -24,36 +25,20 @@ export interface GroupEvents {
 /** Docker's create/start/die/destroy events of a group's containers, from now on. */
 export async function watchGroupEvents(groupId: string, onEvent?: (e: ContainerEvent) => void): Promise<GroupEvents> {
   const stream = (await new Docker().getEvents({
-    filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`mlebench.group=${groupId}`] },
+    filters: { type: ['container'], event: ['create', 'start', 'die', 'destroy'], label: [`${LABELS.group}=${groupId}`] },
   })) as Readable;
   const events: ContainerEvent[] = [];
   const waiters: { pred: (e: ContainerEvent) => boolean; resolve: (e: ContainerEvent) => void }[] = [];
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (!line) continue;
-      const raw = JSON.parse(line) as { Action?: string; status?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-      const attributes = raw.Actor?.Attributes ?? {};
-      const event: ContainerEvent = {
-        action: raw.Action ?? raw.status ?? '',
-        id: raw.Actor?.ID ?? '',
-        name: attributes.name ?? '',
-        run: attributes['mlebench.run'] ?? '',
-        attributes,
-        at: Date.now(),
-      };
-      events.push(event);
-      onEvent?.(event);
-      for (const w of waiters.filter((w) => w.pred(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
+  // A stream that fails ends the watch: the events seen stay, waiters wait on (the test's time-out says it).
+  void dockerEventLines(stream, (e) => {
+    const event: ContainerEvent = { ...e, name: e.attributes.name ?? '', run: e.attributes[LABELS.run] ?? '', at: Date.now() };
+    events.push(event);
+    onEvent?.(event);
+    for (const w of waiters.filter((w) => w.pred(event))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(event);
     }
-  });
+  }).catch(() => undefined);
   return {
     events,
     next(match) {
@@ -100,5 +85,5 @@ export async function watchGroupContainers(groupId: string): Promise<GroupContai
 }
 
 export async function groupContainers(groupId: string): Promise<Docker.ContainerInfo[]> {
-  return new Docker().listContainers({ all: true, filters: { label: [`mlebench.group=${groupId}`] } });
+  return new Docker().listContainers({ all: true, filters: { label: [`${LABELS.group}=${groupId}`] } });
 }
