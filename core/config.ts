@@ -54,6 +54,8 @@ export interface HarnessPaths {
   splitsDir: string;
   /** Technique task descriptions (`<dir>/<task>/description.md`). */
   techniquesDir: string;
+  /** Agents from git, one folder per commit (core/agents/git.ts). */
+  gitAgentsDir: string;
 }
 
 export function harnessPaths(env: Env = environment()): HarnessPaths {
@@ -66,6 +68,7 @@ export function harnessPaths(env: Env = environment()): HarnessPaths {
     agentsDir: path.join(REPO_ROOT, 'agents'),
     splitsDir: path.join(REPO_ROOT, 'splits'),
     techniquesDir: path.join(REPO_ROOT, 'techniques'),
+    gitAgentsDir: path.join(home, 'git-agents'),
   };
 }
 
