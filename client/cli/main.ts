@@ -10,6 +10,7 @@ import { serverCommand, workerCommand } from './server';
 import { imagesCommand } from './images';
 import { reapCommand } from './reap';
 import { replayCommand } from './replay';
+import { aggregateCommand } from './aggregate';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -43,7 +44,8 @@ const program = new Command('mlebench')
   .addCommand(workerCommand())
   .addCommand(imagesCommand())
   .addCommand(reapCommand())
-  .addCommand(replayCommand());
+  .addCommand(replayCommand())
+  .addCommand(aggregateCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.

@@ -11,6 +11,8 @@ import { listCompetitionIds } from '../competitions';
 import { gradeSubmission, type GradeOptions } from './grade';
 import type { CompetitionReport, GradingReport } from './report';
 import { summarizeReports } from './summary';
+import { GROUP_FILES } from '../artifacts/layout';
+import { isGradingReportName } from '../stats/groups';
 
 export interface BatchEntry {
   competitionId: string;
@@ -100,6 +102,20 @@ export interface BatchResult {
 }
 
 /**
+ * A run group's folder holds one grading report: a second would make MLE-bench's aggregation
+ * (and `mlebench aggregate`) refuse the group. Any other folder takes one per batch, as MLE-bench's.
+ */
+async function refuseSecondGroupReport(outputDir: string): Promise<void> {
+  const names = await fs.readdir(outputDir).catch(() => [] as string[]);
+  const existing = names.filter(isGradingReportName);
+  if (names.includes(GROUP_FILES.metadata) && existing.length > 0) {
+    throw new Error(
+      `${outputDir} is a run group's folder and has its grading report (${existing.join(', ')}): write the batch's report elsewhere`,
+    );
+  }
+}
+
+/**
  * Grades every line (an unknown competition id fails the batch before anything is graded; an
  * invalid or missing submission is that line's report) and writes the report into `outputDir`.
  */
@@ -109,6 +125,7 @@ export async function gradeJsonl(
   options: Pick<GradeOptions, 'dataDir' | 'competitionsDir'> = {},
   now: () => Date = () => new Date(),
 ): Promise<BatchResult> {
+  await refuseSecondGroupReport(outputDir);
   let text: string;
   try {
     text = await fs.readFile(jsonlFile, 'utf8');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
+import { MLEBENCH_REPORT_KEYS, MLEBENCH_RUN_KEYS } from '../helpers/mlebenchReport';
 import { writeSyntheticCompetition } from '../helpers/syntheticCompetition';
 
 const exec = promisify(execFile);
@@ -120,17 +121,7 @@ describe('mlebench grade --jsonl FILE --output-dir DIR (MLE-bench batch mode)', 
     const report = JSON.parse(await fs.readFile(path.join(out, files[0]!), 'utf8')) as Record<string, unknown> & {
       competition_reports: Record<string, unknown>[];
     };
-    expect(Object.keys(report)).toEqual([
-      'total_runs',
-      'total_runs_with_submissions',
-      'total_valid_submissions',
-      'total_medals',
-      'total_gold_medals',
-      'total_silver_medals',
-      'total_bronze_medals',
-      'total_above_median',
-      'competition_reports',
-    ]);
+    expect(Object.keys(report)).toEqual(MLEBENCH_REPORT_KEYS);
     expect(report).toMatchObject({
       total_runs: 4,
       total_runs_with_submissions: 3,
@@ -139,24 +130,7 @@ describe('mlebench grade --jsonl FILE --output-dir DIR (MLE-bench batch mode)', 
       total_gold_medals: 1,
     });
     for (const r of report.competition_reports) {
-      expect(Object.keys(r)).toEqual([
-        'competition_id',
-        'score',
-        'gold_threshold',
-        'silver_threshold',
-        'bronze_threshold',
-        'median_threshold',
-        'any_medal',
-        'gold_medal',
-        'silver_medal',
-        'bronze_medal',
-        'above_median',
-        'submission_exists',
-        'valid_submission',
-        'is_lower_better',
-        'created_at',
-        'submission_path',
-      ]);
+      expect(Object.keys(r)).toEqual(MLEBENCH_RUN_KEYS);
       expect(r.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     }
     expect(report.competition_reports.map((r) => [r.competition_id, r.score, r.submission_path])).toEqual([
