@@ -1,10 +1,11 @@
 /**
  * What the chaos benchmark concludes from what it saw: the checks (outcomes, one container per
- * attempt, no agent clock restarted) and each fault's cost (how long the agent steps it touched
- * took to resume, and the attempts it used). Pure: the data comes from bench/chaos.ts.
+ * attempt, no agent clock restarted, nothing left), each fault's cost (how long the agent steps it
+ * touched took to resume, and the attempts it used) and the report that prints them. Pure but for
+ * the printing: the data comes from bench/chaosWatch.ts.
  */
 import type { RunResult } from '../core/runs/types';
-import type { Fault } from './chaosSchedule';
+import { describeFault, type Fault } from './chaosSchedule';
 
 /** One container event of the group, at Docker's own time. */
 export interface ContainerEvent {
@@ -122,7 +123,7 @@ export function clockCheck(records: RunResult[], events: ContainerEvent[], workS
   return { name: 'no agent clock restarted', ok: lines.length === 0, lines };
 }
 
-const secs = (ms: number) => (ms / 1000).toFixed(1);
+export const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /**
  * A fault's cost: the agent steps running at its start (a worker fault: those of the killed
@@ -159,4 +160,107 @@ export function faultCost(rec: FaultRecord, steps: Map<string, StepSnapshot[]>):
     `${attempts} attempt(s) used` +
     (stuck ? `; ${stuck} never seen going on` : '')
   );
+}
+
+/** The most agent containers running at once. */
+export function mostAtOnce(events: ContainerEvent[]): number {
+  let running = 0;
+  let most = 0;
+  for (const e of [...events].sort((a, b) => a.at - b.at)) {
+    if (e.action === 'start') most = Math.max(most, ++running);
+    if (e.action === 'die') running--;
+  }
+  return most;
+}
+
+/** The cancel's cost: when the cancelled run's container was gone. */
+export function cancelCost(r: FaultRecord, events: ContainerEvent[]): string {
+  if (!r.runId) return 'nothing cancelled';
+  const gone = events.find((e) => e.run === r.runId && e.action === 'destroy' && e.at >= r.startedAt);
+  return gone ? `its container was removed ${secs(gone.at - r.startedAt)} s later` : 'its container was never seen removed';
+}
+
+/** What the run saw, for the report. */
+export interface ChaosFindings {
+  groupEnd?: { at: number; error?: string };
+  runs: RunResult[];
+  expectedRuns: number;
+  faults: FaultRecord[];
+  events: ContainerEvent[];
+  steps: Map<string, StepSnapshot[]>;
+  workStarts: Map<string, number>;
+  /** Each run's agent step's last attempt. */
+  attempts: Map<string, number>;
+  /** What Docker still held, and when it was clean (s after the group's end). */
+  left: string[];
+  cleanSecs: number;
+  workSecs: number;
+  slots: number;
+  /** Each host's worker incarnations. */
+  incarnations: number[];
+  hostName: (i: number) => string;
+  /** How a time prints (since the script's start). */
+  at: (ms: number) => string;
+}
+
+export function chaosChecks(f: ChaosFindings): Check[] {
+  const cancelled = f.faults.find((r) => r.runId)?.runId;
+  return [
+    {
+      name: 'the group completed',
+      ok: !!f.groupEnd && !f.groupEnd.error,
+      lines: f.groupEnd?.error ? [f.groupEnd.error] : f.groupEnd ? [] : ['still running'],
+    },
+    outcomeCheck(f.runs, f.expectedRuns, cancelled),
+    containerCheck(f.events),
+    clockCheck(f.runs, f.events, f.workStarts),
+    {
+      name: 'nothing left in Docker (containers, networks, volumes, mounts)',
+      ok: f.left.length === 0,
+      lines: f.left.length ? f.left : [`clean ${f.cleanSecs.toFixed(1)} s after the group's end`],
+    },
+  ];
+}
+
+/** Prints each fault and its cost, the run's figures and the checks; returns how many checks failed. */
+export function printReport(f: ChaosFindings): number {
+  console.log('\nfaults and what they cost');
+  for (const r of f.faults) {
+    const cost = r.fault.kind === 'cancel' ? cancelCost(r, f.events) : faultCost(r, f.steps);
+    console.log(`  ${f.at(r.startedAt)}  ${describeFault(r.fault, f.hostName)}: ${r.detail}\n  ${' '.repeat(10)}  → ${cost}`);
+  }
+  const hist = new Map<number, number>();
+  for (const n of f.attempts.values()) hist.set(n, (hist.get(n) ?? 0) + 1);
+  console.log(
+    `  agent step attempts per run: ${
+      [...hist]
+        .sort((a, b) => a[0] - b[0])
+        .map(([n, k]) => `${k} run(s) × ${n}`)
+        .join(', ') || 'none seen'
+    }`,
+  );
+  const agentSecs = f.runs
+    .map((r) => r.timings.agentSecs ?? 0)
+    .filter((s) => s > 0)
+    .sort((a, b) => a - b);
+  if (agentSecs.length) {
+    console.log(
+      `  agent time (container start → end): median ${agentSecs[Math.floor(agentSecs.length / 2)]!.toFixed(1)} s, max ${agentSecs[agentSecs.length - 1]!.toFixed(1)} s (works ${f.workSecs} s)`,
+    );
+  }
+  const byHost = new Map<string, number>();
+  for (const r of f.runs) byHost.set(r.host ?? '(none)', (byHost.get(r.host ?? '(none)') ?? 0) + 1);
+  console.log(`  most agent containers running at once: ${mostAtOnce(f.events)} (the hosts have ${f.slots} slots)`);
+  console.log(
+    `  runs per host: ${[...byHost].map(([h, n]) => `${h} ${n}`).join(', ')}; worker incarnations: ${f.incarnations.map((n, i) => `${f.hostName(i + 1)} ${n}`).join(', ')}`,
+  );
+
+  const checks = chaosChecks(f);
+  console.log('\nchecks');
+  for (const c of checks) {
+    console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`);
+    for (const line of c.lines.slice(0, 15)) console.log(`          ${line}`);
+    if (c.lines.length > 15) console.log(`          ... and ${c.lines.length - 15} more`);
+  }
+  return checks.filter((c) => !c.ok).length;
 }

@@ -18,6 +18,8 @@ export interface DevServerOptions {
   headless?: boolean;
   /** A file for the server's output (default `<home>/temporal-server.log`), or 'inherit' to show it. */
   output?: string;
+  /** Its own process group, so a Ctrl-C in the terminal reaches only the caller, which stops it in order. */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -73,6 +75,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const out = outputFile ? openSync(outputFile, 'a') : 'inherit';
   const child = spawn(cli, devServerArgs({ port, uiPort, dbFile, headless: options.headless ?? false }), {
     stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
