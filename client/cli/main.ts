@@ -11,6 +11,7 @@ import { imagesCommand } from './images';
 import { reapCommand } from './reap';
 import { replayCommand } from './replay';
 import { aggregateCommand } from './aggregate';
+import { compareCommand } from './compare';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -45,7 +46,8 @@ const program = new Command('mlebench')
   .addCommand(imagesCommand())
   .addCommand(reapCommand())
   .addCommand(replayCommand())
-  .addCommand(aggregateCommand());
+  .addCommand(aggregateCommand())
+  .addCommand(compareCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.

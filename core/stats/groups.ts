@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GROUP_FILES } from '../artifacts/layout';
 import type { GroupMetadata } from '../artifacts/records';
+import { readGroupRecords } from '../artifacts/groupFiles';
 import type { ReadReport } from './aggregate';
+import type { ComparedGroup } from './compare';
 
 /** experiments/aggregate_grading_reports.py's `run_dir.glob("*grading_report*.json")` (a glob skips dot files). */
 export const isGradingReportName = (name: string): boolean => !name.startsWith('.') && /grading_report.*\.json$/s.test(name);
@@ -63,4 +65,11 @@ export async function readGroupReports(groups: readonly string[], runsDir: strin
       }
     }),
   );
+}
+
+/** A group folder's runs (each run.json so far) for a comparison; a folder without metadata.json is no group. */
+export async function readComparedGroup(groupDir: string): Promise<ComparedGroup> {
+  const records = await readGroupRecords(groupDir);
+  if (!records.metadata) throw new Error(`${groupDir}: no ${GROUP_FILES.metadata}: not a run group's folder`);
+  return { id: records.metadata.run_group_id, agent_id: records.metadata.agent_id, runs: records.runs };
 }
