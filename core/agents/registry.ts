@@ -1,7 +1,8 @@
 /**
  * The agents registry: agents/<name>/config.yaml declares an agent and its variants, built from
  * the same folder (Dockerfile + start script). Ids are `<name>` (the default variant) and
- * `<name>/<variant>`, as in MLE-bench.
+ * `<name>/<variant>`, as in MLE-bench. Agents in MLE-bench's own format come from the folders an
+ * operator configures (sources.ts), as `<prefix>.<id>` (mlebench.ts).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -10,12 +11,16 @@ import { agentImageTag, baseImageTag } from '../sandbox/imageTags';
 import { AGENT_NAME_RE, AgentConfigError, DEFAULT_VARIANT, loadAgentConfig, type AgentConfig } from './config';
 import type { AgentSpec } from './types';
 import { PermanentError } from '../errors';
+import { listMlebenchAgents, resolveMlebenchAgent, type MlebenchAgentSource } from './mlebench';
+import { mlebenchAgentSources, sourceOfId } from './sources';
 
 export interface AgentRegistryOptions {
   /** Where agent folders live (default: the repository's agents/). */
   agentsDir?: string;
   /** The base image agents build on (default: the content-addressed tag of images/). */
   baseImage?: string;
+  /** Folders of agents in MLE-bench's format (default: the configured ones, sources.ts). */
+  mlebenchSources?: MlebenchAgentSource[];
 }
 
 /** Thrown for an id no agent declares: permanent, and its name is the failure type clients see. */
@@ -39,6 +44,16 @@ export interface AgentDefinition {
 
 function agentsDirOf(opts: AgentRegistryOptions): string {
   return opts.agentsDir ?? harnessPaths().agentsDir;
+}
+
+function sourcesOf(opts: AgentRegistryOptions): MlebenchAgentSource[] {
+  return opts.mlebenchSources ?? mlebenchAgentSources();
+}
+
+/** The MLE-bench agents this harness runs (a refused one, e.g. privileged, is left out; resolving it says why). */
+async function mlebenchSpecs(opts: AgentRegistryOptions): Promise<AgentSpec[]> {
+  const lists = await Promise.all(sourcesOf(opts).map(listMlebenchAgents));
+  return lists.flat().flatMap((e) => ('spec' in e ? [e.spec] : []));
 }
 
 /** Folder names under agents/ that hold a config.yaml (other files, e.g. instructions.txt, are not agents). */
@@ -113,7 +128,14 @@ function variantSpecs(def: AgentDefinition): AgentSpec[] {
 
 /** Every agent id with its spec, sorted by id; a malformed config throws AgentConfigError. */
 export async function listAgents(opts: AgentRegistryOptions = {}): Promise<AgentSpec[]> {
-  return (await listAgentDefinitions(opts)).flatMap(variantSpecs).sort((a, b) => a.id.localeCompare(b.id));
+  const specs = [...(await listAgentDefinitions(opts)).flatMap(variantSpecs), ...(await mlebenchSpecs(opts))];
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.id))
+      throw new AgentConfigError(`agent id "${s.id}" is declared twice (${s.dir}); rename the folder or change the prefix`);
+    seen.add(s.id);
+  }
+  return specs.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** The ids that load cleanly, for error messages (a broken config must not hide the others). */
@@ -127,7 +149,8 @@ async function knownIds(opts: AgentRegistryOptions): Promise<string[]> {
       ),
     ),
   );
-  return ids.flat().sort();
+  const external = await mlebenchSpecs(opts).catch(() => []);
+  return [...ids.flat(), ...external.map((s) => s.id)].sort();
 }
 
 /**
@@ -135,6 +158,12 @@ async function knownIds(opts: AgentRegistryOptions): Promise<string[]> {
  * agent does not stop the others. Unknown → UnknownAgentError; malformed → AgentConfigError.
  */
 export async function resolveAgent(agentId: string, opts: AgentRegistryOptions = {}): Promise<AgentSpec> {
+  const external = sourceOfId(agentId, sourcesOf(opts));
+  if (external) {
+    const spec = await resolveMlebenchAgent(external.source, external.mlebenchId);
+    if (!spec) throw new UnknownAgentError(agentId, await knownIds(opts));
+    return spec;
+  }
   const name = agentId.split('/')[0] ?? '';
   if (!AGENT_NAME_RE.test(name) || !(await agentNames(agentsDirOf(opts))).includes(name)) {
     throw new UnknownAgentError(agentId, await knownIds(opts));

@@ -25,4 +25,16 @@ export interface AgentSpec {
   llm?: boolean;
   /** The variant's default per-run LLM budget (config `llmBudget`). */
   llmBudget?: LlmBudget;
+  /** An agent in MLE-bench's format (core/agents/mlebench.ts), built on mlebench-env from `dir`. */
+  mlebench?: MlebenchAgentOrigin;
+}
+
+export interface MlebenchAgentOrigin {
+  /** The config.yaml that declares it, and its id there. */
+  configFile: string;
+  mlebenchId: string;
+  /** The Dockerfile's name in `dir` (the build context, as MLE-bench's `docker build agents/<agent>/`). */
+  dockerfile: string;
+  /** Variables whose value is `${{ secrets.OPENAI_API_KEY }}`: each gets the run's gateway token. */
+  tokenEnv?: string[];
 }

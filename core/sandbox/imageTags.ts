@@ -46,9 +46,49 @@ export function hashFiles(dir: string, files: readonly string[], extra: readonly
   return hash.digest('hex').slice(0, HASH_CHARS);
 }
 
-/** The base image's tag: every file in images/ goes into it. */
+/** images/mlebench-env/: the compatibility image MLE-bench's agents build on, not part of the base image. */
+export const MLEBENCH_ENV_SUBDIR = 'mlebench-env';
+export const MLEBENCH_ENV_DIR = path.join(IMAGES_DIR, MLEBENCH_ENV_SUBDIR);
+/** What MLE-bench's agent Dockerfiles start `FROM`. */
+export const MLEBENCH_ENV_REPO = 'mlebench-env';
+
+/** The files of images/ that make the base image (all but mlebench-env/). */
+export function baseImageFiles(imagesDir: string = IMAGES_DIR): string[] {
+  return listTreeFiles(imagesDir).filter((f) => !f.startsWith(`${MLEBENCH_ENV_SUBDIR}/`));
+}
+
+/** The base image's tag: every file of images/ that goes into it. */
 export function baseImageTag(imagesDir: string = IMAGES_DIR): string {
-  return `${BASE_IMAGE_REPO}:${hashFiles(imagesDir, listTreeFiles(imagesDir))}`;
+  return `${BASE_IMAGE_REPO}:${hashFiles(imagesDir, baseImageFiles(imagesDir))}`;
+}
+
+/** `mlebench-env:<hash of images/mlebench-env/ + the base image tag>`. */
+export function mlebenchEnvImageTag(baseTag: string = baseImageTag()): string {
+  return `${MLEBENCH_ENV_REPO}:${hashFiles(MLEBENCH_ENV_DIR, listTreeFiles(MLEBENCH_ENV_DIR), [baseTag])}`;
+}
+
+/**
+ * The layer the harness adds on an MLE-bench agent's own image: its AGENT_DIR kept at
+ * /opt/mlebench/agent, because /home/agent is the run's tmpfs and mlebench-env's entrypoint fills
+ * it from there (as root, whatever USER the agent's Dockerfile left).
+ */
+export function mlebenchFinishDockerfile(fromTag: string): string {
+  return [
+    `FROM ${fromTag}`,
+    'USER root',
+    'RUN rm -rf /opt/mlebench/agent && if [ -d /home/agent ]; then cp -a /home/agent /opt/mlebench/agent; fi',
+    '',
+  ].join('\n');
+}
+
+/** `mlebench-agent-<name>:<hash of the build folder, its Dockerfile's name, mlebench-env's tag and our finishing layer>`. */
+export function mlebenchAgentImageTag(
+  name: string,
+  contextDir: string,
+  dockerfile: string,
+  envTag: string = mlebenchEnvImageTag(),
+): string {
+  return `mlebench-agent-${name}:${hashFiles(contextDir, listTreeFiles(contextDir), [envTag, dockerfile, mlebenchFinishDockerfile('-')])}`;
 }
 
 /**

@@ -15,7 +15,7 @@ import { listAgentDefinitions } from '../agents/registry';
 import type { AgentSpec } from '../agents/types';
 import { dockerClient, pingDocker } from './docker';
 import { InfraError, dockerCall, dockerStatus } from './errors';
-import { IMAGES_DIR, agentBuildFiles, baseImageTag, listTreeFiles, rootfsImageTag } from './imageTags';
+import { IMAGES_DIR, agentBuildFiles, baseImageFiles, baseImageTag, rootfsImageTag } from './imageTags';
 import { ensureAgentWheels, stageAgentContext } from './wheels';
 import { environment } from '../config';
 
@@ -102,7 +102,7 @@ interface BuildEvent {
 }
 
 /** `docker build` through the API (the legacy builder: no CLI plugin, and no pull of local FROM images). */
-async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void> {
+export async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void> {
   const stream = await dockerCall(`build ${b.tag}`, () =>
     docker.buildImage(
       { context: b.context, src: b.files },
@@ -166,12 +166,13 @@ export async function buildBaseImage(opts: BuildImagesOptions = {}): Promise<Ima
       `root filesystem ${rootfs}: building (${mode === 'offline' ? 'offline, from Debian packages with mmdebstrap' : `images/Dockerfile from ${ONLINE_FROM}`})`,
     );
     if (mode === 'offline') await buildRootfsOffline(rootfs, onLog);
-    else await dockerBuild(docker, { context: IMAGES_DIR, files: listTreeFiles(IMAGES_DIR), dockerfile: 'Dockerfile', tag: rootfs, onLog });
+    else
+      await dockerBuild(docker, { context: IMAGES_DIR, files: baseImageFiles(IMAGES_DIR), dockerfile: 'Dockerfile', tag: rootfs, onLog });
   }
   onLog(`base image ${image}: building`);
   await dockerBuild(docker, {
     context: IMAGES_DIR,
-    files: listTreeFiles(IMAGES_DIR),
+    files: baseImageFiles(IMAGES_DIR),
     dockerfile: 'base.Dockerfile',
     tag: image,
     buildargs: { ROOTFS: rootfs },

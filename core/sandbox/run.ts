@@ -15,6 +15,7 @@ import { log } from '../log';
 import { LABELS, STOP_GRACE_SECS, dockerClient, listAgentContainers, pingDocker, removeContainer } from './docker';
 import { AgentContainerVanishedError, InfraError, SandboxAbortedError, dockerCall, dockerStatus } from './errors';
 import { ensureAgentImage } from './images';
+import { ensureMlebenchAgentImage } from './mlebenchImages';
 import { ensureFreeDisk } from './disk';
 import { followLogs } from './logs';
 import { copyOutScratch, openScratch, releaseScratch } from './scratch';
@@ -160,8 +161,10 @@ async function findRunContainer(docker: Docker, runId: string, attempt: number):
 }
 
 async function createContainer(docker: Docker, req: AgentContainerRequest): Promise<{ container: Docker.Container; reattached: boolean }> {
-  await ensureAgentImage(req.agent, docker);
-  const instructionsFile = req.instructionsFile ?? defaultInstructionsFile();
+  if (req.agent.mlebench)
+    await ensureMlebenchAgentImage(req.agent, { docker, onLog: (line) => log.info({ runId: req.runId }, line.trim()) });
+  else await ensureAgentImage(req.agent, docker);
+  const instructionsFile = req.instructionsFile ?? defaultInstructionsFile(req.agent);
   for (const [what, p] of [
     ['public data folder', req.publicDataDir],
     ['instructions file', instructionsFile],

@@ -13,6 +13,7 @@ import type { AgentContainerRequest, SandboxLimits } from './types';
 
 import { AGENT_GID, AGENT_UID } from './user';
 import { scratchPaths } from './scratch';
+import { MLEBENCH_ENV_DIR } from './imageTags';
 
 export { AGENT_GID, AGENT_UID };
 const GIB = 1024 ** 3;
@@ -39,7 +40,9 @@ export function runPaths(runDir: string) {
   };
 }
 
-export function defaultInstructionsFile(): string {
+/** Ours, or for an agent in MLE-bench's format mlebench-env's, which speaks of its tools (/home/validate_submission.sh). */
+export function defaultInstructionsFile(agent?: Pick<AgentContainerRequest['agent'], 'mlebench'>): string {
+  if (agent?.mlebench) return path.join(MLEBENCH_ENV_DIR, 'instructions.txt');
   return path.join(harnessPaths().agentsDir, 'instructions.txt');
 }
 
@@ -119,6 +122,9 @@ export function containerEnv(req: AgentContainerRequest): string[] {
     ...(req.stepLimit ? { STEP_LIMIT: String(req.stepLimit) } : {}),
     ...req.llm?.env,
   };
+  // An MLE-bench agent's `${{ secrets.OPENAI_API_KEY }}` variables: the run's gateway token, never a real key.
+  const token = req.llm?.env.OPENAI_API_KEY;
+  for (const name of req.agent.mlebench?.tokenEnv ?? []) if (token) env[name] = token;
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Images of agents in MLE-bench's format (core/agents/mlebench.ts), built when a run first needs
+ * them: `mlebench-env` (images/mlebench-env/ on the base image, tagged by content and also as
+ * `mlebench-env:latest`, the name their Dockerfiles start FROM), then the agent's own folder with
+ * MLE-bench's four build args, then our one finishing layer (imageTags.ts). Every step is skipped
+ * when its content-addressed tag exists.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { MLEBENCH_AGENT_PATHS } from '../agents/mlebench';
+import type { AgentSpec } from '../agents/types';
+import { dockerClient } from './docker';
+import { InfraError, dockerCall } from './errors';
+import { buildBaseImage, dockerBuild, imageExists, type ImageBuildResult } from './images';
+import { MLEBENCH_ENV_DIR, MLEBENCH_ENV_REPO, listTreeFiles, mlebenchEnvImageTag, mlebenchFinishDockerfile } from './imageTags';
+import { ensureAgentWheels, stageAgentContext } from './wheels';
+
+export interface MlebenchBuildOptions {
+  docker?: Docker;
+  onLog?: (line: string) => void;
+}
+
+/** mlebench-env on the base image (built first when missing), tagged by content and as `mlebench-env:latest`. */
+export async function buildMlebenchEnvImage(opts: MlebenchBuildOptions = {}): Promise<ImageBuildResult> {
+  const docker = opts.docker ?? dockerClient();
+  const onLog = opts.onLog ?? (() => undefined);
+  const base = await buildBaseImage({ docker, onLog });
+  const image = mlebenchEnvImageTag(base.image);
+  const started = Date.now();
+  let built = false;
+  if (await imageExists(image, docker)) onLog(`mlebench-env image ${image}: up to date`);
+  else {
+    const wheels = await ensureAgentWheels(MLEBENCH_ENV_REPO, MLEBENCH_ENV_DIR, { onLog });
+    if (!wheels) throw new InfraError(`${MLEBENCH_ENV_DIR}/requirements.txt is missing (pip for the agent environment)`);
+    const staged = await stageAgentContext(MLEBENCH_ENV_DIR, wheels);
+    onLog(`mlebench-env image ${image}: building from ${MLEBENCH_ENV_DIR}`);
+    try {
+      await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: image, buildargs: { BASE_IMAGE: base.image }, onLog });
+    } finally {
+      await fs.rm(staged.context, { recursive: true, force: true });
+    }
+    built = true;
+  }
+  // Their Dockerfiles say `FROM mlebench-env`: the name must point at this build.
+  const [repo, tag] = image.split(':');
+  if (repo !== MLEBENCH_ENV_REPO || !tag) throw new InfraError(`unexpected mlebench-env tag ${image}`);
+  await dockerCall(`tag ${image} as ${MLEBENCH_ENV_REPO}:latest`, () =>
+    docker.getImage(image).tag({ repo: MLEBENCH_ENV_REPO, tag: 'latest' }),
+  );
+  return { image, built, secs: (Date.now() - started) / 1000 };
+}
+
+/** The agent's image (`agent.image`), built from its folder unchanged plus our finishing layer; nothing when it exists. */
+export async function ensureMlebenchAgentImage(
+  agent: Pick<AgentSpec, 'id' | 'image' | 'dir' | 'mlebench'>,
+  opts: MlebenchBuildOptions = {},
+): Promise<ImageBuildResult> {
+  const docker = opts.docker ?? dockerClient();
+  const onLog = opts.onLog ?? (() => undefined);
+  if (!agent.mlebench) throw new InfraError(`agent ${agent.id} is not in MLE-bench's format`);
+  if (await imageExists(agent.image, docker)) return { image: agent.image, built: false, secs: 0 };
+  const started = Date.now();
+  const env = await buildMlebenchEnvImage({ docker, onLog });
+  if (mlebenchEnvImageTag() !== env.image)
+    throw new InfraError(`mlebench-env ${env.image} is not the one agent ${agent.id}'s tag was computed for: images/ changed meanwhile`);
+  const source = `${agent.image}-src`;
+  onLog(`agent image ${agent.image}: building ${path.join(agent.dir, agent.mlebench.dockerfile)} (MLE-bench's format)`);
+  await dockerBuild(docker, {
+    context: agent.dir,
+    files: listTreeFiles(agent.dir),
+    dockerfile: agent.mlebench.dockerfile,
+    tag: source,
+    buildargs: { ...MLEBENCH_AGENT_PATHS },
+    onLog,
+  });
+  const finish = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-finish-'));
+  try {
+    await fs.writeFile(path.join(finish, 'Dockerfile'), mlebenchFinishDockerfile(source));
+    await dockerBuild(docker, { context: finish, files: ['Dockerfile'], dockerfile: 'Dockerfile', tag: agent.image, onLog });
+  } finally {
+    await fs.rm(finish, { recursive: true, force: true });
+  }
+  // Only the tag goes: the final image's layers keep it.
+  await dockerCall(`untag ${source}`, () => docker.getImage(source).remove({ noprune: true }));
+  const secs = (Date.now() - started) / 1000;
+  onLog(`agent image ${agent.image}: built in ${secs.toFixed(1)}s`);
+  return { image: agent.image, built: true, secs };
+}
