@@ -7,7 +7,8 @@
  */
 import { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { resolveAgent } from '../core/agents';
+import { resolveRunAgent } from '../core/agents/git';
+import type { GitAgentSource } from '../core/agents/gitSource';
 import type { HostSlots, LeaseIsStale } from '../core/hosts/slots';
 import { temporalPlacement, temporalWorkflowState, type WorkflowServiceLike } from '../core/sandbox/reaper';
 
@@ -33,6 +34,8 @@ export interface ClaimHostInput {
   runId: string;
   /** Whose GPUs to reserve (config `gpus`). */
   agentId: string;
+  /** Its git source, pinned (run option `agentGit`). */
+  agentGit?: GitAgentSource;
   /** Which container of the run the slot is for (0 the first). */
   attempt: number;
 }
@@ -95,7 +98,7 @@ export function hostActivities({ host, slots, temporal: t }: HostDeps) {
      */
     async claimHost(input?: ClaimHostInput): Promise<ClaimedHost> {
       if (!input) return host;
-      const agent = await resolveAgent(input.agentId);
+      const agent = await resolveRunAgent(input.agentId, input.agentGit);
       const lease = await slots.claim(
         { runId: input.runId, attempt: input.attempt, gpus: agent.gpus ?? 0, agentId: input.agentId },
         isStale,

@@ -4,10 +4,14 @@
  * for the next attempt to re-attach to.
  */
 import { Context } from '@temporalio/activity';
-import { resolveAgent } from '../core/agents';
+import { resolveRunAgent } from '../core/agents/git';
+import type { GitAgentSource } from '../core/agents/gitSource';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
 import type { LlmBudget } from '../core/options';
-import { runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import { baseImageTag, runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import { buildAgentImage } from '../core/sandbox/images';
+import { dockerClient } from '../core/sandbox/docker';
+import { log } from '../core/log';
 import { AgentContainerVanishedError } from '../core/sandbox/errors';
 import { archiveAttempt, clearEarlierContainers } from '../core/sandbox/attempts';
 import type { AgentContainerProgress, AgentContainerResult } from '../core/sandbox/types';
@@ -32,6 +36,8 @@ export interface RunAgentInput {
   runId: string;
   groupId: string;
   agentId: string;
+  /** Its git source, pinned (run option `agentGit`): a worker without it in its cache fetches that commit. */
+  agentGit?: GitAgentSource;
   competitionId: string;
   /** Set on a technique run (the container's TECHNIQUE_TASK). */
   techniqueTask?: string;
@@ -74,7 +80,7 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
   return {
     async runAgent(input: RunAgentInput): Promise<RunAgentResult> {
       const ctx = Context.current();
-      const agent = await resolveAgent(input.agentId);
+      const agent = await resolveRunAgent(input.agentId, input.agentGit);
       const attempt = input.attempt ?? 0;
       // Heartbeat before a container runs too: a Docker call that hangs (a silent engine) must
       // fail with its own message, not as a heartbeat time-out. The first beat with a container id
@@ -93,6 +99,12 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           await clearEarlierContainers(input.runId, input.runDir, attempt);
           await archiveAttempt(input.runDir, attempt - 1);
         }
+        // An agent from git is built where it runs, once per commit (its tag is content-addressed).
+        if (input.agentGit)
+          await buildAgentImage(agent, baseImageTag(), {
+            docker: dockerClient(),
+            onLog: (line) => log.debug({ event: 'agent.build', runId: input.runId }, line),
+          });
         if (agent.llm) {
           const budget = { ...agent.llmBudget, ...input.llmBudget };
           grant = await grantLlmAccess(deps.gateway, { runId: input.runId, groupId: input.groupId, runDir: input.runDir, attempt, budget });

@@ -19,6 +19,7 @@ import { harnessPaths, useEnvironment } from '../core/config';
 import { explainFailure, type FailureExplanation } from './failure';
 import { configureLogUnlessChosen, logSettings } from '../core/log';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
+import { pinRunOptions } from '../core/agents/git';
 import type { GradingReport } from '../core/grading/report';
 import type { TechniqueGradesReport } from '../core/techniques/report';
 import type { GroupProgress, RunGroupResult, RunKind, RunResult } from '../core/runs/types';
@@ -152,16 +153,25 @@ export class Client {
     return this.grpc;
   }
 
-  /** Validates the options (unknown ids, unknown split, bad numbers fail here) and starts the group. */
+  /**
+   * Validates the options (unknown ids, unknown split, bad numbers fail here) and starts the group;
+   * an agent from git (`agentGit`) has its ref pinned to a commit first, which every run uses.
+   */
   async run(input: RunOptionsInput, opts: RunGroupStartOptions = {}): Promise<string> {
-    const options = parseRunOptions(input);
+    const options = await pinRunOptions(parseRunOptions(input));
     const resolved = await resolveRunRequest(options, harnessPaths());
     const { competitionIds } = resolved;
     const admission = groupAdmission(options, resolved);
     await opts.admit?.(admission);
     const owner = opts.owner ?? LOCAL_OWNER;
     const client = await this.workflowClient();
-    const memo: GroupMemo = { agentId: options.agentId, owner, containers: admission.containers, llmDollars: admission.llmDollars };
+    const memo: GroupMemo = {
+      agentId: options.agentId,
+      ...(resolved.agentGit ? { agentGit: resolved.agentGit } : {}),
+      owner,
+      containers: admission.containers,
+      llmDollars: admission.llmDollars,
+    };
     const start = (groupId: string) =>
       client.workflow.start(WORKFLOW_TYPES.runGroup, {
         workflowId: groupId,

@@ -15,6 +15,8 @@ export interface GroupMemo {
   owner?: string;
   containers?: number;
   llmDollars?: number | null;
+  /** An agent from git: its repository, the ref asked for and the commit pinned for every run. */
+  agentGit?: { url: string; ref: string; commit: string; subfolder?: string };
 }
 
 /** A value in a visibility query: only what ids are made of, so a caller cannot extend the query. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PermanentError } from './errors';
 import { formatIssues, zodFieldIssues } from './validation';
+import { COMMIT_RE, GIT_SCHEMES, checkGitRequest } from './agents/gitSource';
 
 export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage'] as const;
 export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
@@ -33,11 +34,33 @@ export const SPLIT_REFERENCE_HINT =
 
 const agentIdPattern = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/;
 
+/**
+ * An agent from git (core/agents/git.ts): `agentId` is then its folder's name (or
+ * `<name>/<variant>`). The clients pin `ref` to `commit` before the group starts; the workflow
+ * input carries the commit, which every worker fetches. Which schemes a process accepts is its
+ * operator's (MLEBENCH_GIT_SCHEMES), checked where the repository is read; the shape is checked here.
+ */
+export const agentGitSchema = z
+  .strictObject({
+    url: z.string().max(2000),
+    ref: z.string().max(250),
+    commit: z.string().regex(COMMIT_RE, 'a full commit id (40 or 64 hex digits)').optional(),
+    subfolder: z.string().max(500).optional(),
+  })
+  .superRefine((req, ctx) => {
+    try {
+      checkGitRequest(req, { schemes: [...GIT_SCHEMES] });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 export const runOptionsSchema = z
   .object({
     agentId: z
       .string({ error: 'agentId is required (e.g. "dummy", "baseline", "aide/dev")' })
       .regex(agentIdPattern, 'must look like "<agent>" or "<agent>/<variant>" (lower case, digits, . _ -)'),
+    agentGit: agentGitSchema.optional(),
     /** A split's name (core/runs/splits.ts): never a path, so no caller names a file on the server. */
     competitionSet: z.string().max(200, 'too long for a split name').regex(SPLIT_REFERENCE, SPLIT_REFERENCE_HINT).optional(),
     competitions: z

@@ -93,7 +93,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
         const lost = deadHosts.at(-1);
         host = await claimHost.executeWithOptions(
           { summary: lost ? `claim a host instead of ${lost.host}` : `claim a host${claimsSlots ? ' slot' : ''}` },
-          claimsSlots ? [{ runId, agentId: input.agentId, attempt }] : [],
+          claimsSlots ? [{ runId, agentId: input.agentId, ...(input.agentGit ? { agentGit: input.agentGit } : {}), attempt }] : [],
         );
         holdsSlot = claimsSlots;
       }

@@ -70,7 +70,12 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     phase: 'pending',
   }));
   progress.status = 'running';
-  upsertMemo({ groupDir: plan.groupDir, agentId: plan.agentId, notes: options.notes ?? '' });
+  upsertMemo({
+    groupDir: plan.groupDir,
+    agentId: plan.agentId,
+    notes: options.notes ?? '',
+    ...(plan.agentGit ? { agentGit: plan.agentGit } : {}),
+  });
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTES.agent, value: plan.agentId },
     { key: SEARCH_ATTRIBUTES.runGroup, value: groupId },
@@ -161,6 +166,7 @@ async function runChild(
   const input = {
     groupId: plan.groupId,
     agentId: plan.agentId,
+    ...(plan.agentGit ? { agentGit: plan.agentGit } : {}),
     competitionId: run.competitionId,
     seed: run.seed,
     runDir: run.runDir,

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
-import { resolveAgent } from '../../core/agents';
+import { pinAgentOption, resolveRunAgent } from '../../core/agents/git';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress } from '../../core/runs/types';
 import { openSession } from './session';
@@ -61,7 +61,10 @@ interface RunFlags {
 export function runCommand(): Command {
   return new Command('run')
     .description('run an agent on competitions (starts an embedded Temporal and worker when none is running)')
-    .requiredOption('-a, --agent <id>', 'agent id, e.g. dummy, baseline, aide/dev')
+    .requiredOption(
+      '-a, --agent <id>',
+      'agent id, e.g. dummy, baseline, aide/dev; or an agent from git: git+<url>#<ref>[:<subfolder>] (schemes: MLEBENCH_GIT_SCHEMES)',
+    )
     .option('-c, --competitions <ids>', 'comma-separated competition ids', list)
     .option(
       '-s, --competition-set <split>',
@@ -92,8 +95,11 @@ export function runCommand(): Command {
         throw new InvalidArgumentError('give either --competitions or --competition-set, not both');
       // A split goes to the workflow by name; a file of the user's own, as the ids it lists.
       const local = flags.competitionSet ? await resolveSplitOrLocalFile(flags.competitionSet, harnessPaths()) : undefined;
+      // An agent from git: its ref pinned to a commit, that commit fetched and its config checked, before anything starts.
+      const { agentId, agentGit } = await pinAgentOption(flags.agent);
       const options: RunOptionsInput = {
-        agentId: flags.agent,
+        agentId,
+        agentGit,
         competitions: local && !local.split ? local.ids : flags.competitions,
         competitionSet: local?.split,
         lite: flags.lite,
@@ -113,7 +119,7 @@ export function runCommand(): Command {
       const session = await openSession({ startServer: !flags.detach, worker: flags.detach ? 'never' : 'if-none' });
       try {
         // This process's worker would fail every run of an LLM agent: say so before anything starts.
-        if (session.worker && !process.env.OPENAI_API_KEY && (await resolveAgent(options.agentId)).llm) {
+        if (session.worker && !process.env.OPENAI_API_KEY && (await resolveRunAgent(agentId, agentGit)).llm) {
           throw new Error(
             `agent ${options.agentId} calls an LLM through the harness's gateway: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server such as vLLM, Ollama or llama.cpp) before "mlebench run"`,
           );

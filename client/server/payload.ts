@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { HarnessPaths } from '../../core/config';
+import { environment, type HarnessPaths } from '../../core/config';
+import { GitAgentError, gitSettings, parseGitAgentSpec, type GitAgentRequest, type GitSettings } from '../../core/agents/gitSource';
 import type { RunOptionsInput } from '../../core/options';
 import { formatIssues, type FieldIssue } from '../../core/validation';
 
@@ -23,6 +24,13 @@ export const createRunBody = z
     retain: z.boolean().nullish().describe('accepted for the seed SDK; artifacts are always kept'),
     data_dir: z.string().max(4096).nullish().describe("must be the worker's data folder when given"),
     notes: z.string().max(10_000).nullish(),
+    gitlink: z
+      .string()
+      .max(2500)
+      .nullish()
+      .describe(
+        "an agent from git: [git+]<url>#<ref>[:<subfolder>], agent_id its folder's name; accepted when the server allows it (MLEBENCH_GIT_REST=1, schemes MLEBENCH_GIT_SCHEMES)",
+      ),
     technique_tasks: z.boolean().nullish(),
     tasks: z.array(z.string().max(50)).max(20).nullish(),
     time_limit_secs: z.number().int().nullish(),
@@ -49,8 +57,27 @@ export class PayloadError extends Error {
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 
+/** `gitlink` as the run option `agentGit` (its ref pinned when the run starts), if this server takes agents from git. */
+function agentGitOf(gitlink: string, git: GitSettings): GitAgentRequest {
+  if (!git.rest) {
+    throw new PayloadError([
+      { field: 'gitlink', reason: 'this server does not run agents from git (its operator allows them with MLEBENCH_GIT_REST=1)' },
+    ]);
+  }
+  try {
+    return parseGitAgentSpec(gitlink, git);
+  } catch (err) {
+    if (err instanceof GitAgentError) throw new PayloadError([{ field: 'gitlink', reason: err.message }]);
+    throw err;
+  }
+}
+
 /** The run options of a payload; `data_dir` must name the folder this server's harness uses. */
-export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dataDir'>): RunOptionsInput {
+export function runOptionsOf(
+  body: CreateRunBody,
+  paths: Pick<HarnessPaths, 'dataDir'>,
+  git: GitSettings = gitSettings(environment()),
+): RunOptionsInput {
   if (body.data_dir && path.resolve(body.data_dir) !== path.resolve(paths.dataDir)) {
     throw new PayloadError([
       {
@@ -64,6 +91,7 @@ export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dat
     : undefined;
   return defined({
     agentId: body.agent_id,
+    agentGit: body.gitlink ? agentGitOf(body.gitlink, git) : undefined,
     competitionSet: body.competition_set,
     competitions: body.competitions,
     lite: body.lite,
@@ -83,6 +111,7 @@ export function runOptionsOf(body: CreateRunBody, paths: Pick<HarnessPaths, 'dat
 /** The run options' field names → the payload's, so an error names what the caller sent. */
 const PAYLOAD_FIELD: Record<string, string> = {
   agentId: 'agent_id',
+  agentGit: 'gitlink',
   competitionSet: 'competition_set',
   techniqueTasks: 'technique_tasks',
   nSeeds: 'n_seeds',

@@ -18,13 +18,16 @@ import { environment, harnessPaths, type Env } from '../config';
 import { log } from '../log';
 import { resolveAgent } from './registry';
 import type { AgentSpec } from './types';
+import { InvalidRunOptionsError, type RunOptionsInput } from '../options';
 import {
   COMMIT_RE,
   GitAgentError,
   checkGitRequest,
   formatGitAgent,
   gitSettings,
+  isGitAgentSpec,
   normalSubfolder,
+  parseGitAgentSpec,
   type GitAgentRequest,
   type GitAgentSource,
   type GitSettings,
@@ -270,7 +273,37 @@ export async function resolveGitAgent(source: GitAgentSource, agentId: string | 
   }
 }
 
-/** The agent a run names: one of agents/, or a pinned git source. */
-export async function resolveRunAgent(agentId: string, git: GitAgentSource | undefined, opts: GitAgentOptions = {}): Promise<AgentSpec> {
-  return git ? resolveGitAgent(git, agentId, opts) : resolveAgent(agentId);
+/** The agent a run names: one of agents/, or a git source pinned to its commit. */
+export async function resolveRunAgent(
+  agentId: string,
+  git: (GitAgentRequest & { commit?: string }) | undefined,
+  opts: GitAgentOptions = {},
+): Promise<AgentSpec> {
+  if (!git) return resolveAgent(agentId);
+  if (!git.commit) {
+    throw new GitAgentError(`git agent ${formatGitAgent(git)}: not pinned to a commit (the client pins its ref before the group starts)`);
+  }
+  return resolveGitAgent({ ...git, commit: git.commit }, agentId, opts);
+}
+
+/**
+ * The agent a client names, `<id>` or `git+<url>#<ref>[:<subfolder>]`: a git agent is pinned,
+ * fetched and its config validated here, before anything starts; its id is its folder's.
+ */
+export async function pinAgentOption(agent: string, opts: GitAgentOptions = {}): Promise<{ agentId: string; agentGit?: GitAgentSource }> {
+  if (!isGitAgentSpec(agent)) return { agentId: agent };
+  const source = await pinGitAgent(parseGitAgentSpec(agent, settingsOf(opts)), opts);
+  return { agentId: (await resolveGitAgent(source, undefined, opts)).id, agentGit: source };
+}
+
+/** Run options with their git agent's ref pinned to a commit (unchanged without one, or already pinned). */
+export async function pinRunOptions<T extends Pick<RunOptionsInput, 'agentGit'>>(input: T, opts: GitAgentOptions = {}): Promise<T> {
+  if (!input.agentGit || input.agentGit.commit) return input;
+  try {
+    return { ...input, agentGit: await pinGitAgent(input.agentGit, opts) };
+  } catch (err) {
+    // The caller's to fix, named as the option it gave (the REST API says `gitlink`).
+    if (err instanceof GitAgentError) throw new InvalidRunOptionsError([{ field: 'agentGit', reason: err.message }]);
+    throw err;
+  }
 }

@@ -80,6 +80,8 @@ export type GroupStatus = 'running' | 'completed' | 'cancelled';
 export interface GroupMetadata {
   run_group_id: string;
   agent_id: string;
+  /** An agent from git: its repository, the ref asked for and the commit every run used. */
+  agent_git?: { url: string; ref: string; commit: string; subfolder: string | null };
   status: GroupStatus;
   created_at: string;
   finished_at: string | null;
@@ -114,6 +116,16 @@ export async function writeGroupMetadata(
   const metadata: GroupMetadata = {
     run_group_id: plan.groupId,
     agent_id: plan.agentId,
+    ...(plan.agentGit
+      ? {
+          agent_git: {
+            url: plan.agentGit.url,
+            ref: plan.agentGit.ref,
+            commit: plan.agentGit.commit,
+            subfolder: plan.agentGit.subfolder ?? null,
+          },
+        }
+      : {}),
     status,
     created_at: plan.startedAt,
     finished_at: finishedAt,

@@ -11,8 +11,9 @@ import { UnknownCompetitionError, type Competition } from '../competitions';
 import { kaggleCompetitionProblem } from '../competitions/kaggle';
 import { resolveCompetitionSource, type CompetitionSource, type CompetitionSourceDescriptor } from '../competitions/source';
 import type { MleBenchCompetition } from '../mlebench/checkout';
-import { resolveAgent } from '../agents';
+import { resolveRunAgent } from '../agents/git';
 import type { AgentSpec } from '../agents/types';
+import type { GitAgentSource } from '../agents/gitSource';
 import type { HarnessPaths } from '../config';
 import { runGroupDirName } from '../artifacts/layout';
 import { whyNotApplicable } from '../techniques/registry';
@@ -26,6 +27,8 @@ export { planRuns };
 
 export interface ResolvedRunRequest {
   agent: AgentSpec;
+  /** The agent's git source, pinned (options `agentGit`). */
+  agentGit?: GitAgentSource;
   competitionIds: string[];
   /** Where each of them comes from, as the plan records it. */
   sources: Record<string, CompetitionSourceDescriptor>;
@@ -70,8 +73,8 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
     }),
   );
   const problems = looked.flatMap((l) => (l.problem ? [l.problem] : []));
-  const agent = await resolveAgent(options.agentId).catch((err: Error) => {
-    problems.push({ field: 'agentId', reason: err.message });
+  const agent = await resolveRunAgent(options.agentId, options.agentGit, { cacheDir: paths.gitAgentsDir }).catch((err: Error) => {
+    problems.push({ field: options.agentGit ? 'agentGit' : 'agentId', reason: err.message });
     return undefined;
   });
   if (agent?.llm && !options.llmUnlimited && (options.llmBudget?.maxDollars ?? agent.llmBudget?.maxDollars) === undefined) {
@@ -87,8 +90,10 @@ export async function resolveRunRequest(options: RunOptions, paths: HarnessPaths
   if (kept.length === 0) {
     throw new InvalidRunOptionsError([{ field: 'lite', reason: 'no competition of the set is in the Lite list' }]);
   }
+  const { agentGit } = options;
   return {
     agent,
+    ...(agentGit?.commit ? { agentGit: { ...agentGit, commit: agentGit.commit } } : {}),
     competitionIds: kept.map((s) => s.id),
     sources: Object.fromEntries(kept.map((s) => [s.id, s.descriptor])),
     competitions: kept.flatMap((s) => (s.kind === 'bundled' ? [s.competition] : [])),
@@ -149,9 +154,9 @@ export async function createRunGroupPlan(
   startedAt: Date,
   paths: HarnessPaths,
 ): Promise<RunGroupPlan> {
-  const { competitionIds, competitions, sources } = await resolveRunRequest(options, paths);
+  const { competitionIds, competitions, sources, agentGit } = await resolveRunRequest(options, paths);
   const groupDir = await claimGroupDir(paths.runsDir, groupId, options.agentId, startedAt);
-  const group = { groupId, agentId: options.agentId, groupDir, startedAt: startedAt.toISOString(), options };
+  const group = { groupId, agentId: options.agentId, ...(agentGit ? { agentGit } : {}), groupDir, startedAt: startedAt.toISOString(), options };
   if (runKindOf(options) === 'competition') {
     return { ...group, kind: 'competition', competitionIds, sources };
   }

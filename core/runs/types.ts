@@ -5,6 +5,7 @@ import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
 import type { LlmUsageRecord } from '../gateway/runAccess';
 import type { CompetitionSourceDescriptor } from '../competitions/source';
+import type { GitAgentSource } from '../agents/gitSource';
 import type { SkippedTechniqueRun, TechniqueGrade, TechniqueTask } from '../techniques/types';
 
 export type Medal = 'gold' | 'silver' | 'bronze';
@@ -42,6 +43,8 @@ export type PlannedRun = PlannedCompetitionRun | PlannedTechniqueRun;
 interface RunGroupPlanBase {
   groupId: string;
   agentId: string;
+  /** Where the agent comes from when not agents/: its repository, ref and the commit every run uses. */
+  agentGit?: GitAgentSource;
   groupDir: string;
   startedAt: string;
   options: RunOptions;
@@ -77,6 +80,8 @@ export type RunGroupPlan = CompetitionGroupPlan | TechniqueGroupPlan;
 export interface CompetitionRunInput {
   groupId: string;
   agentId: string;
+  /** The agent's git source, pinned to its commit (run option `agentGit`). */
+  agentGit?: GitAgentSource;
   competitionId: string;
   seed: number;
   runDir: string;

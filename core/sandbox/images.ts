@@ -191,24 +191,38 @@ export async function buildImages(opts: BuildImagesOptions = {}): Promise<BuildI
   const base = await buildBaseImage({ ...opts, docker });
   const agents: BuildImagesResult['agents'] = [];
   for (const def of await listAgentDefinitions({ agentsDir: opts.agentsDir, baseImage: base.image })) {
-    const started = Date.now();
-    if (await imageExists(def.image, docker)) {
-      onLog(`agent image ${def.image}: up to date`);
-      agents.push({ agent: def.name, image: def.image, built: false, secs: 0 });
-      continue;
-    }
-    // Only an image that must be built needs its wheels: an up-to-date setup downloads nothing.
-    const wheels = await ensureAgentWheels(def.name, def.dir, { onLog });
-    const staged = wheels ? await stageAgentContext(def.dir, wheels) : { context: def.dir, files: agentBuildFiles(def.dir) };
-    onLog(`agent image ${def.image}: building from ${def.dir}${wheels ? ` and the wheels in ${wheels}` : ''}`);
-    try {
-      await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: base.image }, onLog });
-    } finally {
-      if (wheels) await fs.rm(staged.context, { recursive: true, force: true });
-    }
-    const secs = (Date.now() - started) / 1000;
-    onLog(`agent image ${def.image}: built in ${secs.toFixed(1)}s`);
-    agents.push({ agent: def.name, image: def.image, built: true, secs });
+    agents.push({ agent: def.name, ...(await buildAgentImage(def, base.image, { docker, onLog })) });
   }
   return { base, agents };
+}
+
+/** One agent folder's image on the base image, skipped when its tag exists (a folder from git is built here too). */
+export async function buildAgentImage(
+  def: Pick<AgentSpec, 'name' | 'dir' | 'image'>,
+  baseImage: string,
+  opts: { docker: Docker; onLog: (line: string) => void },
+): Promise<ImageBuildResult> {
+  const { docker, onLog } = opts;
+  const started = Date.now();
+  if (await imageExists(def.image, docker)) {
+    onLog(`agent image ${def.image}: up to date`);
+    return { image: def.image, built: false, secs: 0 };
+  }
+  if (!(await imageExists(baseImage, docker))) {
+    throw new InfraError(
+      `agent image ${def.image}: its base image ${baseImage} is not built: run "mlebench images" (or "bash scripts/setup.sh")`,
+    );
+  }
+  // Only an image that must be built needs its wheels: an up-to-date setup downloads nothing.
+  const wheels = await ensureAgentWheels(def.name, def.dir, { onLog });
+  const staged = wheels ? await stageAgentContext(def.dir, wheels) : { context: def.dir, files: agentBuildFiles(def.dir) };
+  onLog(`agent image ${def.image}: building from ${def.dir}${wheels ? ` and the wheels in ${wheels}` : ''}`);
+  try {
+    await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: baseImage }, onLog });
+  } finally {
+    if (wheels) await fs.rm(staged.context, { recursive: true, force: true });
+  }
+  const secs = (Date.now() - started) / 1000;
+  onLog(`agent image ${def.image}: built in ${secs.toFixed(1)}s`);
+  return { image: def.image, built: true, secs };
 }

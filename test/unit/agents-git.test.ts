@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitAgentFolder, pinGitAgent, resolveGitAgent } from '../../core/agents/git';
+import { gitAgentFolder, pinAgentOption, pinGitAgent, pinRunOptions, resolveGitAgent } from '../../core/agents/git';
+import { harnessPaths } from '../../core/config';
+import { InvalidRunOptionsError, parseRunOptions } from '../../core/options';
+import { resolveRunRequest } from '../../core/runs/plan';
 import { GitAgentError, gitSettings, parseGitAgentSpec } from '../../core/agents/gitSource';
 import { agentImageTag, baseImageTag } from '../../core/sandbox/imageTags';
 import { COPY_SAMPLE_AGENT, makeTestRepo } from '../helpers/gitRepo';
@@ -126,6 +129,43 @@ describe('agents from a local repository', () => {
     const commit = evil.commit({ 'config.yaml': COPY_SAMPLE_AGENT['config.yaml']! });
     await expect(gitAgentFolder({ url: evil.url, ref: 'main', commit }, opts)).rejects.toThrow(
       /symlink "Dockerfile" points outside the agent folder/,
+    );
+  });
+});
+
+describe('a run naming an agent from git', () => {
+  const paths = { ...harnessPaths(), gitAgentsDir: cacheDir };
+  const withFile = async <T>(fn: () => Promise<T>): Promise<T> => {
+    process.env.MLEBENCH_GIT_SCHEMES = 'https,file';
+    try {
+      return await fn();
+    } finally {
+      delete process.env.MLEBENCH_GIT_SCHEMES;
+    }
+  };
+
+  it('is pinned by the client (a tag) and resolved by the plan to the cached folder', async () => {
+    const { agentId, agentGit } = await pinAgentOption(`git+${repo.url}#v1:agents/copier`, opts);
+    expect({ agentId, commit: agentGit?.commit }).toEqual({ agentId: 'copier', commit: first });
+    const resolved = await withFile(() =>
+      resolveRunRequest(parseRunOptions({ agentId, agentGit, competitions: ['sotu-authorship'] }), paths),
+    );
+    expect(resolved.agentGit).toEqual(agentGit);
+    expect(resolved.agent.dir).toBe(path.join(cacheDir, first, 'tree', 'agents', 'copier'));
+  });
+
+  it('fails before anything runs: not pinned, a scheme this worker refuses, an unknown ref, another agent id', async () => {
+    const request = { url: repo.url, ref: 'v1', subfolder: 'agents/copier' };
+    const plan = (o: object) => resolveRunRequest(parseRunOptions({ competitions: ['sotu-authorship'], agentId: 'copier', ...o }), paths);
+    await expect(withFile(() => plan({ agentGit: request }))).rejects.toThrow(/agentGit: .*not pinned to a commit/);
+    await expect(plan({ agentGit: { ...request, commit: first } })).rejects.toThrow(/agentGit: .*scheme file: is not allowed here/);
+    await expect(withFile(() => plan({ agentGit: { ...request, commit: first }, agentId: 'other' }))).rejects.toThrow(
+      /its folder is the agent "copier", not "other"/,
+    );
+    await expect(withFile(() => pinRunOptions({ agentGit: { ...request, ref: 'v9' } }))).rejects.toThrow(InvalidRunOptionsError);
+    await expect(pinAgentOption(`git+${repo.url}#main:agents`, opts)).rejects.toThrow(/no config\.yaml in "agents"/);
+    expect(() => parseRunOptions({ agentId: 'copier', agentGit: { ...request, subfolder: '../x' } })).toThrow(
+      /agentGit: .*may not contain/,
     );
   });
 });
