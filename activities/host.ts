@@ -7,7 +7,7 @@
  */
 import { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { resolveRunAgent } from '../core/agents/git';
+import { resolveRunAgent } from '../core/agents/gitAgent';
 import type { GitAgentSource } from '../core/agents/gitSource';
 import type { HostSlots, LeaseIsStale } from '../core/hosts/slots';
 import { temporalPlacement, temporalWorkflowState, type WorkflowServiceLike } from '../core/sandbox/reaper';

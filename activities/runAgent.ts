@@ -4,7 +4,7 @@
  * for the next attempt to re-attach to.
  */
 import { Context } from '@temporalio/activity';
-import { resolveRunAgent } from '../core/agents/git';
+import { resolveRunAgent } from '../core/agents/gitAgent';
 import type { GitAgentSource } from '../core/agents/gitSource';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
 import type { LlmBudget } from '../core/options';
@@ -99,8 +99,9 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           await clearEarlierContainers(input.runId, input.runDir, attempt);
           await archiveAttempt(input.runDir, attempt - 1);
         }
-        // An agent from git is built where it runs, once per commit (its tag is content-addressed).
-        if (input.agentGit)
+        // An agent of ours from git is built where it runs, once per commit (its tag is content-addressed);
+        // one in MLE-bench's format is built on demand like any other (core/sandbox/mlebenchImages.ts).
+        if (input.agentGit && !agent.mlebench)
           await buildAgentImage(agent, baseImageTag(), {
             docker: dockerClient(),
             onLog: (line) => log.debug({ event: 'agent.build', runId: input.runId }, line),

@@ -19,7 +19,7 @@ import { harnessPaths, useEnvironment } from '../core/config';
 import { explainFailure, type FailureExplanation } from './failure';
 import { configureLogUnlessChosen, logSettings } from '../core/log';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
-import { pinRunOptions } from '../core/agents/git';
+import { pinRunOptions } from '../core/agents/gitAgent';
 import type { GradingReport } from '../core/grading/report';
 import type { TechniqueGradesReport } from '../core/techniques/report';
 import type { GroupProgress, RunGroupResult, RunKind, RunResult } from '../core/runs/types';

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
-import { pinAgentOption, resolveRunAgent } from '../../core/agents/git';
+import { pinAgentOption, resolveRunAgent } from '../../core/agents/gitAgent';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress } from '../../core/runs/types';
 import { openSession } from './session';

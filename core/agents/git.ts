@@ -1,9 +1,8 @@
 /**
- * Agents from git: a ref pinned to its commit before a group starts (`pinGitAgent`), that
- * commit's agent folder fetched once into a cache keyed by the commit (`gitAgentFolder`) and
- * handed to the agents registry's folder loader (`resolveGitAgent`), so every format the registry
- * reads works from git too. A worker that lacks the cache fetches the same commit; nothing ever
- * follows a ref again after the pin.
+ * Agents from git, the repository's side: a ref pinned to its commit before a group starts
+ * (`pinGitAgent`), that commit's agent folder fetched once into a cache keyed by the commit
+ * (`gitAgentFolder`). A worker that lacks the cache fetches the same commit; nothing ever follows
+ * a ref again after the pin. The folder goes to the agents registry in gitAgent.ts.
  *
  * What a repository can do to us is bounded: git runs with only the allowed transports
  * (GIT_ALLOW_PROTOCOL), no prompts, no hooks, a time and a size limit, every user value after
@@ -16,18 +15,13 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { environment, harnessPaths, type Env } from '../config';
 import { log } from '../log';
-import { resolveAgent } from './registry';
-import type { AgentSpec } from './types';
-import { InvalidRunOptionsError, type RunOptionsInput } from '../options';
 import {
   COMMIT_RE,
   GitAgentError,
   checkGitRequest,
   formatGitAgent,
   gitSettings,
-  isGitAgentSpec,
   normalSubfolder,
-  parseGitAgentSpec,
   type GitAgentRequest,
   type GitAgentSource,
   type GitSettings,
@@ -43,7 +37,7 @@ const MAX_FILES = 5000;
 /** Only these of the caller's variables reach git: its transport, proxies, ssh agent. */
 const PASSED_ENV = ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'GIT_SSH_COMMAND'];
 
-function settingsOf(opts: GitAgentOptions): GitSettings {
+export function settingsOf(opts: GitAgentOptions): GitSettings {
   return gitSettings(opts.env ?? environment());
 }
 
@@ -245,65 +239,5 @@ async function writeTree(repo: string, source: GitAgentSource, dest: string, set
     } else {
       await fs.writeFile(target, body, { mode: e.mode === '100755' ? 0o755 : 0o644 });
     }
-  }
-}
-
-/**
- * The agent of a pinned git source, by the registry's folder loader: `agentId` is the folder's
- * name (its default variant) or `<name>/<variant>`, as for a folder of agents/.
- */
-export async function resolveGitAgent(source: GitAgentSource, agentId: string | undefined, opts: GitAgentOptions = {}): Promise<AgentSpec> {
-  const { dir } = await gitAgentFolder(source, opts);
-  const name = path.basename(dir);
-  if (!existsSync(path.join(dir, 'config.yaml'))) {
-    throw new GitAgentError(
-      `git agent ${formatGitAgent(source)}: no config.yaml in ${source.subfolder ? `"${source.subfolder}"` : "the repository's root"} (an agent's folder holds its config.yaml and Dockerfile; name it with :<subfolder>)`,
-    );
-  }
-  const id = agentId ?? name;
-  if (id.split('/')[0] !== name) {
-    throw new GitAgentError(
-      `git agent ${formatGitAgent(source)}: its folder is the agent "${name}", not "${id}" (ids: ${name}, ${name}/<variant>)`,
-    );
-  }
-  try {
-    return await resolveAgent(id, { agentsDir: path.dirname(dir) });
-  } catch (err) {
-    throw new GitAgentError(`git agent ${formatGitAgent(source)}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** The agent a run names: one of agents/, or a git source pinned to its commit. */
-export async function resolveRunAgent(
-  agentId: string,
-  git: (GitAgentRequest & { commit?: string }) | undefined,
-  opts: GitAgentOptions = {},
-): Promise<AgentSpec> {
-  if (!git) return resolveAgent(agentId);
-  if (!git.commit) {
-    throw new GitAgentError(`git agent ${formatGitAgent(git)}: not pinned to a commit (the client pins its ref before the group starts)`);
-  }
-  return resolveGitAgent({ ...git, commit: git.commit }, agentId, opts);
-}
-
-/**
- * The agent a client names, `<id>` or `git+<url>#<ref>[:<subfolder>]`: a git agent is pinned,
- * fetched and its config validated here, before anything starts; its id is its folder's.
- */
-export async function pinAgentOption(agent: string, opts: GitAgentOptions = {}): Promise<{ agentId: string; agentGit?: GitAgentSource }> {
-  if (!isGitAgentSpec(agent)) return { agentId: agent };
-  const source = await pinGitAgent(parseGitAgentSpec(agent, settingsOf(opts)), opts);
-  return { agentId: (await resolveGitAgent(source, undefined, opts)).id, agentGit: source };
-}
-
-/** Run options with their git agent's ref pinned to a commit (unchanged without one, or already pinned). */
-export async function pinRunOptions<T extends Pick<RunOptionsInput, 'agentGit'>>(input: T, opts: GitAgentOptions = {}): Promise<T> {
-  if (!input.agentGit || input.agentGit.commit) return input;
-  try {
-    return { ...input, agentGit: await pinGitAgent(input.agentGit, opts) };
-  } catch (err) {
-    // The caller's to fix, named as the option it gave (the REST API says `gitlink`).
-    if (err instanceof GitAgentError) throw new InvalidRunOptionsError([{ field: 'agentGit', reason: err.message }]);
-    throw err;
   }
 }

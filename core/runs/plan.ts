@@ -11,7 +11,7 @@ import { UnknownCompetitionError, type Competition } from '../competitions';
 import { kaggleCompetitionProblem } from '../competitions/kaggle';
 import { resolveCompetitionSource, type CompetitionSource, type CompetitionSourceDescriptor } from '../competitions/source';
 import type { MleBenchCompetition } from '../mlebench/checkout';
-import { resolveRunAgent } from '../agents/git';
+import { resolveRunAgent } from '../agents/gitAgent';
 import type { AgentSpec } from '../agents/types';
 import type { GitAgentSource } from '../agents/gitSource';
 import type { HarnessPaths } from '../config';

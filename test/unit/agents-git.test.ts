@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitAgentFolder, pinAgentOption, pinGitAgent, pinRunOptions, resolveGitAgent } from '../../core/agents/git';
+import { gitAgentFolder, pinGitAgent } from '../../core/agents/git';
+import { pinAgentOption, pinRunOptions, resolveGitAgent } from '../../core/agents/gitAgent';
 import { harnessPaths } from '../../core/config';
 import { InvalidRunOptionsError, parseRunOptions } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
@@ -167,5 +168,28 @@ describe('a run naming an agent from git', () => {
     expect(() => parseRunOptions({ agentId: 'copier', agentGit: { ...request, subfolder: '../x' } })).toThrow(
       /agentGit: .*may not contain/,
     );
+  });
+});
+
+describe("an agent in MLE-bench's format from git", () => {
+  it('resolves through the MLE-bench loader as git.<id>, built on mlebench-env', async () => {
+    const mle = makeTestRepo(path.join(tmp, 'mle'));
+    const fixture = path.join(__dirname, '..', 'fixtures', 'mlebench-agents', 'probe');
+    const files = Object.fromEntries(
+      readdirSync(fixture).map((f) => [
+        `agents/probe/${f}${statSync(path.join(fixture, f)).mode & 0o100 ? '*' : ''}`,
+        readFileSync(path.join(fixture, f), 'utf8'),
+      ]),
+    );
+    const commit = mle.commit(files);
+    const { agentId, agentGit } = await pinAgentOption(`git+${mle.url}#main:agents/probe`, opts);
+    expect({ agentId, commit: agentGit?.commit }).toEqual({ agentId: 'git.probe', commit });
+    const agent = await resolveGitAgent(agentGit!, 'git.probe', opts);
+    expect(agent.mlebench?.mlebenchId).toBe('probe');
+    expect(agent.dir).toBe(path.join(cacheDir, commit, 'tree', 'agents', 'probe'));
+    await expect(resolveGitAgent(agentGit!, 'git.other', opts)).rejects.toThrow(
+      /declares git\.probe, git\.probe\/anthropic.*, not "git\.other"/,
+    );
+    await expect(resolveGitAgent(agentGit!, 'git.probe/privileged', opts)).rejects.toThrow(/privileged: true is refused/);
   });
 });
