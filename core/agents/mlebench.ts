@@ -138,7 +138,8 @@ function toSpec(source: MlebenchAgentSource, configFile: string, mlebenchId: str
     id,
     name,
     variant: variant ?? DEFAULT_VARIANT,
-    description: `MLE-bench agent "${mlebenchId}" of ${configFile}, run unchanged on mlebench-env`,
+    // No server path: descriptions reach REST callers.
+    description: `MLE-bench agent "${mlebenchId}" (${path.relative(source.dir, configFile)} of the ${source.prefix} agents folder), run unchanged on mlebench-env`,
     image: mlebenchAgentImageTag(name, context, path.basename(dockerfile)),
     dir: context,
     command: [...START_COMMAND, ...argv],
