@@ -121,11 +121,16 @@ function repoName(url: string): string {
   return last.replace(/\.git$/, '').toLowerCase() || 'agent';
 }
 
-/** Where the commit's agent folder lives in the cache: <commit>/tree/<subfolder> or <commit>/root/<repo>. */
+/**
+ * Where the commit's agent folder lives in the cache: `<commit>/<a~b>/<b>` for the subfolder
+ * `a/b` (`~` is never in a subfolder's name, so each subfolder has its own entry, and one
+ * folder's entry is never mistaken for a part of another's), `<commit>/~root/<repo>` for the root.
+ * The agent's folder keeps its name (the agent's), and its parent holds only it.
+ */
 export function gitAgentCacheDir(source: GitAgentSource, opts: GitAgentOptions = {}): string {
   const sub = normalSubfolder(source.subfolder);
   const base = path.join(cacheRoot(opts), source.commit);
-  return sub ? path.join(base, 'tree', ...sub.split('/')) : path.join(base, 'root', repoName(source.url));
+  return sub ? path.join(base, sub.replace(/\//g, '~'), path.posix.basename(sub)) : path.join(base, '~root', repoName(source.url));
 }
 
 /**

@@ -39,7 +39,7 @@ describe('an agent from git', () => {
     expect(agentId).toBe('copier');
     expect(agentGit).toEqual({ url: repo.url, ref: 'main', commit, subfolder: 'agents/copier' });
     const cacheDir = gitAgentCacheDir(agentGit!);
-    cached.push(path.dirname(path.dirname(path.dirname(cacheDir))));
+    cached.push(path.dirname(path.dirname(cacheDir))); // <git-agents>/<commit>
 
     const groupId = 'test-git-agent';
     await h.client.run({ agentId, agentGit, competitions: ['sotu-authorship'] }, { groupId });

@@ -70,7 +70,7 @@ describe('agents from a local repository', () => {
     const pinned = await pinGitAgent({ url: repo.url, ref: 'stable', subfolder: 'agents/copier' }, opts);
     const fetched = await gitAgentFolder(pinned, opts);
     expect(fetched.fetched).toBe(true);
-    expect(fetched.dir).toBe(path.join(cacheDir, first, 'tree', 'agents', 'copier'));
+    expect(fetched.dir).toBe(path.join(cacheDir, first, 'agents~copier', 'copier'));
     expect(statSync(path.join(fetched.dir, 'start.sh')).mode & 0o111).not.toBe(0);
     expect(existsSync(path.join(fetched.dir, 'notes.txt'))).toBe(false);
     expect(await gitAgentFolder(pinned, opts)).toEqual({ dir: fetched.dir, fetched: false });
@@ -82,6 +82,15 @@ describe('agents from a local repository', () => {
     const movedDir = await gitAgentFolder(again, opts);
     expect(movedDir.fetched).toBe(true);
     expect(existsSync(path.join(movedDir.dir, 'extra.txt'))).toBe(true);
+  });
+
+  it('keeps each subfolder of a commit apart: a folder fetched after its subfolder is whole', async () => {
+    const other = { ...opts, cacheDir: path.join(tmp, 'nested-cache') };
+    const source = { url: repo.url, ref: 'stable', commit: first };
+    await gitAgentFolder({ ...source, subfolder: 'agents/copier' }, other);
+    const parent = await gitAgentFolder({ ...source, subfolder: 'agents' }, other);
+    expect(parent.fetched).toBe(true);
+    expect(readdirSync(path.join(parent.dir, 'copier')).sort()).toEqual(['Dockerfile', 'config.yaml', 'start.sh']);
   });
 
   it('fetches a pinned commit the branch has since left (another worker, later)', async () => {
@@ -98,7 +107,7 @@ describe('agents from a local repository', () => {
     const source = await pinGitAgent({ url: repo.url, ref: 'v1', subfolder: 'agents/copier' }, opts);
     const agent = await resolveGitAgent(source, undefined, opts);
     expect(agent.id).toBe('copier');
-    expect(agent.dir).toBe(path.join(cacheDir, first, 'tree', 'agents', 'copier'));
+    expect(agent.dir).toBe(path.join(cacheDir, first, 'agents~copier', 'copier'));
     expect(agent.image).toBe(agentImageTag('copier', agent.dir, baseImageTag()));
     expect(agent.command).toEqual(['sh', '/opt/agent/start.sh']);
   });
@@ -152,7 +161,7 @@ describe('a run naming an agent from git', () => {
       resolveRunRequest(parseRunOptions({ agentId, agentGit, competitions: ['sotu-authorship'] }), paths),
     );
     expect(resolved.agentGit).toEqual(agentGit);
-    expect(resolved.agent.dir).toBe(path.join(cacheDir, first, 'tree', 'agents', 'copier'));
+    expect(resolved.agent.dir).toBe(path.join(cacheDir, first, 'agents~copier', 'copier'));
   });
 
   it('fails before anything runs: not pinned, a scheme this worker refuses, an unknown ref, another agent id', async () => {
@@ -186,7 +195,7 @@ describe("an agent in MLE-bench's format from git", () => {
     expect({ agentId, commit: agentGit?.commit }).toEqual({ agentId: 'git.probe', commit });
     const agent = await resolveGitAgent(agentGit!, 'git.probe', opts);
     expect(agent.mlebench?.mlebenchId).toBe('probe');
-    expect(agent.dir).toBe(path.join(cacheDir, commit, 'tree', 'agents', 'probe'));
+    expect(agent.dir).toBe(path.join(cacheDir, commit, 'agents~probe', 'probe'));
     await expect(resolveGitAgent(agentGit!, 'git.other', opts)).rejects.toThrow(
       /declares git\.probe, git\.probe\/anthropic.*, not "git\.other"/,
     );
