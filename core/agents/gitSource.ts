@@ -139,6 +139,9 @@ export function checkGitUrl(url: string, settings: Pick<GitSettings, 'schemes'>)
     throw refuse("carries a password: credentials come from the worker's git credential helper or ssh agent, never the URL");
   if (scheme === 'https' && parsed.username) throw refuse("carries a user name: credentials come from the worker's git credential helper");
   if (scheme !== 'file' && !parsed.hostname) throw refuse('has no host');
+  // ssh would read a host or user starting with "-" as an option (ProxyCommand...).
+  if (parsed.hostname.startsWith('-') || decodeURIComponent(parsed.username).startsWith('-'))
+    throw refuse('a host or user starting with "-"');
   if (scheme === 'file' && parsed.hostname) throw refuse('a file URL names a local path (file:///path), not a host');
 }
 

@@ -17,6 +17,7 @@ const env = { ...process.env, MLEBENCH_GIT_SCHEMES: 'https,file' };
 const cacheDir = path.join(tmp, 'cache');
 const opts = { env, cacheDir };
 const fileOk = gitSettings(env);
+const sshOk = gitSettings({ MLEBENCH_GIT_SCHEMES: 'ssh' });
 
 const repo = makeTestRepo(path.join(tmp, 'repo'));
 const first = repo.commit(Object.fromEntries(Object.entries(COPY_SAMPLE_AGENT).map(([f, b]) => [`agents/copier/${f}`, b])), 'agent');
@@ -53,6 +54,8 @@ describe('git agent specs', () => {
     ['an absolute subfolder', 'git+https://example.invalid/a.git#main:/etc', fileOk, /must be relative/],
     ['a password in the URL', 'git+https://me:secret@example.invalid/a.git#main', fileOk, /carries a password/],
     ['a URL read as an option', 'git+--upload-pack=x#main', fileOk, /starts with "-"/],
+    ['an ssh host read as an option', 'git+ssh://-oProxyCommand=touch%20x/a.git#main', sshOk, /host or user starting with "-"/],
+    ['an ssh user read as an option', 'git+ssh://-oProxyCommand=x@example.invalid/a.git#main', sshOk, /host or user starting with "-"/],
   ])('refuses %s', (_what, spec, settings, reason) => {
     expect(() => parseGitAgentSpec(spec, settings)).toThrow(GitAgentError);
     expect(() => parseGitAgentSpec(spec, settings)).toThrow(reason);
