@@ -52,11 +52,28 @@ const entrySchema = z.object({
 /** One id of an MLE-bench config.yaml: its spec, or why this harness will not run it. */
 export type MlebenchAgentEntry = { id: string; spec: AgentSpec } | { id: string; refused: string };
 
-/** Python's str() of a YAML scalar, as MLE-bench puts kwargs and env values on a command line or in the environment. */
+/** Python's str() of a float: `3.0`, `1e-05`, `1e+16`, `inf`, `nan`. */
+function pythonFloat(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [mantissa = '', exp = ''] = n.toExponential().split('e');
+    const sign = exp.startsWith('-') ? '-' : '+';
+    return `${mantissa}e${sign}${exp.replace(/^[-+]/, '').padStart(2, '0')}`;
+  }
+  return Number.isInteger(n) ? n.toFixed(1) : String(n);
+}
+
+/**
+ * Python's str() of a YAML scalar, as MLE-bench puts kwargs and env values on a command line or in
+ * the environment. Integers are read as bigints (readConfig), so a number is a float: `1.0` stays `1.0`.
+ */
 function pythonStr(value: unknown, where: string): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number' || typeof value === 'string') return String(value);
+  if (typeof value === 'bigint' || typeof value === 'string') return String(value);
+  if (typeof value === 'number') return pythonFloat(value);
   throw new AgentConfigError(`${where}: a nested value; only strings, numbers and booleans can be passed on`);
 }
 
@@ -173,7 +190,7 @@ interface ParsedConfig {
 }
 
 async function readConfig(file: string): Promise<ParsedConfig> {
-  const doc = parseDocument(await fs.readFile(file, 'utf8'), { merge: true });
+  const doc = parseDocument(await fs.readFile(file, 'utf8'), { merge: true, intAsBigInt: true });
   if (doc.errors.length) throw new AgentConfigError(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
   const values: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (typeof values !== 'object' || values === null || Array.isArray(values))

@@ -52,10 +52,24 @@ export async function buildMlebenchEnvImage(opts: MlebenchBuildOptions = {}): Pr
   return { image, built, secs: (Date.now() - started) / 1000 };
 }
 
+/** This process's builds in flight by tag: the seeds of a group that start together share one build. */
+const building = new Map<string, Promise<ImageBuildResult>>();
+
 /** The agent's image (`agent.image`), built from its folder unchanged plus our finishing layer; nothing when it exists. */
-export async function ensureMlebenchAgentImage(
+export function ensureMlebenchAgentImage(
   agent: Pick<AgentSpec, 'id' | 'image' | 'dir' | 'mlebench'>,
   opts: MlebenchBuildOptions = {},
+): Promise<ImageBuildResult> {
+  const inFlight = building.get(agent.image);
+  if (inFlight) return inFlight;
+  const build = buildMlebenchAgentImage(agent, opts).finally(() => building.delete(agent.image));
+  building.set(agent.image, build);
+  return build;
+}
+
+async function buildMlebenchAgentImage(
+  agent: Pick<AgentSpec, 'id' | 'image' | 'dir' | 'mlebench'>,
+  opts: MlebenchBuildOptions,
 ): Promise<ImageBuildResult> {
   const docker = opts.docker ?? dockerClient();
   const onLog = opts.onLog ?? (() => undefined);
@@ -82,8 +96,11 @@ export async function ensureMlebenchAgentImage(
   } finally {
     await fs.rm(finish, { recursive: true, force: true });
   }
-  // Only the tag goes: the final image's layers keep it.
-  await dockerCall(`untag ${source}`, () => docker.getImage(source).remove({ noprune: true }));
+  // Only the tag goes (the final image's layers keep it); another process's build of the same tag may have taken it already.
+  await docker
+    .getImage(source)
+    .remove({ noprune: true })
+    .catch((err: unknown) => onLog(`untag ${source}: ${(err as Error).message}`));
   const secs = (Date.now() - started) / 1000;
   onLog(`agent image ${agent.image}: built in ${secs.toFixed(1)}s`);
   return { image: agent.image, built: true, secs };

@@ -38,20 +38,23 @@ describe('an agent in MLE-bench format', () => {
     const groupId = 'test-mlebench-probe';
     const worker = await h.newWorker();
     const result = await worker.runUntil(async () => {
-      await h.client.run({ agentId: 'fixture.probe', competitions: ['sotu-authorship'], nSeeds: 1 }, { groupId });
+      // Two seeds at once: the first run builds the image, the other waits on the same build.
+      await h.client.run({ agentId: 'fixture.probe', competitions: ['sotu-authorship'], nSeeds: 2, maxParallel: 2 }, { groupId });
       return h.client.waitForCompletion(groupId);
     });
     expect(result.status).toBe('completed');
-    const [run] = result.runs;
-    const agentLog = readFileSync(path.join(run!.runDir, 'logs', 'agent.log'), 'utf8');
-    expect(agentLog, agentLog).toContain('PROBE OK');
-    expect(agentLog).toContain('{"result": "Submission invalid! missing columns');
-    expect(readFileSync(path.join(run!.runDir, 'logs', 'args.txt'), 'utf8')).toBe(
-      'args: agent.steps=3 copy_data=False exp_name=probe run\n',
-    );
-    expect(readJson<RunResult>(path.join(run!.runDir, 'run.json')).outcome).toBe('succeeded');
+    expect(result.runs).toHaveLength(2);
+    for (const run of result.runs) {
+      const agentLog = readFileSync(path.join(run.runDir, 'logs', 'agent.log'), 'utf8');
+      expect(agentLog, agentLog).toContain('PROBE OK');
+      expect(agentLog).toContain('{"result": "Submission invalid! missing columns');
+      expect(readFileSync(path.join(run.runDir, 'logs', 'args.txt'), 'utf8')).toBe(
+        'args: agent.steps=3 copy_data=False exp_name=probe run agent.temp=1.0 agent.lr=1e-05\n',
+      );
+      expect(readJson<RunResult>(path.join(run.runDir, 'run.json')).outcome).toBe('succeeded');
+    }
     const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
-    expect(report).toMatchObject({ total_runs: 1, total_valid_submissions: 1 });
+    expect(report).toMatchObject({ total_runs: 2, total_valid_submissions: 2 });
     expect(report.competition_reports[0]).toMatchObject({ competition_id: 'sotu-authorship', valid_submission: true });
   });
 

@@ -36,7 +36,15 @@ describe('agents in MLE-bench format', () => {
     const probe = await resolveAgent('fixture.probe', opts);
     expect(probe).toMatchObject({ name: 'fixture.probe', variant: 'default', readOnlyRootfs: true, dir: path.join(FIXTURES, 'probe') });
     // Python's str() of each value, as MLE-bench's agents/run.py formats them.
-    expect(probe.command).toEqual(['bash', '/home/agent/start.sh', 'agent.steps=3', 'copy_data=False', 'exp_name=probe run']);
+    expect(probe.command).toEqual([
+      'bash',
+      '/home/agent/start.sh',
+      'agent.steps=3',
+      'copy_data=False',
+      'exp_name=probe run',
+      'agent.temp=1.0',
+      'agent.lr=1e-05',
+    ]);
     expect(probe.env).toEqual({ PROBE_STEPS: '3' });
     expect(probe.mlebench).toMatchObject({ mlebenchId: 'probe', dockerfile: 'Dockerfile' });
     expect(probe.image).toMatch(/^mlebench-agent-fixture\.probe:[0-9a-f]{12}$/);
