@@ -34,6 +34,7 @@ import {
 import { registerPage } from './page';
 import { PayloadError, payloadField } from './payload';
 import { catalogRoutes } from './routes/catalog';
+import { compareRoutes } from './routes/compare';
 import { runRoutes } from './routes/runs';
 import { sessionRoutes } from './routes/session';
 import { formatIssues } from '../../core/validation';
@@ -208,6 +209,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   await app.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
   await app.register(runRoutes, { client: opts.client, paths: opts.paths });
+  await app.register(compareRoutes, { client: opts.client, paths: opts.paths });
   await app.register(sessionRoutes, { policy });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, () => app.swagger());
   await registerPage(app);

@@ -8,6 +8,7 @@
  *   GET /                                   the run groups
  *   GET /groups/<id>                        one group: its runs, chart, technique grades, LLM totals
  *   GET /groups/<id>/runs/<run id>          one run: record, artifacts, LLM transcript
+ *   GET /compare?a=<id>&b=<id>              two groups compared (GET /v2/compare)
  *   GET /assets/…                           app.js, lib/*.js, views/*.js, style.css; /assets/vendor/chart.umd.js
  */
 import { promises as fs } from 'node:fs';
@@ -76,6 +77,7 @@ const pagePlugin: FastifyPluginAsync = async (app) => {
   app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/groups', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/groups/*', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+  app.get('/compare', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
 };
 
 /** Adds the results page and its assets to the API server (call it from buildServer, awaited). */

@@ -123,6 +123,7 @@ describe('the REST API against a hostile caller', () => {
       '/runs/x/artifacts',
       '/competitions',
       '/technique-tasks',
+      '/v2/compare?a=x&b=y',
       '/session',
       '/no-such-route',
     ]) {
@@ -275,6 +276,11 @@ describe('the REST API against a hostile caller', () => {
         expect(leaks(res.text)).toEqual([]);
         expect(res.text).not.toContain('outside the runs folder');
       }
+      // Nor compares it (with itself: the folder is never read).
+      const compared = await call('GET', `/v2/compare?a=${id}&b=${id}`, { token: TOKENS.viewer });
+      expect(compared.status, groupDir).toBe(404);
+      expect(compared.json.error?.message).toBe(`run group ${id} has no folder here`);
+      expect(leaks(compared.text)).toEqual([]);
       if (groupDir === outside) {
         // The summary asks the group for its progress too (no worker answers here: a few seconds).
         const summary = await call('GET', `/runs/${id}/summary`, { token: TOKENS.viewer });

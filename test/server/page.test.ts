@@ -287,6 +287,36 @@ describe('the results page', () => {
     await page.close();
   });
 
+  it('compares two groups from the list (GET /v2/compare): paired by competition and seed, B − A with its interval', async () => {
+    const [a, b] = [onlyRun(GROUPS.baseline), onlyRun(GROUPS.aide)];
+    const api = (await (await fetch(`${base}/v2/compare?a=${GROUPS.baseline}&b=${GROUPS.aide}`)).json()) as {
+      pairs: number;
+      score: { competition_id: string; n: number; mean: number; ci_lower: number | null }[];
+    };
+    // spambase is scored by AUC, higher is better: the difference is B's score minus A's.
+    expect(api.pairs).toBe(1);
+    expect(api.score).toEqual([expect.objectContaining({ competition_id: 'spambase', n: 1, ci_lower: null })]);
+    expect(api.score[0]!.mean).toBeCloseTo(b.score! - a.score!, 12);
+    expect((await fetch(`${base}/v2/compare?a=${GROUPS.baseline}&b=no-such-group`)).status).toBe(404);
+
+    const { page, problems } = await openPage('/');
+    await page.getByRole('link', { name: 'Compare two groups →' }).click();
+    await page.waitForURL(`${base}/compare`);
+    await ready(page);
+    await page.getByLabel('group A').selectOption(GROUPS.baseline);
+    await page.getByLabel('group B').selectOption(GROUPS.aide);
+    await page.locator('#compare-go').click();
+    await page.waitForURL(`${base}/compare?a=${GROUPS.baseline}&b=${GROUPS.aide}`);
+    await page.locator('#comparison').waitFor();
+    expect(await page.locator('#comparison [data-pairs]').getAttribute('data-pairs')).toBe('1');
+    const row = page.locator('#differences tr[data-difference="score: spambase (higher is better)"]');
+    expect(Number(await row.locator('[data-mean]').textContent())).toBeCloseTo(b.score! - a.score!, 3);
+    expect(await row.textContent()).toContain('— (one pair)');
+    await shot(page, 'compare');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('updates a group opened while it runs, without a reload, until it completes', async () => {
     await h.client.run({ agentId: 'dummy/steady', competitions: ['spambase'] }, { groupId: GROUPS.live });
     const { page, problems } = await openPage(`/groups/${GROUPS.live}`);

@@ -4,16 +4,28 @@ import { api } from '../lib/api.js';
 import { externalLink, h, navLink } from '../lib/dom.js';
 import { fmtDuration, secondsBetween, time } from '../lib/format.js';
 import { LIVE } from '../lib/live.js';
-import { groupHref } from '../lib/routes.js';
+import { compareHref, groupHref } from '../lib/routes.js';
 import { statusBadge } from './badges.js';
+
+/** The run groups, newest first (the compare page picks from them too). */
+export async function listGroups() {
+  return (await api('/runs?limit=200')).runs;
+}
 
 export async function groupsPage(view, root) {
   document.title = 'Run groups · MLE-bench Redux';
   const body = h('div');
-  root.replaceChildren(h('div', { class: 'wrap' }, h('div', { class: 'page-head' }, h('h1', {}, 'Run groups')), body));
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'wrap' },
+      h('div', { class: 'page-head' }, h('h1', {}, 'Run groups'), h('p', {}, navLink(compareHref(), 'Compare two groups →'))),
+      body,
+    ),
+  );
   await view.live(
     async () => {
-      const { runs } = await api('/runs?limit=200');
+      const runs = await listGroups();
       return { runs, live: runs.some((g) => LIVE.has(g.status)) };
     },
     ({ runs }) => body.replaceChildren(groupsTable(runs)),

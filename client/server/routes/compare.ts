@@ -1,0 +1,54 @@
+/**
+ * `GET /v2/compare?a=<group id>&b=<group id>`: the paired comparison of two run groups
+ * (core/stats/compare.ts, the same as `mlebench compare --json`), read from their folders. A read
+ * route like the others: any caller who may read may compare; an unknown group is a 404, a group
+ * whose folder is not in this server's runs folder is not served.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { trustedGroupDir } from '../../../core/artifacts/containment';
+import type { HarnessPaths } from '../../../core/config';
+import { compareGroups } from '../../../core/stats/compare';
+import { readComparedGroup } from '../../../core/stats/groups';
+import type { Client } from '../../sdk';
+
+export interface CompareRoutesOptions {
+  client: Client;
+  paths: HarnessPaths;
+}
+
+const groupId = z.string().min(1).max(200);
+const query = z.strictObject({
+  a: groupId.describe('run group A (the reference)'),
+  b: groupId.describe('run group B: differences are B − A, B better positive'),
+  top: z.coerce.number().int().min(0).max(100).default(5).describe('how many of the runs that differ most'),
+});
+
+class GroupNotHereError extends Error {
+  readonly statusCode = 404;
+}
+
+export const compareRoutes: FastifyPluginAsyncZod<CompareRoutesOptions> = (app, { client, paths }) => {
+  const group = async (id: string) => {
+    const g = await client.getRun(id, { progress: false });
+    const dir = g.groupDir ? await trustedGroupDir(g.groupDir, paths.runsDir, 'memo.groupDir').catch(() => null) : null;
+    if (!dir) throw new GroupNotHereError(`run group ${id} has no folder here`);
+    return readComparedGroup(dir);
+  };
+
+  app.get(
+    '/v2/compare',
+    {
+      schema: {
+        summary: 'a paired comparison of two run groups on the same competitions and seeds (95% paired t intervals)',
+        querystring: query,
+        response: { 200: z.looseObject({}).describe('see docs/statistics.md') },
+      },
+    },
+    async (req) => {
+      const [a, b] = await Promise.all([group(req.query.a), group(req.query.b)]);
+      return { ...compareGroups(a, b, { top: req.query.top }) };
+    },
+  );
+  return Promise.resolve();
+};
