@@ -9,43 +9,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
-import { Client } from '../../client/sdk';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../core/runs/types';
-import type { DevServer } from '../../temporal/devServer';
 import { groupContainers } from '../helpers/dockerEvents';
-import {
-  CRASH_HEARTBEAT_SECS,
-  crashHome,
-  hostWorker as startHostWorker,
-  stopAll,
-  watchContainerEvents,
-  type CrashHome,
-  type Proc,
-} from '../helpers/crash';
+import { CRASH_HEARTBEAT_SECS, hostWorker as startHostWorker, watchContainerEvents, type Proc } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 /** Small, so the test sees a host given up; the default is minutes. */
 const DEAD_SECS = 10;
 
-let home: CrashHome;
-let server: DevServer;
-let client: Client;
+const t = temporalSuite('processes');
 
-beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  server = await home.startServer();
-  client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
-});
-
-afterAll(async () => {
-  await client?.close();
-  await stopAll();
-  await server?.stop();
-});
-
-const hostWorker = (hostId: string, env: NodeJS.ProcessEnv = {}): Promise<Proc> => startHostWorker(home, hostId, DEAD_SECS, env);
+const hostWorker = (hostId: string, env: NodeJS.ProcessEnv = {}): Promise<Proc> => startHostWorker(t.home, hostId, DEAD_SECS, env);
 
 const attached = (containerId: string) => new RegExp(`"containerId":"${containerId}"[^\\n]*"msg":"agent container attached"`);
 
@@ -58,7 +33,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const a1 = await hostWorker('host-a');
     const groupId = `hosts-reattach-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
-    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
     const start = await events.next('start');
     await a1.waitFor(attached(start.id));
     // Host B answers from now on: it must not take the run over from a host that comes back.
@@ -70,7 +45,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const a2 = await hostWorker('host-a');
     await a2.waitFor(/"reattached":true[^\n]*"msg":"agent container attached"/);
     const reattachMs = Date.now() - killedAt;
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     events.stop();
 
     const [run] = result.runs;
@@ -94,7 +69,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const a = await hostWorker('host-a');
     const groupId = `hosts-restart-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
-    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
     const first = await events.next('start');
     await a.waitFor(attached(first.id));
     const b = await hostWorker('host-b');
@@ -108,7 +83,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const second = await events.next((e) => e.action === 'start' && e.id !== first.id);
     const restartMs = second.at - killedAt;
     await b.waitFor(attached(second.id));
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     const doneAt = Date.now();
     events.stop();
 
@@ -156,7 +131,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     const a = await hostWorker('host-a');
     const groupId = `hosts-reap-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
-    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
     const first = await events.next('start');
     await a.waitFor(attached(first.id));
     const lost = await docker.getContainer(first.id).inspect();
@@ -189,7 +164,7 @@ describe('several Docker hosts (two workers as two hosts)', () => {
     expect((await docker.getContainer(second.id).inspect()).State.Running).toBe(true);
     await b.waitFor(/"event":"reaper.leftover"/);
     const line = /^.*"event":"reaper.leftover".*$/m.exec(b.output())![0];
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     events.stop();
 
     expect(JSON.parse(line)).toMatchObject({

@@ -8,39 +8,21 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
-import { Client } from '../../client/sdk';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../core/runs/types';
-import type { DevServer } from '../../temporal/devServer';
 import { TIMEOUTS } from '../../temporal/contract';
-import { crashHome, hostWorker, stopAll, watchContainerEvents, type CrashHome, type Proc } from '../helpers/crash';
+import { hostWorker, watchContainerEvents, type Proc } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { until } from '../helpers/runContainers';
 
 /** Short, so a SIGKILLed worker's try is given up in seconds (MLEBENCH_AGENT_HEARTBEAT_SECS; the default is 45 s). */
 const HEARTBEAT_SECS = 3;
 const RESTARTS = 30;
 
-let home: CrashHome;
-let server: DevServer;
-let client: Client;
-
-beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  home.env.MLEBENCH_AGENT_HEARTBEAT_SECS = String(HEARTBEAT_SECS); // for every worker of this file
-  server = await home.startServer();
-  client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
-});
-
-afterAll(async () => {
-  await client?.close();
-  await stopAll();
-  await server?.stop();
-});
+const t = temporalSuite('processes', { env: { MLEBENCH_AGENT_HEARTBEAT_SECS: String(HEARTBEAT_SECS) } });
 
 /** A worker of host `hostId` (its own queue), polling; a host is given up only after the default dead time. */
-const worker = (hostId: string) => hostWorker(home, hostId, TIMEOUTS.hostDeadSecs);
+const worker = (hostId: string) => hostWorker(t.home, hostId, TIMEOUTS.hostDeadSecs);
 const attached = /"msg":"agent container attached"/;
 const reattached = /"reattached":true[^\n]*"msg":"agent container attached"/;
 
@@ -50,7 +32,7 @@ function runJson(run: RunResult): RunResult {
 
 /** The tries the agent step took: the attempt of its recorded start (the server records only the last try's). */
 async function agentStepTries(runId: string): Promise<number> {
-  const history = await (await client.workflowClient()).workflow.getHandle(runId).fetchHistory();
+  const history = await (await t.client.workflowClient()).workflow.getHandle(runId).fetchHistory();
   const scheduled = new Set(
     history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgent').map((e) => String(e.eventId)),
   );
@@ -60,7 +42,7 @@ async function agentStepTries(runId: string): Promise<number> {
 
 /** Resolves once the server holds a heartbeat of the run's agent step that names the container. */
 async function heartbeatNamed(runId: string, containerId: string): Promise<void> {
-  const handle = (await client.workflowClient()).workflow.getHandle(runId);
+  const handle = (await t.client.workflowClient()).workflow.getHandle(runId);
   const named = async () => {
     const { raw } = await handle.describe();
     const details = (raw.pendingActivities ?? []).flatMap((a) => a.heartbeatDetails?.payloads ?? []);
@@ -86,7 +68,7 @@ describe('worker restarts during one run', () => {
       await until(() => (found = live.find((p) => attached.test(p.output()))) !== undefined, 60_000, 'a worker attached to the container');
       return found!;
     };
-    await client.run({ agentId: 'dummy/marathon', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/marathon', competitions: ['sotu-authorship'] }, { groupId });
     const start = await events.next('start');
     const signals: NodeJS.Signals[] = [];
     const exits: Promise<{ signal: NodeJS.Signals | null }>[] = [];
@@ -109,7 +91,7 @@ describe('worker restarts during one run', () => {
       exits.push(current.exited);
       spawning.push(worker('restarts').then((p) => live.push(p)));
     }
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     events.stop();
     // SIGKILL: dead on the spot; SIGTERM: a graceful shutdown, the worker exits by itself.
     expect((await Promise.all(exits)).map((e) => e.signal)).toEqual(signals.map((s) => (s === 'SIGKILL' ? 'SIGKILL' : null)));
@@ -148,7 +130,7 @@ describe('a container removed from outside while its worker is down', () => {
     const groupId = `vanished-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
     const first = await worker('vanish');
-    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
     const start = await events.next('start');
     await first.waitFor(attached);
     await heartbeatNamed(start.run, start.id);
@@ -157,7 +139,7 @@ describe('a container removed from outside while its worker is down', () => {
     await promisify(execFile)('docker', ['rm', '-f', start.id]);
 
     const second = await worker('vanish');
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     events.stop();
 
     const [run] = result.runs;

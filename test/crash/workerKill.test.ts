@@ -5,47 +5,30 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
-import { Client } from '../../client/sdk';
-import type { DevServer } from '../../temporal/devServer';
-import { CRASH_HEARTBEAT_SECS, crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
+import { describe, expect, it } from 'vitest';
+import { CRASH_HEARTBEAT_SECS, mlebenchWorker, watchContainerEvents } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 
-let home: CrashHome;
-let server: DevServer;
-let client: Client;
-
-beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  server = await home.startServer();
-  client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
-});
-
-afterAll(async () => {
-  await client?.close();
-  await stopAll();
-  await server?.stop();
-});
+const t = temporalSuite('processes');
 
 describe('a worker killed while the agent runs', () => {
   it('is replaced by a worker that re-attaches to the same container, and the run succeeds', async () => {
-    const first = mlebenchWorker(home);
+    const first = mlebenchWorker(t.home);
     await first.waitFor('worker polling');
     const groupId = `crash-reattach-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
     const startedAt = Date.now();
-    await client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
+    await t.client.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
 
     const start = await events.next('start');
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await first.exited).signal).toBe('SIGKILL');
 
-    const second = mlebenchWorker(home);
+    const second = mlebenchWorker(t.home);
     await second.waitFor(/"reattached":true[^\n]*"msg":"agent container attached"/);
     const takeoverMs = Date.now() - killedAt;
-    const result = await client.waitForCompletion(groupId);
+    const result = await t.client.waitForCompletion(groupId);
     const doneAt = Date.now();
     events.stop();
 

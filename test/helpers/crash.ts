@@ -2,6 +2,7 @@
  * What the crash tests share: a Temporal dev server of their own (free ports, its SQLite file in a
  * temporary home), workers as separate processes that can be SIGKILLed, Docker's container events
  * of a group, and a run group's records with the fields that differ between two runs taken out.
+ * A test file sets the server and a client up with `temporalSuite('processes')` (temporalSuite.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -39,10 +40,14 @@ export interface CrashHome {
  */
 export const CRASH_HEARTBEAT_SECS = 10;
 
-/** A harness home (runs, data, the server's SQLite file) and a headless dev server's port for it. */
-export async function crashHome(): Promise<CrashHome> {
+/** A harness home (runs, data, the server's SQLite file) and a headless dev server's port for it; `extra`: more settings for its workers. */
+export async function crashHome(extra: NodeJS.ProcessEnv = {}): Promise<CrashHome> {
   const port = await freePort();
-  const { home, env } = cliEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, MLEBENCH_AGENT_HEARTBEAT_SECS: String(CRASH_HEARTBEAT_SECS) });
+  const { home, env } = cliEnv({
+    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    MLEBENCH_AGENT_HEARTBEAT_SECS: String(CRASH_HEARTBEAT_SECS),
+    ...extra,
+  });
   const dbFile = path.join(home, 'temporal.db');
   return {
     home,

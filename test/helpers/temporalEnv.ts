@@ -1,6 +1,6 @@
 /**
  * A real Temporal dev server (the installed CLI binary) and a harness worker over temporary
- * run and data folders, shared by the tests of one file.
+ * run and data folders, shared by the tests of one file (set up by `temporalSuite('in-process')`).
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';

@@ -5,23 +5,13 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { buildImages } from '../../core/sandbox/images';
 import type { PreparedCompetition } from '../../core/competitions/types';
 import { log } from '../../core/log';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 
-let h: HarnessTestEnv;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-});
-
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = temporalSuite('in-process');
 
 /** What the `prepareData` step of run `runId` returned, read from its history. */
 async function preparedFor(runId: string): Promise<PreparedCompetition> {

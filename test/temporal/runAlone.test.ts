@@ -8,32 +8,22 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { RunGroupIdTakenError } from '../../client/sdk';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import type { GradingReport } from '../../core/grading/report';
-import { buildImages } from '../../core/sandbox/images';
 import type { RunResult } from '../../core/runs/types';
 import { QUERIES } from '../../temporal/contract';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 import { groupContainers, watchGroupEvents } from '../helpers/dockerEvents';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 const exec = promisify(execFile);
 /** A task queue no worker polls: workflows started on it hold their ids and never run. */
 const NOBODY = 'nobody-polls-this';
 
-let h: HarnessTestEnv;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-});
-
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = temporalSuite('in-process');
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

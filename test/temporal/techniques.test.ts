@@ -4,27 +4,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { buildImages } from '../../core/sandbox/images';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import type { RunResult } from '../../core/runs/types';
 import type { TechniqueGradesReport } from '../../core/techniques';
 import { resultsTable } from '../../client/cli/format';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { groupContainers } from '../helpers/dockerEvents';
 import { techniqueRecord } from '../helpers/runKinds';
 
-let h: HarnessTestEnv;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-});
-
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = temporalSuite('in-process');
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
