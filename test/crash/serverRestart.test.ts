@@ -4,49 +4,37 @@
  * completes as if nothing happened.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../client/sdk';
-import { isPortOpen, type DevServer } from '../../temporal/devServer';
-import { CRASH_HEARTBEAT_SECS, crashHome, mlebenchWorker, stopAll, watchContainerEvents, type CrashHome } from '../helpers/crash';
+import { isPortOpen } from '../../temporal/devServer';
+import { CRASH_HEARTBEAT_SECS, mlebenchWorker, watchContainerEvents } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 const OUTAGE_MS = CRASH_HEARTBEAT_SECS * 1000 + 2000;
-let home: CrashHome;
-let server: DevServer;
-
-beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  server = await home.startServer();
-});
-
-afterAll(async () => {
-  await stopAll();
-  await server?.stop();
-});
+const t = temporalSuite('processes');
 
 describe('the Temporal server restarted mid-run', () => {
   it('the worker reconnects and the group completes, the agent undisturbed', async () => {
-    const worker = mlebenchWorker(home);
+    const worker = mlebenchWorker(t.home);
     await worker.waitFor('worker polling');
     const groupId = `crash-server-${Date.now()}`;
     const events = await watchContainerEvents(groupId);
-    const before = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
+    const before = new Client({ address: t.home.env.TEMPORAL_ADDRESS, uiUrl: null });
     const startedAt = Date.now();
     await before.run({ agentId: 'dummy/steady', competitions: ['sotu-authorship'] }, { groupId });
     await before.close();
 
     await events.next('start');
     const stoppedAt = Date.now();
-    await server.stop();
-    expect(await isPortOpen(home.port)).toBe(false);
+    await t.server.stop();
+    expect(await isPortOpen(t.home.port)).toBe(false);
     // The outage's length (not a wait for anything): longer than the agent step's heartbeat
     // time-out, so the worker's polls and heartbeats fail for a while, as in a real outage.
     await sleep(OUTAGE_MS);
-    server = await home.startServer();
+    t.server = await t.home.startServer();
     const downSecs = (Date.now() - stoppedAt) / 1000;
 
-    const client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
+    const client = new Client({ address: t.home.env.TEMPORAL_ADDRESS, uiUrl: null });
     const result = await client.waitForCompletion(groupId);
     const totalSecs = (Date.now() - startedAt) / 1000;
     await client.close();

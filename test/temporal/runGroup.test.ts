@@ -3,28 +3,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { buildImages } from '../../core/sandbox/images';
 import type { GradingReport } from '../../core/grading/report';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import type { RunResult } from '../../core/runs/types';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { groupContainers, watchGroupContainers } from '../helpers/dockerEvents';
 import { competitionRecord } from '../helpers/runKinds';
 
-let h: HarnessTestEnv;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-});
-
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = temporalSuite('in-process');
 
 /** Workflow ids matching a visibility query, once `expected` of them are visible (or after ~10 s). */
 async function visibleIds(query: string, expected: number): Promise<string[]> {

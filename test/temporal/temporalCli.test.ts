@@ -6,23 +6,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, temporalCliPath } from '../../core/config';
-import { buildImages } from '../../core/sandbox/images';
 import type { GroupProgress } from '../../core/runs/types';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 const exec = promisify(execFile);
-let h: HarnessTestEnv;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-});
-
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = temporalSuite('in-process');
 
 /** The bash block that follows the `temporal-cli-example` marker in README.md. */
 function readmeExample(): string {
