@@ -1,5 +1,12 @@
 /** The seed's `gitlink` in a REST payload: the run option `agentGit`, refused unless the server's operator allows it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildServer } from '../../client/server/app';
+import { Client } from '../../client/sdk';
+import { harnessPaths } from '../../core/config';
+import { makeTestRepo } from '../helpers/gitRepo';
 import { PayloadError, payloadField, runOptionsOf } from '../../client/server/payload';
 import { gitSettings } from '../../core/agents/gitSource';
 import { parseRunOptions } from '../../core/options';
@@ -49,5 +56,41 @@ describe('gitlink', () => {
 
   it('leaves a payload without gitlink as it was', () => {
     expect(runOptionsOf(body, paths, gitSettings({}))).toEqual({ agentId: 'copier', competitions: ['spambase'] });
+  });
+});
+
+describe('POST /runs with a gitlink', () => {
+  const post = async (payload: object, env: Record<string, string>) => {
+    Object.assign(process.env, env);
+    // No Temporal behind it: every answer here comes before a group would start.
+    const app = await buildServer({ client: new Client({ address: '127.0.0.1:1', uiUrl: null }), paths: harnessPaths() });
+    try {
+      const res = await app.inject({ method: 'POST', url: '/runs', payload });
+      return { status: res.statusCode, body: res.json<{ error: { message: string; issues?: { field: string; reason: string }[] } }>() };
+    } finally {
+      await app.close();
+      for (const key of Object.keys(env)) delete process.env[key];
+    }
+  };
+  const payload = { agent_id: 'copier', competitions: ['sotu-authorship'] };
+
+  it('answers 400 naming gitlink when the server does not take agents from git', async () => {
+    const { status, body } = await post({ ...payload, gitlink: 'https://example.invalid/a.git#main' }, {});
+    expect(status).toBe(400);
+    expect(body.error.issues).toEqual([{ field: 'gitlink', reason: expect.stringContaining('MLEBENCH_GIT_REST=1') as unknown }]);
+  });
+
+  it('answers 400 naming gitlink for a ref the repository does not have, before anything starts', async () => {
+    const repo = makeTestRepo(mkdtempSync(path.join(os.tmpdir(), 'gitlink-')));
+    repo.commit({ 'README.md': 'x\n' });
+    const { status, body } = await post(
+      { ...payload, gitlink: `${repo.url}#no-such-tag:agents/copier` },
+      { MLEBENCH_GIT_REST: '1', MLEBENCH_GIT_SCHEMES: 'file' },
+    );
+    rmSync(repo.dir, { recursive: true, force: true });
+    expect(status).toBe(400);
+    expect(body.error.issues).toEqual([
+      { field: 'gitlink', reason: expect.stringMatching(/no branch, tag or ref "no-such-tag"/) as unknown },
+    ]);
   });
 });
