@@ -7,25 +7,22 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages, imageExists } from '../../core/sandbox/images';
+import { imageExists } from '../../core/sandbox/images';
 import { gitAgentCacheDir } from '../../core/agents/git';
 import { pinAgentOption, resolveRunAgent } from '../../core/agents/gitAgent';
 import type { GroupMetadata } from '../../core/artifacts/records';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { COPY_SAMPLE_AGENT, makeTestRepo } from '../helpers/gitRepo';
 
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'git-agent-e2e-'));
 const cached: string[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   process.env.MLEBENCH_GIT_SCHEMES = 'https,file';
-  await buildImages();
-  h = await startHarnessTestEnv();
 });
 
-afterAll(async () => {
-  await h?.teardown();
+afterAll(() => {
   delete process.env.MLEBENCH_GIT_SCHEMES;
   for (const dir of cached) rmSync(dir, { recursive: true, force: true });
   rmSync(tmp, { recursive: true, force: true });
