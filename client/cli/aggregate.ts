@@ -40,7 +40,7 @@ export function aggregateCommand(): Command {
     .description(
       "MLE-bench's aggregate statistics over run groups (as experiments/aggregate_grading_reports.py): per-seed submission, valid, above-median and medal percentages, their mean, 95% CI (mean ± 1.96·SEM) and standard error",
     )
-    .argument('<groups...>', 'run groups: folders, or group ids of the runs folder')
+    .argument('<groups...>', 'run groups: folders, group ids of the runs folder, or grading report files')
     .option('--split <split>', "the competitions a seed must have (a split name or a file of yours); default: the groups' competitions")
     .option('--num-seeds <n>', 'seeds to average (-1: every complete one)', seedCount, -1)
     .option('--pad-missing', "count a seed's missing competitions as runs with no submission instead of dropping the seed")

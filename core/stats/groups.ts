@@ -53,11 +53,12 @@ export async function resolveGroupFolder(arg: string, runsDir: string): Promise<
   throw new Error(`no run group "${arg}": neither a folder nor the id of a group in ${runsDir} (MLEBENCH_RUNS_DIR)`);
 }
 
-/** The groups' grading reports, read: each group's one `*grading_report*.json`. */
+/** The groups' grading reports, read: each group's one `*grading_report*.json`, or a report file itself (`mlebench grade --jsonl`'s, MLE-bench's). */
 export async function readGroupReports(groups: readonly string[], runsDir: string): Promise<(ReadReport & { group: string })[]> {
   return Promise.all(
     groups.map(async (group) => {
-      const file = await groupGradingReportFile(await resolveGroupFolder(group, runsDir));
+      const isFile = (await fs.stat(group).catch(() => null))?.isFile() ?? false;
+      const file = isFile ? path.resolve(group) : await groupGradingReportFile(await resolveGroupFolder(group, runsDir));
       try {
         return { group, file, report: JSON.parse(await fs.readFile(file, 'utf8')) as unknown };
       } catch (err) {

@@ -146,8 +146,12 @@ describe("a group's grading_report.json", () => {
     expect(await resolveGroupFolder('g-1', runsDir)).toBe(groupDir);
     expect(await resolveGroupFolder(groupDir, runsDir)).toBe(groupDir);
     await expect(resolveGroupFolder('g-2', runsDir)).rejects.toThrow(/no run group "g-2": neither a folder nor the id of a group in/);
-    const [read] = await readGroupReports(['g-1'], runsDir);
-    expect(aggregateReports([read!], ['spambase']).average.metrics.silver_medal_percentage.mean).toBe(100);
+    const read = await readGroupReports(['g-1', file], runsDir);
+    expect(read.map((r) => r.file)).toEqual([file, file]); // a report file stands for itself
+    expect(aggregateReports(read, ['spambase']).average).toMatchObject({
+      num_seeds_averaged: 4,
+      metrics: { silver_medal_percentage: { mean: 100 } },
+    });
     // A second match is what makes MLE-bench's script refuse the group: so do we, and `mlebench grade --jsonl` writes none there.
     const jsonl = path.join(runsDir, 'none.jsonl');
     writeFileSync(jsonl, '');
