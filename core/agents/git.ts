@@ -34,6 +34,8 @@ export interface GitAgentOptions {
 }
 
 const MAX_FILES = 5000;
+/** A fetch's own folder in the cache, while it runs. */
+const FETCH_PREFIX = '.fetch-';
 /** Only these of the caller's variables reach git: its transport, proxies, ssh agent. */
 const PASSED_ENV = ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'GIT_SSH_COMMAND'];
 
@@ -144,7 +146,8 @@ export async function gitAgentFolder(source: GitAgentSource, opts: GitAgentOptio
   if (!COMMIT_RE.test(source.commit)) throw new GitAgentError(`git agent ${source.url}: "${source.commit}" is not a full commit id`);
   const dir = gitAgentCacheDir(source, opts);
   if (existsSync(dir)) return { dir, fetched: false };
-  const work = path.join(cacheRoot(opts), `.fetch-${source.commit.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+  await sweepAbandonedFetches(cacheRoot(opts), settings.timeoutSecs * 2000);
+  const work = path.join(cacheRoot(opts), `${FETCH_PREFIX}${source.commit.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
   const repo = path.join(work, 'repo.git');
   const staged = path.join(work, 'folder');
   await fs.mkdir(repo, { recursive: true });
@@ -161,6 +164,17 @@ export async function gitAgentFolder(source: GitAgentSource, opts: GitAgentOptio
     return { dir, fetched: true };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** What a worker that died mid-fetch left (no fetch lives past its time limit): removed by the next fetch. */
+async function sweepAbandonedFetches(root: string, olderThanMs: number): Promise<void> {
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isDirectory() || !e.name.startsWith(FETCH_PREFIX)) continue;
+    const dir = path.join(root, e.name);
+    const { mtimeMs } = await fs.stat(dir).catch(() => ({ mtimeMs: Date.now() }));
+    if (Date.now() - mtimeMs > olderThanMs) await fs.rm(dir, { recursive: true, force: true });
   }
 }
 

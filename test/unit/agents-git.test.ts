@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,17 @@ describe('agents from a local repository', () => {
     const parent = await gitAgentFolder({ ...source, subfolder: 'agents' }, other);
     expect(parent.fetched).toBe(true);
     expect(readdirSync(path.join(parent.dir, 'copier')).sort()).toEqual(['Dockerfile', 'config.yaml', 'start.sh']);
+  });
+
+  it("removes what a fetch that died left, once past the fetch's time limit", async () => {
+    const other = { env: { ...env, MLEBENCH_GIT_TIMEOUT_SECS: '5' }, cacheDir: path.join(tmp, 'swept-cache') };
+    const abandoned = path.join(other.cacheDir, '.fetch-0123456789ab-dead');
+    const running = path.join(other.cacheDir, '.fetch-0123456789ab-live');
+    for (const dir of [abandoned, running]) mkdirSync(path.join(dir, 'repo.git'), { recursive: true });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(abandoned, old, old);
+    await gitAgentFolder({ url: repo.url, ref: 'stable', commit: first, subfolder: 'agents/copier' }, other);
+    expect([existsSync(abandoned), existsSync(running)]).toEqual([false, true]);
   });
 
   it('fetches a pinned commit the branch has since left (another worker, later)', async () => {
