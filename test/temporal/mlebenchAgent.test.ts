@@ -12,21 +12,17 @@ import { REPO_ROOT } from '../../core/config';
 import { InvalidRunOptionsError } from '../../core/options';
 import type { GradingReport } from '../../core/grading/report';
 import type { RunResult } from '../../core/runs/types';
-import { buildImages } from '../../core/sandbox/images';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'mlebench-agents');
 const saved = process.env.MLEBENCH_AGENT_DIRS;
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 
-beforeAll(async () => {
+beforeAll(() => {
   process.env.MLEBENCH_AGENT_DIRS = `fixture=${FIXTURES}`;
-  await buildImages();
-  h = await startHarnessTestEnv();
 });
 
-afterAll(async () => {
-  await h?.teardown();
+afterAll(() => {
   if (saved === undefined) delete process.env.MLEBENCH_AGENT_DIRS;
   else process.env.MLEBENCH_AGENT_DIRS = saved;
 });
