@@ -6,35 +6,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HarnessWorker } from '../../worker/harnessWorker';
-import { buildImages } from '../../core/sandbox/images';
+import { describe, expect, it } from 'vitest';
 import type { GradingReport } from '../../core/grading/report';
 import type { RunResult } from '../../core/runs/types';
 import type { CompletedRunGroup } from '../../client/sdk';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { labelled, submissionDirOf, until } from '../helpers/runContainers';
 import { watchGroupEvents } from '../helpers/dockerEvents';
 import { competitionRecord } from '../helpers/runKinds';
 
-let h: HarnessTestEnv;
-let worker: HarnessWorker;
-let running: Promise<void>;
+const h = temporalSuite('in-process', { runWorker: true });
 const groups: string[] = [];
 const docker = new Docker();
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-  worker = await h.newWorker();
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.teardown();
-});
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

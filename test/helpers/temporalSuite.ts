@@ -3,7 +3,7 @@
  * and a dev server of its own with a Client and temporary runs and data folders; after them, all of
  * it stopped. Workers come in two kinds:
  * - 'in-process': `newWorker()` makes a harness worker in the test's process (temporalEnv.ts), for
- *   tests of what the workflows do;
+ *   tests of what the workflows do (`runWorker`: one runs for the whole file);
  * - 'processes': `mlebench worker` processes the test starts (crash.ts: `hostWorker`,
  *   `mlebenchWorker`) and may kill, on a server it may restart; stopped after the file.
  */
@@ -12,6 +12,7 @@ import { Client } from '../../client/sdk';
 import { buildImages } from '../../core/sandbox/images';
 import type { DevServer } from '../../temporal/devServer';
 import { crashHome, stopAll, type CrashHome } from './crash';
+import type { HarnessWorker } from '../../worker/harnessWorker';
 import { startHarnessTestEnv, type HarnessTestEnv } from './temporalEnv';
 
 export interface ProcessSuite {
@@ -26,20 +27,40 @@ export interface SuiteOptions {
   images?: boolean;
 }
 
-export function temporalSuite(workers: 'in-process', opts?: SuiteOptions & { metricsPort?: number }): HarnessTestEnv;
+export interface InProcessOptions extends SuiteOptions {
+  metricsPort?: number;
+  /** A worker of its own runs from the set-up to the file's end (shut down before the server). */
+  runWorker?: boolean;
+}
+
+export function temporalSuite(workers: 'in-process', opts?: InProcessOptions): HarnessTestEnv;
 /** `env`: settings for every worker of the file (e.g. a shorter MLEBENCH_AGENT_HEARTBEAT_SECS). */
 export function temporalSuite(workers: 'processes', opts?: SuiteOptions & { env?: NodeJS.ProcessEnv }): ProcessSuite;
 export function temporalSuite(
   workers: 'in-process' | 'processes',
-  opts: SuiteOptions & { metricsPort?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: InProcessOptions & { env?: NodeJS.ProcessEnv } = {},
 ): HarnessTestEnv | ProcessSuite {
-  return workers === 'in-process'
-    ? suite(
-        opts,
-        () => startHarnessTestEnv({ metricsPort: opts.metricsPort }),
-        (h) => h.teardown(),
-      )
-    : suite(opts, () => startProcessSuite(opts.env), stopProcessSuite);
+  return workers === 'in-process' ? inProcessSuite(opts) : suite(opts, () => startProcessSuite(opts.env), stopProcessSuite);
+}
+
+function inProcessSuite(opts: InProcessOptions): HarnessTestEnv {
+  let running: { worker: HarnessWorker; done: Promise<void> } | undefined;
+  const start = async () => {
+    const h = await startHarnessTestEnv({ metricsPort: opts.metricsPort });
+    if (opts.runWorker) {
+      const worker = await h.newWorker();
+      running = { worker, done: worker.run() };
+    }
+    return h;
+  };
+  const stop = async (h: HarnessTestEnv) => {
+    if (running) {
+      running.worker.shutdown();
+      await running.done;
+    }
+    await h.teardown();
+  };
+  return suite(opts, start, stop);
 }
 
 async function startProcessSuite(env?: NodeJS.ProcessEnv): Promise<ProcessSuite> {

@@ -8,31 +8,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateS
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { HarnessWorker } from '../../worker/harnessWorker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompetitionRunInput } from '../../core/runs/types';
 import { openScratch } from '../../core/sandbox/scratch';
-import { buildImages } from '../../core/sandbox/images';
 import { TASK_QUEUE, WORKFLOW_TYPES } from '../../temporal/contract';
 import { groupContainers } from '../helpers/dockerEvents';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 
-let h: HarnessTestEnv;
-let worker: HarnessWorker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
-  worker = await h.newWorker();
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.teardown();
-});
+const h = temporalSuite('in-process', { runWorker: true });
 
 /** Starts a competitionRun by hand, as the Temporal CLI would, and returns how it ended. */
 async function runByHand(runDir: string): Promise<{ failure: string; attempts: number }> {
