@@ -53,6 +53,8 @@ export interface RunGroupStatus {
   groupDir: string | null;
   progress: GroupProgress | null;
   webUiUrl: string | null;
+  /** The REST request that started it, its defaults filled in (memo; null for groups started otherwise). */
+  request: Record<string, unknown> | null;
   /** From the memo (listings only): the group's agent containers at once and its most LLM dollars. */
   containers?: number | null;
   llmDollars?: number | null;
@@ -100,6 +102,8 @@ export interface RunGroupStartOptions {
   owner?: string;
   /** Called with what the group will ask before it starts; throw to refuse it. */
   admit?: (group: GroupAdmission) => Promise<void>;
+  /** The REST request that asks for it, kept in the memo for the seed's run record. */
+  request?: Record<string, unknown>;
 }
 
 export interface WaitOptions {
@@ -171,6 +175,7 @@ export class Client {
       owner,
       containers: admission.containers,
       llmDollars: admission.llmDollars,
+      ...(opts.request ? { request: opts.request } : {}),
     };
     const start = (groupId: string) =>
       client.workflow.start(WORKFLOW_TYPES.runGroup, {
@@ -257,6 +262,7 @@ export class Client {
       startTime: description.startTime,
       closeTime: description.closeTime ?? null,
       groupDir: memo.groupDir ?? progress?.groupDir ?? null,
+      request: memo.request ?? null,
       progress,
       webUiUrl: this.webUiUrl(id),
     };
@@ -345,6 +351,7 @@ export class Client {
         startTime: timestampDate(e.startTime) ?? new Date(0),
         closeTime: timestampDate(e.closeTime),
         groupDir: memo.groupDir ?? null,
+        request: memo.request ?? null,
         progress: null,
         webUiUrl: this.webUiUrl(id),
         containers: memo.containers ?? null,

@@ -17,6 +17,8 @@ export interface GroupMemo {
   llmDollars?: number | null;
   /** An agent from git: its repository, the ref asked for and the commit pinned for every run. */
   agentGit?: { url: string; ref: string; commit: string; subfolder?: string };
+  /** The REST request that started the group (client/server/payload.ts seedRequestOf). */
+  request?: Record<string, unknown>;
 }
 
 /** A value in a visibility query: only what ids are made of, so a caller cannot extend the query. */

@@ -1,8 +1,9 @@
 /**
- * `mlebench serve`: the seed system's REST API (and the results page) over the SDK and the run
- * folders. It keeps no state of its own — everything comes from Temporal and the folders — so a
- * restart loses nothing. Bad input gets a 400 naming each field and why; an unknown group or
- * file a 404.
+ * `mlebench serve`: the seed system's REST API in its exact shapes (routes/seed.ts), our richer
+ * views of the same under /v2 (routes/runs.ts, routes/catalog.ts), and the results page, over the
+ * SDK and the run folders. It keeps no state of its own — everything comes from Temporal and the
+ * folders — so a restart loses nothing. Bad input gets a 422 (the seed's routes) or a 400 (/v2)
+ * naming each field and why; an unknown group or file a 404.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -33,9 +34,11 @@ import {
 } from './access';
 import { registerPage } from './page';
 import { PayloadError, payloadField } from './payload';
-import { catalogRoutes } from './routes/catalog';
+import { GroupAdmissions } from './limits';
+import { catalogRoutes, healthRoute } from './routes/catalog';
 import { compareRoutes } from './routes/compare';
 import { runRoutes } from './routes/runs';
+import { seedRoutes } from './routes/seed';
 import { sessionRoutes } from './routes/session';
 import { formatIssues } from '../../core/validation';
 
@@ -54,6 +57,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route needs; routes that do not say need to read. */
     access?: Access;
+    /** A route of the seed's API: its refusals of bad input are 422s, with FastAPI's `detail` too. */
+    seed?: boolean;
   }
 }
 
@@ -83,6 +88,7 @@ const ERROR_RESPONSES: Record<string, unknown> = {
       413: 'the body is too large',
       414: 'a path segment is too long',
       415: 'not JSON',
+      422: "invalid request (the seed's routes): each field and why",
       429: 'over a per-user limit (named)',
       500: 'the server failed',
     }).map(([code, description]) => [code, { description, content: { 'application/json': { schema: ERROR_BODY } } }]),
@@ -90,6 +96,9 @@ const ERROR_RESPONSES: Record<string, unknown> = {
   // Node's HTTP parser answers this one itself, before the server sees the request.
   431: { description: 'the request headers are too large', content: { 'application/json': { schema: { type: 'object' } } } },
 };
+
+/** Where the richer views live (paging, progress, runs' records, files with sizes, failure explanations). */
+export const RICH_PREFIX = '/v2';
 
 /** Bodies are small JSON objects: a run request, a token. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -197,18 +206,33 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.setErrorHandler((err, req, reply) => {
     const e = apiErrorOf(err);
     if (e.status >= 500) log.error({ err, method: req.method, url: req.url }, 'request failed');
-    void reply.code(e.status).send({ error: { message: e.message, ...(e.issues ? { issues: e.issues } : {}) } });
+    const body = { error: { message: e.message, ...(e.issues ? { issues: e.issues } : {}) } };
+    if (!req.routeOptions.config.seed) return void reply.code(e.status).send(body);
+    // The seed (FastAPI) answers bad input 422 with `detail`: each field and why, or the message.
+    const detail = e.issues?.map((i) => ({ loc: ['body', ...i.field.split('.')], msg: i.reason, type: 'value_error' })) ?? e.message;
+    void reply.code(e.status === 400 ? 422 : e.status).send({ ...body, detail });
   });
   // Artifacts are the agents' files: never let a browser run or sniff them as a page.
   app.addHook('onSend', async (req, reply) => {
-    if (req.url.includes('/artifacts/'))
+    if (req.url.includes('/artifacts/') || req.url.startsWith('/files/'))
       void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
   });
   app.addHook('onResponse', async (req, reply) => {
     log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  await app.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
-  await app.register(runRoutes, { client: opts.client, paths: opts.paths });
+  const admissions = new GroupAdmissions(opts.client);
+  await app.register(healthRoute, { client: opts.client, version });
+  await app.register(seedRoutes, { client: opts.client, paths: opts.paths, admissions });
+  // The richer views: one documented, versioned prefix (docs/rest-api.md).
+  await app.register(
+    async (v2) => {
+      await v2.register(healthRoute, { client: opts.client, version });
+      await v2.register(catalogRoutes, { client: opts.client, paths: opts.paths, version });
+      await v2.register(runRoutes, { client: opts.client, paths: opts.paths, admissions });
+    },
+    { prefix: RICH_PREFIX },
+  );
+  // Registers its own /v2 path.
   await app.register(compareRoutes, { client: opts.client, paths: opts.paths });
   await app.register(sessionRoutes, { policy });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, () => app.swagger());

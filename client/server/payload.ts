@@ -1,22 +1,26 @@
 /**
- * The seed system's `POST /runs` payload (snake_case, as its Python SDK sends it) and how it maps
- * onto the harness's run options (core/options.ts, which then validates every value).
+ * The seed system's `POST /runs` payload (snake_case, as its Python SDK sends it), its defaults
+ * (the seed's: shared/seed-api.md) and how it maps onto the harness's run options
+ * (core/options.ts, which then validates every value).
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { environment, type HarnessPaths } from '../../core/config';
 import { GitAgentError, gitSettings, parseGitAgentSpec, type GitAgentRequest, type GitSettings } from '../../core/agents/gitSource';
+import { configuredCheckoutPath } from '../../core/mlebench/checkout';
 import type { RunOptionsInput } from '../../core/options';
 import { formatIssues, type FieldIssue } from '../../core/validation';
 
 export const createRunBody = z
   .strictObject({
-    agent_id: z.string().max(200).describe('agent id, e.g. "dummy", "baseline", "aide/dev"'),
+    agent_id: z.string().max(200).nullish().describe('agent id, e.g. "dummy", "baseline", "aide/dev" (default dummy)'),
     competition_set: z
       .string()
       .max(200)
       .nullish()
-      .describe('a split name, e.g. offline-dev, splits/offline-dev.txt or experiments/splits/low.txt (never a path)'),
+      .describe(
+        'a split name, e.g. offline-dev, splits/offline-dev.txt or experiments/splits/low.txt (never a path); default experiments/splits/low.txt (technique mode: splits/offline.txt)',
+      ),
     competitions: z.array(z.string().max(200)).max(5000).nullish().describe('competition ids (instead of competition_set)'),
     lite: z.boolean().nullish(),
     n_seeds: z.number().int().nullish(),
@@ -31,8 +35,8 @@ export const createRunBody = z
       .describe(
         "an agent from git: [git+]<url>#<ref>[:<subfolder>], agent_id its folder's name; accepted when the server allows it (MLEBENCH_GIT_REST=1, schemes MLEBENCH_GIT_SCHEMES)",
       ),
-    technique_tasks: z.boolean().nullish(),
-    tasks: z.array(z.string().max(50)).max(20).nullish(),
+    technique_tasks: z.boolean().nullish().describe('technique mode (default: true when tasks are given)'),
+    tasks: z.array(z.string().max(50)).max(20).nullish().describe('technique tasks: non-empty, they choose technique mode'),
     time_limit_secs: z.number().int().nullish(),
     step_limit: z.number().int().nullish(),
     infra_attempts: z.number().int().nullish(),
@@ -46,6 +50,8 @@ export const createRunBody = z
   })
   .describe('the seed system run payload');
 export type CreateRunBody = z.infer<typeof createRunBody>;
+/** A request with the seed's defaults filled in: what a run record's `request` shows. */
+export type SeedRequest = CreateRunBody & { agent_id: string; competition_set: string | null; gitlink: string | null };
 
 export class PayloadError extends Error {
   override name = 'PayloadError';
@@ -72,12 +78,54 @@ function agentGitOf(gitlink: string, git: GitSettings): GitAgentRequest {
   }
 }
 
-/** The run options of a payload; `data_dir` must name the folder this server's harness uses. */
+/** The seed's split when a request names no competitions (MLE-bench Lite, in an MLE-bench checkout). */
+export const SEED_COMPETITION_SET = 'experiments/splits/low.txt';
+/** Technique mode's, where MLE-bench's competitions cannot run: the bundled offline competitions. */
+export const TECHNIQUE_COMPETITION_SET = 'splits/offline.txt';
+
+/**
+ * The request as the seed records it: every seed field present, its defaults filled in (the
+ * seed's own: shared/seed-api.md), our extra fields as given. A non-empty `tasks` alone means
+ * technique mode, as in the seed.
+ */
+export function seedRequestOf(body: CreateRunBody): { request: SeedRequest; defaulted: boolean } {
+  const technique = body.technique_tasks ?? (body.tasks?.length ?? 0) > 0;
+  const defaulted = !body.competition_set && !body.competitions?.length;
+  const request = {
+    ...body,
+    agent_id: body.agent_id ?? 'dummy',
+    competition_set: defaulted ? (technique ? TECHNIQUE_COMPETITION_SET : SEED_COMPETITION_SET) : (body.competition_set ?? null),
+    lite: body.lite ?? true,
+    n_seeds: body.n_seeds ?? 1,
+    n_workers: body.n_workers ?? 1,
+    retain: body.retain ?? false,
+    data_dir: body.data_dir ?? null,
+    gitlink: body.gitlink ?? null,
+    notes: body.notes ?? null,
+    tasks: body.tasks ?? null,
+    technique_tasks: technique,
+  };
+  return { request, defaulted };
+}
+
+/**
+ * The run options of a payload (its seed defaults filled in); `data_dir` must name the folder
+ * this server's harness uses, and the seed's default split needs an MLE-bench checkout.
+ */
 export function runOptionsOf(
-  body: CreateRunBody,
+  payload: CreateRunBody,
   paths: Pick<HarnessPaths, 'dataDir'>,
   git: GitSettings = gitSettings(environment()),
 ): RunOptionsInput {
+  const { request: body, defaulted } = seedRequestOf(payload);
+  if (defaulted && body.competition_set === SEED_COMPETITION_SET && !configuredCheckoutPath()) {
+    throw new PayloadError([
+      {
+        field: 'competition_set',
+        reason: `not given, so the seed's default ${SEED_COMPETITION_SET} (MLE-bench Lite), which needs an MLE-bench checkout: start the server and its workers with MLEBENCH_REPO=<checkout>, or give competitions or a competition_set (mlebench list splits)`,
+      },
+    ]);
+  }
   if (body.data_dir && path.resolve(body.data_dir) !== path.resolve(paths.dataDir)) {
     throw new PayloadError([
       {
@@ -93,10 +141,10 @@ export function runOptionsOf(
     agentId: body.agent_id,
     agentGit: body.gitlink ? agentGitOf(body.gitlink, git) : undefined,
     competitionSet: body.competition_set,
-    competitions: body.competitions,
+    competitions: body.competitions?.length ? body.competitions : undefined,
     lite: body.lite,
     techniqueTasks: body.technique_tasks,
-    tasks: body.tasks,
+    tasks: body.tasks?.length ? body.tasks : undefined,
     nSeeds: body.n_seeds,
     maxParallel: body.n_workers,
     timeLimitSecs: body.time_limit_secs,

@@ -1,6 +1,7 @@
 """Python client for the MLE-bench Redux REST API (``mlebench serve``).
 
-Written to the seed SDK's interface, so code written against the seed keeps working::
+Written to the seed SDK's interface, so code written against the seed keeps working, over the
+server's richer views (``/v2``, docs/rest-api.md)::
 
     from sdk import Client
 
@@ -31,6 +32,10 @@ __version__ = "0.1.0"
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 """Where :class:`Client` connects when neither ``base_url`` nor ``$MLEBENCH_API_URL`` is given."""
+
+API_PREFIX = "/v2"
+"""The server's richer views (paging, progress, every run's record, files with sizes, why a group
+failed), which this client reads; the server's root answers the seed's own shapes."""
 
 #: The ``status`` values of :meth:`Client.get_run` after which a run group changes no more.
 FINAL_STATUSES = ("completed", "failed")
@@ -183,7 +188,7 @@ class Client:
         retain: Optional[bool] = None,
         data_dir: Optional[str] = None,
         notes: Optional[str] = None,
-        technique_tasks: bool = False,
+        technique_tasks: Optional[bool] = None,
         tasks: Optional[List[str]] = None,
         **extra: Any,
     ) -> str:
@@ -200,8 +205,9 @@ class Client:
             retain: accepted for the seed's sake.
             data_dir: accepted for the seed's sake.
             notes: kept in the group's metadata.
-            technique_tasks: run technique tasks on the competitions' data instead.
-            tasks: with ``technique_tasks``, which ones (default all six).
+            technique_tasks: run technique tasks on the competitions' data instead
+                (default: when ``tasks`` are given, as in the seed).
+            tasks: which technique tasks (with ``technique_tasks`` alone: all six).
             **extra: further options, passed through as given, e.g. ``time_limit_secs=600``,
                 ``step_limit=20``, ``llm_budget={"max_dollars": 1.5}``.
 
@@ -212,7 +218,6 @@ class Client:
             "agent_id": agent_id,
             "lite": lite,
             "n_seeds": n_seeds,
-            "technique_tasks": technique_tasks,
         }
         optional = {
             "competition_set": competition_set,
@@ -222,6 +227,7 @@ class Client:
             "data_dir": data_dir,
             "notes": notes,
             "tasks": tasks,
+            "technique_tasks": technique_tasks,
         }
         payload.update({key: value for key, value in optional.items() if value is not None})
         payload.update({key: value for key, value in extra.items() if value is not None})
@@ -331,7 +337,7 @@ class Client:
         if target.is_dir():
             target = target / Path(path).name
         target.parent.mkdir(parents=True, exist_ok=True)
-        url = f"{self.base_url}/runs/{_segment(run_id)}/artifacts/{quote(path.lstrip('/'), safe='/')}"
+        url = f"{self.base_url}{API_PREFIX}/runs/{_segment(run_id)}/artifacts/{quote(path.lstrip('/'), safe='/')}"
         with self.session.get(url, stream=True, timeout=self.timeout) as resp:
             if resp.status_code >= 400:
                 raise ApiError.from_response(resp)
@@ -371,7 +377,7 @@ class Client:
 
     # ------------------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        resp = self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+        resp = self.session.request(method, f"{self.base_url}{API_PREFIX}{path}", timeout=self.timeout, **kwargs)
         if resp.status_code >= 400:
             raise ApiError.from_response(resp)
         try:

@@ -56,36 +56,50 @@ describe('the REST API', () => {
     const health = await call('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: 'ok', temporal: { address: h.env.address, namespace: 'default' } });
-    const competitions = (await call('GET', '/competitions')).json.competitions as { id: string; prepared: boolean; metric: string }[];
+    expect((await call('GET', '/competitions')).json).toContain('spam-assassin');
+    const seedTasks = (await call('GET', '/technique-tasks')).json as { available: string[]; descriptions: Record<string, string> };
+    expect(seedTasks.available).toEqual(['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage']);
+    expect(Object.keys(seedTasks.descriptions)).toEqual(seedTasks.available);
+    const competitions = (await call('GET', '/v2/competitions')).json.competitions as { id: string; prepared: boolean; metric: string }[];
     expect(competitions.map((c) => c.id)).toContain('spam-assassin');
     expect(competitions.every((c) => typeof c.prepared === 'boolean' && typeof c.metric === 'string')).toBe(true);
-    const tasks = (await call('GET', '/technique-tasks')).json.technique_tasks as { id: string; applies_to: string[] }[];
+    const tasks = (await call('GET', '/v2/technique-tasks')).json.technique_tasks as { id: string; applies_to: string[] }[];
     expect(tasks.map((t) => t.id)).toEqual(['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage']);
     expect(tasks.find((t) => t.id === 'imbalance')?.applies_to).toContain('spambase');
   });
 
   it('refuses a bad payload with a 400 naming each field and why, before anything starts', async () => {
     const cases: [unknown, string[]][] = [
-      [{ competitions: ['spam-assassin'] }, ['agent_id']],
+      [{ competitions: ['spam-assassin'], agent_id: 'Not An Agent' }, ['agent_id']],
       [{ agent_id: 'dummy', competitions: ['spam-assassin'], n_seeds: 0 }, ['n_seeds']],
       [{ agent_id: 'dummy', competitions: ['no-such-competition'] }, ['competitions']],
       [{ agent_id: 'no-such-agent', competitions: ['spam-assassin'] }, ['agent_id']],
       [{ agent_id: 'dummy', competitions: ['spam-assassin'], colour: 'blue' }, ['colour']],
       [{ agent_id: 'dummy', competitions: ['spam-assassin'], data_dir: '/elsewhere' }, ['data_dir']],
       [{ agent_id: 'dummy', competition_set: 'splits/no-such-split.txt' }, ['competition_set']],
-      [{ agent_id: 'dummy', competitions: ['spambase'], tasks: ['leakage'] }, ['tasks']],
+      [{ agent_id: 'dummy', competitions: ['spambase'], tasks: ['leakage'], technique_tasks: false }, ['tasks']],
+      // The seed's default split is MLE-bench's: without a checkout (MLEBENCH_REPO), say so.
+      [{}, ['competition_set']],
     ];
     for (const [body, fields] of cases) {
-      const res = await call('POST', '/runs', body);
+      const res = await call('POST', '/v2/runs', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(issuesOf(res.json), JSON.stringify(res.json)).toEqual(fields);
+      // The seed's route: the same refusal as FastAPI's 422, each field in `detail` too.
+      const seed = await call('POST', '/runs', body);
+      expect(seed.status, JSON.stringify(body)).toBe(422);
+      expect(issuesOf(seed.json)).toEqual(fields);
+      expect((seed.json.detail as { loc: string[] }[]).map((d) => d.loc.slice(1).join('.'))).toEqual(fields);
     }
-    expect((await call('POST', '/runs', 'not json at all')).status).toBe(400);
-    expect(((await call('GET', '/runs')).json.runs as unknown[]).length).toBe(0);
+    const defaulted = (await call('POST', '/runs', {})).json.error as { message: string };
+    expect(defaulted.message).toMatch(/competition_set: not given, so the seed's default experiments\/splits\/low.txt .*MLEBENCH_REPO=/);
+    expect((await call('POST', '/v2/runs', 'not json at all')).status).toBe(400);
+    expect((await call('POST', '/runs', 'not json at all')).status).toBe(422);
+    expect(((await call('GET', '/v2/runs')).json.runs as unknown[]).length).toBe(0);
   });
 
   it('runs a group through the seed endpoints: status, progress, summary, artifacts', async () => {
-    const created = await call('POST', '/runs', {
+    const created = await call('POST', '/v2/runs', {
       agent_id: 'dummy',
       competitions: ['spam-assassin'],
       n_seeds: 2,
@@ -98,7 +112,7 @@ describe('the REST API', () => {
     const id = created.json.run_id as string;
     await h.client.waitForCompletion(id);
 
-    const group = await call('GET', `/runs/${encodeURIComponent(id)}`);
+    const group = await call('GET', `/v2/runs/${encodeURIComponent(id)}`);
     expect(group.json).toMatchObject({
       run_id: id,
       status: 'completed',
@@ -110,19 +124,19 @@ describe('the REST API', () => {
       expect.objectContaining({ competition_id: 'spam-assassin', seed: 1, phase: 'done', outcome: 'succeeded', task: null }),
       expect.objectContaining({ competition_id: 'spam-assassin', seed: 2, phase: 'done', outcome: 'succeeded', task: null }),
     ]);
-    expect(((await call('GET', '/runs')).json.runs as { run_id: string; status: string }[]).find((r) => r.run_id === id)).toMatchObject({
+    expect(((await call('GET', '/v2/runs')).json.runs as { run_id: string; status: string }[]).find((r) => r.run_id === id)).toMatchObject({
       status: 'completed',
       agent_id: 'dummy',
     });
 
-    const summary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    const summary = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(summary).toMatchObject({ run_id: id, status: 'completed', technique_grades: null, llm_totals: null });
     expect((summary.grading_report as { competition_reports: unknown[] }).competition_reports).toHaveLength(2);
     expect((summary.runs as { outcome: string; score: number }[]).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
     expect(summary.paths).toMatchObject({ grading_report: path.join(summary.run_group_dir as string, 'grading_report.json') });
 
     const groupDir = summary.run_group_dir as string;
-    const files = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as {
+    const files = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts`)).json.files as {
       path: string;
       size: number;
       run_id: string | null;
@@ -132,7 +146,7 @@ describe('the REST API', () => {
     expect(files.map((f) => f.path)).toEqual(
       expect.arrayContaining(['metadata.json', 'grading_report.json', 'spam-assassin_seed-2/run.json']),
     );
-    const res = await fetch(`${base}/runs/${encodeURIComponent(id)}/artifacts/${submission.path}`);
+    const res = await fetch(`${base}/v2/runs/${encodeURIComponent(id)}/artifacts/${submission.path}`);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.text()).toBe(readFileSync(path.join(groupDir, submission.path), 'utf8'));
@@ -142,32 +156,69 @@ describe('the REST API', () => {
     symlinkSync('/etc/passwd', path.join(groupDir, 'spam-assassin_seed-1', 'logs', 'passwd'));
     symlinkSync('/etc', path.join(groupDir, 'spam-assassin_seed-1', 'etc'));
     for (const p of ['spam-assassin_seed-1/logs/passwd', 'spam-assassin_seed-1/etc/passwd', '..%2F..%2F..%2Fetc%2Fpasswd', 'nothing.txt']) {
-      const r = await call('GET', `/runs/${encodeURIComponent(id)}/artifacts/${p}`);
+      const r = await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts/${p}`);
       expect(r.status, p).toBe(404);
     }
     expect(
-      ((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) =>
+      ((await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts`)).json.files as { path: string }[]).some((f) =>
         f.path.includes('passwd'),
       ),
     ).toBe(false);
     const oneRun = (
-      await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)
+      await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts?run_id=${encodeURIComponent(`${id}/spam-assassin/seed-2`)}`)
     ).json.files as { path: string }[];
     expect(oneRun.length).toBeGreaterThan(0);
     expect(oneRun.every((f) => f.path.startsWith('spam-assassin_seed-2/'))).toBe(true);
     // A listing is bounded: past its limit it stops, and says so.
-    const all = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json;
+    const all = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts`)).json;
     expect(all.truncated).toBe(false);
-    const two = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?limit=2`)).json;
+    const two = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts?limit=2`)).json;
     expect(two.truncated).toBe(true);
     expect(two.files).toHaveLength(2);
     expect(all.files).toEqual(expect.arrayContaining(two.files as unknown[]));
-    expect((await call('GET', `/runs/${encodeURIComponent(id)}/artifacts?limit=100000`)).status).toBe(400);
+    expect((await call('GET', `/v2/runs/${encodeURIComponent(id)}/artifacts?limit=100000`)).status).toBe(400);
+
+    // The seed's shapes of the same group: its record, the reports' and files' project paths, each one served by GET /files.
+    const runDir = `${path.basename(h.paths.runsDir)}/${path.basename(groupDir)}`;
+    const record = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json;
+    expect(Object.keys(record)).toEqual(
+      expect.arrayContaining(['run_id', 'status', 'created_at', 'updated_at', 'request', 'message', 'run_group', 'run_dir', 'logs']),
+    );
+    expect(record).toMatchObject({ run_id: id, status: 'completed', message: null, run_group: path.basename(groupDir), run_dir: runDir });
+    expect(record.request).toMatchObject({
+      agent_id: 'dummy',
+      n_seeds: 2,
+      n_workers: 2,
+      lite: true,
+      retain: true,
+      tasks: null,
+      gitlink: null,
+    });
+    expect(record.updated_at as number).toBeGreaterThanOrEqual(record.created_at as number);
+    expect((record.logs as { step: string }[]).map((l) => l.step)).toEqual(['queued', 'run', 'run', 'completed']);
+    const seedSummary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    expect(seedSummary).toMatchObject({
+      run_id: id,
+      run_group: path.basename(groupDir),
+      run_dir: runDir,
+      grading_reports: [`${runDir}/grading_report.json`],
+    });
+    const seedArtifacts = (await call('GET', `/runs/${encodeURIComponent(id)}/artifacts`)).json as {
+      submissions: string[];
+      metadata: string[];
+      logs: string[];
+    };
+    expect(seedArtifacts.submissions).toEqual([1, 2].map((n) => `${runDir}/spam-assassin_seed-${n}/submission/submission.csv`));
+    expect(seedArtifacts.metadata).toEqual(expect.arrayContaining([`${runDir}/metadata.json`, `${runDir}/spam-assassin_seed-1/run.json`]));
+    expect(seedArtifacts.logs.some((p) => p.endsWith('/logs/agent.log'))).toBe(true);
+    const download = await fetch(`${base}/files/${seedArtifacts.submissions[0]}`);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe(readFileSync(path.join(h.paths.runsDir, '..', seedArtifacts.submissions[0]!), 'utf8'));
 
     // No state of its own: a second server answers the same.
     const again = await buildServer({ client: h.client, paths: h.paths });
     try {
-      const other = await again.inject({ method: 'GET', url: `/runs/${encodeURIComponent(id)}/summary` });
+      const other = await again.inject({ method: 'GET', url: `/v2/runs/${encodeURIComponent(id)}/summary` });
       expect(JSON.parse(other.body)).toEqual(summary);
     } finally {
       await again.close();
@@ -175,11 +226,11 @@ describe('the REST API', () => {
   });
 
   it('says queued, then running, while a group works; a cancelled group is failed, with the detail', async () => {
-    const id = (await call('POST', '/runs', { agent_id: 'dummy/slow', competitions: ['spam-assassin'] })).json.run_id as string;
+    const id = (await call('POST', '/v2/runs', { agent_id: 'dummy/slow', competitions: ['spam-assassin'] })).json.run_id as string;
     const statuses = new Set<string>();
     await until(
       async () => {
-        const s = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json.status as string;
+        const s = (await call('GET', `/v2/runs/${encodeURIComponent(id)}`)).json.status as string;
         statuses.add(s);
         return s === 'running';
       },
@@ -187,37 +238,49 @@ describe('the REST API', () => {
       'the group to be running',
     );
     expect([...statuses].every((s) => s === 'queued' || s === 'running')).toBe(true);
-    const live = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    const live = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(live).toMatchObject({ status: 'running', grading_report: null, runs: [] });
+    for (const view of ['summary', 'artifacts'])
+      expect((await call('GET', `/runs/${encodeURIComponent(id)}/${view}`)).status, view).toBe(409);
     await h.client.cancel(id);
     await h.client.waitForCompletion(id).catch(() => undefined);
-    expect((await call('GET', `/runs/${encodeURIComponent(id)}`)).json).toMatchObject({ status: 'failed', detail: 'cancelled' });
+    expect((await call('GET', `/v2/runs/${encodeURIComponent(id)}`)).json).toMatchObject({ status: 'failed', detail: 'cancelled' });
+    expect((await call('GET', `/runs/${encodeURIComponent(id)}`)).json).toMatchObject({ status: 'failed', message: 'cancelled' });
+    expect((await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).status).toBe(409);
   });
 
   it('names the task of each technique run, while it runs and once completed', async () => {
-    const id = (await call('POST', '/runs', { agent_id: 'dummy', competitions: ['spambase'], technique_tasks: true, tasks: ['leakage'] }))
-      .json.run_id as string;
+    const id = (
+      await call('POST', '/v2/runs', { agent_id: 'dummy', competitions: ['spambase'], technique_tasks: true, tasks: ['leakage'] })
+    ).json.run_id as string;
     await h.client.waitForCompletion(id);
-    const group = (await call('GET', `/runs/${encodeURIComponent(id)}`)).json;
+    const group = (await call('GET', `/v2/runs/${encodeURIComponent(id)}`)).json;
     expect(group.runs).toEqual([expect.objectContaining({ competition_id: 'spambase', task: 'leakage', phase: 'done' })]);
-    const summary = (await call('GET', `/runs/${encodeURIComponent(id)}/summary`)).json;
+    const summary = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(summary).toMatchObject({ grading_report: null, technique_grades: { grades: [expect.objectContaining({ task: 'leakage' })] } });
   });
 
   it('404s an unknown group, and describes itself in OpenAPI', async () => {
-    const missing = await call('GET', '/runs/no-such-group');
+    for (const url of [
+      '/runs/no-such-group',
+      '/runs/no-such-group/summary',
+      '/runs/no-such-group/artifacts',
+      '/files/runs/no-such-group/x',
+    ])
+      expect((await call('GET', url)).status, url).toBe(404);
+    const missing = await call('GET', '/v2/runs/no-such-group');
     expect(missing.status).toBe(404);
     expect((missing.json.error as { message: string }).message).toContain('no-such-group');
     const spec = (await call('GET', '/openapi.json')).json as { openapi: string; paths: Record<string, unknown> };
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining([
-        '/runs',
-        '/runs/{id}',
-        '/runs/{id}/summary',
-        '/runs/{id}/artifacts',
-        '/competitions',
-        '/technique-tasks',
+        '/v2/runs',
+        '/v2/runs/{id}',
+        '/v2/runs/{id}/summary',
+        '/v2/runs/{id}/artifacts',
+        '/v2/competitions',
+        '/v2/technique-tasks',
         '/health',
       ]),
     );

@@ -80,16 +80,21 @@ describe('a group whose worker lacks the terminal’s MLE-bench checkout', () =>
   });
 
   it('GET /runs/{id} answers the seed fields and the root cause, its chain and the hint', async () => {
-    const res = await app.inject({ method: 'GET', url: `/runs/${GROUP}` });
+    const res = await app.inject({ method: 'GET', url: `/v2/runs/${GROUP}` });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({ run_id: GROUP, status: 'failed', temporal_status: 'FAILED' });
     expect(body.error).toMatch(ROOT_CAUSE);
     expect(body.cause).toEqual(['Workflow execution failed', 'activity planRunGroup failed', expect.stringMatching(ROOT_CAUSE)]);
     expect(body.hint).toMatch(/MLEBENCH_REPO/);
-    const summary = (await app.inject({ method: 'GET', url: `/runs/${GROUP}/summary` })).json<Record<string, unknown>>();
+    const summary = (await app.inject({ method: 'GET', url: `/v2/runs/${GROUP}/summary` })).json<Record<string, unknown>>();
     expect(summary.error).toMatch(ROOT_CAUSE);
     expect(summary.hint).toMatch(/MLEBENCH_REPO/);
+    // The seed's record: its message is the root cause; a failed group has no summary (409).
+    const seed = (await app.inject({ method: 'GET', url: `/runs/${GROUP}` })).json<Record<string, unknown>>();
+    expect(seed).toMatchObject({ run_id: GROUP, status: 'failed' });
+    expect(seed.message).toMatch(ROOT_CAUSE);
+    expect((await app.inject({ method: 'GET', url: `/runs/${GROUP}/summary` })).statusCode).toBe(409);
   });
 
   it('the results page shows the root cause and what to do', async () => {

@@ -110,29 +110,38 @@ const leaks = (text: string) => [ENV_SECRET, 'root:x:0:0', process.env.PATH ?? '
 
 describe('the REST API against a hostile caller', () => {
   it('asks for a token, refuses a wrong one, and serves only health, the API description and the page files without one', async () => {
-    const none = await call('GET', '/runs');
+    const none = await call('GET', '/v2/runs');
     expect(none.status).toBe(401);
     expect(none.json.error?.message).toMatch(/needs a token: send "Authorization: Bearer <token>"/);
-    const wrong = await call('GET', '/runs', { token: `${TOKENS.alice}x` });
+    const wrong = await call('GET', '/v2/runs', { token: `${TOKENS.alice}x` });
     expect(wrong.status).toBe(401);
     expect(wrong.text).not.toContain(TOKENS.alice);
-    expect((await call('GET', '/runs', { headers: { authorization: 'Basic YWxpY2U6cHc=' } })).status).toBe(401);
+    expect((await call('GET', '/v2/runs', { headers: { authorization: 'Basic YWxpY2U6cHc=' } })).status).toBe(401);
     for (const url of [
+      // The seed's routes are authorised exactly like the richer ones.
+      '/runs',
       '/runs/x',
       '/runs/x/summary',
       '/runs/x/artifacts',
       '/competitions',
       '/technique-tasks',
       '/v2/compare?a=x&b=y',
+      '/files/runs/x/metadata.json',
+      '/v2/runs/x',
+      '/v2/runs/x/summary',
+      '/v2/runs/x/artifacts',
+      '/v2/competitions',
+      '/v2/technique-tasks',
       '/session',
       '/no-such-route',
     ]) {
       expect((await call('GET', url)).status, url).toBe(401);
     }
-    expect((await call('POST', '/runs/x/cancel')).status).toBe(401);
-    for (const url of ['/health', '/openapi.json', '/', '/groups/x', '/assets/app.js'])
+    expect((await call('POST', '/v2/runs/x/cancel')).status).toBe(401);
+    expect((await call('POST', '/runs', { body: DUMMY })).status).toBe(401);
+    for (const url of ['/health', '/v2/health', '/openapi.json', '/', '/groups/x', '/assets/app.js'])
       expect((await call('GET', url)).status, url).toBe(200);
-    expect((await call('GET', '/runs', { token: TOKENS.viewer })).status).toBe(200);
+    expect((await call('GET', '/v2/runs', { token: TOKENS.viewer })).status).toBe(200);
   });
 
   it('answers only to its own host names (DNS rebinding)', async () => {
@@ -142,27 +151,27 @@ describe('the REST API against a hostile caller', () => {
       expect(res.json.error?.message).toMatch(/does not answer to the host name/);
     }
     // Even with a valid token: the page of a rebinding site must not get the data.
-    expect((await call('GET', '/runs', { token: TOKENS.viewer, headers: { host: 'evil.example' } })).status).toBe(403);
+    expect((await call('GET', '/v2/runs', { token: TOKENS.viewer, headers: { host: 'evil.example' } })).status).toBe(403);
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
       expect((await call('GET', '/health', { headers: { host } })).status, host).toBe(200);
   });
 
   it('roles: a viewer reads, a runner starts and cancels its own groups, an admin any; each group records its owner', async () => {
-    const viewer = await call('POST', '/runs', { token: TOKENS.viewer, body: DUMMY });
+    const viewer = await call('POST', '/v2/runs', { token: TOKENS.viewer, body: DUMMY });
     expect(viewer.status).toBe(403);
     expect(viewer.json.error?.message).toMatch(
       /user "vera" is a viewer: starting and cancelling run groups needs the runner or admin role/,
     );
 
-    const started = await call('POST', '/runs', { token: TOKENS.bob, body: DUMMY });
+    const started = await call('POST', '/v2/runs', { token: TOKENS.bob, body: DUMMY });
     expect(started.status, started.text).toBe(201);
     const id = started.json.run_id as string;
-    const record = await call('GET', `/runs/${id}`, { token: TOKENS.viewer });
+    const record = await call('GET', `/v2/runs/${id}`, { token: TOKENS.viewer });
     expect(record.json).toMatchObject({ run_id: id, owner: 'bob' });
     // The owner is a memo field and the Owner search attribute: listings filter on it.
     // Temporal's listings are eventually consistent: wait for the group to be listed.
     const listed = async () =>
-      ((await call('GET', '/runs?owner=bob', { token: TOKENS.viewer })).json.runs as { run_id: string; owner: string }[]).map((r) => [
+      ((await call('GET', '/v2/runs?owner=bob', { token: TOKENS.viewer })).json.runs as { run_id: string; owner: string }[]).map((r) => [
         r.run_id,
         r.owner,
       ]);
@@ -171,43 +180,60 @@ describe('the REST API against a hostile caller', () => {
     const handle = (await h.client.workflowClient()).workflow.getHandle(id);
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.owner)).toBe('bob');
 
-    const other = await call('POST', `/runs/${id}/cancel`, { token: TOKENS.alice });
+    const other = await call('POST', `/v2/runs/${id}/cancel`, { token: TOKENS.alice });
     expect(other.status).toBe(403);
     expect(other.json.error?.message).toMatch(/is user "bob"'s: a runner cancels only its own groups/);
-    expect((await call('POST', `/runs/${id}/cancel`, { token: TOKENS.viewer })).status).toBe(403);
+    expect((await call('POST', `/v2/runs/${id}/cancel`, { token: TOKENS.viewer })).status).toBe(403);
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    const byAdmin = await call('POST', `/runs/${id}/cancel`, { token: TOKENS.admin });
+    const byAdmin = await call('POST', `/v2/runs/${id}/cancel`, { token: TOKENS.admin });
     expect(byAdmin.status).toBe(202);
     // A runner cancels its own.
-    const own = await call('POST', '/runs', { token: TOKENS.bob, body: DUMMY });
-    expect((await call('POST', `/runs/${own.json.run_id as string}/cancel`, { token: TOKENS.bob })).status).toBe(202);
+    const own = await call('POST', '/v2/runs', { token: TOKENS.bob, body: DUMMY });
+    expect((await call('POST', `/v2/runs/${own.json.run_id as string}/cancel`, { token: TOKENS.bob })).status).toBe(202);
+    // The seed's POST /runs: the same roles, the seed's answer; its record names the owner.
+    expect((await call('POST', '/runs', { token: TOKENS.viewer, body: DUMMY })).status).toBe(403);
+    const seedStart = await call('POST', '/runs', { token: TOKENS.bob, body: DUMMY });
+    expect(seedStart.status, seedStart.text).toBe(200);
+    expect(seedStart.json).toEqual({ run_id: expect.any(String) as string, status: 'queued' });
+    await until(
+      async () =>
+        ((await call('GET', '/runs', { token: TOKENS.viewer })).json as unknown as { run_id: string; owner: string }[]).some(
+          (r) => r.run_id === seedStart.json.run_id && r.owner === 'bob',
+        ),
+      10_000,
+      "the seed's listing to show bob's group",
+    );
+    expect((await call('POST', `/v2/runs/${seedStart.json.run_id as string}/cancel`, { token: TOKENS.bob })).status).toBe(202);
   });
 
   it('per-user limits: running groups and agent containers (429, 403 for a group no limit admits), with the limit named', async () => {
-    const wide = await call('POST', '/runs', { token: TOKENS.alice, body: { ...DUMMY, n_seeds: 6, n_workers: 5 } });
+    const wide = await call('POST', '/v2/runs', { token: TOKENS.alice, body: { ...DUMMY, n_seeds: 6, n_workers: 5 } });
     expect(wide.status).toBe(403);
     expect(wide.json.error?.message).toMatch(/limit agent_containers of user "alice" is 4: this group asks 5 at once/);
-    const first = await call('POST', '/runs', { token: TOKENS.alice, body: DUMMY });
+    const first = await call('POST', '/v2/runs', { token: TOKENS.alice, body: DUMMY });
     expect(first.status, first.text).toBe(201);
-    const second = await call('POST', '/runs', { token: TOKENS.alice, body: DUMMY });
+    const second = await call('POST', '/v2/runs', { token: TOKENS.alice, body: DUMMY });
     expect(second.status).toBe(429);
     expect(second.json.error?.message).toMatch(/limit running_groups of user "alice" is 1: 1 running now/);
     // Ten at once: the check and the start are one step per user, so none slips through.
-    const burst = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/runs', { token: TOKENS.alice, body: DUMMY })));
+    const burst = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/v2/runs', { token: TOKENS.alice, body: DUMMY })));
     expect(burst.map((r) => r.status)).toEqual(Array(10).fill(429));
     // Another user is not held back by alice's limits.
-    expect((await call('POST', '/runs', { token: TOKENS.bob, body: DUMMY })).status).toBe(201);
+    expect((await call('POST', '/v2/runs', { token: TOKENS.bob, body: DUMMY })).status).toBe(201);
   });
 
   it('per-user limits: LLM dollars a day, reserved at start; an LLM group without a dollar budget is refused', async () => {
     // Anyone's LLM group needs a dollar budget, unless it says it runs uncapped...
-    const unbudgeted = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'] } });
+    const unbudgeted = await call('POST', '/v2/runs', {
+      token: TOKENS.bob,
+      body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'] },
+    });
     expect(unbudgeted.status).toBe(400);
     expect(unbudgeted.json.error?.message).toMatch(
       /llm_budget\.max_dollars: agent llm-dummy calls an LLM: give it a dollar budget per run/,
     );
     // ...which a user with a dollar limit may not say.
-    const uncapped = await call('POST', '/runs', {
+    const uncapped = await call('POST', '/v2/runs', {
       token: TOKENS.carol,
       body: { agent_id: 'llm-dummy', competitions: ['spam-assassin'], llm_unlimited: true },
     });
@@ -216,14 +242,14 @@ describe('the REST API against a hostile caller', () => {
       /limit llm_dollars_per_day of user "carol" is \$1\.00: agent llm-dummy calls an LLM, so give llm_budget\.max_dollars per run/,
     );
     const budgeted = { agent_id: 'llm-dummy', competitions: ['spam-assassin'], n_seeds: 2, llm_budget: { max_dollars: 0.3 } };
-    expect((await call('POST', '/runs', { token: TOKENS.carol, body: budgeted })).status).toBe(201);
-    const over = await call('POST', '/runs', { token: TOKENS.carol, body: budgeted });
+    expect((await call('POST', '/v2/runs', { token: TOKENS.carol, body: budgeted })).status).toBe(201);
+    const over = await call('POST', '/v2/runs', { token: TOKENS.carol, body: budgeted });
     expect(over.status).toBe(429);
     expect(over.json.error?.message).toMatch(
       /limit llm_dollars_per_day of user "carol" is \$1\.00: \$0\.60 reserved by groups started in the last 24 hours, this group reserves \$0\.60 \(2 runs/,
     );
     // A group that calls no LLM reserves nothing.
-    expect((await call('POST', '/runs', { token: TOKENS.carol, body: DUMMY })).status).toBe(201);
+    expect((await call('POST', '/v2/runs', { token: TOKENS.carol, body: DUMMY })).status).toBe(201);
   });
 
   it('a split name never names a file: paths are refused, and no answer carries a file or the environment', async () => {
@@ -235,15 +261,60 @@ describe('the REST API against a hostile caller', () => {
       '/proc/self/cmdline',
       'experiments/splits/../../../../proc/self/environ',
     ]) {
-      const res = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competition_set } });
+      const res = await call('POST', '/v2/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competition_set } });
       expect(res.status, competition_set).toBe(400);
       expect(res.json.error?.message).toMatch(/competition_set: must name a split, not a file/);
       expect(leaks(res.text), competition_set).toEqual([]);
     }
     // Names that are not competitions are echoed as names, and the known splits are listed, nothing else.
-    const unknown = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competition_set: 'environ' } });
+    const unknown = await call('POST', '/v2/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competition_set: 'environ' } });
     expect(unknown.status).toBe(400);
     expect(unknown.json.error?.message).toMatch(/no split "environ"; the splits are the harness's: dev, lite, offline, offline-dev/);
+  });
+
+  it("GET /files/{path} serves only regular files of the runs folder's group folders, by the records' paths", async () => {
+    const runs = path.basename(h.paths.runsDir);
+    const group = path.join(h.paths.runsDir, `2026-01-01T00-00-00-UTC_run-group_files-${Math.random().toString(36).slice(2)}`);
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-files-'));
+    writeFileSync(path.join(outside, 'secret.txt'), 'outside the runs folder');
+    mkdirSync(path.join(group, 'run_seed-1', 'logs'), { recursive: true });
+    writeFileSync(path.join(group, 'grading_report.json'), '{"ok": true}');
+    symlinkSync('/etc/passwd', path.join(group, 'run_seed-1', 'logs', 'passwd'));
+    symlinkSync(outside, path.join(group, 'run_seed-1', 'out'));
+    symlinkSync(outside, path.join(h.paths.runsDir, 'linked-files-group'));
+    mkdirSync(path.join(group, 'run_seed-1', '.scratch'), { recursive: true });
+    writeFileSync(path.join(group, 'run_seed-1', '.scratch', 'live.txt'), 'the agent live view');
+    const name = path.basename(group);
+
+    const ok = await call('GET', `/files/${runs}/${name}/grading_report.json`, { token: TOKENS.viewer });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe('{"ok": true}');
+    expect(ok.headers['content-disposition']).toBe('attachment; filename="grading_report.json"');
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
+    expect(ok.headers['content-security-policy']).toBe('sandbox');
+    for (const p of [
+      `${runs}/${name}/run_seed-1/logs/passwd`,
+      `${runs}/${name}/run_seed-1/out/secret.txt`,
+      `${runs}/linked-files-group/secret.txt`,
+      `${runs}/${name}/run_seed-1/.scratch/live.txt`,
+      `${runs}/${name}/../../etc/passwd`,
+      `${runs}/${name}/..%2F..%2F..%2Fetc%2Fpasswd`,
+      `${runs}%2F${name}%2F..%2F..%2Fetc%2Fpasswd`,
+      `${runs}/..%2f..%2fetc/passwd`,
+      `${runs}/${name}/run_seed-1`,
+      `${runs}/${name}`,
+      '%2Fetc%2Fpasswd',
+      '/etc/passwd',
+      'etc/passwd',
+      `${runs}/${name}/%00grading_report.json`,
+      `${runs}/${name}/run_seed-1\\..\\grading_report.json`,
+    ]) {
+      const res = await call('GET', `/files/${p}`, { token: TOKENS.viewer });
+      expect(res.status, p).toBe(404);
+      expect(leaks(res.text), p).toEqual([]);
+      expect(res.text, p).not.toContain('outside the runs folder');
+      expect(res.text, p).not.toContain('the agent live view');
+    }
   });
 
   it('a workflow started by hand with a hostile memo: its folder is never read, listed or served', async () => {
@@ -267,11 +338,11 @@ describe('the REST API against a hostile caller', () => {
         args: [{}],
         memo: { groupDir, agentId: 'dummy', owner: 'bob' },
       });
-      const artifacts = await call('GET', `/runs/${id}/artifacts`, { token: TOKENS.viewer });
+      const artifacts = await call('GET', `/v2/runs/${id}/artifacts`, { token: TOKENS.viewer });
       expect(artifacts.status).toBe(200);
       expect(artifacts.json.files, groupDir).toEqual([]);
       for (const file of ['passwd', 'metadata.json', 'hostname']) {
-        const res = await call('GET', `/runs/${id}/artifacts/${file}`, { token: TOKENS.viewer });
+        const res = await call('GET', `/v2/runs/${id}/artifacts/${file}`, { token: TOKENS.viewer });
         expect(res.status, `${groupDir}/${file}`).toBe(404);
         expect(leaks(res.text)).toEqual([]);
         expect(res.text).not.toContain('outside the runs folder');
@@ -282,8 +353,13 @@ describe('the REST API against a hostile caller', () => {
       expect(compared.json.error?.message).toBe(`run group ${id} has no folder here`);
       expect(leaks(compared.text)).toEqual([]);
       if (groupDir === outside) {
+        // The seed's views: the record names no folder; a group not completed has no summary nor artifacts yet.
+        const seedRecord = await call('GET', `/runs/${id}`, { token: TOKENS.viewer });
+        expect(seedRecord.json).toMatchObject({ run_id: id, status: 'queued', run_group: null, run_dir: null });
+        expect(seedRecord.text).not.toContain('outside');
+        expect((await call('GET', `/runs/${id}/artifacts`, { token: TOKENS.viewer })).status).toBe(409);
         // The summary asks the group for its progress too (no worker answers here: a few seconds).
-        const summary = await call('GET', `/runs/${id}/summary`, { token: TOKENS.viewer });
+        const summary = await call('GET', `/v2/runs/${id}/summary`, { token: TOKENS.viewer });
         expect(summary.status).toBe(200);
         expect(summary.json).toMatchObject({ runs: [], grading_report: null });
         expect(summary.text).not.toContain('outside the runs folder');
@@ -292,22 +368,22 @@ describe('the REST API against a hostile caller', () => {
     // A workflow that is not a run group (a child's type, say) is not one to the API.
     const child = `child-like-${Math.random().toString(36).slice(2)}`;
     await client.workflow.start(WORKFLOW_TYPES.competitionRun, { workflowId: child, taskQueue: 'nobody-polls-this', args: [{}] });
-    expect((await call('GET', `/runs/${child}`, { token: TOKENS.viewer })).status).toBe(404);
-    expect((await call('GET', `/runs/${child}/artifacts`, { token: TOKENS.viewer })).status).toBe(404);
+    expect((await call('GET', `/v2/runs/${child}`, { token: TOKENS.viewer })).status).toBe(404);
+    expect((await call('GET', `/v2/runs/${child}/artifacts`, { token: TOKENS.viewer })).status).toBe(404);
   });
 
   it('listings: bounded pages with a token to the next, and filters that cannot extend the query', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) ids.push((await call('POST', '/runs', { token: TOKENS.admin, body: DUMMY })).json.run_id as string);
+    for (let i = 0; i < 3; i += 1) ids.push((await call('POST', '/v2/runs', { token: TOKENS.admin, body: DUMMY })).json.run_id as string);
     await until(
-      async () => ((await call('GET', '/runs?owner=root-admin', { token: TOKENS.viewer })).json.runs as unknown[]).length === 3,
+      async () => ((await call('GET', '/v2/runs?owner=root-admin', { token: TOKENS.viewer })).json.runs as unknown[]).length === 3,
       10_000,
       'the three groups listed',
     );
     const pages: string[][] = [];
     let token: string | null = null;
     do {
-      const res = await call('GET', `/runs?owner=root-admin&limit=2${token ? `&page_token=${encodeURIComponent(token)}` : ''}`, {
+      const res = await call('GET', `/v2/runs?owner=root-admin&limit=2${token ? `&page_token=${encodeURIComponent(token)}` : ''}`, {
         token: TOKENS.viewer,
       });
       expect(res.status, res.text).toBe(200);
@@ -327,23 +403,23 @@ describe('the REST API against a hostile caller', () => {
       'page_token=eyJMYXN0U3RhcnRUaW1lIjoxfQ.forged',
       `page_token=${'0'.repeat(40)}`,
     ]) {
-      const res = await call('GET', `/runs?${q.replace(/ /g, '%20').replace(/'/g, '%27')}`, { token: TOKENS.viewer });
+      const res = await call('GET', `/v2/runs?${q.replace(/ /g, '%20').replace(/'/g, '%27')}`, { token: TOKENS.viewer });
       expect(res.status, q).toBe(400);
     }
   });
 
   it('bodies are bounded and strict', async () => {
-    const huge = await call('POST', '/runs', { token: TOKENS.bob, raw: JSON.stringify({ ...DUMMY, notes: 'x'.repeat(200_000) }) });
+    const huge = await call('POST', '/v2/runs', { token: TOKENS.bob, raw: JSON.stringify({ ...DUMMY, notes: 'x'.repeat(200_000) }) });
     expect(huge.status).toBe(413);
-    const many = await call('POST', '/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competitions: Array(6000).fill('a') } });
+    const many = await call('POST', '/v2/runs', { token: TOKENS.bob, body: { agent_id: 'dummy', competitions: Array(6000).fill('a') } });
     expect([400, 413]).toContain(many.status);
-    const form = await call('POST', '/runs', {
+    const form = await call('POST', '/v2/runs', {
       token: TOKENS.bob,
       raw: 'agent_id=dummy',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(form.status).toBe(415);
-    const float = await call('POST', '/runs', { token: TOKENS.bob, body: { ...DUMMY, n_seeds: 1.5 } });
+    const float = await call('POST', '/v2/runs', { token: TOKENS.bob, body: { ...DUMMY, n_seeds: 1.5 } });
     expect(float.status).toBe(400);
   });
 

@@ -55,17 +55,26 @@ describe('gitlink', () => {
   });
 
   it('leaves a payload without gitlink as it was', () => {
-    expect(runOptionsOf(body, paths, gitSettings({}))).toEqual({ agentId: 'copier', competitions: ['spambase'] });
+    // The seed's defaults filled in (lite, one seed, one worker), no agentGit.
+    expect(runOptionsOf(body, paths, gitSettings({}))).toEqual({
+      agentId: 'copier',
+      competitions: ['spambase'],
+      lite: true,
+      nSeeds: 1,
+      maxParallel: 1,
+      techniqueTasks: false,
+    });
   });
 });
 
-describe('POST /runs with a gitlink', () => {
+describe('POST /v2/runs with a gitlink', () => {
   const post = async (payload: object, env: Record<string, string>) => {
     Object.assign(process.env, env);
     // No Temporal behind it: every answer here comes before a group would start.
     const app = await buildServer({ client: new Client({ address: '127.0.0.1:1', uiUrl: null }), paths: harnessPaths() });
     try {
-      const res = await app.inject({ method: 'POST', url: '/runs', payload });
+      // Our richer views answer 400; the seed's POST /runs the same refusal as a 422.
+      const res = await app.inject({ method: 'POST', url: '/v2/runs', payload });
       return { status: res.statusCode, body: res.json<{ error: { message: string; issues?: { field: string; reason: string }[] } }>() };
     } finally {
       await app.close();

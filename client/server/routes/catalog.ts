@@ -1,4 +1,4 @@
-/** What can be run, and whether the server can reach Temporal. */
+/** What can be run (the richer catalogue, /v2), and whether the server can reach Temporal. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HarnessPaths } from '../../../core/config';
@@ -11,11 +11,12 @@ export interface CatalogRoutesOptions {
   version: string;
 }
 
-export const catalogRoutes: FastifyPluginAsyncZod<CatalogRoutesOptions> = (app, { client, paths, version }) => {
+/** `GET /health`, the seed's shape with ours beside it (the Temporal server, the harness's version). */
+export const healthRoute: FastifyPluginAsyncZod<Pick<CatalogRoutesOptions, 'client' | 'version'>> = (app, { client, version }) => {
   app.get(
     '/health',
     {
-      config: { access: 'public' },
+      config: { access: 'public', seed: true },
       schema: { summary: 'the server and its Temporal connection', response: { 200: z.looseObject({ status: z.literal('ok') }) } },
     },
     async () => {
@@ -25,7 +26,10 @@ export const catalogRoutes: FastifyPluginAsyncZod<CatalogRoutesOptions> = (app, 
       return { status: 'ok' as const, temporal: { address: client.address, namespace: client.namespace }, version };
     },
   );
+  return Promise.resolve();
+};
 
+export const catalogRoutes: FastifyPluginAsyncZod<CatalogRoutesOptions> = (app, { paths }) => {
   app.get(
     '/competitions',
     { schema: { summary: 'the competitions, and whether each is prepared', response: { 200: z.looseObject({}) } } },

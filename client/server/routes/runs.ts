@@ -1,40 +1,46 @@
-/** The seed system's run endpoints over the SDK and the run folders; the server keeps no state of its own. */
+/**
+ * The richer run endpoints (/v2: paging, progress, every run's record, files with sizes, failure
+ * explanations) over the SDK and the run folders; the server keeps no state of its own. The
+ * seed's own shapes of the same routes are routes/seed.ts.
+ */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { trustedGroupDir } from '../../../core/artifacts/containment';
 import { listGroupFiles, MAX_LISTED_FILES, openGroupFile, readGroupRecords } from '../../../core/artifacts/groupFiles';
 import type { HarnessPaths } from '../../../core/config';
 import { llmTotals } from '../../../core/runs/llmTotals';
-import type { GroupProgress } from '../../../core/runs/types';
 import { log } from '../../../core/log';
 import { MAX_PAGE, type Client, type RunGroupStatus } from '../../sdk';
 import type { FailureExplanation } from '../../failure';
-import { authorizeCancel } from '../access';
-import { GroupAdmissions } from '../limits';
-import { createRunBody, runOptionsOf } from '../payload';
+import { authorizeCancel, type ApiUser } from '../access';
+import type { GroupAdmissions } from '../limits';
+import { createRunBody, runOptionsOf, seedRequestOf, type CreateRunBody } from '../payload';
 import { contentTypeOf } from '../contentTypes';
+import { apiStatus, runView } from '../seedViews';
 
 export interface RunRoutesOptions {
   client: Client;
   paths: HarnessPaths;
+  /** One per server: the seed's POST /runs and ours admit through the same per-user limits. */
+  admissions: GroupAdmissions;
 }
 
-export type ApiStatus = 'queued' | 'running' | 'completed' | 'failed';
-
-/**
- * The seed's four statuses from Temporal's and the group's progress: queued until a run has
- * begun; a cancelled, terminated or timed-out group is failed, with `detail` saying which.
- */
-export function apiStatus(temporal: WorkflowExecutionStatusName, progress: GroupProgress | null): { status: ApiStatus; detail?: string } {
-  if (temporal === 'RUNNING' || temporal === 'CONTINUED_AS_NEW') {
-    const begun = progress !== null && progress.status !== 'planning' && progress.runs.some((r) => r.phase !== 'pending');
-    return { status: begun ? 'running' : 'queued' };
+/** The group's folder, only when it is a folder of this server's runs folder (a memo can say anything). */
+export async function servedGroupDir(g: RunGroupStatus, runsDir: string): Promise<string | null> {
+  if (!g.groupDir) return null;
+  try {
+    return await trustedGroupDir(g.groupDir, runsDir, 'memo.groupDir');
+  } catch (err) {
+    log.warn({ runGroup: g.id, err: (err as Error).message }, 'a run group names a folder outside the runs folder: not served');
+    return null;
   }
-  if (temporal === 'COMPLETED')
-    return progress?.status === 'cancelled' ? { status: 'failed', detail: 'cancelled' } : { status: 'completed' };
-  return { status: 'failed', detail: temporal.toLowerCase() };
+}
+
+/** Starts the group a payload asks for, as the caller, with the seed's record of the request in its memo. */
+export function startGroup(opts: RunRoutesOptions, user: ApiUser, body: CreateRunBody): Promise<string> {
+  const { request } = seedRequestOf(body);
+  return opts.admissions.start(user, (admit) => opts.client.run(runOptionsOf(body, opts.paths), { owner: user.name, admit, request }));
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -61,9 +67,9 @@ function failureView(f: FailureExplanation) {
 }
 
 /** A refusal with its status (the error handler answers it as the API's error body). */
-class RequestError extends Error {
+export class RequestError extends Error {
   constructor(
-    readonly statusCode: 400 | 409,
+    readonly statusCode: 400 | 404 | 409,
     message: string,
   ) {
     super(message);
@@ -93,19 +99,9 @@ function openPageToken(token: string | undefined): string | undefined {
 const idParams = z.object({ id: z.string().min(1).max(200).describe('the run-group (workflow) id') });
 const ok = z.looseObject({}).describe('see docs/rest-api.md: the seed system shapes');
 
-export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client, paths }) => {
-  const admissions = new GroupAdmissions(client);
-
-  /** The group's folder, only when it is a folder of this server's runs folder (a memo can say anything). */
-  const groupDirOf = async (g: RunGroupStatus): Promise<string | null> => {
-    if (!g.groupDir) return null;
-    try {
-      return await trustedGroupDir(g.groupDir, paths.runsDir, 'memo.groupDir');
-    } catch (err) {
-      log.warn({ runGroup: g.id, err: (err as Error).message }, 'a run group names a folder outside the runs folder: not served');
-      return null;
-    }
-  };
+export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, opts) => {
+  const { client, paths } = opts;
+  const groupDirOf = (g: RunGroupStatus) => servedGroupDir(g, paths.runsDir);
 
   app.post(
     '/runs',
@@ -114,9 +110,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
       schema: { summary: 'start a run group', body: createRunBody, response: { 201: z.object({ run_id: z.string() }) } },
     },
     async (req, reply) => {
-      const user = req.user!;
-      const runId = await admissions.start(user, (admit) => client.run(runOptionsOf(req.body, paths), { owner: user.name, admit }));
-      return reply.code(201).send({ run_id: runId });
+      return reply.code(201).send({ run_id: await startGroup(opts, req.user!, req.body) });
     },
   );
 
@@ -175,16 +169,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, { client
         ...groupView(client, g),
         ...(failure ? failureView(failure) : {}),
         progress: p ? { total: p.total, done: p.done, running: p.running, medals: p.medals } : null,
-        runs: (p?.runs ?? []).map((r) => ({
-          run_id: r.runId,
-          competition_id: r.competitionId,
-          task: r.task ?? null,
-          seed: r.seed,
-          phase: r.phase,
-          outcome: r.outcome ?? null,
-          score: r.score ?? null,
-          medal: r.medal ?? null,
-        })),
+        runs: (p?.runs ?? []).map(runView),
       };
     },
   );

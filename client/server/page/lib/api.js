@@ -1,6 +1,7 @@
 // The REST API of the server that serves the page (same origin, so the content policy's
 // `connect-src 'self'` allows it): one fetch helper that turns the API's error bodies into an
-// ApiError, the API's addresses, and the competitions' names, fetched once per page load.
+// ApiError, the API's addresses (the richer views, under /v2: docs/rest-api.md), and the
+// competitions' names, fetched once per page load.
 /* global fetch */
 
 export class ApiError extends Error {
@@ -26,13 +27,15 @@ export async function api(path, { as = 'json' } = {}) {
 }
 
 const enc = encodeURIComponent;
-export const groupApi = (groupId) => `/runs/${enc(groupId)}`;
+/** The richer views' prefix (the seed's own shapes are at the root). */
+export const API = '/v2';
+export const groupApi = (groupId) => `${API}/runs/${enc(groupId)}`;
 export const artifactHref = (groupId, relPath) => `${groupApi(groupId)}/artifacts/${relPath.split('/').map(enc).join('/')}`;
 
 /** The competitions' names and metrics, fetched once per page load (an empty map if unavailable). */
 let competitionsOnce = null;
 export function competitions() {
-  competitionsOnce ??= api('/competitions')
+  competitionsOnce ??= api(`${API}/competitions`)
     .then((body) => new Map((body.competitions ?? []).map((c) => [c.id, c])))
     .catch(() => new Map());
   return competitionsOnce;

@@ -1,6 +1,6 @@
 // Page 1, `/`: the run groups, newest first as the API lists them, polled while any is live.
 /* global document */
-import { api } from '../lib/api.js';
+import { API, api } from '../lib/api.js';
 import { externalLink, h, navLink } from '../lib/dom.js';
 import { fmtDuration, secondsBetween, time } from '../lib/format.js';
 import { LIVE } from '../lib/live.js';
@@ -9,7 +9,7 @@ import { statusBadge } from './badges.js';
 
 /** The run groups, newest first (the compare page picks from them too). */
 export async function listGroups() {
-  return (await api('/runs?limit=200')).runs;
+  return (await api(`${API}/runs?limit=200`)).runs;
 }
 
 export async function groupsPage(view, root) {
