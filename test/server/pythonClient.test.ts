@@ -4,7 +4,6 @@
  * run group, a technique run group and a cancelled one, against `buildServer` over a real Temporal
  * dev server, a real worker and real agent containers.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { loadAccessPolicy } from '../../client/server/access';
 import { buildServer } from '../../client/server/app';
 import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
 import { groupContainers } from '../helpers/dockerEvents';
-import { testPython } from '../helpers/python';
+import { runPython } from '../helpers/python';
 
 let h: HarnessTestEnv;
 let app: Awaited<ReturnType<typeof buildServer>> | undefined;
@@ -38,29 +37,6 @@ afterAll(async () => {
   await app?.close();
   await h?.teardown();
 });
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a Python script with the test virtualenv's Python (requests installed), never throwing. */
-function runPython(script: string, env: Record<string, string>): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython(), [script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface ApiErrorSeen {
   status: number;
