@@ -91,6 +91,8 @@ interface DockerBuild {
   dockerfile: string;
   tag: string;
   buildargs?: Record<string, string>;
+  /** `none`: the build's RUN steps reach no network (an agent's build: its wheels come in the context). */
+  network?: 'none';
   onLog: (line: string) => void;
 }
 
@@ -106,7 +108,14 @@ export async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void>
   const stream = await dockerCall(`build ${b.tag}`, () =>
     docker.buildImage(
       { context: b.context, src: b.files },
-      { t: b.tag, dockerfile: b.dockerfile, buildargs: b.buildargs, rm: true, forcerm: true },
+      {
+        t: b.tag,
+        dockerfile: b.dockerfile,
+        buildargs: b.buildargs,
+        rm: true,
+        forcerm: true,
+        ...(b.network ? { networkmode: b.network } : {}),
+      },
     ),
   );
   let failure: string | undefined;
@@ -218,7 +227,14 @@ export async function buildAgentImage(
   const staged = wheels ? await stageAgentContext(def.dir, wheels) : { context: def.dir, files: agentBuildFiles(def.dir) };
   onLog(`agent image ${def.image}: building from ${def.dir}${wheels ? ` and the wheels in ${wheels}` : ''}`);
   try {
-    await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: baseImage }, onLog });
+    await dockerBuild(docker, {
+      ...staged,
+      dockerfile: 'Dockerfile',
+      tag: def.image,
+      buildargs: { BASE_IMAGE: baseImage },
+      network: 'none',
+      onLog,
+    });
   } finally {
     if (wheels) await fs.rm(staged.context, { recursive: true, force: true });
   }
