@@ -91,9 +91,13 @@ interface DockerBuild {
   dockerfile: string;
   tag: string;
   buildargs?: Record<string, string>;
-  /** `none`: the build's RUN steps reach no network (an agent's build: its wheels come in the context). */
-  network?: 'none';
   onLog: (line: string) => void;
+  /**
+   * The build's RUN steps have no network unless this says `bridge`: an agent's Dockerfile (from a
+   * git URL, an MLE-bench checkout) is untrusted code, and what it needs is fetched on the host
+   * (wheels.ts). Only the online root filesystem build, which installs Debian packages, asks for it.
+   */
+  network?: 'bridge';
 }
 
 interface BuildEvent {
@@ -108,14 +112,7 @@ export async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void>
   const stream = await dockerCall(`build ${b.tag}`, () =>
     docker.buildImage(
       { context: b.context, src: b.files },
-      {
-        t: b.tag,
-        dockerfile: b.dockerfile,
-        buildargs: b.buildargs,
-        rm: true,
-        forcerm: true,
-        ...(b.network ? { networkmode: b.network } : {}),
-      },
+      { t: b.tag, dockerfile: b.dockerfile, buildargs: b.buildargs, rm: true, forcerm: true, networkmode: b.network ?? 'none' },
     ),
   );
   let failure: string | undefined;
@@ -176,7 +173,14 @@ export async function buildBaseImage(opts: BuildImagesOptions = {}): Promise<Ima
     );
     if (mode === 'offline') await buildRootfsOffline(rootfs, onLog);
     else
-      await dockerBuild(docker, { context: IMAGES_DIR, files: baseImageFiles(IMAGES_DIR), dockerfile: 'Dockerfile', tag: rootfs, onLog });
+      await dockerBuild(docker, {
+        context: IMAGES_DIR,
+        files: baseImageFiles(IMAGES_DIR),
+        dockerfile: 'Dockerfile',
+        tag: rootfs,
+        onLog,
+        network: 'bridge',
+      });
   }
   onLog(`base image ${image}: building`);
   await dockerBuild(docker, {
@@ -227,14 +231,7 @@ export async function buildAgentImage(
   const staged = wheels ? await stageAgentContext(def.dir, wheels) : { context: def.dir, files: agentBuildFiles(def.dir) };
   onLog(`agent image ${def.image}: building from ${def.dir}${wheels ? ` and the wheels in ${wheels}` : ''}`);
   try {
-    await dockerBuild(docker, {
-      ...staged,
-      dockerfile: 'Dockerfile',
-      tag: def.image,
-      buildargs: { BASE_IMAGE: baseImage },
-      network: 'none',
-      onLog,
-    });
+    await dockerBuild(docker, { ...staged, dockerfile: 'Dockerfile', tag: def.image, buildargs: { BASE_IMAGE: baseImage }, onLog });
   } finally {
     if (wheels) await fs.rm(staged.context, { recursive: true, force: true });
   }
