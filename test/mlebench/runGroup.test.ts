@@ -10,14 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../core/config';
 import type { GradingReport } from '../../core/grading/report';
 import type { RunResult } from '../../core/runs/types';
-import { buildImages } from '../../core/sandbox/images';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { competitionRecord } from '../helpers/runKinds';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'mle-bench');
 const ID = 'telco-churn-mini';
 const savedEnv = { repo: process.env.MLEBENCH_REPO, data: process.env.MLEBENCH_DATA_DIR };
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -28,19 +27,16 @@ function restore(name: 'MLEBENCH_REPO' | 'MLEBENCH_DATA_DIR', value: string | un
   else process.env[name] = value;
 }
 
-beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
+beforeAll(() => {
   process.env.MLEBENCH_REPO = FIXTURE;
   // The SDK checks the request against the same data folder the worker prepares into.
   process.env.MLEBENCH_DATA_DIR = h.paths.dataDir;
   cpSync(path.join(FIXTURE, 'raw', ID), path.join(h.paths.dataDir, ID, 'raw'), { recursive: true });
 });
 
-afterAll(async () => {
+afterAll(() => {
   restore('MLEBENCH_REPO', savedEnv.repo);
   restore('MLEBENCH_DATA_DIR', savedEnv.data);
-  await h?.teardown();
 });
 
 async function runGroup(agentId: string, groupId: string) {

@@ -8,27 +8,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { buildImages } from '../../core/sandbox/images';
 import type { RunResult } from '../../core/runs/types';
 import { hostSlotsDir } from '../../core/hosts/capacity';
 import { hostActivities, type ClaimedHost } from '../../activities/host';
 import { HostSlots } from '../../core/hosts/slots';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { groupContainers, watchGroupEvents } from '../helpers/dockerEvents';
 
 const SLOTS = 2;
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 
-beforeAll(async () => {
-  await buildImages();
+beforeAll(() => {
   // The worker's setting, read when it is created.
   process.env.MLEBENCH_HOST_SLOTS = String(SLOTS);
-  h = await startHarnessTestEnv();
 });
 
-afterAll(async () => {
+afterAll(() => {
   delete process.env.MLEBENCH_HOST_SLOTS;
-  await h?.teardown();
 });
 
 function runJson(run: RunResult): RunResult {

@@ -8,29 +8,22 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { buildImages } from '../../core/sandbox/images';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { watchGroupContainers } from '../helpers/dockerEvents';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 let changedBundle: string;
 
 beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(__dirname, '..', 'helpers', 'changedWorkflows.ts'),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
   });
   changedBundle = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlebench-replay-')), 'changed-bundle.js');
   writeFileSync(changedBundle, code);
-});
-
-afterAll(async () => {
-  await h?.teardown();
 });
 
 /** `mlebench replay ARGS` against the test's server, as a user runs it: its exit code and output. */

@@ -6,39 +6,25 @@
  * agent step fails (a free-disk threshold above any disk), scraped over the loopback.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../core/config';
-import { Client } from '../../client/sdk';
-import type { DevServer } from '../../temporal/devServer';
 import { TASK_QUEUE, hostTaskQueue } from '../../temporal/contract';
 import { metricSum, scrapeMetrics } from '../../temporal/metrics';
-import { crashHome, freePort, spawnProc, stopAll, type CrashHome } from '../helpers/crash';
+import { freePort, spawnProc } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 
 const HOST = 'metrics-host';
-let home: CrashHome;
-let server: DevServer;
-let client: Client;
+const t = temporalSuite('processes');
 let metrics: string;
 
 beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  server = await home.startServer();
-  client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null });
   metrics = `127.0.0.1:${await freePort()}`;
-});
-
-afterAll(async () => {
-  await client?.close();
-  await stopAll();
-  await server?.stop();
 });
 
 describe("a worker's metrics", () => {
   it('are served for Prometheus: schedule-to-start latency, the configured slots free, activity failures', async () => {
     const worker = spawnProc([path.join(REPO_ROOT, 'bin', 'mlebench.js'), 'worker'], {
-      ...home.env,
+      ...t.home.env,
       MLEBENCH_LOG_LEVEL: 'info',
       MLEBENCH_HOST_ID: HOST,
       MLEBENCH_METRICS_PORT: metrics,
@@ -51,8 +37,8 @@ describe("a worker's metrics", () => {
     expect(worker.output()).toMatch(/"workflowTaskSlots":6,"activitySlots":7/);
 
     const groupId = `metrics-${Date.now()}`;
-    await client.run({ agentId: 'dummy', competitions: ['sotu-authorship'], infraAttempts: 1 }, { groupId });
-    const result = await client.waitForCompletion(groupId);
+    await t.client.run({ agentId: 'dummy', competitions: ['sotu-authorship'], infraAttempts: 1 }, { groupId });
+    const result = await t.client.waitForCompletion(groupId);
     expect(result.runs.map((r) => r.outcome)).toEqual(['infra_error']);
 
     const text = await scrapeMetrics(metrics);
