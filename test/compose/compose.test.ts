@@ -165,7 +165,7 @@ describe('docker-compose (offline variant)', () => {
     const last = await stack.groupEnded(id);
     expect(last).toMatchObject({ run_id: id, status: 'completed', progress: { total: 2, done: 2 } });
 
-    const summary = (await stack.getJson(`/runs/${encodeURIComponent(id)}/summary`)).json;
+    const summary = (await stack.getJson(`/v2/runs/${encodeURIComponent(id)}/summary`)).json;
     const groupDir = summary.run_group_dir as string;
     expect(groupDir.startsWith(stack.runsDir + path.sep)).toBe(true);
     const reports = (

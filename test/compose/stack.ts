@@ -82,20 +82,20 @@ export async function newStack(variant: 'offline' | 'postgres', name: string): P
     compose,
     getJson,
     async postGroup(body) {
-      const res = await fetch(`${api}/runs`, {
+      const res = await fetch(`${api}/v2/runs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth() },
         body: JSON.stringify(body),
       });
       const json = (await res.json()) as { run_id?: string };
-      if (res.status !== 201 || !json.run_id) throw new Error(`POST /runs answered ${res.status}: ${JSON.stringify(json)}`);
+      if (res.status !== 201 || !json.run_id) throw new Error(`POST /v2/runs answered ${res.status}: ${JSON.stringify(json)}`);
       return json.run_id;
     },
     async groupEnded(id) {
       let last: Record<string, unknown> = {};
       await until(
         async () => {
-          last = (await getJson(`/runs/${encodeURIComponent(id)}`)).json;
+          last = (await getJson(`/v2/runs/${encodeURIComponent(id)}`)).json;
           return last.status === 'completed' || last.status === 'failed';
         },
         300_000,
