@@ -190,6 +190,7 @@ class Client:
         notes: Optional[str] = None,
         technique_tasks: Optional[bool] = None,
         tasks: Optional[List[str]] = None,
+        gitlink: Optional[str] = None,
         **extra: Any,
     ) -> str:
         """Starts a run group and returns its id (the ``run_id`` of every other method).
@@ -208,6 +209,9 @@ class Client:
             technique_tasks: run technique tasks on the competitions' data instead
                 (default: when ``tasks`` are given, as in the seed).
             tasks: which technique tasks (with ``technique_tasks`` alone: all six).
+            gitlink: the agent's git repository, ``<url>#<ref>[:<subfolder>]``; the server
+                pins the ref to a commit before the group starts (only when the server
+                allows it: ``MLEBENCH_GIT_REST=1``).
             **extra: further options, passed through as given, e.g. ``time_limit_secs=600``,
                 ``step_limit=20``, ``llm_budget={"max_dollars": 1.5}``.
 
@@ -228,6 +232,7 @@ class Client:
             "notes": notes,
             "tasks": tasks,
             "technique_tasks": technique_tasks,
+            "gitlink": gitlink,
         }
         payload.update({key: value for key, value in optional.items() if value is not None})
         payload.update({key: value for key, value in extra.items() if value is not None})

@@ -60,6 +60,8 @@ def main():
     seen["bad_seeds"] = expect_api_error(lambda: client.run(agent_id="dummy", competitions=["spam-assassin"], n_seeds=0), 400, "n_seeds")
     seen["bad_competition"] = expect_api_error(lambda: client.run(agent_id="dummy", competitions=["no-such-competition"]), 400, "competitions")
     seen["missing_group"] = expect_api_error(lambda: client.get_run("no-such-group"), 404, None)
+    # gitlink reaches the server, which refuses it by name unless its operator allows REST callers git agents.
+    seen["gitlink_refused"] = expect_api_error(lambda: client.run(agent_id="dummy", competitions=["spam-assassin"], gitlink="https://example.invalid/agents.git#main"), 400, "gitlink")
 
     # A competition run group: two seeds, two at a time, an extra option passed through.
     polled = []

@@ -54,6 +54,7 @@ interface Seen {
   bad_seeds: ApiErrorSeen;
   bad_competition: ApiErrorSeen;
   missing_group: ApiErrorSeen;
+  gitlink_refused: ApiErrorSeen;
   missing_file: ApiErrorSeen;
   run_id: string;
   statuses: string[];
@@ -99,6 +100,7 @@ describe('the Python client (seed SDK interface)', () => {
     expect(seen.bad_competition.issues.map((i) => i.field)).toContain('competitions');
     expect(seen.bad_competition.issues.find((i) => i.field === 'competitions')?.reason).toMatch(/no-such-competition/);
     expect(seen.missing_group.status).toBe(404);
+    expect(seen.gitlink_refused.issues.find((i) => i.field === 'gitlink')?.reason).toMatch(/MLEBENCH_GIT_REST/);
     expect(seen.missing_file.status).toBe(404);
 
     // The competition group, as the harness wrote it (the snake_case options reached it).
