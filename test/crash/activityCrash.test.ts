@@ -6,11 +6,10 @@
  * holds another case's agent step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from '../../core/sandbox/images';
 import { Client } from '../../client/sdk';
-import type { DevServer } from '../../temporal/devServer';
 import type { CompletedRunGroup } from '../../client/sdk';
-import { crashHome, CRASH_WORKER, groupRecords, spawnProc, stopAll, type CrashHome } from '../helpers/crash';
+import { CRASH_WORKER, groupRecords, spawnProc } from '../helpers/crash';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { competitionRecord } from '../helpers/runKinds';
 
 const CRASH_AT = ['prepareData', 'gradeSubmission', 'persistArtifacts', 'finalizeRunGroup'] as const;
@@ -22,19 +21,18 @@ interface Finished {
   secs: number;
 }
 
-let home: CrashHome;
-let server: DevServer;
+const t = temporalSuite('processes');
 const clients: Client[] = [];
 const finished = new Map<Case, Promise<Finished>>();
 
 /** One group on its own task queue: a worker that dies at `crashAt` (if any), then a normal one. */
 async function runCase(name: Case): Promise<Finished> {
   const taskQueue = `crash-${name}`;
-  const client = new Client({ address: home.env.TEMPORAL_ADDRESS, uiUrl: null, taskQueue });
+  const client = new Client({ address: t.home.env.TEMPORAL_ADDRESS, uiUrl: null, taskQueue });
   clients.push(client);
   const crashAt = name === 'undisturbed' ? [] : [name];
   const hostId = `crash-host-${name}`;
-  const env = { ...home.env, MLEBENCH_HOST_ID: hostId };
+  const env = { ...t.home.env, MLEBENCH_HOST_ID: hostId };
   const first = spawnProc([CRASH_WORKER, taskQueue, ...crashAt], env);
   await first.waitFor('worker polling');
   const groupId = `crash-${name}-${Date.now()}`;
@@ -50,10 +48,7 @@ async function runCase(name: Case): Promise<Finished> {
   return { result, records: await groupRecords(result.groupDir, groupId, hostId), secs: (Date.now() - started) / 1000 };
 }
 
-beforeAll(async () => {
-  await buildImages();
-  home = await crashHome();
-  server = await home.startServer();
+beforeAll(() => {
   for (const name of ['undisturbed', ...CRASH_AT] as const) {
     const promise = runCase(name);
     promise.catch(() => undefined); // awaited (and reported) by its test
@@ -64,8 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(finished.values());
   await Promise.all(clients.map((c) => c.close()));
-  await stopAll();
-  await server?.stop();
 });
 
 describe('a worker killed as a step starts', () => {

@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessWorker } from '../../worker/harnessWorker';
-import { buildImages } from '../../core/sandbox/images';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { until } from '../helpers/runContainers';
 
 const REAL_DOCKER = '/var/run/docker.sock';
@@ -69,18 +68,17 @@ class DockerProxy {
   }
 }
 
-let h: HarnessTestEnv;
+// The images are built through the real socket, before the worker is pointed at the proxy.
+const h = temporalSuite('in-process');
 let worker: HarnessWorker;
 let running: Promise<void>;
 let proxy: DockerProxy;
 const dockerHostBefore = process.env.DOCKER_HOST;
 
 beforeAll(async () => {
-  await buildImages(); // through the real socket, before the worker is pointed at the proxy
   proxy = new DockerProxy(path.join(mkdtempSync(path.join(os.tmpdir(), 'mlebench-docker-proxy-')), 'docker.sock'));
   await proxy.listen();
   process.env.DOCKER_HOST = `unix://${proxy.socketPath}`; // read by every dockerode client this worker makes
-  h = await startHarnessTestEnv();
   worker = await h.newWorker();
   running = worker.run();
 });
@@ -88,7 +86,6 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await h?.teardown();
   if (dockerHostBefore === undefined) delete process.env.DOCKER_HOST;
   else process.env.DOCKER_HOST = dockerHostBefore;
   await proxy?.close();

@@ -11,26 +11,23 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HarnessWorker } from '../../worker/harnessWorker';
 import { resolveAgent } from '../../core/agents';
-import { buildImages } from '../../core/sandbox/images';
 import { RUNS_DIR_LABEL, reapLeftovers, type ReapReport, type WorkflowState } from '../../core/sandbox/reaper';
 import { ensureRunNetwork, removeRunNetwork, restrictToGateway, type RunNetwork } from '../../core/sandbox/llmNetwork';
 import { listRules, removeBridgeRules } from '../../core/sandbox/firewall';
 import { reapCommand } from '../../client/cli/reap';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { until } from '../helpers/runContainers';
 import { watchGroupEvents } from '../helpers/dockerEvents';
 
 const docker = new Docker();
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 let worker: HarnessWorker;
 let running: Promise<void>;
 let image: string;
 const made: { containers: string[]; networks: string[]; volumes: string[] } = { containers: [], networks: [], volumes: [] };
 
 beforeAll(async () => {
-  await buildImages();
   image = (await resolveAgent('dummy')).image;
-  h = await startHarnessTestEnv();
   worker = await h.newWorker();
   running = worker.run();
 });
@@ -53,7 +50,6 @@ afterAll(async () => {
       .catch(() => undefined);
   worker?.shutdown();
   await running;
-  await h?.teardown();
 });
 
 /** A container labelled as run `runId`'s, its submission mounted from under `runsDir`. */

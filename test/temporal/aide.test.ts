@@ -13,22 +13,19 @@ import { resultsTable } from '../../client/cli/format';
 import type { GroupMetadata } from '../../core/artifacts/records';
 import { loadGatewayConfig, startGateway, type Gateway, type RolloutLine } from '../../core/gateway';
 import type { RunResult } from '../../core/runs/types';
-import { buildImages } from '../../core/sandbox/images';
 import { DEFAULT_GATEWAY_CONFIG } from '../../worker/gateway';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scriptedLlm';
-import { startHarnessTestEnv, type HarnessTestEnv } from '../helpers/temporalEnv';
+import { temporalSuite } from '../helpers/temporalSuite';
 import { competitionRecord } from '../helpers/runKinds';
 
 const UPSTREAM_KEY = 'sk-upstream-aide-test-key-0d9e';
-let h: HarnessTestEnv;
+const h = temporalSuite('in-process');
 let upstream: ScriptedLlm;
 let gateway: Gateway;
 let worker: HarnessWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {
-  await buildImages();
-  h = await startHarnessTestEnv();
   upstream = await startScriptedLlm();
   gateway = await startGateway({ config: await loadGatewayConfig(DEFAULT_GATEWAY_CONFIG), apiKey: UPSTREAM_KEY, baseURL: upstream.url });
   worker = await h.newWorker({ gateway });
@@ -40,7 +37,6 @@ afterAll(async () => {
   await running;
   await gateway?.close();
   await upstream?.close();
-  await h?.teardown();
 });
 
 function rollout(run: RunResult): RolloutLine[] {
