@@ -62,24 +62,20 @@ export function chaosProcesses(opts: ChaosProcessOptions): ChaosProcesses {
     child.once('exit', () => children.delete(child));
     return child;
   };
-  let server: DevServer | undefined;
+  // The server starting or started: a stop waits for a start under way, so none is left running.
+  let server: Promise<DevServer> | undefined;
   const workers: { proc?: ChildProcess; incarnations: number }[] = Array.from({ length: opts.hosts }, () => ({ incarnations: 0 }));
   let pausedEngine: number | undefined;
 
   const startServer = async () => {
     // Its own process group, as the workers': a Ctrl-C reaches only the script, which stops everything in order.
     const output = path.join(opts.scratch, 'temporal-server.log');
-    server = await startDevServer({
-      port: opts.port,
-      dbFile: path.join(opts.scratch, 'temporal.db'),
-      headless: true,
-      output,
-      detached: true,
-    });
-    track(server.process);
+    server = startDevServer({ port: opts.port, dbFile: path.join(opts.scratch, 'temporal.db'), headless: true, output, detached: true });
+    track((await server).process);
   };
   const stopServer = async () => {
-    if (server) await stopProcess(server.process, 15_000);
+    const started = await server?.catch(() => undefined);
+    if (started) await stopProcess(started.process, 15_000);
   };
 
   const startWorker = async (host: number): Promise<ChildProcess> => {
