@@ -8,6 +8,7 @@
  * and a core function that honours a variable takes an `env` parameter defaulting to it.
  */
 import path from 'node:path';
+import { PermanentError } from './errors';
 
 /** Environment variables, as a process was started with them. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -77,4 +78,19 @@ export const TEMPORAL_CLI_VERSION = '1.9.1';
 
 export function temporalCliPath(env: Env = environment()): string {
   return env.MLEBENCH_TEMPORAL_CLI ?? path.join(harnessPaths(env).home, 'bin', 'temporal');
+}
+
+/**
+ * Where the `mlebench-env` image comes from (MLEBENCH_ENV_SOURCE, the operator's choice):
+ * `compat` (the default) is images/mlebench-env/ on our base image, offline; `checkout` builds the
+ * MLE-bench checkout's environment/Dockerfile (MLEBENCH_REPO), which needs an image registry and
+ * the network, then our compatibility layer on top (core/sandbox/mlebenchImages.ts).
+ */
+export type MlebenchEnvSource = 'compat' | 'checkout';
+export const MLEBENCH_ENV_SOURCES: readonly MlebenchEnvSource[] = ['compat', 'checkout'];
+
+export function mlebenchEnvSource(env: Env = environment()): MlebenchEnvSource {
+  const value = env.MLEBENCH_ENV_SOURCE?.trim() || 'compat';
+  if ((MLEBENCH_ENV_SOURCES as readonly string[]).includes(value)) return value as MlebenchEnvSource;
+  throw new PermanentError(`MLEBENCH_ENV_SOURCE must be ${MLEBENCH_ENV_SOURCES.map((s) => `"${s}"`).join(' or ')}, not "${value}"`);
 }

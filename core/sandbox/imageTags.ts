@@ -4,9 +4,11 @@
  * hashing, no Docker, so the agents registry can name images without a daemon.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync, lstatSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../config';
+import { REPO_ROOT, environment, mlebenchEnvSource, type Env } from '../config';
+import { PermanentError } from '../errors';
+import { MLEBENCH_REPO_ENV, configuredCheckoutPath } from '../mlebench/checkout';
 
 export const IMAGES_DIR = path.join(REPO_ROOT, 'images');
 export const BASE_IMAGE_REPO = 'mlebench-base';
@@ -62,9 +64,49 @@ export function baseImageTag(imagesDir: string = IMAGES_DIR): string {
   return `${BASE_IMAGE_REPO}:${hashFiles(imagesDir, baseImageFiles(imagesDir))}`;
 }
 
-/** `mlebench-env:<hash of images/mlebench-env/ + the base image tag>`. */
-export function mlebenchEnvImageTag(baseTag: string = baseImageTag()): string {
-  return `${MLEBENCH_ENV_REPO}:${hashFiles(MLEBENCH_ENV_DIR, listTreeFiles(MLEBENCH_ENV_DIR), [baseTag])}`;
+/**
+ * Our layer on an image built from MLE-bench's environment/Dockerfile (MLEBENCH_ENV_SOURCE=checkout):
+ * its Dockerfile and the files it copies, relative to images/ (the build's context).
+ */
+export const MLEBENCH_ENV_CHECKOUT_DOCKERFILE = `${MLEBENCH_ENV_SUBDIR}/checkout.Dockerfile`;
+export const MLEBENCH_ENV_CHECKOUT_LAYER_FILES = [
+  MLEBENCH_ENV_CHECKOUT_DOCKERFILE,
+  ...['entrypoint.sh', 'validation_server.py', 'validate_submission.sh', 'instructions.txt', 'curl'].map(
+    (f) => `${MLEBENCH_ENV_SUBDIR}/${f}`,
+  ),
+  'validate-submission.py',
+];
+
+/** The MLE-bench checkout whose environment/Dockerfile mlebench-env is built from, when MLEBENCH_ENV_SOURCE=checkout. */
+export function mlebenchEnvCheckout(env: Env = environment()): { root: string; dockerfile: string } | undefined {
+  if (mlebenchEnvSource(env) !== 'checkout') return undefined;
+  const root = configuredCheckoutPath(undefined, env);
+  if (!root)
+    throw new PermanentError(
+      `MLEBENCH_ENV_SOURCE=checkout builds mlebench-env from an MLE-bench checkout's environment/Dockerfile, but ${MLEBENCH_REPO_ENV} is not set: ` +
+        `set it to the checkout, or MLEBENCH_ENV_SOURCE=compat for the offline compatibility image`,
+    );
+  const dockerfile = path.join(root, 'environment', 'Dockerfile');
+  if (!existsSync(dockerfile))
+    throw new PermanentError(
+      `MLEBENCH_ENV_SOURCE=checkout: ${dockerfile} does not exist (${MLEBENCH_REPO_ENV}=${root} is not a checkout of MLE-bench with its environment/)`,
+    );
+  return { root, dockerfile };
+}
+
+/**
+ * `mlebench-env:<hash>`: with MLEBENCH_ENV_SOURCE=compat (the default) of images/mlebench-env/ and
+ * the base image tag; with `checkout` of the checkout's environment/ folder and our layer's files
+ * (the rest of the checkout, which its Dockerfile copies too, is not covered).
+ */
+export function mlebenchEnvImageTag(baseTag?: string, env: Env = environment()): string {
+  const checkout = mlebenchEnvCheckout(env);
+  if (checkout) {
+    const envDir = path.dirname(checkout.dockerfile);
+    const layer = hashFiles(IMAGES_DIR, MLEBENCH_ENV_CHECKOUT_LAYER_FILES);
+    return `${MLEBENCH_ENV_REPO}:${hashFiles(envDir, listTreeFiles(envDir), ['checkout', layer])}`;
+  }
+  return `${MLEBENCH_ENV_REPO}:${hashFiles(MLEBENCH_ENV_DIR, listTreeFiles(MLEBENCH_ENV_DIR), [baseTag ?? baseImageTag()])}`;
 }
 
 /**

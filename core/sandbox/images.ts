@@ -95,7 +95,9 @@ interface DockerBuild {
   /**
    * The build's RUN steps have no network unless this says `bridge`: an agent's Dockerfile (from a
    * git URL, an MLE-bench checkout) is untrusted code, and what it needs is fetched on the host
-   * (wheels.ts). Only the online root filesystem build, which installs Debian packages, asks for it.
+   * (wheels.ts). Only the online root filesystem build, which installs Debian packages, and
+   * MLEBENCH_ENV_SOURCE=checkout's build of MLE-bench's environment/Dockerfile (the operator's
+   * opt-in) ask for it.
    */
   network?: 'bridge';
 }

@@ -5,7 +5,11 @@
 # AGENT_DIR copied into /home/agent (the run's tmpfs) so the agent can write there. Then the
 # agent's command (bash /home/agent/start.sh KWARGS...).
 mkdir -p /home/logs
-python3 /opt/mlebench/validation_server.py >>/home/logs/validation_server.log 2>&1 &
+# Built from an MLE-bench checkout, /opt/mlebench/python names the Python with the validator's numpy
+# and pandas (checkout.Dockerfile); here python3 has them.
+python=/opt/mlebench/python
+[ -x "$python" ] || python=python3
+"$python" /opt/mlebench/validation_server.py >>/home/logs/validation_server.log 2>&1 &
 up=""
 for _ in $(seq 1 600); do
   if curl -s http://localhost:5000/health >/dev/null 2>&1; then up=1; break; fi
