@@ -8,10 +8,10 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMlebenchEnvImage } from '../../core/sandbox/mlebenchImages';
+import { runWalled } from '../helpers/walledContainer';
 
 const docker = new Docker();
 let tmp: string;
@@ -57,34 +57,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function runProbe(): Promise<Record<string, [number, unknown]>> {
-  const container = await docker.createContainer({
-    Image: image,
-    Cmd: ['python3', '-c', PROBE],
-    User: '1000:1000',
-    NetworkDisabled: true,
-    HostConfig: {
-      NetworkMode: 'none',
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,mode=1777', '/home/agent': 'rw,uid=1000,gid=1000,mode=0700', '/home/logs': 'rw,uid=1000,gid=1000' },
-      Mounts: [{ Type: 'bind', Source: tmp, Target: '/home/data', ReadOnly: true }],
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-    },
-  });
-  try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const stdout = new PassThrough();
-    const chunks: Buffer[] = [];
-    stdout.on('data', (c: Buffer) => chunks.push(c));
-    docker.modem.demuxStream(stream, stdout, new PassThrough());
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const text = Buffer.concat(chunks).toString();
-    expect(StatusCode, text).toBe(0);
-    return JSON.parse(text.trim().split('\n').pop()!) as Record<string, [number, unknown]>;
-  } finally {
-    await container.remove({ force: true });
-  }
+  const { code, stdout, stderr } = await runWalled(docker, image, ['python3', '-c', PROBE], tmp);
+  expect(code, stdout + stderr).toBe(0);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, [number, unknown]>;
 }
 
 describe('mlebench-env', () => {

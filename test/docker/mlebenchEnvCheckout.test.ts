@@ -10,12 +10,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildBaseImage } from '../../core/sandbox/images';
 import { buildMlebenchEnvImage } from '../../core/sandbox/mlebenchImages';
 import { mlebenchEnvImageTag } from '../../core/sandbox/imageTags';
+import { runWalled } from '../helpers/walledContainer';
 
 const docker = new Docker();
 const saved = { source: process.env.MLEBENCH_ENV_SOURCE, repo: process.env.MLEBENCH_REPO };
@@ -136,35 +136,6 @@ const PROBE = [
   'head -n 1 /home/instructions.txt | cut -c1-19',
 ].join('\n');
 
-async function runProbe(image: string): Promise<{ code: number; lines: string[] }> {
-  const container = await docker.createContainer({
-    Image: image,
-    Cmd: ['bash', '-c', PROBE],
-    User: '1000:1000',
-    NetworkDisabled: true,
-    HostConfig: {
-      NetworkMode: 'none',
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,mode=1777', '/home/agent': 'rw,uid=1000,gid=1000,mode=0700', '/home/logs': 'rw,uid=1000,gid=1000' },
-      Mounts: [{ Type: 'bind', Source: path.join(tmp, 'data'), Target: '/home/data', ReadOnly: true }],
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-    },
-  });
-  try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const out = new PassThrough();
-    const chunks: Buffer[] = [];
-    out.on('data', (c: Buffer) => chunks.push(c));
-    docker.modem.demuxStream(stream, out, out);
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    return { code: StatusCode, lines: Buffer.concat(chunks).toString().trimEnd().split('\n') };
-  } finally {
-    await container.remove({ force: true });
-  }
-}
-
 describe('mlebench-env from a checkout (MLEBENCH_ENV_SOURCE=checkout)', () => {
   it('builds environment/Dockerfile from the checkout root, with our sandbox pieces on top, and points mlebench-env:latest at it', async () => {
     useCheckout(path.join(tmp, 'mle-bench'));
@@ -177,8 +148,9 @@ describe('mlebench-env from a checkout (MLEBENCH_ENV_SOURCE=checkout)', () => {
     expect(latest.Id).toBe(env.Id);
     expect(env.Config.Entrypoint).toEqual(['/opt/mlebench/entrypoint.sh']);
 
-    const { code, lines } = await runProbe(result.image);
-    expect(code, lines.join('\n')).toBe(0);
+    const { code, stdout, stderr } = await runWalled(docker, result.image, ['bash', '-c', PROBE], path.join(tmp, 'data'));
+    expect(code, stdout + stderr).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
     expect(lines).toEqual([
       '1000',
       '{"status": "running"}',
