@@ -4,6 +4,7 @@ import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueT
 import { resolveRunRequest } from '../../core/runs/plan';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import { pinAgentOption, resolveRunAgent } from '../../core/agents/gitAgent';
+import { isGitAgentSpec } from '../../core/agents/gitSource';
 import { harnessPaths } from '../../core/config';
 import type { GroupProgress } from '../../core/runs/types';
 import { openSession } from './session';
@@ -38,6 +39,7 @@ function taskList(value: string): TechniqueTask[] {
 
 interface RunFlags {
   agent: string;
+  gitAgentId?: string;
   competitions?: string[];
   competitionSet?: string;
   lite?: boolean;
@@ -87,6 +89,10 @@ export function runCommand(): Command {
     .option('--llm-unlimited', 'run an LLM agent without a dollar budget (otherwise --max-dollars is required)')
     .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
     .option('--notes <text>', 'free text kept with the run group')
+    .option(
+      '--git-agent-id <id>',
+      "with a git+ agent: which of its folder's agents, e.g. copier/fast or git.aide/dev (default: the folder's own)",
+    )
     .option('--group-id <id>', 'the run-group (workflow) id, used once (an id any workflow already has is refused); generated when absent')
     .option('-d, --detach', 'start the group and return its id (needs a running server and worker)')
     .option('--json', 'print one JSON object at the end instead of tables')
@@ -96,7 +102,9 @@ export function runCommand(): Command {
       // A split goes to the workflow by name; a file of the user's own, as the ids it lists.
       const local = flags.competitionSet ? await resolveSplitOrLocalFile(flags.competitionSet, harnessPaths()) : undefined;
       // An agent from git: its ref pinned to a commit, that commit fetched and its config checked, before anything starts.
-      const { agentId, agentGit } = await pinAgentOption(flags.agent);
+      if (flags.gitAgentId && !isGitAgentSpec(flags.agent))
+        throw new InvalidArgumentError('--git-agent-id goes with --agent git+<url>#<ref>');
+      const { agentId, agentGit } = await pinAgentOption(flags.agent, {}, flags.gitAgentId);
       const options: RunOptionsInput = {
         agentId,
         agentGit,

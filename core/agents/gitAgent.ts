@@ -74,12 +74,17 @@ export async function resolveRunAgent(
 
 /**
  * The agent a client names, `<id>` or `git+<url>#<ref>[:<subfolder>]`: a git agent is pinned,
- * fetched and its config validated here, before anything starts; its id is its folder's.
+ * fetched and its config validated here, before anything starts; its id is `agentId` (a variant,
+ * or one of an MLE-bench folder's ids) when given, else its folder's.
  */
-export async function pinAgentOption(agent: string, opts: GitAgentOptions = {}): Promise<{ agentId: string; agentGit?: GitAgentSource }> {
+export async function pinAgentOption(
+  agent: string,
+  opts: GitAgentOptions = {},
+  agentId?: string,
+): Promise<{ agentId: string; agentGit?: GitAgentSource }> {
   if (!isGitAgentSpec(agent)) return { agentId: agent };
   const source = await pinGitAgent(parseGitAgentSpec(agent, settingsOf(opts)), opts);
-  return { agentId: (await resolveGitAgent(source, undefined, opts)).id, agentGit: source };
+  return { agentId: (await resolveGitAgent(source, agentId, opts)).id, agentGit: source };
 }
 
 /** Run options with their git agent's ref pinned to a commit (unchanged without one, or already pinned). */

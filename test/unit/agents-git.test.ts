@@ -210,6 +210,9 @@ describe("an agent in MLE-bench's format from git", () => {
     const agent = await resolveGitAgent(agentGit!, 'git.probe', opts);
     expect(agent.mlebench?.mlebenchId).toBe('probe');
     expect(agent.dir).toBe(path.join(cacheDir, commit, 'agents~probe', 'probe'));
+    // Another of the folder's agents, named by the client as `--git-agent-id` does.
+    expect((await pinAgentOption(`git+${mle.url}#main:agents/probe`, opts, 'git.probe/argparse')).agentId).toBe('git.probe/argparse');
+    await expect(pinAgentOption(`git+${mle.url}#main:agents/probe`, opts, 'git.other')).rejects.toThrow(/not "git\.other"/);
     await expect(resolveGitAgent(agentGit!, 'git.other', opts)).rejects.toThrow(
       /declares git\.probe, git\.probe\/anthropic.*, not "git\.other"/,
     );
