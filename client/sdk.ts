@@ -3,7 +3,6 @@
  * `getRunSummary`, `listRuns`, `cancel`) over a Temporal client. It keeps no state of its own:
  * everything comes from Temporal (workflow status, the `progress` query, the result).
  */
-import type { LlmTotals } from '../core/runs/llmTotals';
 import {
   Client as TemporalClient,
   Connection,
@@ -20,9 +19,7 @@ import { explainFailure, type FailureExplanation } from './failure';
 import { configureLogUnlessChosen, logSettings } from '../core/log';
 import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
 import { pinRunOptions } from '../core/agents/gitAgent';
-import type { GradingReport } from '../core/grading/report';
-import type { TechniqueGradesReport } from '../core/techniques/report';
-import type { GroupProgress, RunGroupResult, RunKind, RunResult } from '../core/runs/types';
+import type { GroupProgress, RunGroupResult, RunResult } from '../core/runs/types';
 import { groupKindOf, runKindOf, withRunKind } from '../core/runs/kinds';
 import { summarizeGroup } from '../core/runs/summary';
 import { ungradedReports } from '../core/artifacts/records';
@@ -31,87 +28,20 @@ import { newRunGroupId } from '../core/runs/ids';
 import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
 import { memoOf, statusName, timestampDate, visibilityString, type GroupMemo } from './visibility';
+import {
+  LOCAL_OWNER,
+  MAX_PAGE,
+  type ClientOptions,
+  type CompletedRunGroup,
+  type GroupAdmission,
+  type ListRunsOptions,
+  type RunGroupStartOptions,
+  type RunGroupStatus,
+  type RunGroupSummary,
+  type WaitOptions,
+} from './sdkTypes';
 
-export interface ClientOptions {
-  /** host:port of the Temporal frontend; TEMPORAL_ADDRESS or localhost:7233 by default. */
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-  /** Base URL of the Temporal Web UI, for links. */
-  uiUrl?: string | null;
-}
-
-export interface RunGroupStatus {
-  id: string;
-  /** Who started it (the REST API's user; "local" for the CLI and SDK; null before owners were recorded). */
-  owner: string | null;
-  /** Temporal's status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT... */
-  status: WorkflowExecutionStatusName;
-  agentId: string | null;
-  startTime: Date;
-  closeTime: Date | null;
-  groupDir: string | null;
-  progress: GroupProgress | null;
-  webUiUrl: string | null;
-  /** The REST request that started it, its defaults filled in (memo; null for groups started otherwise). */
-  request: Record<string, unknown> | null;
-  /** From the memo (listings only): the group's agent containers at once and its most LLM dollars. */
-  containers?: number | null;
-  llmDollars?: number | null;
-}
-
-/** A closed group's result with every run's record (read from the group's folder). */
-export interface CompletedRunGroup extends RunGroupResult {
-  runs: RunResult[];
-}
-
-export interface RunGroupSummary {
-  id: string;
-  status: WorkflowExecutionStatusName;
-  groupDir: string | null;
-  /** Which kind of runs the group has (competition before completion, when not known). */
-  kind: RunKind;
-  /** Competition runs' report (MLE-bench's fields); null for a technique group or before completion. */
-  gradingReport: GradingReport | null;
-  /** Technique runs' grades with their criteria; null for a competition group or before completion. */
-  techniqueGrades: TechniqueGradesReport | null;
-  runs: RunResult[];
-  /** The group's LLM use (requests, tokens, dollars); null when its agent calls no LLM. */
-  llmTotals: LlmTotals | null;
-  /** Why the group failed, when it did: its root cause (e.g. invalid input given through the Temporal CLI). */
-  error?: string;
-  /** The failure's cause chain and what to do (client/failure.ts), when it failed. */
-  failure?: FailureExplanation;
-}
-
-/** What a group will ask of the machine and the LLM budget, known before it starts. */
-export interface GroupAdmission {
-  agentId: string;
-  llmAgent: boolean;
-  /** Planned runs (technique groups: an upper bound, every task × competition × seed). */
-  runs: number;
-  /** Agent containers at once: maxParallel, never more than the runs. */
-  containers: number;
-  /** The most the group's LLM calls may cost: runs × the per-run dollar budget; null when unbounded. */
-  llmDollars: number | null;
-}
-
-export interface RunGroupStartOptions {
-  groupId?: string;
-  /** Recorded in the memo and the Owner search attribute (default "local"). */
-  owner?: string;
-  /** Called with what the group will ask before it starts; throw to refuse it. */
-  admit?: (group: GroupAdmission) => Promise<void>;
-  /** The REST request that asks for it, kept in the memo for the seed's run record. */
-  request?: Record<string, unknown>;
-}
-
-export interface WaitOptions {
-  /** Called whenever the group's progress changes (its rows' phases are the parent's: pending, running, done). */
-  onProgress?: (progress: GroupProgress) => void;
-  /** How often the progress is asked: `MLEBENCH_PROGRESS_POLL_SECS` seconds, else 5 s. */
-  pollIntervalMs?: number;
-}
+export * from './sdkTypes';
 
 /** A waiting client's tick when neither the caller nor `MLEBENCH_PROGRESS_POLL_SECS` says. */
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
@@ -431,22 +361,6 @@ export class RunGroupIdTakenError extends Error {
     );
     this.name = 'RunGroupIdTakenError';
   }
-}
-
-/** The owner of groups started by the CLI, the SDK or the REST API without tokens. */
-export const LOCAL_OWNER = 'local';
-/** Most groups one page of `listRunsPage` holds. */
-export const MAX_PAGE = 1000;
-
-export interface ListRunsOptions {
-  limit?: number;
-  agentId?: string;
-  owner?: string;
-  /** Only groups still running. */
-  running?: boolean;
-  startedAfter?: Date;
-  /** From the previous page's `nextPageToken`. */
-  pageToken?: string;
 }
 
 /** What a planned group asks: containers at once and the most its LLM calls may cost. */
