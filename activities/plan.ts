@@ -5,6 +5,7 @@ import { createRunGroupPlan } from '../core/runs/plan';
 import { collectRunRecords, writeGroupMetadata, writeGroupReport, type GroupStatus } from '../core/artifacts/records';
 import { compactPlan } from '../core/runs/planned';
 import type { GroupTotals, RunGroupPlan } from '../core/runs/types';
+import { writeExperimentReport } from '../core/stats/experimentFile';
 
 export interface FinalizeRunGroupInput {
   /** The plan as `planRunGroup` gave it (or, from a group planned before plans were compact, every run). */
@@ -29,8 +30,8 @@ export function planActivities(paths: HarnessPaths) {
 
     /**
      * Reads every run's run.json from the group's folder (the runs that wrote none get one), writes
-     * grading_report.json (competition runs) or technique_grades.json (technique runs), then the
-     * final metadata.json; returns the counts.
+     * grading_report.json (competition runs) or technique_grades.json (technique runs), an
+     * experiment's experiment_report.json, then the final metadata.json; returns the counts.
      */
     async finalizeRunGroup(input: FinalizeRunGroupInput): Promise<GroupTotals> {
       const plan = compactPlan(input.plan);
@@ -41,6 +42,7 @@ export function planActivities(paths: HarnessPaths) {
         at: input.finishedAt,
       });
       const { total, outcomes, medals } = await writeGroupReport(plan, results, input.finishedAt);
+      if (plan.options.arms) await writeExperimentReport(plan.groupDir, { id: plan.groupId, agent_id: plan.agentId, runs: results });
       await writeGroupMetadata(plan, input.status, results, input.finishedAt);
       return { total, outcomes, medals };
     },

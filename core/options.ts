@@ -11,6 +11,14 @@ import { COMMIT_RE, GIT_SCHEMES, checkGitRequest } from './agents/gitSource';
 export const TECHNIQUE_TASKS = ['imbalance', 'missing', 'encoding', 'cv', 'scaling', 'leakage'] as const;
 export type TechniqueTask = (typeof TECHNIQUE_TASKS)[number];
 
+/**
+ * The arms of an experiment (`mlebench experiment`, docs/experiments.md): every competition and
+ * seed runs once per arm in the same group, `injected` with the run option `context`, `plain`
+ * without it, so the two are paired run by run.
+ */
+export const ARMS = ['plain', 'injected'] as const;
+export type Arm = (typeof ARMS)[number];
+
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
@@ -94,6 +102,12 @@ export const runOptionsSchema = z
     llmUnlimited: z.boolean().default(false),
     /** An agent's step limit (e.g. AIDE's steps), given to the container as STEP_LIMIT. */
     stepLimit: z.number().int().min(1).max(100_000).optional(),
+    /** An experiment's arms: each competition × seed runs once per arm (core/runs/planned.ts). */
+    arms: z
+      .array(z.enum(ARMS))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, 'each arm at most once')
+      .optional(),
   })
   .strict()
   .refine((o) => !(o.competitionSet && o.competitions), {

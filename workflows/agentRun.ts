@@ -64,6 +64,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       ...(host ? { host: host.hostId } : {}),
       ...(deadHosts.length ? { hostRestarts: deadHosts.length, deadHosts } : {}),
       ...(vanished ? { vanishedContainer: vanished } : {}),
+      ...(input.arm ? { arm: input.arm } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);

@@ -67,6 +67,7 @@ export async function runGroup(input: unknown): Promise<RunGroupResult> {
     competitionId: r.competitionId,
     ...(r.kind === 'technique' ? { task: r.task } : {}),
     seed: r.seed,
+    ...(r.arm ? { arm: r.arm } : {}),
     phase: 'pending',
   }));
   progress.status = 'running';
@@ -175,6 +176,7 @@ async function runChild(
     ...(options.infraAttempts ? { infraAttempts: options.infraAttempts } : {}),
     ...(options.llmBudget ? { llmBudget: options.llmBudget } : {}),
     ...(options.stepLimit ? { stepLimit: options.stepLimit } : {}),
+    ...(run.arm ? { arm: run.arm } : {}),
   };
   const common = {
     workflowId: run.runId,
@@ -195,13 +197,13 @@ async function runChild(
       ? startChild(techniqueRun, {
           ...common,
           args: [{ ...input, task: run.task }],
-          staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}`,
+          staticSummary: `${plan.agentId} on technique task ${run.task} (${run.competitionId}), seed ${run.seed}${armNote(run)}`,
           typedSearchAttributes: [...attributes, { key: SEARCH_ATTRIBUTES.techniqueTask, value: run.task }],
         })
       : startChild(competitionRun, {
           ...common,
           args: [input],
-          staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}`,
+          staticSummary: `${plan.agentId} on ${run.competitionId}, seed ${run.seed}${armNote(run)}`,
           typedSearchAttributes: attributes,
         });
   let handle: Awaited<ReturnType<typeof start>>;
@@ -221,6 +223,8 @@ async function runChild(
     return { outcome: 'cancelled', score: null };
   }
 }
+
+const armNote = (run: PlannedRun) => (run.arm ? `, arm ${run.arm}` : '');
 
 /** Why a run's workflow did not start, for its record. */
 function startFailure(runId: string, err: unknown): string {

@@ -12,10 +12,11 @@ import { readComparedGroup, resolveGroupFolder } from '../../core/stats/groups';
 import { formatScore, printJson } from './format';
 
 // Sums of equal differences leave float noise (1e-17): shown as 0.
-const num = (x: number | null, digits = 4) => (x === null ? '—' : Math.abs(x) < 1e-12 ? '0' : Number(x.toPrecision(digits)).toString());
+export const num = (x: number | null, digits = 4) =>
+  x === null ? '—' : Math.abs(x) < 1e-12 ? '0' : Number(x.toPrecision(digits)).toString();
 const keyText = (k: RunKey) => `${k.task ? `${k.task} on ` : ''}${k.competition_id} seed ${k.seed}`;
 
-function statRow(label: string, s: PairedStat | null): string[] {
+export function statRow(label: string, s: PairedStat | null): string[] {
   if (!s) return [label, '0', '—', '—', '—'];
   return [
     label,
@@ -40,6 +41,7 @@ export function formatComparison(c: Comparison): string {
       statRow('valid submission (pp)', c.valid_submission_rate),
     );
   }
+  if (c.relative_score) table.push(statRow('relative score, all competitions', c.relative_score));
   for (const s of c.score)
     table.push(
       statRow(`score: ${s.task ? `${s.task} on ` : ''}${s.competition_id} (${s.is_lower_better ? 'lower' : 'higher'} is better)`, s),

@@ -12,6 +12,7 @@ import { reapCommand } from './reap';
 import { replayCommand } from './replay';
 import { aggregateCommand } from './aggregate';
 import { compareCommand } from './compare';
+import { EXPERIMENT_COMMAND, experimentReportCommand } from './experiment';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -47,7 +48,9 @@ const program = new Command('mlebench')
   .addCommand(reapCommand())
   .addCommand(replayCommand())
   .addCommand(aggregateCommand())
-  .addCommand(compareCommand());
+  .addCommand(compareCommand())
+  .addCommand(runCommand(EXPERIMENT_COMMAND))
+  .addCommand(experimentReportCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.

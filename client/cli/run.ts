@@ -1,6 +1,6 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseRunOptions, TECHNIQUE_TASKS, type RunOptionsInput, type TechniqueTask } from '../../core/options';
+import { ARMS, parseRunOptions, TECHNIQUE_TASKS, type Arm, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import { pinAgentOption, resolveRunAgent } from '../../core/agents/gitAgent';
@@ -9,6 +9,8 @@ import { harnessPaths } from '../../core/config';
 import type { GroupProgress } from '../../core/runs/types';
 import { openSession } from './session';
 import { formatScore, printJson, resultsTable, runsJson } from './format';
+import { readExperimentReport } from '../../core/stats/experimentFile';
+import { formatExperiment } from './experiment';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -37,6 +39,13 @@ function taskList(value: string): TechniqueTask[] {
   return tasks as TechniqueTask[];
 }
 
+function armList(value: string): Arm[] {
+  const arms = list(value);
+  const unknown = arms.filter((a) => !(ARMS as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown arm ${unknown.join(', ')}; the arms are ${ARMS.join(', ')}`);
+  return arms as Arm[];
+}
+
 interface RunFlags {
   agent: string;
   gitAgentId?: string;
@@ -54,15 +63,17 @@ interface RunFlags {
   maxDollars?: number;
   llmUnlimited?: boolean;
   stepLimit?: number;
+  arms?: Arm[];
   notes?: string;
   groupId?: string;
   detach?: boolean;
   json?: boolean;
 }
 
-export function runCommand(): Command {
-  return new Command('run')
-    .description('run an agent on competitions (starts an embedded Temporal and worker when none is running)')
+/** `mlebench run`, or `mlebench experiment` (client/cli/experiment.ts): the same command with arms by default and their effect at the end. */
+export function runCommand(experiment?: { name: string; description: string; arms: Arm[] }): Command {
+  return new Command(experiment?.name ?? 'run')
+    .description(experiment?.description ?? 'run an agent on competitions (starts an embedded Temporal and worker when none is running)')
     .requiredOption(
       '-a, --agent <id>',
       'agent id, e.g. dummy, baseline, aide/dev; or an agent from git: git+<url>#<ref>[:<subfolder>] (schemes: MLEBENCH_GIT_SCHEMES)',
@@ -88,6 +99,11 @@ export function runCommand(): Command {
     .option('--max-dollars <usd>', "an LLM agent's dollar budget per run (prices: gateway.yaml)", positiveNumber)
     .option('--llm-unlimited', 'run an LLM agent without a dollar budget (otherwise --max-dollars is required)')
     .option('--step-limit <n>', "the agent's step limit (STEP_LIMIT; e.g. AIDE's steps)", positiveInt)
+    .option(
+      '--arms <arms>',
+      `an experiment's arms, comma-separated of ${ARMS.join(', ')}: each competition × seed runs once per arm, injected with the context${experiment ? ` (default ${experiment.arms.join(',')})` : ''}`,
+      armList,
+    )
     .option('--notes <text>', 'free text kept with the run group')
     .option(
       '--git-agent-id <id>',
@@ -120,6 +136,7 @@ export function runCommand(): Command {
         llmBudget: llmBudgetOf(flags),
         llmUnlimited: flags.llmUnlimited,
         stepLimit: flags.stepLimit,
+        arms: flags.arms ?? experiment?.arms,
         notes: flags.notes,
       };
       // Validate before starting anything: a typo must not start a server first.
@@ -144,6 +161,8 @@ export function runCommand(): Command {
         const printer = progressPrinter(say);
         const result = await session.client.waitForCompletion(groupId, { onProgress: printer });
         const summary = await session.client.getRunSummary(groupId);
+        // An experiment's effect, from the group folder's run.json files (experiment_report.json holds the same).
+        const effect = options.arms ? await readExperimentReport(result.groupDir) : undefined;
         if (flags.json) {
           printJson({
             run_group_id: groupId,
@@ -152,9 +171,11 @@ export function runCommand(): Command {
             web_ui: url,
             runs: runsJson(summary.runs),
             ...(summary.techniqueGrades?.skipped.length ? { skipped: summary.techniqueGrades.skipped } : {}),
+            ...(effect ? { experiment: effect } : {}),
           });
         } else {
           process.stdout.write(`${resultsTable(summary.kind, summary.runs, summary.techniqueGrades?.skipped)}\n`);
+          if (effect) process.stdout.write(`${formatExperiment(effect)}\n`);
           process.stdout.write(`run group: ${groupId} (${result.status})\nartifacts: ${result.groupDir}\n`);
           if (url) process.stdout.write(`web ui:    ${url}\n`);
         }
@@ -184,7 +205,9 @@ function progressPrinter(say: (line: string) => void) {
       // 'persisting'/'done' add nothing: the outcome line follows once the group records it.
       if (seen.get(run.runId) === state || (!run.outcome && ['pending', 'persisting', 'done'].includes(phase))) continue;
       seen.set(run.runId, state);
-      say(`[${progress.done}/${progress.total}] ${run.task ? `${run.task} on ` : ''}${run.competitionId} seed ${run.seed}: ${state}`);
+      say(
+        `[${progress.done}/${progress.total}] ${run.task ? `${run.task} on ` : ''}${run.competitionId} seed ${run.seed}${run.arm ? ` (${run.arm})` : ''}: ${state}`,
+      );
     }
   };
 }

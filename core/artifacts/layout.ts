@@ -16,6 +16,8 @@ export const GROUP_FILES = {
   metadata: 'metadata.json',
   gradingReport: 'grading_report.json',
   techniqueGrades: 'technique_grades.json',
+  /** An experiment's (options `arms`) paired effect of its arms, core/stats/experiment.ts. */
+  experimentReport: 'experiment_report.json',
 } as const;
 
 /** The one JSON of a run: status, outcome, timings, container, grade. */

@@ -9,6 +9,7 @@ import { writeJsonAtomic } from './atomic';
 import { GROUP_FILES, RUN_RECORD_FILE } from './layout';
 import { ungradedReport } from '../grading';
 import type { CompetitionReport } from '../grading/report';
+import type { Arm } from '../options';
 import type { RunGroupPlan, RunResult } from '../runs/types';
 import { llmTotals, type LlmTotals } from '../runs/llmTotals';
 import { summarizeGroup, ungradedRuns, type GroupSummary } from '../runs/summary';
@@ -92,6 +93,8 @@ export interface GroupMetadata {
     /** Technique runs only. */
     task?: TechniqueTask;
     seed: number;
+    /** An experiment's runs (options `arms`): the run's arm. */
+    arm?: Arm;
     dir: string;
     status: 'pending' | 'finished';
     outcome: RunResult['outcome'] | null;
@@ -137,6 +140,7 @@ export async function writeGroupMetadata(
         competition_id: run.competitionId,
         ...(run.kind === 'technique' ? { task: run.task } : {}),
         seed: run.seed,
+        ...(run.arm ? { arm: run.arm } : {}),
         dir: path.relative(plan.groupDir, run.runDir),
         status: result ? 'finished' : 'pending',
         outcome: result?.outcome ?? null,

@@ -15,3 +15,12 @@ export function competitionRunId(groupId: string, competitionId: string, seed: n
 export function techniqueRunId(groupId: string, task: string, competitionId: string, seed: number): string {
   return `${groupId}/${task}/${competitionId}/seed-${seed}`;
 }
+
+/**
+ * The id prefix of an experiment arm's runs, `<group-id>/arm-<arm>`, in place of the group id: a
+ * run of each arm on the same competition and seed gets its own id, and no technique task is
+ * called `arm-…`, so an armed id never reads as another kind's.
+ */
+export function armRunPrefix(groupId: string, arm: string | undefined): string {
+  return arm ? `${groupId}/arm-${arm}` : groupId;
+}

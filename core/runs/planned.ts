@@ -5,10 +5,10 @@
  * activities do the same, and both get the same runs in the same order.
  */
 import type { CompetitionSourceDescriptor } from '../competitions/source';
-import type { RunOptions } from '../options';
+import type { Arm, RunOptions } from '../options';
 import type { SkippedTechniqueRun } from '../techniques/types';
 import { runDir } from '../artifacts/runFolders';
-import { competitionRunId, techniqueRunId } from './ids';
+import { armRunPrefix, competitionRunId, techniqueRunId } from './ids';
 import { runKindOf } from './kinds';
 import type { PlannedCompetitionRun, PlannedRun, PlannedTechniqueRun, RunGroupPlan, RunKind, RunResult, TechniquePair } from './types';
 
@@ -18,6 +18,7 @@ export function planRuns(
   competitionIds: readonly string[],
   nSeeds: number,
   sources: Record<string, CompetitionSourceDescriptor> = {},
+  arm?: Arm,
 ): PlannedCompetitionRun[] {
   return competitionIds.flatMap((competitionId) =>
     Array.from({ length: nSeeds }, (_, i): PlannedCompetitionRun => {
@@ -25,38 +26,55 @@ export function planRuns(
       const source = sources[competitionId];
       return {
         kind: 'competition',
-        runId: competitionRunId(groupId, competitionId, seed),
+        runId: competitionRunId(armRunPrefix(groupId, arm), competitionId, seed),
         competitionId,
         seed,
-        runDir: runDir(groupDir, competitionId, seed),
+        runDir: runDir(groupDir, armSubject(arm, competitionId), seed),
         ...(source ? { source } : {}),
+        ...(arm ? { arm } : {}),
       };
     }),
   );
 }
 
 /** Every seed of every task × competition pair, pair by pair. */
-export function techniqueRuns(groupId: string, groupDir: string, pairs: readonly TechniquePair[], nSeeds: number): PlannedTechniqueRun[] {
+export function techniqueRuns(
+  groupId: string,
+  groupDir: string,
+  pairs: readonly TechniquePair[],
+  nSeeds: number,
+  arm?: Arm,
+): PlannedTechniqueRun[] {
   return pairs.flatMap(({ task, competitionId }) =>
     Array.from({ length: nSeeds }, (_, i): PlannedTechniqueRun => {
       const seed = i + 1;
       return {
         kind: 'technique',
-        runId: techniqueRunId(groupId, task, competitionId, seed),
+        runId: techniqueRunId(armRunPrefix(groupId, arm), task, competitionId, seed),
         competitionId,
         task,
         seed,
-        runDir: runDir(groupDir, `${task}_${competitionId}`, seed),
+        runDir: runDir(groupDir, armSubject(arm, `${task}_${competitionId}`), seed),
+        ...(arm ? { arm } : {}),
       };
     }),
   );
 }
 
+/** An arm's run folder, `<arm>_<competition-or-task>_seed-<n>`: arm names hold no `_`, so two arms never share one. */
+const armSubject = (arm: Arm | undefined, subject: string) => (arm ? `${arm}_${subject}` : subject);
+
+/**
+ * Every run of the plan; an experiment's (options `arms`) once per arm, arm by arm, so that each
+ * arm's run of a competition and seed has its twin in the other (the pairing of core/stats/experiment.ts).
+ */
 export function plannedRuns(plan: RunGroupPlan): PlannedRun[] {
   const { groupId, groupDir, options } = plan;
-  return plan.kind === 'technique'
-    ? techniqueRuns(groupId, groupDir, plan.pairs, options.nSeeds)
-    : planRuns(groupId, groupDir, plan.competitionIds, options.nSeeds, plan.sources);
+  const armRuns = (arm?: Arm): PlannedRun[] =>
+    plan.kind === 'technique'
+      ? techniqueRuns(groupId, groupDir, plan.pairs, options.nSeeds, arm)
+      : planRuns(groupId, groupDir, plan.competitionIds, options.nSeeds, plan.sources, arm);
+  return options.arms ? options.arms.flatMap(armRuns) : armRuns();
 }
 
 /** A plan as recorded: plans made before they were compact listed every run (and had no kinds). */
@@ -108,6 +126,7 @@ export function unfinishedResult(
     score: null,
     timings: { startedAt: at, finishedAt: at, agentSecs: null },
     container: null,
+    ...(run.arm ? { arm: run.arm } : {}),
   };
   return run.kind === 'technique'
     ? { ...common, kind: 'technique', task: run.task, techniqueGrade: null }

@@ -1,5 +1,5 @@
 /** The shapes that flow between the workflows, the activities and the clients. Types only. */
-import type { LlmBudget, RunOptions } from '../options';
+import type { Arm, LlmBudget, RunOptions } from '../options';
 import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
@@ -24,6 +24,8 @@ interface PlannedRunBase {
   runDir: string;
   /** Where its competition comes from, decided when the group was planned; absent in plans made before it was recorded. */
   source?: CompetitionSourceDescriptor;
+  /** The experiment arm it belongs to (options `arms`); absent outside experiments. */
+  arm?: Arm;
 }
 
 /** One competition × seed of a group, as planned before anything runs. */
@@ -93,6 +95,8 @@ export interface CompetitionRunInput {
   /** Run options `llmBudget` and `stepLimit`, when given. */
   llmBudget?: LlmBudget;
   stepLimit?: number;
+  /** The experiment arm of the run (options `arms`), recorded in its run.json. */
+  arm?: Arm;
 }
 
 /** The input of one `techniqueRun` child workflow. */
@@ -155,6 +159,8 @@ interface RunResultBase {
   vanishedContainer?: VanishedContainer;
   /** An LLM agent's use of the gateway: requests, tokens, dollars, its budget and whether that ran out. */
   llm?: LlmUsageRecord;
+  /** The experiment arm the run belongs to (`plain`, `injected`); absent outside experiments. */
+  arm?: Arm;
 }
 
 /** A run's container that disappeared unwatched: its id and how long its agent had worked when last seen. */
@@ -186,6 +192,7 @@ export interface RunProgress {
   competitionId: string;
   task?: TechniqueTask;
   seed: number;
+  arm?: Arm;
   phase: RunPhase;
   outcome?: Outcome;
   score?: number | null;

@@ -51,6 +51,8 @@ export interface Comparison {
   unpaired: { a_only: RunKey[]; b_only: RunKey[] };
   /** Score differences per competition (and task): scores of different competitions are on different scales. */
   score: ScoreByCompetition[];
+  /** Every scored pair's relative improvement (`PairDifference.relative`): the score difference over all competitions. */
+  relative_score: PairedStat | null;
   /** Percentage points, over competition runs' pairs. */
   medal_rate: PairedStat | null;
   above_median_rate: PairedStat | null;
@@ -146,6 +148,7 @@ export function compareGroups(a: ComparedGroup, b: ComparedGroup, opts: { top?: 
       b_only: b.runs.filter((r) => !aKeys.has(keyString(keyOf(r)))).map(keyOf),
     },
     score,
+    relative_score: pairedInterval(scored.map(({ d }) => d.relative!)),
     medal_rate: rate((r) => r.medal !== null),
     above_median_rate: rate((r) => r.aboveMedian),
     valid_submission_rate: rate((r) => r.grade?.valid_submission ?? false),
