@@ -13,6 +13,8 @@ import { replayCommand } from './replay';
 import { aggregateCommand } from './aggregate';
 import { compareCommand } from './compare';
 import { EXPERIMENT_COMMAND, experimentReportCommand } from './experiment';
+import { exportCommand } from './export';
+import { queryCommand } from './query';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -50,7 +52,9 @@ const program = new Command('mlebench')
   .addCommand(aggregateCommand())
   .addCommand(compareCommand())
   .addCommand(runCommand(EXPERIMENT_COMMAND))
-  .addCommand(experimentReportCommand());
+  .addCommand(experimentReportCommand())
+  .addCommand(exportCommand())
+  .addCommand(queryCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A failed group's own message is only "Workflow execution failed": say its root cause and what to do.

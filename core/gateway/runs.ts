@@ -15,7 +15,9 @@ export const budgetSchema = llmBudgetSchema;
 export type Budget = LlmBudget;
 export type BudgetKind = 'tokens' | 'requests' | 'dollars';
 
-const TOKEN_RE = /^mlb-[A-Za-z0-9_-]{43}$/;
+/** A run's bearer token: `mlb-` and 32 random bytes in base64url (the dataset export redacts this shape). */
+export const GATEWAY_TOKEN_PATTERN = 'mlb-[A-Za-z0-9_-]{43}';
+const TOKEN_RE = new RegExp(`^${GATEWAY_TOKEN_PATTERN}$`);
 
 const usageSchema = z.strictObject({
   requests: z.number().int().min(0),
