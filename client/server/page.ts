@@ -9,6 +9,7 @@
  *   GET /groups/<id>                        one group: its runs, chart, technique grades, LLM totals
  *   GET /groups/<id>/runs/<run id>          one run: record, artifacts, LLM transcript
  *   GET /compare?a=<id>&b=<id>              two groups compared (GET /v2/compare)
+ *   GET /experiment?group=<id>              an experiment's effect of its context (GET /v2/experiment)
  *   GET /assets/…                           app.js, lib/*.js, views/*.js, style.css; /assets/vendor/chart.umd.js
  */
 import { promises as fs } from 'node:fs';
@@ -78,6 +79,7 @@ const pagePlugin: FastifyPluginAsync = async (app) => {
   app.get('/groups', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/groups/*', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/compare', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+  app.get('/experiment', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
 };
 
 /** Adds the results page and its assets to the API server (call it from buildServer, awaited). */

@@ -39,6 +39,11 @@ export const createRunBody = z
     tasks: z.array(z.string().max(50)).max(20).nullish().describe('technique tasks: non-empty, they choose technique mode'),
     time_limit_secs: z.number().int().nullish(),
     step_limit: z.number().int().nullish(),
+    arms: z
+      .array(z.string().max(50))
+      .max(10)
+      .nullish()
+      .describe("an experiment's arms, of plain and injected: each competition × seed runs once per arm, injected with the context"),
     infra_attempts: z.number().int().nullish(),
     llm_unlimited: z
       .boolean()
@@ -149,6 +154,7 @@ export function runOptionsOf(
     maxParallel: body.n_workers,
     timeLimitSecs: body.time_limit_secs,
     stepLimit: body.step_limit,
+    arms: body.arms?.length ? body.arms : undefined,
     infraAttempts: body.infra_attempts,
     notes: body.notes,
     llmBudget: budget && Object.keys(budget).length ? budget : undefined,

@@ -1,6 +1,8 @@
 /** An experiment's arms in the plan (core/runs/planned.ts) and the paired effect of its context (core/stats/experiment.ts), without a server. */
 import { describe, expect, it } from 'vitest';
 import { parseRunOptions } from '../../core/options';
+import { runOptionsOf } from '../../client/server/payload';
+import { gitSettings } from '../../core/agents/gitSource';
 import { plannedRuns } from '../../core/runs/planned';
 import type { Arm } from '../../core/options';
 import type { CompetitionRunResult, Medal, RunResult, TechniqueRunResult } from '../../core/runs/types';
@@ -39,6 +41,15 @@ describe('an experiment plan', () => {
     expect(plannedRuns({ ...group, options: plain, kind: 'competition', competitionIds: ['a'] })).toEqual([
       { kind: 'competition', runId: 'g/a/seed-1', competitionId: 'a', seed: 1, runDir: '/runs/G/a_seed-1' },
     ]);
+  });
+
+  it('takes its arms from the REST payload as from the CLI', () => {
+    const options = runOptionsOf(
+      { agent_id: 'dummy', competitions: ['a'], arms: ['plain', 'injected'] },
+      { dataDir: '/data' },
+      gitSettings({}),
+    );
+    expect(parseRunOptions(options).arms).toEqual(['plain', 'injected']);
   });
 
   it('refuses an unknown or repeated arm by field', () => {

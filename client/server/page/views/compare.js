@@ -65,7 +65,7 @@ function picker(groups, a, b) {
   return h('p', { class: 'compare-picker' }, h('label', {}, 'A ', selA), ' ', h('label', {}, 'B ', selB), ' ', go);
 }
 
-function statRow(label, s) {
+export function statRow(label, s) {
   const ci = !s ? '—' : s.ci_lower === null ? '— (one pair)' : `${num(s.ci_lower)} – ${num(s.ci_upper)}`;
   return h(
     'tr',
@@ -78,7 +78,7 @@ function statRow(label, s) {
   );
 }
 
-function table(id, head, rows) {
+export function table(id, head, rows) {
   return h(
     'div',
     { class: 'table-wrap' },

@@ -6,7 +6,7 @@ import { api, competitions, groupApi } from '../lib/api.js';
 import { breadcrumbs, externalLink, facts, fill, h, navLink } from '../lib/dom.js';
 import { fmtCost, fmtDuration, fmtInt, fmtScore, fmtTokensShort, secondsBetween, time } from '../lib/format.js';
 import { LIVE } from '../lib/live.js';
-import { runHref } from '../lib/routes.js';
+import { experimentHref, runHref } from '../lib/routes.js';
 import { badge, medalBadge, phaseBadge, statusBadge } from './badges.js';
 import { scoreCharts } from './chart.js';
 import { techniqueSection } from './technique.js';
@@ -83,6 +83,7 @@ function groupHeader(status, summary, runs) {
       status.finished_at ? h('span', {}, 'finished ', time(status.finished_at)) : null,
       status.finished_at ? h('span', {}, 'took ', fmtDuration(secondsBetween(status.created_at, status.finished_at))) : null,
       externalLink(status.web_ui, 'Temporal Web UI'),
+      runs.some((r) => r.record?.arm) ? navLink(experimentHref(status.run_id), 'Experiment effect →') : null,
     ),
     h(
       'div',
