@@ -25,6 +25,17 @@ import { summarizeGroup } from '../core/runs/summary';
 import { ungradedReports } from '../core/artifacts/records';
 import { readGroupRecords } from '../core/artifacts/groupFiles';
 import { newRunGroupId } from '../core/runs/ids';
+import {
+  datasetFiltersSchema,
+  datasetGroupDirs,
+  exportDataset,
+  queryGroups,
+  type DatasetFilters,
+  type ExportOptions,
+  type ExportResult,
+  type QueryLimits,
+  type QueryResult,
+} from '../core/dataset';
 import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
 import { memoOf, statusName, timestampDate, visibilityString, type GroupMemo } from './visibility';
@@ -307,6 +318,25 @@ export class Client {
       throw new Error(`${target} ${id} has already ended (${description.status.name.toLowerCase()})`);
     await handle.cancel();
     return target;
+  }
+
+  /**
+   * Run groups (folders, or group ids of the runs folder) as a dataset in `outDir`: tables runs,
+   * llm_calls and files in parquet or jsonl with a dataset card (docs/datasets.md). Reads the
+   * folders only: no Temporal server is needed.
+   */
+  async exportDataset(groups: string[], outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+    const dirs = await datasetGroupDirs(groups, harnessPaths().runsDir);
+    return exportDataset(dirs, outDir, { ...opts, filters: datasetFiltersSchema.parse(opts.filters ?? {}) });
+  }
+
+  /** SQL (DuckDB) over the dataset's tables of every group of the runs folder, or of `groups`; reads the folders only. */
+  async query(
+    sql: string,
+    opts: { groups?: string[]; filters?: DatasetFilters; limits?: Partial<QueryLimits> } = {},
+  ): Promise<QueryResult> {
+    const dirs = await datasetGroupDirs(opts.groups, harnessPaths().runsDir);
+    return queryGroups(dirs, sql, { filters: datasetFiltersSchema.parse(opts.filters ?? {}), limits: opts.limits });
   }
 
   async close(): Promise<void> {

@@ -37,6 +37,7 @@ import { PayloadError, payloadField } from './payload';
 import { GroupAdmissions } from './limits';
 import { catalogRoutes, healthRoute } from './routes/catalog';
 import { compareRoutes } from './routes/compare';
+import { datasetRoutes } from './routes/dataset';
 import { runRoutes } from './routes/runs';
 import { seedRoutes } from './routes/seed';
 import { sessionRoutes } from './routes/session';
@@ -232,8 +233,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
     { prefix: RICH_PREFIX },
   );
-  // Registers its own /v2 path.
+  // Register their own /v2 paths.
   await app.register(compareRoutes, { client: opts.client, paths: opts.paths });
+  await app.register(datasetRoutes, { client: opts.client, paths: opts.paths });
   await app.register(sessionRoutes, { policy });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, () => app.swagger());
   await registerPage(app);

@@ -93,9 +93,14 @@ export async function queryGroups(
       const msg = (err as Error).message;
       throw new QueryError(/interrupt/i.test(msg) ? `the query took longer than ${limits.timeoutMs} ms` : msg);
     });
-    const columns = reader.columnNames();
-    const integer = reader.columnTypes().map((t) => INTEGER_TYPES.test(t.toString()));
-    const all = reader.getRowsJson() as unknown[][];
+    let columns: string[], integer: boolean[], all: unknown[][];
+    try {
+      columns = reader.columnNames();
+      integer = reader.columnTypes().map((t) => INTEGER_TYPES.test(t.toString()));
+      all = reader.getRowsJson();
+    } catch (err) {
+      throw new QueryError(`the result cannot be read as JSON: ${(err as Error).message}`);
+    }
     const rows: Record<string, unknown>[] = [];
     let bytes = 0;
     let truncated = all.length > limits.maxRows;
