@@ -1,4 +1,4 @@
-/** `mlebench aggregate` and `mlebench compare` as a user runs them, on group folders (no Temporal server). */
+/** `mlebench aggregate`, `mlebench compare` and `mlebench experiment-report` as a user runs them, on group folders (no Temporal server). */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
@@ -29,6 +29,16 @@ beforeAll(async () => {
     { competitionId: 'c2', seed: 1, score: 1, lowerIsBetter: true, medal: 'gold' },
     { competitionId: 'c2', seed: 2, score: null, lowerIsBetter: true },
   ]);
+  // An experiment: injected gains 0.1, 0.2, 0.15 on c1's seeds.
+  await writeGroupFolder(
+    runsDir,
+    'grp-x',
+    'dummy',
+    [0.5, 0.4, 0.6].flatMap((score, i) => [
+      { competitionId: 'c1', seed: i + 1, score, arm: 'plain' as const },
+      { competitionId: 'c1', seed: i + 1, score: score + [0.1, 0.2, 0.15][i]!, arm: 'injected' as const },
+    ]),
+  );
 });
 
 describe('mlebench aggregate', () => {
@@ -66,5 +76,22 @@ describe('mlebench compare', () => {
     expect(table).toContain('A: grp-a (dummy, 4 runs)   B: grp-b (baseline, 4 runs)');
     expect(table).toMatch(/score: c2 \(lower is better\)\s*│ 1\s*│ 1\s*│ — \(one pair\)/);
     expect(table).toMatch(/c2 seed 1 .* gold/);
+  });
+});
+
+describe('mlebench experiment-report', () => {
+  it("pairs an experiment's arms within its group: injected − plain with paired t intervals, and refuses a group without arms", async () => {
+    const json = JSON.parse(await mlebench(['experiment-report', 'grp-x', '--json'])) as {
+      overall: { pairs: number };
+      by_competition: { competition_id: string; score: { n: number; mean: number; ci_lower: number }[] }[];
+    };
+    expect(json.overall.pairs).toBe(3);
+    expect(json.by_competition[0]!.score[0]!.mean).toBeCloseTo(0.15, 12);
+    // SD 0.05 over 3 pairs: 0.15 ± 4.3027 · 0.05/√3, above zero.
+    expect(json.by_competition[0]!.score[0]!.ci_lower).toBeCloseTo(0.15 - (4.302652729911275 * 0.05) / Math.sqrt(3), 9);
+    const table = await mlebench(['experiment-report', 'grp-x']);
+    expect(table).toMatch(/injected − plain; 3 pairs/);
+    expect(table).toMatch(/c1: score \(higher is better\)\s*│ 3\s*│ 0\.15\s*│.*│ above 0/);
+    await expect(mlebench(['experiment-report', 'grp-a'])).rejects.toThrow(/not an experiment: no run has an arm/);
   });
 });

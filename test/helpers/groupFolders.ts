@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeGroupReport, writeRunRecord } from '../../core/artifacts/records';
 import type { Outcome } from '../../core/outcomes';
+import type { Arm } from '../../core/options';
 import type { CompetitionGroupPlan, CompetitionRunResult, Medal } from '../../core/runs/types';
 import { silverReport } from './runKinds';
 
@@ -13,6 +14,8 @@ export interface FolderRun {
   medal?: Medal | null;
   outcome?: Outcome;
   lowerIsBetter?: boolean;
+  /** An experiment's run: its arm names its id and folder as the plan does. */
+  arm?: Arm;
 }
 
 /** A competition group's folder `<runsDir>/<name>`: metadata.json, each run's run.json, grading_report.json. */
@@ -20,11 +23,11 @@ export async function writeGroupFolder(runsDir: string, id: string, agentId: str
   const groupDir = path.join(runsDir, `2026-01-01T00-00-00-UTC_run-group_${id}`);
   const results = runs.map((r): CompetitionRunResult => {
     const medal = r.medal ?? null;
-    const runDir = path.join(groupDir, `${r.competitionId}_seed-${r.seed}`);
+    const runDir = path.join(groupDir, `${r.arm ? `${r.arm}_` : ''}${r.competitionId}_seed-${r.seed}`);
     mkdirSync(runDir, { recursive: true });
     return {
       kind: 'competition',
-      runId: `${id}/${r.competitionId}/seed-${r.seed}`,
+      runId: `${id}/${r.arm ? `arm-${r.arm}/` : ''}${r.competitionId}/seed-${r.seed}`,
       groupId: id,
       agentId,
       competitionId: r.competitionId,
@@ -47,6 +50,7 @@ export async function writeGroupFolder(runsDir: string, id: string, agentId: str
         valid_submission: r.score !== null,
         is_lower_better: r.lowerIsBetter ?? false,
       }),
+      ...(r.arm ? { arm: r.arm } : {}),
     };
   });
   for (const r of results) await writeRunRecord(r);
