@@ -157,6 +157,17 @@ describe('mlebench query', () => {
     expect(table).toMatch(/│ 2 +│/);
   });
 
+  it('runs every example of docs/datasets.md', async () => {
+    const groups = await runsFolderGroups(runsDir);
+    const examples = [
+      ...readFileSync(path.join(__dirname, '..', '..', 'docs', 'datasets.md'), 'utf8').matchAll(/^mlebench query "(.*)"$/gm),
+    ].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const sql of examples) expect((await queryGroups(groups, sql)).columns.length, sql).toBeGreaterThan(1);
+    const [criteria] = (await queryGroups(groups, examples[3]!)).rows;
+    expect(criteria).toMatchObject({ task: 'imbalance', criterion: 'minority_fraction' });
+  });
+
   it('refuses files, writes, attachments and extensions, and bounds rows and time', async () => {
     const groups = await runsFolderGroups(runsDir);
     const refused = async (sql: string) =>
