@@ -80,6 +80,7 @@ const pagePlugin: FastifyPluginAsync = async (app) => {
   app.get('/groups/*', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/compare', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get('/experiment', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+  app.get('/query', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
 };
 
 /** Adds the results page and its assets to the API server (call it from buildServer, awaited). */

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeFilters, type DatasetFilters } from './filters';
-import { DEFAULT_FILE_CAPS, readGroupDataset, type FileCaps } from './read';
+import { DEFAULT_FILE_CAPS, fileBudget, readGroupDataset, type FileCaps } from './read';
 import { loadTables, openDatabase, sqlString } from './duckdb';
 import { REDACTED_KINDS } from './redact';
 import { DATASET_SCHEMA_VERSION, TABLE_NAMES, TABLES, type TableName, type Tables } from './schema';
@@ -39,8 +39,9 @@ export async function exportDataset(groupDirs: readonly string[], outDir: string
   const tables: Tables = { runs: [], llm_calls: [], files: [] };
   const groups: string[] = [];
   let binaryFilesSkipped = 0;
+  const budget = fileBudget(caps);
   for (const dir of groupDirs) {
-    const got = await readGroupDataset(dir, { filters: opts.filters, caps });
+    const got = await readGroupDataset(dir, { filters: opts.filters, caps, budget });
     groups.push(got.groupId);
     for (const t of TABLE_NAMES) tables[t].push(...got.tables[t]);
     binaryFilesSkipped += got.binaryFiles;
@@ -82,7 +83,7 @@ export function datasetCard(r: ExportResult, filters: DatasetFilters, caps: File
     `- groups: ${r.groups.join(', ') || 'none'}`,
     `- filters: ${describeFilters(filters).join('; ') || 'none'}`,
     `- rows: ${TABLE_NAMES.map((t) => `${t} ${r.rows[t]}`).join(', ')}`,
-    `- files: the agent's code/ and logs/ as UTF-8 text, at most ${caps.perFileBytes} bytes a file and ${caps.perRunBytes} a run (\`truncated\` says where cut); ${r.binaryFilesSkipped} binary files left out`,
+    `- files: the agent's code/ and logs/ as UTF-8 text, at most ${caps.perFileBytes} bytes a file and ${caps.perRunBytes} a run${caps.totalBytes === undefined ? '' : ` and ${caps.totalBytes} in all`} (\`truncated\` says where cut); ${r.binaryFilesSkipped} binary files left out`,
     `- redacted in every table: ${REDACTED_KINDS.join(', ')} (replaced by \`[REDACTED:<kind>]\`)`,
     '',
     'Every table is keyed by `run_id`. See docs/datasets.md.',

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GROUP_FILES } from '../artifacts/layout';
 import type { DatasetFilters } from './filters';
-import { DEFAULT_FILE_CAPS, readGroupDataset, type FileCaps } from './read';
+import { DEFAULT_FILE_CAPS, fileBudget, readGroupDataset, type FileCaps } from './read';
 import { loadTables, lockDown, openDatabase } from './duckdb';
 import { TABLE_NAMES, type TableName, type Tables } from './schema';
 
@@ -71,8 +71,10 @@ export async function queryGroups(
   const wanted = tablesNamed(sql);
   const tables: Tables = { runs: [], llm_calls: [], files: [] };
   const groups: string[] = [];
+  const caps = opts.caps ?? DEFAULT_FILE_CAPS;
+  const budget = fileBudget(caps);
   for (const dir of groupDirs) {
-    const got = await readGroupDataset(dir, { filters: opts.filters, caps: opts.caps ?? DEFAULT_FILE_CAPS, tables: wanted });
+    const got = await readGroupDataset(dir, { filters: opts.filters, caps, budget, tables: wanted });
     groups.push(got.groupId);
     for (const t of TABLE_NAMES) tables[t].push(...got.tables[t]);
   }

@@ -19,7 +19,16 @@ export interface FileCaps {
   perFileBytes: number;
   /** Text kept of one run's files together. */
   perRunBytes: number;
+  /** Text kept of all the runs' files together (unbounded when absent): the REST API's scratch space is bounded. */
+  totalBytes?: number;
 }
+
+/** What is left of `totalBytes`, shared by the groups of one export or query. */
+export interface FileBudget {
+  left: number;
+}
+
+export const fileBudget = (caps: FileCaps): FileBudget => ({ left: caps.totalBytes ?? Infinity });
 
 export const DEFAULT_FILE_CAPS: FileCaps = { perFileBytes: 256 * 1024, perRunBytes: 4 * 1024 * 1024 };
 
@@ -155,46 +164,54 @@ function textOf(buf: Buffer): string | null {
 }
 
 /** The run's code and logs as text, each up to the per-file cap and all up to the per-run cap; the rollout is the llm_calls table. */
-async function fileRows(groupDir: string, dir: string, r: RunResult, caps: FileCaps, files: { path: string; size: number }[]) {
+async function fileRows(
+  groupDir: string,
+  dir: string,
+  r: RunResult,
+  caps: FileCaps,
+  budget: FileBudget,
+  files: { path: string; size: number }[],
+) {
   const rows: Row[] = [];
   let binary = 0;
-  let left = caps.perRunBytes;
+  const start = Math.min(caps.perRunBytes, budget.left);
+  let left = start;
   const rollout = `${dir}/${r.llm?.rolloutFile ?? ROLLOUT_FILE}`;
   for (const f of files) {
     const rel = f.path.slice(dir.length + 1);
     if (f.path === rollout || !TEXT_FOLDERS.includes(rel.split('/')[0]!)) continue;
     const want = Math.min(f.size, caps.perFileBytes, left);
-    let text = '';
-    if (want > 0) {
-      const opened = await openOrNull(groupDir, f.path);
-      if (!opened) continue;
-      // A little past the cap, so a secret cut by the cap is still recognised and redacted whole.
+    // Read even past the caps: a file's head tells a binary file (no row) from text (a row, maybe empty and truncated),
+    // and a little past the cap, a secret cut by the cap is still recognised and redacted whole.
+    const opened = await openOrNull(groupDir, f.path);
+    if (!opened) continue;
+    let text: string | null;
+    try {
       const buf = Buffer.alloc(Math.min(opened.size, want + 512));
-      try {
-        const { bytesRead } = await opened.handle.read(buf, 0, buf.length, 0);
-        const decoded = textOf(buf.subarray(0, bytesRead));
-        if (decoded === null) {
-          binary += 1;
-          continue;
-        }
-        text = Buffer.from(redactSecrets(decoded))
-          .subarray(0, want)
-          .toString('utf8')
-          .replace(/\uFFFD$/, '');
-      } finally {
-        await opened.handle.close();
-      }
+      const { bytesRead } = await opened.handle.read(buf, 0, buf.length, 0);
+      text = textOf(buf.subarray(0, bytesRead));
+    } finally {
+      await opened.handle.close();
     }
+    if (text === null) {
+      binary += 1;
+      continue;
+    }
+    text = Buffer.from(redactSecrets(text))
+      .subarray(0, want)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
     left -= Buffer.byteLength(text);
     rows.push({ run_id: r.runId, group_id: r.groupId, path: rel, size: f.size, text, truncated: Buffer.byteLength(text) < f.size });
   }
+  budget.left -= start - left;
   return { rows, binary };
 }
 
 /** The kept runs of one group folder, with the tables asked for (all three when not said). */
 export async function readGroupDataset(
   groupDir: string,
-  opts: { filters?: DatasetFilters; caps?: FileCaps; tables?: ReadonlySet<TableName> } = {},
+  opts: { filters?: DatasetFilters; caps?: FileCaps; budget?: FileBudget; tables?: ReadonlySet<TableName> } = {},
 ): Promise<GroupDataset> {
   const records = await readGroupRecords(groupDir);
   if (!records.metadata) throw new Error(`${groupDir}: no ${GROUP_FILES.metadata}: not a run group's folder`);
@@ -204,13 +221,15 @@ export async function readGroupDataset(
   const kept = records.runs.filter((r) => keepsRun(opts.filters ?? {}, r));
   const tables: Tables = { runs: want('runs') ? kept.map(runRow) : [], llm_calls: [], files: [] };
   let binaryFiles = 0;
+  const caps = opts.caps ?? DEFAULT_FILE_CAPS;
+  const budget = opts.budget ?? fileBudget(caps);
   for (const r of kept) {
     const dir = dirOf.get(r.runId);
     if (dir === undefined) continue;
     if (want('llm_calls')) tables.llm_calls.push(...(await callRows(groupDir, dir, r)));
     if (want('files')) {
       const { files } = await listGroupFiles(groupDir, metadata, { runId: r.runId });
-      const got = await fileRows(groupDir, dir, r, opts.caps ?? DEFAULT_FILE_CAPS, files);
+      const got = await fileRows(groupDir, dir, r, caps, budget, files);
       tables.files.push(...got.rows);
       binaryFiles += got.binary;
     }

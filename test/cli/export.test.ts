@@ -136,6 +136,17 @@ describe('mlebench export', () => {
     expect(await count({ filters: { tasks: ['imbalance'] } })).toBe(2);
     expect(await count({ filters: { minTechniqueGrade: 0.9 } })).toBe(1);
     expect(await count({ filters: { minMedal: 'gold' } })).toBe(0);
+    // A cap on all the files' text together: each file keeps its row, the text stops at the cap.
+    const capped = await tmp();
+    await exportDataset([compGroup], capped, { format: 'jsonl', caps: { perFileBytes: 1 << 20, perRunBytes: 1 << 22, totalBytes: 40 } });
+    const texts = readFileSync(path.join(capped, 'files.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; truncated: boolean });
+    expect(texts).toHaveLength(2);
+    expect(texts.reduce((n, f) => n + Buffer.byteLength(f.text), 0)).toBe(40);
+    expect(texts.every((f) => f.truncated)).toBe(true);
+    expect(readFileSync(path.join(capped, 'README.md'), 'utf8')).toMatch(/and 40 in all/);
   });
 
   it('refuses a group argument that is a folder but no run group, and an unknown id, writing nothing', async () => {

@@ -317,6 +317,31 @@ describe('the results page', () => {
     await page.close();
   });
 
+  it('answers SQL over the groups from the query page (POST /v2/query), agent-written text shown as text', async () => {
+    const aide = onlyRun(GROUPS.aide);
+    const { page, problems } = await openPage('/');
+    await page.getByRole('link', { name: 'Query', exact: true }).click();
+    await page.waitForURL(`${base}/query`);
+    await ready(page);
+    const markup = MARKUP.replace(/'/g, "''");
+    await page
+      .locator('#query-sql')
+      .fill(
+        `SELECT r.agent_id, count(c.seq) FILTER (WHERE c.admitted) AS calls, '${markup}' AS markup FROM runs r LEFT JOIN llm_calls c USING (run_id) WHERE r.group_id = '${GROUPS.aide}' GROUP BY 1`,
+      );
+    await page.locator('#query-run').click();
+    await page.locator('#query-rows tbody tr').first().waitFor();
+    expect(await page.locator('#query-rows thead th').allTextContents()).toEqual(['agent_id', 'calls', 'markup']);
+    expect(await page.locator('#query-rows tbody tr td').allTextContents()).toEqual(['aide/dev', String(aide.llm!.requests), MARKUP]);
+    expect(await inPage(page, 'window.injected')).toBeUndefined();
+    await page.locator('#query-sql').fill("SELECT * FROM read_csv('/etc/passwd')");
+    await page.locator('#query-run').click();
+    await expect.poll(() => page.locator('#query-result [role="alert"]').textContent()).toMatch(/disabled by configuration/);
+    await shot(page, 'query');
+    expect(problems.filter((p) => !/400 \(Bad Request\)/.test(p))).toEqual([]);
+    await page.close();
+  });
+
   it('updates a group opened while it runs, without a reload, until it completes', async () => {
     await h.client.run({ agentId: 'dummy/steady', competitions: ['spambase'] }, { groupId: GROUPS.live });
     const { page, problems } = await openPage(`/groups/${GROUPS.live}`);

@@ -4,7 +4,7 @@
 //
 // This module is the router and the bootstrapping: it picks the page for location.pathname
 // (lib/routes.js), gives it a fresh View (lib/live.js) and follows in-page links without a
-// reload. The pages are in views/ (list, group, run, compare, experiment); lib/ holds what they share.
+// reload. The pages are in views/ (list, group, run, compare, experiment, query); lib/ holds what they share.
 /* global document, window, location, history, console, Element */
 import { ApiError } from './lib/api.js';
 import { h, navLink } from './lib/dom.js';
@@ -14,6 +14,7 @@ import { comparePage } from './views/compare.js';
 import { experimentPage } from './views/experiment.js';
 import { groupPage } from './views/group.js';
 import { groupsPage } from './views/list.js';
+import { queryPage } from './views/query.js';
 import { runPage } from './views/run.js';
 import { signInPanel } from './views/signin.js';
 
@@ -30,7 +31,7 @@ function render() {
   setNotice(null);
   window.scrollTo(0, 0);
   const route = parseRoute(location.pathname);
-  const pages = { groups: groupsPage, group: groupPage, run: runPage, compare: comparePage, experiment: experimentPage };
+  const pages = { groups: groupsPage, group: groupPage, run: runPage, compare: comparePage, experiment: experimentPage, query: queryPage };
   const page = pages[route.page] ?? missingPage;
   page(view, root, route).catch((err) => {
     if (!view.alive) return;

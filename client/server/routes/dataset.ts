@@ -12,7 +12,16 @@ import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HarnessPaths } from '../../../core/config';
-import { datasetFiltersSchema, EXPORT_FORMATS, exportDataset, queryGroups, QueryError, type QueryLimits } from '../../../core/dataset';
+import {
+  DEFAULT_FILE_CAPS,
+  datasetFiltersSchema,
+  EXPORT_FORMATS,
+  exportDataset,
+  queryGroups,
+  QueryError,
+  type FileCaps,
+  type QueryLimits,
+} from '../../../core/dataset';
 import { tarFiles } from '../../../core/dataset/tar';
 import { MAX_PAGE, type Client } from '../../sdk';
 import type { ApiUser } from '../access';
@@ -25,6 +34,9 @@ export interface DatasetRoutesOptions {
 
 /** A REST caller's query: a few seconds, a page of rows, a modest database. */
 export const REST_QUERY_LIMITS: QueryLimits = { maxRows: 1000, maxBytes: 4 * 1024 * 1024, timeoutMs: 10_000, memory: '256MB', threads: 1 };
+/** The files table's text of one REST export, or of one query, in all: what bounds the scratch folder and the memory. */
+export const REST_FILE_CAPS: FileCaps = { ...DEFAULT_FILE_CAPS, totalBytes: 256 * 1024 * 1024 };
+export const REST_QUERY_FILE_CAPS: FileCaps = { ...DEFAULT_FILE_CAPS, totalBytes: 64 * 1024 * 1024 };
 /** Exports and queries running at once on one server; past it a caller is told to retry. */
 export const MAX_DATASET_JOBS = 2;
 
@@ -85,7 +97,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<DatasetRoutesOptions> = (app, 
       const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'mlebench-export-'));
       try {
         const result = await oneJob(() =>
-          exportDataset(dirs, path.join(scratch, 'dataset'), { format: req.body.format, filters: req.body.filters }),
+          exportDataset(dirs, path.join(scratch, 'dataset'), { format: req.body.format, filters: req.body.filters, caps: REST_FILE_CAPS }),
         );
         const tar = tarFiles(path.join(scratch, 'dataset'), result.files, 'dataset');
         const clean = () => void fs.rm(scratch, { recursive: true, force: true });
@@ -110,7 +122,11 @@ export const datasetRoutes: FastifyPluginAsyncZod<DatasetRoutesOptions> = (app, 
     async (req) => {
       const dirs = await scope(req.user!, req.body.groups);
       try {
-        return { ...(await oneJob(() => queryGroups(dirs, req.body.sql, { filters: req.body.filters, limits: REST_QUERY_LIMITS }))) };
+        return {
+          ...(await oneJob(() =>
+            queryGroups(dirs, req.body.sql, { filters: req.body.filters, limits: REST_QUERY_LIMITS, caps: REST_QUERY_FILE_CAPS }),
+          )),
+        };
       } catch (err) {
         if (err instanceof QueryError) throw new RequestError(400, err.message);
         throw err;

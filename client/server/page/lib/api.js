@@ -26,6 +26,19 @@ export async function api(path, { as = 'json' } = {}) {
   return as === 'json' ? res.json() : res.text();
 }
 
+/** A POST of a JSON body, its JSON answer (the query box's: the page's policy allows no form submission). */
+export async function apiPost(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    cache: 'no-store',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, answer?.error?.message ?? `${res.status} ${res.statusText}`);
+  return answer;
+}
+
 const enc = encodeURIComponent;
 /** The richer views' prefix (the seed's own shapes are at the root). */
 export const API = '/v2';

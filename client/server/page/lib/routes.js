@@ -5,6 +5,7 @@
 //   /groups/<group id>/runs/<run id>       one run
 //   /compare?a=<group id>&b=<group id>     two groups compared, paired by competition and seed
 //   /experiment?group=<group id>           an experiment's arms compared within the group
+//   /query                                 SQL over the rollouts dataset of one's groups
 //
 // Ids hold slashes and dots (`grp/spambase/seed-1`): each is one encodeURIComponent'd segment.
 
@@ -14,7 +15,7 @@ export const runHref = (groupId, runId) => `${groupHref(groupId)}/runs/${enc(run
 export const experimentHref = (groupId) => `/experiment?group=${enc(groupId)}`;
 export const compareHref = (a, b) => (a && b ? `/compare?a=${enc(a)}&b=${enc(b)}` : '/compare');
 
-/** Which page an address shows: { page: 'groups' | 'group' | 'run' | 'compare' | 'experiment' | 'missing', groupId?, runId? }. */
+/** Which page an address shows: { page: 'groups' | 'group' | 'run' | 'compare' | 'experiment' | 'query' | 'missing', groupId?, runId? }. */
 export function parseRoute(pathname) {
   const parts = pathname.split('/').filter(Boolean);
   const decode = (s) => {
@@ -25,7 +26,7 @@ export function parseRoute(pathname) {
     }
   };
   if (parts.length === 0) return { page: 'groups' };
-  if (parts.length === 1 && (parts[0] === 'compare' || parts[0] === 'experiment')) return { page: parts[0] };
+  if (parts.length === 1 && (parts[0] === 'compare' || parts[0] === 'experiment' || parts[0] === 'query')) return { page: parts[0] };
   if (parts[0] !== 'groups') return { page: 'missing' };
   if (parts.length === 1) return { page: 'groups' };
   const at = parts.indexOf('runs', 2);
