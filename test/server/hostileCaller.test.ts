@@ -126,6 +126,7 @@ describe('the REST API against a hostile caller', () => {
       '/competitions',
       '/technique-tasks',
       '/v2/compare?a=x&b=y',
+      '/v2/experiment?group=x',
       '/files/runs/x/metadata.json',
       '/v2/runs/x',
       '/v2/runs/x/summary',
@@ -352,6 +353,9 @@ describe('the REST API against a hostile caller', () => {
       expect(compared.status, groupDir).toBe(404);
       expect(compared.json.error?.message).toBe(`run group ${id} has no folder here`);
       expect(leaks(compared.text)).toEqual([]);
+      const experiment = await call('GET', `/v2/experiment?group=${id}`, { token: TOKENS.viewer });
+      expect(experiment.status, groupDir).toBe(404);
+      expect(leaks(experiment.text)).toEqual([]);
       if (groupDir === outside) {
         // The seed's views: the record names no folder; a group not completed has no summary nor artifacts yet.
         const seedRecord = await call('GET', `/runs/${id}`, { token: TOKENS.viewer });
