@@ -59,11 +59,22 @@ export async function loadTables(connection: DuckDBConnection, tables: Partial<T
       // DuckDB's JSON reader buffers twice the largest object it allows: the largest row, not more.
       let longest = 0;
       try {
+        // Written in chunks of about a megabyte: one write per row would be one system call per row.
+        let chunk: string[] = [];
+        let size = 0;
         for (const row of rows) {
           const line = `${redactSecrets(JSON.stringify(row))}\n`;
-          longest = Math.max(longest, Buffer.byteLength(line));
-          await handle.write(line);
+          const bytes = Buffer.byteLength(line);
+          longest = Math.max(longest, bytes);
+          chunk.push(line);
+          size += bytes;
+          if (size >= 1 << 20) {
+            await handle.appendFile(chunk.join(''));
+            chunk = [];
+            size = 0;
+          }
         }
+        if (chunk.length) await handle.appendFile(chunk.join(''));
       } finally {
         await handle.close();
       }

@@ -9,7 +9,7 @@ import { describeFilters, type DatasetFilters } from './filters';
 import { DEFAULT_FILE_CAPS, fileBudget, readGroupDataset, type FileCaps } from './read';
 import { loadTables, openDatabase, sqlString } from './duckdb';
 import { REDACTED_KINDS } from './redact';
-import { DATASET_SCHEMA_VERSION, TABLE_NAMES, TABLES, type TableName, type Tables } from './schema';
+import { appendTables, DATASET_SCHEMA_VERSION, TABLE_NAMES, TABLES, type TableName, type Tables } from './schema';
 
 export const EXPORT_FORMATS = ['parquet', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -43,7 +43,7 @@ export async function exportDataset(groupDirs: readonly string[], outDir: string
   for (const dir of groupDirs) {
     const got = await readGroupDataset(dir, { filters: opts.filters, caps, budget });
     groups.push(got.groupId);
-    for (const t of TABLE_NAMES) tables[t].push(...got.tables[t]);
+    appendTables(tables, got.tables);
     binaryFilesSkipped += got.binaryFiles;
   }
   await fs.mkdir(outDir, { recursive: true });

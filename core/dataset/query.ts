@@ -11,7 +11,7 @@ import { GROUP_FILES } from '../artifacts/layout';
 import type { DatasetFilters } from './filters';
 import { DEFAULT_FILE_CAPS, fileBudget, readGroupDataset, type FileCaps } from './read';
 import { loadTables, lockDown, openDatabase } from './duckdb';
-import { TABLE_NAMES, type TableName, type Tables } from './schema';
+import { appendTables, TABLE_NAMES, type TableName, type Tables } from './schema';
 
 export interface QueryLimits {
   maxRows: number;
@@ -76,7 +76,7 @@ export async function queryGroups(
   for (const dir of groupDirs) {
     const got = await readGroupDataset(dir, { filters: opts.filters, caps, budget, tables: wanted });
     groups.push(got.groupId);
-    for (const t of TABLE_NAMES) tables[t].push(...got.tables[t]);
+    appendTables(tables, got.tables);
   }
   const db = await openDatabase({ memory: limits.memory, threads: limits.threads });
   const timer = setTimeout(() => db.connection.interrupt(), limits.timeoutMs);

@@ -12,7 +12,7 @@ import type { RolloutLine, TruncatedBody } from '../gateway/rollout';
 import type { RunResult } from '../runs/types';
 import { keepsRun, validSubmission, type DatasetFilters } from './filters';
 import { redactSecrets } from './redact';
-import type { Row, TableName, Tables } from './schema';
+import { appendRows, type Row, type TableName, type Tables } from './schema';
 
 export interface FileCaps {
   /** Text kept of one file. */
@@ -226,11 +226,11 @@ export async function readGroupDataset(
   for (const r of kept) {
     const dir = dirOf.get(r.runId);
     if (dir === undefined) continue;
-    if (want('llm_calls')) tables.llm_calls.push(...(await callRows(groupDir, dir, r)));
+    if (want('llm_calls')) appendRows(tables.llm_calls, await callRows(groupDir, dir, r));
     if (want('files')) {
       const { files } = await listGroupFiles(groupDir, metadata, { runId: r.runId });
       const got = await fileRows(groupDir, dir, r, caps, budget, files);
-      tables.files.push(...got.rows);
+      appendRows(tables.files, got.rows);
       binaryFiles += got.binary;
     }
   }

@@ -95,3 +95,13 @@ export const TABLES: Record<TableName, readonly Column[]> = {
 /** One row of a table: column name to a JSON value. */
 export type Row = Record<string, unknown>;
 export type Tables = Record<TableName, Row[]>;
+
+/** Appends rows one by one: a spread of a big rollout's rows would overflow the call stack. */
+export function appendRows(into: Row[], rows: readonly Row[]): void {
+  for (const row of rows) into.push(row);
+}
+
+/** Every table of `from` appended to the same table of `into`. */
+export function appendTables(into: Tables, from: Tables): void {
+  for (const t of TABLE_NAMES) appendRows(into[t], from[t]);
+}
