@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../../client/sdk';
 import { exportDataset, queryGroups, QueryError, runsFolderGroups } from '../../core/dataset';
 import { cliEnv, MLEBENCH_BIN } from '../helpers/cli';
 import { PLANTED_KEY, PLANTED_TOKEN, plantRunFiles, writeTechniqueGroupFolder } from '../helpers/datasetFolders';
@@ -154,6 +155,24 @@ describe('mlebench export', () => {
     await expect(mlebench(['export', '/etc', '--out', out])).rejects.toThrow(/\/etc: no metadata\.json: not a run group's folder/);
     await expect(mlebench(['export', '../../etc/passwd', '--out', out])).rejects.toThrow(/no run group "\.\.\/\.\.\/etc\/passwd"/);
     await expect(fs.stat(out)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('the SDK', () => {
+  it('exports and queries with the same filters, checked, and no Temporal server', async () => {
+    const client = new Client();
+    const out = await tmp();
+    const r = await client.exportDataset([techGroup], out, { format: 'jsonl', filters: { minTechniqueGrade: 0.9 } });
+    expect(r.rows).toEqual({ runs: 1, llm_calls: 0, files: 0 });
+    const q = await client.query('SELECT run_id, technique_grade FROM runs ORDER BY 1', {
+      groups: [techGroup],
+      filters: { tasks: ['imbalance'] },
+    });
+    expect(q.rows).toEqual([
+      { run_id: 'exp-t/imbalance/spambase/seed-1', technique_grade: 0.95 },
+      { run_id: 'exp-t/imbalance/spambase/seed-2', technique_grade: 0.4 },
+    ]);
+    await expect(client.exportDataset([techGroup], out, { filters: { minMedal: 'platinum' as 'gold' } })).rejects.toThrow(/minMedal/);
   });
 });
 
