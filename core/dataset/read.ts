@@ -57,6 +57,7 @@ function runRow(r: RunResult): Row {
     competition_id: r.competitionId,
     seed: r.seed,
     task: r.kind === 'technique' ? r.task : null,
+    arm: r.arm ?? null,
     outcome: r.outcome,
     reason: r.reason ?? null,
     score: r.score,

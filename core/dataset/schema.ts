@@ -30,6 +30,7 @@ export const TABLES: Record<TableName, readonly Column[]> = {
     col('competition_id', 'VARCHAR', 'the competition'),
     col('seed', 'BIGINT', 'the seed'),
     col('task', 'VARCHAR', 'technique runs: the technique task'),
+    col('arm', 'VARCHAR', 'experiment runs: the arm (plain, injected); null outside experiments'),
     col('outcome', 'VARCHAR', 'succeeded, agent_failed, agent_timeout, invalid_submission, infra_error, cancelled'),
     col('reason', 'VARCHAR', 'why the outcome is not succeeded'),
     col('score', 'DOUBLE', "the competition metric's score; a technique run's 0..1 grade; null when not graded"),

@@ -84,9 +84,9 @@ describe('mlebench export', () => {
     });
     expect(t.runs!.types.started_at).toMatch(/^timestamp/);
     const tech = t.runs!.rows.filter((r) => r.kind === 'technique');
-    expect(tech.map((r) => [r.task, r.technique_grade])).toEqual([
-      ['imbalance', 0.95],
-      ['imbalance', 0.4],
+    expect(tech.map((r) => [r.task, r.arm, r.technique_grade])).toEqual([
+      ['imbalance', 'injected', 0.95],
+      ['imbalance', 'plain', 0.4],
     ]);
     expect(JSON.parse(tech[0]!.technique_criteria as string)).toEqual([
       { name: 'minority_fraction', weight: 1, score: 0.95, detail: 'planted' },
@@ -194,6 +194,16 @@ describe('mlebench query', () => {
     ].map((m) => m[1]!);
     expect(examples.length).toBeGreaterThanOrEqual(5);
     for (const sql of examples) expect((await queryGroups(groups, sql)).columns.length, sql).toBeGreaterThan(1);
+    const arms = (
+      await queryGroups(
+        groups,
+        examples.find((e) => e.includes('arm IS NOT NULL'))!,
+      )
+    ).rows;
+    expect(arms).toEqual([
+      { competition_id: 'spambase', arm: 'injected', runs: 1, mean: 0.95 },
+      { competition_id: 'spambase', arm: 'plain', runs: 1, mean: 0.4 },
+    ]);
     const [criteria] = (await queryGroups(groups, examples[3]!)).rows;
     expect(criteria).toMatchObject({ task: 'imbalance', criterion: 'minority_fraction' });
   });

@@ -41,7 +41,7 @@ export function plantRunFiles(runDir: string, opts: { hugeLogBytes: number }): v
   symlinkSync('/etc', path.join(runDir, 'logs', 'etc'));
 }
 
-/** A technique group `<runsDir>/<name>` of two runs on one task: graded 0.95 and 0.4, started `startedAt`. */
+/** A technique group `<runsDir>/<name>` of two runs on one task: graded 0.95 (arm injected) and 0.4 (arm plain), started `startedAt`. */
 export async function writeTechniqueGroupFolder(runsDir: string, id: string, agentId: string, startedAt: string): Promise<string> {
   const groupDir = path.join(runsDir, `2026-02-01T00-00-00-UTC_run-group_${id}`);
   const runs = [0.95, 0.4].map((grade, i): TechniqueRunResult => {
@@ -58,6 +58,7 @@ export async function writeTechniqueGroupFolder(runsDir: string, id: string, age
       seed,
       runDir,
       outcome: 'succeeded',
+      arm: i === 0 ? 'injected' : 'plain',
       score: grade,
       timings: { startedAt, finishedAt: startedAt, agentSecs: 30 },
       container: null,
