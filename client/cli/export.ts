@@ -16,6 +16,7 @@ import {
   type DatasetFilters,
   type ExportFormat,
 } from '../../core/dataset';
+import { formatZodError } from '../../core/validation';
 import { printJson } from './format';
 
 const list = (v: string) =>
@@ -55,7 +56,7 @@ export function withFilterOptions(cmd: Command): Command {
 }
 
 export function filtersOf(f: FilterFlags): DatasetFilters {
-  return datasetFiltersSchema.parse({
+  const parsed = datasetFiltersSchema.safeParse({
     outcomes: f.outcome,
     validOnly: f.validOnly,
     minMedal: f.minMedal,
@@ -63,6 +64,8 @@ export function filtersOf(f: FilterFlags): DatasetFilters {
     competitions: f.competitions,
     tasks: f.tasks,
   });
+  if (!parsed.success) throw new Error(`invalid filter: ${formatZodError(parsed.error)}`);
+  return parsed.data;
 }
 
 export function exportCommand(): Command {

@@ -154,6 +154,9 @@ describe('mlebench export', () => {
     const out = path.join(await tmp(), 'never');
     await expect(mlebench(['export', '/etc', '--out', out])).rejects.toThrow(/\/etc: no metadata\.json: not a run group's folder/);
     await expect(mlebench(['export', '../../etc/passwd', '--out', out])).rejects.toThrow(/no run group "\.\.\/\.\.\/etc\/passwd"/);
+    await expect(mlebench(['export', 'exp-a', '--out', out, '--outcome', 'bogus'])).rejects.toThrow(
+      /invalid filter: outcomes\.0: Invalid option/,
+    );
     await expect(fs.stat(out)).rejects.toThrow(/ENOENT/);
   });
 });
