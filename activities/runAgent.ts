@@ -7,8 +7,10 @@ import { Context } from '@temporalio/activity';
 import { resolveRunAgent } from '../core/agents/gitAgent';
 import type { GitAgentSource } from '../core/agents/gitSource';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
-import type { LlmBudget } from '../core/options';
+import type { LlmBudget, RunContext } from '../core/options';
+import { writeRunInstructions } from '../core/context/instructions';
 import { baseImageTag, runAgentContainer, stopAgentContainer } from '../core/sandbox';
+import { defaultInstructionsFile } from '../core/sandbox/spec';
 import { buildAgentImage } from '../core/sandbox/images';
 import { dockerClient } from '../core/sandbox/docker';
 import { log } from '../core/log';
@@ -54,6 +56,8 @@ export interface RunAgentInput {
   /** Run options: an LLM agent's budget (over its config's) and a step limit. */
   llmBudget?: LlmBudget;
   stepLimit?: number;
+  /** Run option `context`: the container reads the instructions with its addendum. */
+  context?: RunContext;
 }
 
 export interface RunAgentResult extends AgentContainerResult {
@@ -110,8 +114,11 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
           const budget = { ...agent.llmBudget, ...input.llmBudget };
           grant = await grantLlmAccess(deps.gateway, { runId: input.runId, groupId: input.groupId, runDir: input.runDir, attempt, budget });
         }
+        const instructionsFile = input.context
+          ? await writeRunInstructions(input.runDir, defaultInstructionsFile(agent), input.context)
+          : undefined;
         const result = await runAgentContainer(
-          { ...input, agent, attempt, ...(grant ? { llm: grant.access } : {}) },
+          { ...input, agent, attempt, ...(grant ? { llm: grant.access } : {}), ...(instructionsFile ? { instructionsFile } : {}) },
           {
             signal: ctx.cancellationSignal,
             onProgress: (progress) => {

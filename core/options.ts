@@ -63,6 +63,17 @@ export const agentGitSchema = z
     }
   });
 
+/**
+ * Curated text added to what the agent reads (core/context/instructions.ts): an addendum to
+ * /home/instructions.txt, recorded in run.json and the group's metadata. `source` names where it
+ * came from (the CLI's --context file name).
+ */
+export const runContextSchema = z.strictObject({
+  text: z.string().max(64 * 1024, 'at most 64 KiB of context'),
+  source: z.string().max(500).optional(),
+});
+export type RunContext = z.infer<typeof runContextSchema>;
+
 export const runOptionsSchema = z
   .object({
     agentId: z
@@ -102,6 +113,8 @@ export const runOptionsSchema = z
     llmUnlimited: z.boolean().default(false),
     /** An agent's step limit (e.g. AIDE's steps), given to the container as STEP_LIMIT. */
     stepLimit: z.number().int().min(1).max(100_000).optional(),
+    /** Added to every run's instructions; in an experiment, to the injected arm's runs only. */
+    context: runContextSchema.optional(),
     /** An experiment's arms: each competition × seed runs once per arm (core/runs/planned.ts). */
     arms: z
       .array(z.enum(ARMS))
@@ -113,6 +126,10 @@ export const runOptionsSchema = z
   .refine((o) => !(o.competitionSet && o.competitions), {
     message: 'give either competitionSet or competitions, not both',
     path: ['competitions'],
+  })
+  .refine((o) => !o.arms?.includes('injected') || o.context, {
+    message: 'the injected arm is given the context: give one (--context FILE)',
+    path: ['context'],
   })
   .refine((o) => !o.tasks || o.techniqueTasks, {
     message: 'tasks choose technique tasks: set techniqueTasks: true too',

@@ -65,6 +65,7 @@ export async function runAgentSteps<G extends GradedSubmission>(input: Competiti
       ...(deadHosts.length ? { hostRestarts: deadHosts.length, deadHosts } : {}),
       ...(vanished ? { vanishedContainer: vanished } : {}),
       ...(input.arm ? { arm: input.arm } : {}),
+      ...(input.context ? { context: input.context } : {}),
     };
     await persistArtifacts.executeWithOptions({ summary: `record ${outcome}` }, [result]);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.outcome, value: outcome }]);

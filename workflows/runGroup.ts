@@ -177,6 +177,8 @@ async function runChild(
     ...(options.llmBudget ? { llmBudget: options.llmBudget } : {}),
     ...(options.stepLimit ? { stepLimit: options.stepLimit } : {}),
     ...(run.arm ? { arm: run.arm } : {}),
+    // An experiment's plain arm is the same run without the context.
+    ...(options.context && run.arm !== 'plain' ? { context: options.context } : {}),
   };
   const common = {
     workflowId: run.runId,

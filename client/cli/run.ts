@@ -1,4 +1,6 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ARMS, parseRunOptions, TECHNIQUE_TASKS, type Arm, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
@@ -64,6 +66,7 @@ interface RunFlags {
   llmUnlimited?: boolean;
   stepLimit?: number;
   arms?: Arm[];
+  context?: string;
   notes?: string;
   groupId?: string;
   detach?: boolean;
@@ -104,6 +107,10 @@ export function runCommand(experiment?: { name: string; description: string; arm
       `an experiment's arms, comma-separated of ${ARMS.join(', ')}: each competition × seed runs once per arm, injected with the context${experiment ? ` (default ${experiment.arms.join(',')})` : ''}`,
       armList,
     )
+    .option(
+      '--context <file>',
+      "curated text added to the agent's instructions (/home/instructions.txt), recorded in run.json; in an experiment, the injected arm's only",
+    )
     .option('--notes <text>', 'free text kept with the run group')
     .option(
       '--git-agent-id <id>',
@@ -137,6 +144,7 @@ export function runCommand(experiment?: { name: string; description: string; arm
         llmUnlimited: flags.llmUnlimited,
         stepLimit: flags.stepLimit,
         arms: flags.arms ?? experiment?.arms,
+        context: flags.context ? await readContextFile(flags.context) : undefined,
         notes: flags.notes,
       };
       // Validate before starting anything: a typo must not start a server first.
@@ -183,6 +191,14 @@ export function runCommand(experiment?: { name: string; description: string; arm
         await session.close();
       }
     });
+}
+
+/** A --context file: its text, named by its file name. */
+async function readContextFile(file: string): Promise<NonNullable<RunOptionsInput['context']>> {
+  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
+    throw new InvalidArgumentError(`--context ${file}: ${err.message}`);
+  });
+  return { text, source: path.basename(file) };
 }
 
 function llmBudgetOf(flags: RunFlags): RunOptionsInput['llmBudget'] {

@@ -39,6 +39,10 @@ export const createRunBody = z
     tasks: z.array(z.string().max(50)).max(20).nullish().describe('technique tasks: non-empty, they choose technique mode'),
     time_limit_secs: z.number().int().nullish(),
     step_limit: z.number().int().nullish(),
+    context: z
+      .strictObject({ text: z.string(), source: z.string().nullish() })
+      .nullish()
+      .describe("curated text added to the agent's instructions (in an experiment, the injected arm's only)"),
     arms: z
       .array(z.string().max(50))
       .max(10)
@@ -155,6 +159,7 @@ export function runOptionsOf(
     timeLimitSecs: body.time_limit_secs,
     stepLimit: body.step_limit,
     arms: body.arms?.length ? body.arms : undefined,
+    context: body.context ? { text: body.context.text, ...(body.context.source ? { source: body.context.source } : {}) } : undefined,
     infraAttempts: body.infra_attempts,
     notes: body.notes,
     llmBudget: budget && Object.keys(budget).length ? budget : undefined,

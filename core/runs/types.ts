@@ -1,5 +1,5 @@
 /** The shapes that flow between the workflows, the activities and the clients. Types only. */
-import type { Arm, LlmBudget, RunOptions } from '../options';
+import type { Arm, LlmBudget, RunContext, RunOptions } from '../options';
 import type { Outcome } from '../outcomes';
 import type { CompetitionReport } from '../grading/report';
 import type { AgentContainerResult } from '../sandbox/types';
@@ -97,6 +97,8 @@ export interface CompetitionRunInput {
   stepLimit?: number;
   /** The experiment arm of the run (options `arms`), recorded in its run.json. */
   arm?: Arm;
+  /** The run option `context` (none for an experiment's plain arm): added to the agent's instructions. */
+  context?: RunContext;
 }
 
 /** The input of one `techniqueRun` child workflow. */
@@ -161,6 +163,8 @@ interface RunResultBase {
   llm?: LlmUsageRecord;
   /** The experiment arm the run belongs to (`plain`, `injected`); absent outside experiments. */
   arm?: Arm;
+  /** The context its agent was shown (added to its instructions); absent when none. */
+  context?: RunContext;
 }
 
 /** A run's container that disappeared unwatched: its id and how long its agent had worked when last seen. */

@@ -5,8 +5,8 @@
  * names (one call and no code to run, so a run is a container of a second or two, where AIDE would
  * take tens). The upstream is scripted so that the injected hint changes its answer: with the hint
  * in the request's messages it names a strong spambase feature (AUC ~0.8), else a weak one (~0.5),
- * each chosen by the seed. Both arms of one group run the same competitions and seeds; without a
- * context the arms are shown the same and the effect injected − plain is zero, its interval holding zero.
+ * each chosen by the seed. Both arms of one group run the same competitions and seeds; the effect
+ * injected − plain is positive with an interval above zero, and with an empty context it is zero.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -84,8 +84,22 @@ async function experiment(groupId: string, extra: Partial<RunOptionsInput>): Pro
 }
 
 describe('mlebench experiment', () => {
-  it('without a context: every run paired across arms, the arms answer alike and the interval holds zero; in the folder, the REST API and the page', async () => {
-    const { groupDir, report } = await experiment('experiment-empty', {});
+  it('with the hint injected: the injected arm is shown it, the plain arm not, and the score effect is positive, its interval above zero', async () => {
+    const { groupDir, report } = await experiment('experiment-hint', { context: { text: `${HINT}\n`, source: 'hints.md' } });
+    const shown = (dir: string) => JSON.parse(readFileSync(path.join(groupDir, dir, 'run.json'), 'utf8')) as { context?: unknown };
+    expect(shown('injected_spambase_seed-1').context).toEqual({ text: `${HINT}\n`, source: 'hints.md' });
+    expect(shown('plain_spambase_seed-1').context).toBeUndefined();
+    expect(readFileSync(path.join(groupDir, 'injected_spambase_seed-1', 'instructions.txt'), 'utf8')).toContain(HINT);
+    const score = report.by_competition[0]!.score[0]!;
+    expect(score.n).toBe(SEEDS);
+    expect(score.ci_lower).toBeGreaterThan(0);
+    expect(effectSign(score)).toBe(1);
+    expect(effectSign(report.overall.relative_score)).toBe(1);
+    expect(formatExperiment(report)).toMatch(/spambase: score \(higher is better\).*above 0/);
+  });
+
+  it('with an empty context: every run paired across arms, the arms answer alike and the interval holds zero; in the folder, the REST API and the page', async () => {
+    const { groupDir, report } = await experiment('experiment-empty', { context: { text: '' } });
     // Each arm's run of a seed has its own id, folder and arm, in run.json and metadata.json.
     const metadata = JSON.parse(readFileSync(path.join(groupDir, 'metadata.json'), 'utf8')) as GroupMetadata;
     expect(metadata.runs.map((r) => [r.arm, r.seed, r.dir])).toEqual([

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRunOptions } from '../../core/options';
 import { runOptionsOf } from '../../client/server/payload';
 import { gitSettings } from '../../core/agents/gitSource';
+import { instructionsWithContext } from '../../core/context/instructions';
 import { plannedRuns } from '../../core/runs/planned';
 import type { Arm } from '../../core/options';
 import type { CompetitionRunResult, Medal, RunResult, TechniqueRunResult } from '../../core/runs/types';
@@ -13,7 +14,13 @@ const group = { groupId: 'g', agentId: 'dummy', groupDir: '/runs/G', startedAt: 
 
 describe('an experiment plan', () => {
   it('runs every competition × seed once per arm, each with its own id and folder and its arm', () => {
-    const options = parseRunOptions({ agentId: 'dummy', competitions: ['a', 'b'], nSeeds: 2, arms: ['plain', 'injected'] });
+    const options = parseRunOptions({
+      agentId: 'dummy',
+      competitions: ['a', 'b'],
+      nSeeds: 2,
+      arms: ['plain', 'injected'],
+      context: { text: 'hint' },
+    });
     const runs = plannedRuns({ ...group, options, kind: 'competition', competitionIds: ['a', 'b'] });
     expect(runs.map((r) => [r.arm, r.competitionId, r.seed])).toEqual([
       ['plain', 'a', 1],
@@ -32,7 +39,14 @@ describe('an experiment plan', () => {
   });
 
   it('gives technique runs an arm too, and leaves a group without arms as it was', () => {
-    const options = parseRunOptions({ agentId: 'dummy', techniqueTasks: true, nSeeds: 1, competitions: ['a'], arms: ['injected'] });
+    const options = parseRunOptions({
+      agentId: 'dummy',
+      techniqueTasks: true,
+      nSeeds: 1,
+      competitions: ['a'],
+      arms: ['injected'],
+      context: { text: 'hint' },
+    });
     const runs = plannedRuns({ ...group, options, kind: 'technique', pairs: [{ task: 'missing', competitionId: 'a' }], skipped: [] });
     expect(runs).toEqual([
       expect.objectContaining({ runId: 'g/arm-injected/missing/a/seed-1', runDir: '/runs/G/injected_missing_a_seed-1', arm: 'injected' }),
@@ -43,13 +57,13 @@ describe('an experiment plan', () => {
     ]);
   });
 
-  it('takes its arms from the REST payload as from the CLI', () => {
+  it('takes its arms and context from the REST payload as from the CLI', () => {
     const options = runOptionsOf(
-      { agent_id: 'dummy', competitions: ['a'], arms: ['plain', 'injected'] },
+      { agent_id: 'dummy', competitions: ['a'], arms: ['plain', 'injected'], context: { text: 'hint', source: 'h.md' } },
       { dataDir: '/data' },
       gitSettings({}),
     );
-    expect(parseRunOptions(options).arms).toEqual(['plain', 'injected']);
+    expect(parseRunOptions(options)).toMatchObject({ arms: ['plain', 'injected'], context: { text: 'hint', source: 'h.md' } });
   });
 
   it('refuses an unknown or repeated arm by field', () => {
@@ -57,6 +71,17 @@ describe('an experiment plan', () => {
       /arms.*each arm at most once/,
     );
     expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['a'], arms: ['placebo'] })).toThrow(/arms/);
+    expect(() => parseRunOptions({ agentId: 'dummy', competitions: ['a'], arms: ['plain', 'injected'] })).toThrow(
+      /context: the injected arm is given the context/,
+    );
+  });
+
+  it('adds a context to the instructions, and an empty one nothing', () => {
+    const base = 'You are an agent.\n';
+    expect(instructionsWithContext(base, { text: 'Rank by exclamation marks.', source: 'hints.md' })).toBe(
+      'You are an agent.\n\nADDITIONAL CONTEXT (hints.md): notes given with this run, to use as you see fit.\n\nRank by exclamation marks.\n',
+    );
+    expect(instructionsWithContext(base, { text: ' \n' })).toBe(base);
   });
 });
 
