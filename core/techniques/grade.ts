@@ -3,11 +3,13 @@
  * planted truth, each criterion scored 0..1 and weighted. A missing or invalid file is part of
  * the grade (its criteria score 0, with the reason); problems of the harness throw.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { harnessPaths } from '../config';
 import { readCsvFile } from '../csv';
 import { column } from './data';
 import { readAnalysis } from './agentFiles';
-import { checkPredictions, type PredictionTruth } from './predictions';
+import { checkPredictions, type Ceiling, type PredictionTruth } from './predictions';
 import { loadPreparedTechnique, type TechniquePrepareOptions, type TechniqueRunKey } from './prepare';
 import { analysisFileName, taskDefinition } from './registry';
 import { totalScore } from './scoring';
@@ -32,6 +34,7 @@ export async function gradeTechniqueSubmission(input: TechniqueGradeInput, optio
     labels: classification ? ys : [],
     values: classification ? new Float64Array(0) : Float64Array.from(ys, Number),
     classes: truthFile.labels,
+    ceiling: await ceilingOf(input.competitionId, truthFile.source_checksum),
   };
 
   const submissionPath = path.join(input.submissionDir, 'submission.csv');
@@ -66,4 +69,18 @@ export async function gradeTechniqueSubmission(input: TechniqueGradeInput, optio
     analysis_path: analysisPath,
     created_at: new Date().toISOString(),
   };
+}
+
+/** Per competition, what a strong standard model attains on its data (techniques/attainable.py). */
+export const ATTAINABLE_FILE = 'attainable.json';
+
+/**
+ * The competition's ceiling for the predictions criteria, when one was measured on exactly the
+ * data this run was planted from; otherwise none (the scale then ends at perfect predictions).
+ */
+export async function ceilingOf(competitionId: string, sourceChecksum: string): Promise<Ceiling | undefined> {
+  const file = path.join(harnessPaths().techniquesDir, ATTAINABLE_FILE);
+  const all = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, Ceiling | undefined>;
+  const ceiling = all[competitionId];
+  return ceiling?.source_checksum === sourceChecksum ? ceiling : undefined;
 }

@@ -27,6 +27,20 @@ export interface PredictionTruth {
   values: Float64Array;
   /** Classification: every class. */
   classes: string[];
+  /** What a strong standard model attains on the competition's untouched data (techniques/attainable.json). */
+  ceiling?: Ceiling;
+}
+
+/** An entry of techniques/attainable.json: written by techniques/attainable.py for one competition's data. */
+export interface Ceiling {
+  metric: 'balanced_accuracy' | 'r2';
+  /** The metric's value on the test set. */
+  value: number;
+  /** On the predictions scale (chance-corrected balanced accuracy, or R² clipped): full credit at or above. */
+  score: number;
+  model: string;
+  /** The prepared data measured; a ceiling holds for that data only. */
+  source_checksum: string;
 }
 
 export async function checkPredictions(
@@ -123,7 +137,9 @@ export function predictionQuality(check: Extract<PredictionCheck, { valid: true 
 }
 
 /**
- * The usual prediction criterion: `predictionQuality` on the held-out rows, or 0 with the reason
+ * The usual prediction criterion: `predictionQuality` on the held-out rows, as a share of the
+ * competition's ceiling when it has one (full credit at what a strong model attains on the
+ * untouched data: a noisy target caps every model below a perfect score), or 0 with the reason
  * when the submission is missing or invalid.
  */
 export function predictionCriterion(check: PredictionCheck, weight: number, name = 'predictions'): Criterion {
@@ -133,7 +149,14 @@ export function predictionCriterion(check: PredictionCheck, weight: number, name
     q.metric === 'r2'
       ? `R² ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (0 = predicting the mean)`
       : `balanced accuracy ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (chance ${fmt(1 / new Set(check.truth.labels).size)})`;
-  return { name, weight, score: q.score, detail: what };
+  const ceiling = check.truth.ceiling;
+  if (!ceiling || ceiling.metric !== q.metric || !(ceiling.score > 0)) return { name, weight, score: q.score, detail: what };
+  return {
+    name,
+    weight,
+    score: clip01(q.score / ceiling.score),
+    detail: `${what}: ${fmt(q.score)} on the predictions scale, full credit at ${fmt(ceiling.score)} (${q.metric} ${fmt(ceiling.value)}, a ${ceiling.model} on the untouched data)`,
+  };
 }
 
 export function clip01(x: number): number {

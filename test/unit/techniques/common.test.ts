@@ -38,6 +38,11 @@ import {
 } from '../../../core/techniques/predictions';
 import { fmt, linearCredit, listSome, matchSets, totalScore, withoutAnalysis } from '../../../core/techniques/scoring';
 import type { TabularData } from '../../../core/techniques/types';
+import { listCompetitions } from '../../../core/competitions';
+import { harnessPaths } from '../../../core/config';
+import { TECHNIQUE_TASKS } from '../../../core/options';
+import { ATTAINABLE_FILE, ceilingOf } from '../../../core/techniques/grade';
+import { whyNotApplicable } from '../../../core/techniques/registry';
 import { tempDir } from './fixtures';
 
 const tmp = tempDir('mlebench-techniques-common-');
@@ -175,6 +180,45 @@ describe('prediction measures', () => {
     expect(reg.detail).toMatch(/R² 0\.8 on 4 held-out rows/);
     const bad = predictionCriterion({ valid: false, exists: true, reason: 'missing ids: 3', truth: classes }, 0.4);
     expect(bad).toEqual({ name: 'predictions', weight: 0.4, score: 0, detail: 'no valid predictions: missing ids: 3' });
+  });
+
+  it('predictionCriterion: scaled to the competition ceiling, full credit at what a strong model attains', () => {
+    const ceiling = { metric: 'balanced_accuracy' as const, value: 0.625, score: 0.5, model: 'gradient boosting', source_checksum: 'x' };
+    // Two of four right: 1/3 on the predictions scale, two thirds of the ceiling's 0.5.
+    const half = predictionCriterion(
+      { valid: true, predicted: ['a', 'b', 'a', 'a'], values: new Float64Array(0), truth: { ...classes, ceiling } },
+      0.4,
+    );
+    expect(half.score).toBeCloseTo(2 / 3, 12);
+    expect(half.detail).toMatch(/full credit at 0\.5 \(balanced_accuracy 0\.625, a gradient boosting on the untouched data\)/);
+    const all = predictionCriterion(
+      { valid: true, predicted: ['a', 'b', 'c', 'd'], values: new Float64Array(0), truth: { ...classes, ceiling } },
+      0.4,
+    );
+    expect(all.score).toBe(1);
+    // A ceiling of another metric does not apply.
+    const reg = predictionCriterion(
+      { valid: true, predicted: [], values: Float64Array.from([1, 2, 3, 5]), truth: { ...numbers, ceiling } },
+      0.3,
+    );
+    expect(reg.score).toBeCloseTo(0.8, 12);
+  });
+
+  it('every applicable competition has a ceiling measured on the data its config pins (techniques/attainable.json)', async () => {
+    // A ceiling of other data is ignored by the grader, and hpc-job-class, whose noisy target caps
+    // every model far below perfect, would stop telling the reference from the naive agent.
+    const attainable = JSON.parse(await fs.readFile(path.join(harnessPaths().techniquesDir, ATTAINABLE_FILE), 'utf8')) as Record<
+      string,
+      { source_checksum: string; score: number }
+    >;
+    const applicable = (await listCompetitions()).filter((c) => TECHNIQUE_TASKS.some((t) => !whyNotApplicable(t, c)));
+    expect(applicable.map((c) => c.id)).toContain('hpc-job-class');
+    for (const c of applicable) {
+      expect(attainable[c.id]?.source_checksum, c.id).toBe(c.config.prepare.checksum);
+      expect(attainable[c.id]!.score, c.id).toBeGreaterThan(0);
+    }
+    expect(await ceilingOf('hpc-job-class', attainable['hpc-job-class']!.source_checksum)).toMatchObject({ metric: 'balanced_accuracy' });
+    expect(await ceilingOf('hpc-job-class', 'other data')).toBeUndefined();
   });
 
   describe('checkPredictions', () => {
