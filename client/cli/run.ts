@@ -170,7 +170,15 @@ export function runCommand(experiment?: { name: string; description: string; arm
         const result = await session.client.waitForCompletion(groupId, { onProgress: printer });
         const summary = await session.client.getRunSummary(groupId);
         // An experiment's effect, from the group folder's run.json files (experiment_report.json holds the same).
-        const effect = options.arms ? await readExperimentReport(result.groupDir) : undefined;
+        // A worker on another machine keeps the folder there: the results still print, and `experiment-report` reads it where it is.
+        const effect = options.arms
+          ? await readExperimentReport(result.groupDir).catch((err: Error) => {
+              process.stderr.write(
+                `mlebench: no experiment report here (${err.message}); run mlebench experiment-report ${groupId} where the runs folder is\n`,
+              );
+              return undefined;
+            })
+          : undefined;
         if (flags.json) {
           printJson({
             run_group_id: groupId,
