@@ -9,6 +9,7 @@ import type { GitAgentSource } from '../core/agents/gitSource';
 import { budgetGraceMs, grantLlmAccess, type Gateway, type LlmGrant, type LlmUsageRecord } from '../core/gateway';
 import type { LlmBudget, RunContext } from '../core/options';
 import { writeRunInstructions } from '../core/context/instructions';
+import { removeRunData, showsContext, writeRunData } from '../core/context/dataDir';
 import { baseImageTag, runAgentContainer, stopAgentContainer } from '../core/sandbox';
 import { defaultInstructionsFile } from '../core/sandbox/spec';
 import { buildAgentImage } from '../core/sandbox/images';
@@ -117,8 +118,19 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
         const instructionsFile = input.context
           ? await writeRunInstructions(input.runDir, defaultInstructionsFile(agent), input.context)
           : undefined;
+        // The context is also /home/data/context.md: the run reads a data folder of its own (core/context/dataDir.ts).
+        const publicDataDir = showsContext(input.context)
+          ? await writeRunData(input.runDir, input.publicDataDir, input.context)
+          : input.publicDataDir;
         const result = await runAgentContainer(
-          { ...input, agent, attempt, ...(grant ? { llm: grant.access } : {}), ...(instructionsFile ? { instructionsFile } : {}) },
+          {
+            ...input,
+            agent,
+            attempt,
+            publicDataDir,
+            ...(grant ? { llm: grant.access } : {}),
+            ...(instructionsFile ? { instructionsFile } : {}),
+          },
           {
             signal: ctx.cancellationSignal,
             onProgress: (progress) => {
@@ -150,6 +162,7 @@ export function runAgentActivities(deps: RunAgentDeps = {}) {
         await grant?.release({ removeNetwork: containerGone });
         // The slot is the container's: an agent retry claims again, a re-attach keeps it.
         if (containerGone) await deps.slots?.release(input.runId, attempt);
+        if (containerGone && showsContext(input.context)) await removeRunData(input.runDir);
       }
     },
   };

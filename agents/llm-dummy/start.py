@@ -9,6 +9,7 @@
 A dropped connection (the harness's worker restarting) is retried for a minute, as OpenAI clients do.
 Exit codes: 0 done, 2 the gateway failed in a way other than a budget refusal."""
 import csv
+import hashlib
 import json
 import os
 import re
@@ -76,6 +77,11 @@ def main():
     base, token = os.environ["OPENAI_BASE_URL"].rstrip("/"), os.environ["OPENAI_API_KEY"]
     model, calls = os.environ.get("LLM_MODEL", ""), int(os.environ.get("LLM_CALLS", "1"))
     log(f"gateway={base} model={model} calls={calls}")
+    # A run's context is also a file under /home/data (core/context/dataDir.ts): say what it held.
+    if os.path.exists("/home/data/context.md"):
+        with open("/home/data/context.md", "rb") as f:
+            shown = f.read()
+        log(f"/home/data/context.md sha256={hashlib.sha256(shown).hexdigest()} bytes={len(shown)}")
     status, content = 0, None
     with open(REPLIES, "a", encoding="utf-8") as out:
         for i in range(calls):

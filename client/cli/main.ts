@@ -15,6 +15,7 @@ import { compareCommand } from './compare';
 import { EXPERIMENT_COMMAND, experimentReportCommand } from './experiment';
 import { exportCommand } from './export';
 import { queryCommand } from './query';
+import { contextCommand } from './context';
 import { InvalidRunOptionsError } from '../../core/options';
 import { useEnvironment } from '../../core/config';
 import { explainFailure, formatFailure } from '../failure';
@@ -37,6 +38,7 @@ const program = new Command('mlebench')
     configureLog(logSettings(process.env, { terminal: process.stderr.isTTY, requested: logFormat, fallback: worker ? 'json' : undefined }));
   })
   .addCommand(runCommand())
+  .addCommand(contextCommand())
   .addCommand(statusCommand())
   .addCommand(summaryCommand())
   .addCommand(cancelCommand())

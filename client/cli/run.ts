@@ -1,9 +1,11 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
 import { promises as fs } from 'node:fs';
+import { contextFromGroups } from './context';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ARMS, parseRunOptions, TECHNIQUE_TASKS, type Arm, type RunOptionsInput, type TechniqueTask } from '../../core/options';
 import { resolveRunRequest } from '../../core/runs/plan';
+import { checkedContext } from '../../core/context/build';
 import { resolveSplitOrLocalFile } from '../../core/runs/splits';
 import { pinAgentOption, resolveRunAgent } from '../../core/agents/gitAgent';
 import { isGitAgentSpec } from '../../core/agents/gitSource';
@@ -67,6 +69,7 @@ interface RunFlags {
   stepLimit?: number;
   arms?: Arm[];
   context?: string;
+  contextFrom?: string[];
   notes?: string;
   groupId?: string;
   detach?: boolean;
@@ -111,6 +114,10 @@ export function runCommand(experiment?: { name: string; description: string; arm
       '--context <file>',
       "curated text added to the agent's instructions (/home/instructions.txt), recorded in run.json; in an experiment, the injected arm's only",
     )
+    .option(
+      '--context-from <group...>',
+      "a context built from these groups' technique runs graded >= 0.9 (folders or ids; as mlebench context build)",
+    )
     .option('--notes <text>', 'free text kept with the run group')
     .option(
       '--git-agent-id <id>',
@@ -144,7 +151,11 @@ export function runCommand(experiment?: { name: string; description: string; arm
         llmUnlimited: flags.llmUnlimited,
         stepLimit: flags.stepLimit,
         arms: flags.arms ?? experiment?.arms,
-        context: flags.context ? await readContextFile(flags.context) : undefined,
+        context: flags.context
+          ? await readContextFile(flags.context)
+          : flags.contextFrom
+            ? await contextFromGroups(flags.contextFrom)
+            : undefined,
         notes: flags.notes,
       };
       // Validate before starting anything: a typo must not start a server first.
@@ -206,7 +217,7 @@ async function readContextFile(file: string): Promise<NonNullable<RunOptionsInpu
   const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
     throw new InvalidArgumentError(`--context ${file}: ${err.message}`);
   });
-  return { text, source: path.basename(file) };
+  return checkedContext({ text, source: path.basename(file) }, `--context ${file}`);
 }
 
 function llmBudgetOf(flags: RunFlags): RunOptionsInput['llmBudget'] {

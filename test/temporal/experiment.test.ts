@@ -8,7 +8,8 @@
  * each chosen by the seed. Both arms of one group run the same competitions and seeds; the effect
  * injected − plain is positive with an interval above zero, and with an empty context it is zero.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,12 @@ describe('mlebench experiment', () => {
     expect(shown('injected_spambase_seed-1').context).toEqual({ text: `${HINT}\n`, source: 'hints.md' });
     expect(shown('plain_spambase_seed-1').context).toBeUndefined();
     expect(readFileSync(path.join(groupDir, 'injected_spambase_seed-1', 'instructions.txt'), 'utf8')).toContain(HINT);
+    // The container also read the context as /home/data/context.md (its agent logs the file's hash); the plain arm had none.
+    const agentLog = (dir: string) => readFileSync(path.join(groupDir, dir, 'logs', 'agent.log'), 'utf8');
+    const sha = createHash('sha256').update(`${HINT}\n`).digest('hex');
+    expect(agentLog('injected_spambase_seed-1')).toContain(`/home/data/context.md sha256=${sha}`);
+    expect(agentLog('plain_spambase_seed-1')).not.toContain('context.md');
+    expect(existsSync(path.join(groupDir, 'injected_spambase_seed-1', 'context-data'))).toBe(false); // removed once the container is gone
     const score = report.by_competition[0]!.score[0]!;
     expect(score.n).toBe(SEEDS);
     expect(score.ci_lower).toBeGreaterThan(0);
