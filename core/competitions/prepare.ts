@@ -10,11 +10,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic, readJsonIfExists } from '../artifacts/atomic';
 import { log } from '../log';
-import { buildManifest, MANIFEST_FILE, verifyManifest, type Manifest, type ManifestProblem } from './manifest';
+import { buildManifest, combinedChecksum, MANIFEST_FILE, verifyManifest, type Manifest, type ManifestProblem } from './manifest';
 import { getPrepareStep } from './steps';
 import type { Competition, PreparedCompetition } from './types';
 import { PermanentError } from '../errors';
 import { exists } from '../fsx';
+import { FORMAT_FILE, FORMAT_VERSION, writeSubmissionFormat } from '../grading/format';
 
 /** Prepared files no longer match their manifest: someone edited them. Not retryable. */
 export class PreparedDataChangedError extends PermanentError {
@@ -56,7 +57,7 @@ function toPrepared(competition: Competition, preparedDir: string, manifest: Man
 async function inputsFingerprint(competition: Competition): Promise<string> {
   const description = await fs.readFile(competition.descriptionPath);
   return createHash('sha256')
-    .update(JSON.stringify({ prepare: competition.config.prepare, dataset: competition.config.dataset }))
+    .update(JSON.stringify({ prepare: competition.config.prepare, dataset: competition.config.dataset, format: FORMAT_VERSION }))
     .update(description)
     .digest('hex');
 }
@@ -153,7 +154,13 @@ async function build(competition: Competition, dir: string, inputs: string): Pro
     }
   }
 
+  await writeSubmissionFormat(competition, dir);
+
+  // The checksum covers the data, not the format spec derived from it (the manifest's files list
+  // covers the spec too, so an edit to it is still caught): config.yaml checksums stay the data's.
   const manifest = await buildManifest(dir, competition.id, inputs);
+  const dataFiles = Object.fromEntries(Object.entries(manifest.files).filter(([file]) => file !== `public/${FORMAT_FILE}`));
+  manifest.checksum = combinedChecksum(dataFiles);
   const expected = config.prepare.checksum;
   if (expected && expected !== manifest.checksum) {
     throw new Error(

@@ -5,11 +5,13 @@
  * harness itself (tampered answers, a broken leaderboard) throw. (An MLE-bench competition is
  * graded by its checkout's Python: core/mlebench/grade.ts; which one applies: core/competitions/source.ts.)
  */
+import path from 'node:path';
 import { prepareBundledCompetition } from '../competitions/prepare';
 import type { Competition, PreparedCompetition } from '../competitions/types';
 import { readLeaderboard } from './leaderboard';
 import { medalThresholds, rankScore } from './medals';
-import { answerColumnsFor, readAnswerColumns, readCsvHeader, truthFor, type Truth } from './answers';
+import type { Truth } from './answers';
+import { readSubmissionFormat, submissionFormatOf } from './format';
 import { getMetric, type Metric } from './metrics';
 import type { CompetitionReport } from './report';
 import { ungradedReportAgainst } from './ungraded';
@@ -27,30 +29,23 @@ function round5(x: number): number {
   return Number(x.toFixed(5));
 }
 
+/** The grader's spec, read from the format file prepare wrote (./format.ts): the validator in the container reads the same file. */
 async function submissionSpec(
   competition: Competition,
   prepared: PreparedCompetition,
-  metric: Metric,
   maxBytes: number | undefined,
 ): Promise<{ spec: SubmissionSpec; truth: Truth }> {
-  const header = await readCsvHeader(prepared.sampleSubmissionPath);
-  const { id_column: idColumn, target_column: targetColumn, positive_label: positiveLabel, labels } = competition.config.dataset;
-  if (!header.includes(idColumn)) {
-    throw new Error(`${prepared.sampleSubmissionPath}: missing column "${idColumn}" (columns: ${header.join(', ')})`);
-  }
-  const valueColumns = header.filter((c) => c !== idColumn);
-  const answers = await readAnswerColumns(prepared.answersPath, idColumn, answerColumnsFor(metric, targetColumn, valueColumns));
-  const truth = truthFor(metric, answers, { source: prepared.answersPath, targetColumn, valueColumns, positiveLabel });
-  const knownLabels = truth.kind === 'labels' ? new Set(labels ?? truth.labels) : undefined;
+  const derived = await submissionFormatOf(competition, path.dirname(prepared.publicDir));
+  const format = await readSubmissionFormat(prepared.publicDir, derived.format);
   return {
-    truth,
+    truth: derived.truth,
     spec: {
-      idColumn,
-      columns: header,
-      ids: answers.ids,
-      cells: metric.cells,
-      labels: knownLabels,
-      rowsRescaled: metric.kind === 'probabilities',
+      idColumn: format.id_column,
+      columns: format.columns,
+      ids: derived.ids,
+      cells: format.cells,
+      labels: format.labels ? new Set(format.labels) : undefined,
+      rowsRescaled: format.row_sum_nonzero,
       maxBytes,
     },
   };
@@ -80,7 +75,7 @@ async function validateFor(competition: Competition, options: BundledGradeOption
   // Cached and checksum-verified: grading never runs against edited answers.
   const prepared = await prepareBundledCompetition(competition, { dataDir: options.dataDir });
   const metric = getMetric(competition.metric);
-  const { spec, truth } = await submissionSpec(competition, prepared, metric, options.maxSubmissionBytes);
+  const { spec, truth } = await submissionSpec(competition, prepared, options.maxSubmissionBytes);
   return { competition, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
 }
 

@@ -132,6 +132,7 @@ describe('spam-assassin', () => {
       'private/answers.csv',
       'public/description.md',
       'public/sample_submission.csv',
+      'public/submission_format.json',
       'public/test.csv',
       'public/train.csv',
     ]);
@@ -193,6 +194,7 @@ describe('fashion-mnist-shirts', () => {
     expect(files.filter((f) => !/^(train|test)\/id\d{5}\.png$/.test(f))).toEqual([
       'description.md',
       'sample_submission.csv',
+      'submission_format.json',
       'test.csv',
       'train.csv',
     ]);

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { isPrepared, loadCompetition, prepareCompetition, PreparedDataChangedError } from '../../core/competitions';
 import { harnessPaths } from '../../core/config';
 import { readCsvFile } from '../../core/csv';
+import { idsDigest, type SubmissionFormat } from '../../core/grading/format';
 
 const ID = 'sotu-authorship';
 const tmpDirs: string[] = [];
@@ -63,10 +64,30 @@ describe('prepareCompetition (sotu-authorship)', () => {
       'private/answers.csv',
       'public/description.md',
       'public/sample_submission.csv',
+      'public/submission_format.json',
       'public/test.csv',
       'public/train.csv',
     ]);
     expect(elapsedMs).toBeLessThan(10_000);
+  });
+
+  it('writes the submission format spec the validator and the grader read, with no answer in it', async () => {
+    const format = JSON.parse(await fs.readFile(path.join(prepared.publicDir, 'submission_format.json'), 'utf8')) as SubmissionFormat;
+    const sample = (await fs.readFile(prepared.sampleSubmissionPath, 'utf8')).trim().split('\n');
+    const ids = sample.slice(1).map((line) => line.split(',')[0]!);
+    expect(format).toMatchObject({ competition_id: ID, id_column: sample[0]!.split(',')[0], columns: sample[0]!.split(',') });
+    expect(format.ids).toEqual({ count: ids.length, sha256: idsDigest(ids) });
+    expect(format).toMatchObject({ metric: 'multiclass-log-loss', cells: 'probability', labels: null, row_sum_nonzero: true });
+    expect(Object.keys(format).sort()).toEqual([
+      'cells',
+      'columns',
+      'competition_id',
+      'id_column',
+      'ids',
+      'labels',
+      'metric',
+      'row_sum_nonzero',
+    ]);
   });
 
   it('copies the description in', async () => {

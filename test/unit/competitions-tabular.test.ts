@@ -160,6 +160,7 @@ describe.each(CASES)('$id', (c) => {
       'private/answers.csv',
       'public/description.md',
       'public/sample_submission.csv',
+      'public/submission_format.json',
       'public/test.csv',
       'public/train.csv',
     ]);
