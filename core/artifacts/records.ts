@@ -18,6 +18,7 @@ import { withRunKind } from '../runs/kinds';
 import type { SkippedTechniqueRun, TechniqueTask } from '../techniques/types';
 import type { CompetitionSourceDescriptor } from '../competitions/source';
 import { harnessVersions } from './versions';
+import { contextSha256, recordGroupContext, type ContextRecord } from '../context/record';
 
 export async function writeRunRecord(result: RunResult): Promise<string> {
   const file = path.join(result.runDir, RUN_RECORD_FILE);
@@ -87,6 +88,8 @@ export interface GroupMetadata {
   created_at: string;
   finished_at: string | null;
   options: RunGroupPlan['options'];
+  /** The run option `context` (core/context/record.ts): its text in the group's context.md; null without one. */
+  context: ContextRecord | null;
   runs: {
     run_id: string;
     competition_id: string;
@@ -95,6 +98,8 @@ export interface GroupMetadata {
     seed: number;
     /** An experiment's runs (options `arms`): the run's arm. */
     arm?: Arm;
+    /** The sha256 of the context the run was shown (its run.json has the text); absent when none or not finished. */
+    context_sha256?: string;
     dir: string;
     status: 'pending' | 'finished';
     outcome: RunResult['outcome'] | null;
@@ -133,6 +138,7 @@ export async function writeGroupMetadata(
     created_at: plan.startedAt,
     finished_at: finishedAt,
     options: plan.options,
+    context: plan.options.context ? await recordGroupContext(plan.groupDir, plan.options.context) : null,
     runs: plannedRuns(plan).map((run) => {
       const result = byRun.get(run.runId);
       return {
@@ -141,6 +147,7 @@ export async function writeGroupMetadata(
         ...(run.kind === 'technique' ? { task: run.task } : {}),
         seed: run.seed,
         ...(run.arm ? { arm: run.arm } : {}),
+        ...(result?.context ? { context_sha256: contextSha256(result.context) } : {}),
         dir: path.relative(plan.groupDir, run.runDir),
         status: result ? 'finished' : 'pending',
         outcome: result?.outcome ?? null,

@@ -97,6 +97,13 @@ describe('mlebench experiment', () => {
     expect(agentLog('injected_spambase_seed-1')).toContain(`/home/data/context.md sha256=${sha}`);
     expect(agentLog('plain_spambase_seed-1')).not.toContain('context.md');
     expect(existsSync(path.join(groupDir, 'injected_spambase_seed-1', 'context-data'))).toBe(false); // removed once the container is gone
+    // The group's metadata names the context once (its text in context.md) and which runs were shown it.
+    const metadata = JSON.parse(readFileSync(path.join(groupDir, 'metadata.json'), 'utf8')) as GroupMetadata;
+    expect(metadata.context).toEqual({ source: 'hints.md', sha256: sha, bytes: Buffer.byteLength(`${HINT}\n`), file: 'context.md' });
+    expect(readFileSync(path.join(groupDir, 'context.md'), 'utf8')).toBe(`${HINT}\n`);
+    const shownSha = (arm: string) => metadata.runs.find((r) => r.arm === arm && r.seed === 1)?.context_sha256;
+    expect(shownSha('injected')).toBe(sha);
+    expect(shownSha('plain')).toBeUndefined();
     const score = report.by_competition[0]!.score[0]!;
     expect(score.n).toBe(SEEDS);
     expect(score.ci_lower).toBeGreaterThan(0);
