@@ -159,19 +159,26 @@ def load_format(path, sample):
     return fmt
 
 
+def check(submission, sample_path, format_path=None):
+    """The problems of a submission as (category, message), plus the sample and format used; the
+    entry point of main() and of images/mlebench-env/validation_server.py. Raises Invalid when the
+    sample itself cannot be used."""
+    format_path = format_path or os.path.join(os.path.dirname(sample_path), "submission_format.json")
+    sample = read_rows(sample_path, "sample submission")
+    fmt = load_format(format_path, sample)
+    return validate(submission, sample, fmt), sample, fmt
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submission", nargs="?", default="/home/submission/submission.csv")
     parser.add_argument("--sample", default="/home/data/sample_submission.csv")
     parser.add_argument("--format", default=None, help="default: submission_format.json beside the sample")
     args = parser.parse_args()
-    fmt_path = args.format or os.path.join(os.path.dirname(args.sample), "submission_format.json")
     try:
-        sample = read_rows(args.sample, "sample submission")
-        fmt = load_format(fmt_path, sample)
+        problems, sample, fmt = check(args.submission, args.sample, args.format)
     except Invalid as e:
         raise SystemExit(f"invalid: {e.args[1]}")
-    problems = validate(args.submission, sample, fmt)
     if problems:
         print(f"invalid: {args.submission}")
         for _, p in problems:

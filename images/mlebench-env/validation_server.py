@@ -32,14 +32,9 @@ VALIDATOR = load_validator()
 def run_validation(path):
     if not os.path.isfile(SAMPLE):
         raise RuntimeError(f"no sample submission at {SAMPLE} to check the format against")
-    sample = VALIDATOR.read_csv(SAMPLE, "sample submission")
-    try:
-        submission = VALIDATOR.read_csv(path, "submission")
-    except SystemExit as e:  # the validator's way of saying the file cannot be read as a CSV
-        return f"Submission invalid! {str(e).removeprefix('invalid: ')}"
-    problems = VALIDATOR.validate(submission, sample)
+    problems, _, _ = VALIDATOR.check(path, SAMPLE)
     if problems:
-        return "Submission invalid! " + "; ".join(problems)
+        return "Submission invalid! " + "; ".join(message for _, message in problems)
     return "Submission is valid."
 
 

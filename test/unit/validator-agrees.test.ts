@@ -8,9 +8,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prepareCompetition } from '../../core/competitions';
+import { gradeSubmission } from '../../core/grading';
 import { idsDigest, type SubmissionFormat } from '../../core/grading/format';
 import { validateSubmission } from '../../core/grading/submission';
 import { testPython } from '../helpers/python';
+import { writeSyntheticCompetition } from '../helpers/syntheticCompetition';
 
 const VALIDATOR = path.resolve(__dirname, '../../images/validate-submission.py');
 const IDS = ['1', '2', '3'];
@@ -184,5 +187,34 @@ describe('validate-submission and the grader agree', () => {
     }
     expect(disagreements).toEqual([]);
     expect(cases.length).toBeGreaterThan(150);
+  });
+});
+
+describe('the prepared submission_format.json', () => {
+  it('is what the validator (as the container runs it) and the grader both read', async () => {
+    const dirs = { competitionsDir: path.join(dir, 'competitions'), dataDir: path.join(dir, 'data') };
+    await writeSyntheticCompetition(dirs.competitionsDir, {
+      id: 's-labels',
+      metric: 'accuracy',
+      targetColumn: 'label',
+      options: { task: 'labels', rows: 60, classes: 3 },
+    });
+    const prepared = await prepareCompetition('s-labels', dirs);
+    const sample = await fs.readFile(prepared.sampleSubmissionPath, 'utf8');
+    const unknownLabel = path.join(dir, 'unknown-label.csv');
+    await fs.writeFile(unknownLabel, sample.replace(/,([^,\n]+)\n$/, ',no_such_class\n'));
+    for (const [file, valid] of [
+      [prepared.sampleSubmissionPath, true],
+      [unknownLabel, false],
+    ] as const) {
+      const report = await gradeSubmission({ ...dirs, competitionId: 's-labels', submissionPath: file });
+      let code = 0;
+      try {
+        execFileSync(testPython(), [VALIDATOR, file, '--sample', prepared.sampleSubmissionPath], { encoding: 'utf8' });
+      } catch (err) {
+        code = (err as { status: number }).status;
+      }
+      expect([report.valid_submission, code === 0]).toEqual([valid, valid]);
+    }
   });
 });
