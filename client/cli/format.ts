@@ -18,7 +18,7 @@ export function resultsTable(kind: RunKind, results: RunResult[], skipped: reado
   const runs = results.filter((r): r is CompetitionRunResult => r.kind === 'competition');
   const llm = runs.some((r) => r.llm);
   const table = new Table({
-    head: ['competition', 'seed', 'outcome', 'score', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])],
+    head: ['competition', 'seed', 'outcome', 'score', 'normalized', 'medal', 'above median', 'agent time', ...(llm ? ['LLM'] : [])],
   });
   for (const r of [...runs].sort((a, b) => a.competitionId.localeCompare(b.competitionId) || a.seed - b.seed)) {
     table.push([
@@ -26,6 +26,7 @@ export function resultsTable(kind: RunKind, results: RunResult[], skipped: reado
       r.seed,
       r.outcome + (r.reason && r.outcome !== 'succeeded' ? `\n${truncate(r.reason, 60)}` : ''),
       formatScore(r.score),
+      r.grade?.normalized_score == null ? '—' : r.grade.normalized_score.toFixed(3),
       r.medal ?? '—',
       r.aboveMedian ? 'yes' : 'no',
       r.timings.agentSecs === null ? '—' : `${r.timings.agentSecs.toFixed(1)} s`,
@@ -84,6 +85,8 @@ export function runsJson(runs: RunResult[]) {
     outcome: r.outcome,
     reason: r.reason ?? null,
     score: r.score,
+    // Competition runs only (docs/metrics.md); a technique run's grade is already 0..1.
+    ...(r.kind === 'competition' ? { normalized_score: r.grade?.normalized_score ?? null } : {}),
     // A technique run has no medal: the seed's JSON always had these two keys.
     medal: r.kind === 'competition' ? r.medal : null,
     above_median: r.kind === 'competition' ? r.aboveMedian : false,

@@ -61,7 +61,7 @@ export function summaryCommand(): Command {
           );
         } else if (g) {
           process.stdout.write(
-            `${g.total_runs} runs, ${g.total_valid_submissions} valid submissions, ${g.total_medals} medals (gold ${g.total_gold_medals}, silver ${g.total_silver_medals}, bronze ${g.total_bronze_medals}), above median ${g.total_above_median}\n`,
+            `${g.total_runs} runs, ${g.total_valid_submissions} valid submissions, ${g.total_medals} medals (gold ${g.total_gold_medals}, silver ${g.total_silver_medals}, bronze ${g.total_bronze_medals}), above median ${g.total_above_median}, mean normalized score ${g.mean_normalized_score ?? '—'}\n`,
           );
         } else process.stdout.write(`${id}: ${summary.status} (no summary until it completes)\n`);
         if (summary.groupDir) process.stdout.write(`artifacts: ${summary.groupDir}\n`);

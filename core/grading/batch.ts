@@ -25,7 +25,7 @@ export interface BatchEntry {
 export type MleBenchCompetitionReport = Omit<CompetitionReport, 'error'>;
 
 /** The report file's content: MLE-bench's totals, in its order, then the reports (no `created_at`). */
-export type MleBenchGradingReport = Omit<GradingReport, 'created_at' | 'competition_reports'> & {
+export type MleBenchGradingReport = Omit<GradingReport, 'created_at' | 'competition_reports' | 'mean_normalized_score'> & {
   competition_reports: MleBenchCompetitionReport[];
 };
 
@@ -89,7 +89,12 @@ function toMleBench(r: CompetitionReport): MleBenchCompetitionReport {
 }
 
 export function toMleBenchReport(reports: CompetitionReport[]): MleBenchGradingReport {
-  const { created_at: _createdAt, competition_reports: _reports, ...totals } = summarizeReports(reports);
+  const {
+    created_at: _createdAt,
+    competition_reports: _reports,
+    mean_normalized_score: _normalized,
+    ...totals
+  } = summarizeReports(reports);
   return { ...totals, competition_reports: reports.map(toMleBench) };
 }
 

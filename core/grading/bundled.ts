@@ -15,6 +15,7 @@ import { readSubmissionFormat, submissionFormatOf } from './format';
 import { getMetric, type Metric } from './metrics';
 import type { CompetitionReport } from './report';
 import { ungradedReportAgainst } from './ungraded';
+import { headroomOf, sampleScore } from './normalized';
 import { validateSubmission, type SubmissionCheck, type SubmissionSpec } from './submission';
 
 export interface BundledGradeOptions {
@@ -66,6 +67,7 @@ function score(metric: Metric, truth: Truth, check: Extract<SubmissionCheck, { v
 
 interface GradingContext {
   competition: Competition;
+  prepared: PreparedCompetition;
   metric: Metric;
   truth: Truth;
   check: SubmissionCheck;
@@ -76,7 +78,7 @@ async function validateFor(competition: Competition, options: BundledGradeOption
   const prepared = await prepareBundledCompetition(competition, { dataDir: options.dataDir });
   const metric = getMetric(competition.metric);
   const { spec, truth } = await submissionSpec(competition, prepared, options.maxSubmissionBytes);
-  return { competition, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
+  return { competition, prepared, metric, truth, check: await validateSubmission(options.submissionPath, spec) };
 }
 
 /** Validates without scoring: what an agent may learn about its submission. */
@@ -88,8 +90,20 @@ export async function checkBundledSubmission(
   return check.valid ? { valid: true } : { valid: false, reason: check.reason };
 }
 
+/** The report with its headroom: the sample submission graded the same way (once, memoised) and the leaderboard's best. */
 export async function gradeBundledSubmission(bundled: Competition, options: BundledGradeOptions): Promise<CompetitionReport> {
-  const { competition, metric, truth, check } = await validateFor(bundled, options);
+  const { report, leaderboard, prepared } = await gradeBundled(bundled, options);
+  const sample = () =>
+    sampleScore(
+      prepared,
+      `bundled:${bundled.metric}`,
+      async (file) => (await gradeBundled(bundled, { ...options, submissionPath: file })).report,
+    );
+  return { ...report, ...(await headroomOf(report.score, leaderboard, sample)) };
+}
+
+async function gradeBundled(bundled: Competition, options: BundledGradeOptions) {
+  const { competition, metric, truth, check, prepared } = await validateFor(bundled, options);
   const leaderboard = await readLeaderboard(competition.leaderboardPath);
   if (leaderboard.isLowerBetter !== metric.lowerIsBetter) {
     throw new Error(
@@ -113,7 +127,7 @@ export async function gradeBundledSubmission(bundled: Competition, options: Bund
     }
   }
   const medals = rankScore(value, thresholds, leaderboard.isLowerBetter);
-  return {
+  const report: CompetitionReport = {
     competition_id: competition.id,
     score: value,
     gold_threshold: thresholds.gold,
@@ -128,6 +142,7 @@ export async function gradeBundledSubmission(bundled: Competition, options: Bund
     submission_path: options.submissionPath,
     ...(error === undefined ? {} : { error }),
   };
+  return { report, leaderboard, prepared };
 }
 
 /**

@@ -20,6 +20,10 @@ export interface CompetitionReport {
   submission_path: string;
   /** Why the submission is invalid (or missing); absent when valid. */
   error?: string;
+  /** Headroom (./normalized.ts): absent in reports written before it, ignored by MLE-bench's readers. */
+  sample_score?: number | null;
+  best_score?: number;
+  normalized_score?: number | null;
 }
 
 /** `grading_report.json` of a run group: MLE-bench's totals plus each run's report. */
@@ -33,5 +37,7 @@ export interface GradingReport {
   total_silver_medals: number;
   total_bronze_medals: number;
   total_above_median: number;
+  /** The runs' mean normalized score (./normalized.ts `meanNormalizedScore`); an added field MLE-bench's readers ignore. */
+  mean_normalized_score: number | null;
   competition_reports: CompetitionReport[];
 }

@@ -1,5 +1,6 @@
 /** The run group's `grading_report.json`: MLE-bench's totals (mlebench/grade.py `aggregate_reports`). */
 import type { CompetitionReport, GradingReport } from './report';
+import { meanNormalizedScore } from './normalized';
 
 export function summarizeReports(reports: CompetitionReport[], createdAt: Date = new Date()): GradingReport {
   const count = (pick: (r: CompetitionReport) => boolean) => reports.filter(pick).length;
@@ -16,6 +17,7 @@ export function summarizeReports(reports: CompetitionReport[], createdAt: Date =
     total_silver_medals: silver,
     total_bronze_medals: bronze,
     total_above_median: count((r) => r.above_median),
+    mean_normalized_score: meanNormalizedScore(reports),
     competition_reports: reports,
   };
 }

@@ -20,5 +20,7 @@ export async function ungradedReportAgainst(competitionId: string, leaderboardPa
     created_at: new Date().toISOString(),
     submission_path: '',
     error: reason,
+    best_score: leaderboard.scores[0]!,
+    normalized_score: null,
   };
 }

@@ -14,6 +14,7 @@ import { readLeaderboard } from '../grading/leaderboard';
 import { medalThresholds, rankScore } from '../grading/medals';
 import type { CompetitionReport } from '../grading/report';
 import { ungradedReportAgainst } from '../grading/ungraded';
+import { headroomOf, sampleScore } from '../grading/normalized';
 import { DEFAULT_MAX_SUBMISSION_BYTES } from '../grading/submission';
 import type { MleBenchCompetition } from './checkout';
 import { prepareMleBenchCompetition } from './prepare';
@@ -64,7 +65,15 @@ async function copySubmission(submissionPath: string, maxBytes: number): Promise
   }
 }
 
+/** The report with its headroom: the sample submission graded by the same checkout grader (once, memoised) and the leaderboard's best. */
 export async function gradeMleBenchSubmission(c: MleBenchCompetition, opts: MleBenchGradeOptions): Promise<CompetitionReport> {
+  const { report, leaderboard, prepared } = await gradeMleBench(c, opts);
+  const sample = () =>
+    sampleScore(prepared, `mlebench:${c.gradeFn}`, async (file) => (await gradeMleBench(c, { ...opts, submissionPath: file })).report);
+  return { ...report, ...(await headroomOf(report.score, leaderboard, sample)) };
+}
+
+async function gradeMleBench(c: MleBenchCompetition, opts: MleBenchGradeOptions) {
   const leaderboard = await readLeaderboard(c.leaderboardPath);
   const thresholds = medalThresholds(leaderboard.scores, leaderboard.isLowerBetter);
   // Cached and verified (our manifest, or checksums.yaml): never graded against edited answers.
@@ -88,7 +97,7 @@ export async function gradeMleBenchSubmission(c: MleBenchCompetition, opts: MleB
     await fs.rm(answersDir, { recursive: true, force: true });
   }
   const score = outcome.valid ? outcome.score : null;
-  return {
+  const report: CompetitionReport = {
     competition_id: c.id,
     score,
     gold_threshold: thresholds.gold,
@@ -103,6 +112,7 @@ export async function gradeMleBenchSubmission(c: MleBenchCompetition, opts: MleB
     submission_path: opts.submissionPath,
     ...(outcome.valid ? {} : { error: outcome.reason }),
   };
+  return { report, leaderboard, prepared };
 }
 
 /** The report of a run never graded: the leaderboard's thresholds, no submission, and why. */

@@ -56,13 +56,16 @@ describe('runGroup', () => {
       const record = readJson<RunResult>(path.join(run.runDir, 'run.json'));
       expect(record.outcome).toBe('succeeded');
       expect(competitionRecord(record).grade?.valid_submission).toBe(true);
+      // The dummy submits the sample submission: the zero of the normalized score.
+      expect(competitionRecord(record).grade?.normalized_score).toBe(0);
       expect(record.container?.exitCode).toBe(0);
     }
     expect(path.basename(result.groupDir)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-UTC_run-group_dummy$/);
     const report = readJson<GradingReport>(path.join(result.groupDir, 'grading_report.json'));
     expect(report.total_runs).toBe(3);
     expect(report.total_valid_submissions).toBe(3);
-    expect(report.competition_reports.every((r) => r.competition_id === 'sotu-authorship')).toBe(true);
+    expect(report.mean_normalized_score).toBe(0);
+    expect(report.competition_reports.every((r) => r.competition_id === 'sotu-authorship' && r.normalized_score === 0)).toBe(true);
     const metadata = readJson<GroupMetadata>(path.join(result.groupDir, 'metadata.json'));
     expect(metadata.status).toBe('completed');
     expect(metadata.run_group_id).toBe(groupId);

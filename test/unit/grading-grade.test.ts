@@ -62,6 +62,10 @@ describe('gradeSubmission', () => {
       is_lower_better: true,
       created_at: expect.any(String) as unknown,
       submission_path: prepared.sampleSubmissionPath,
+      // The sample is the zero of the normalized score; the best is the leaderboard's first entry.
+      sample_score: 1.09861,
+      best_score: lb.scores[0],
+      normalized_score: 0,
     });
     expect(report.score).toBeCloseTo(Math.log(3), 5);
     expect(t.gold).toBeLessThan(t.silver);
@@ -148,6 +152,7 @@ describe('summarizeReports', () => {
       total_silver_medals: 1,
       total_bronze_medals: 1,
       total_above_median: 4,
+      mean_normalized_score: null,
       competition_reports: reports,
     });
   });
