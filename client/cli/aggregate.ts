@@ -66,6 +66,16 @@ export function aggregateCommand(): Command {
           ...result.seeds.map((s) => fmt(s[key])),
         ]);
       }
+      const n = result.normalized;
+      if (n.mean) {
+        table.push([
+          'mean normalized score',
+          n.mean.mean.toFixed(3),
+          `${n.mean.ci_lower.toFixed(3)} – ${n.mean.ci_upper.toFixed(3)}`,
+          n.mean.standard_error.toFixed(3),
+          ...n.seeds.map((x) => (x === null ? '—' : x.toFixed(3))),
+        ]);
+      }
       process.stdout.write(
         `${result.average.num_seeds_averaged} seeds of ${result.average.num_competitions_per_seed} competitions (${flags.padMissing ? 'missing runs padded' : 'complete seeds only'}), from ${reports.map((r) => r.file).join(', ')}\n${table.toString()}\n`,
       );

@@ -6,6 +6,7 @@
  * standard error. By default only complete seeds count; `padMissing` fills a seed's missing
  * competitions with a run that has nothing, as the script's `--pad-missing` does.
  */
+import { normalizedContribution } from '../grading/normalized';
 import { normalInterval, type IntervalStat } from './summary';
 
 /** What MLE-bench's aggregation reads of each competition report: a grading report must carry these. */
@@ -20,7 +21,10 @@ export const AGGREGATED_FIELDS = [
 ] as const;
 
 type Flag = Exclude<(typeof AGGREGATED_FIELDS)[number], 'competition_id'>;
-export type AggregatedRun = { competition_id: string } & Record<Flag, boolean>;
+export type AggregatedRun = { competition_id: string } & Record<Flag, boolean> & {
+    /** Its part in the mean normalized score (core/grading/normalized.ts); null: left out. */
+    normalized?: number | null;
+  };
 
 export interface SeedMetrics {
   total_competitions: number;
@@ -64,6 +68,13 @@ export function aggregatedRuns(reports: readonly ReadReport[]): AggregatedRun[] 
         above_median: flag('above_median'),
         submission_exists: flag('submission_exists'),
         valid_submission: flag('valid_submission'),
+        normalized: normalizedContribution({
+          normalized_score: r.normalized_score as number | null | undefined,
+          valid_submission: flag('valid_submission'),
+          sample_score: r.sample_score as number | null | undefined,
+          best_score: typeof r.best_score === 'number' ? r.best_score : undefined,
+          is_lower_better: Boolean(r.is_lower_better),
+        }),
       };
     });
     // A stable sort by id: within a competition the runs keep the report's order (its seeds').
@@ -130,16 +141,28 @@ export interface Aggregate {
   competition_ids: string[];
   seeds: SeedMetrics[];
   average: AggregateMetrics;
+  /** Not in MLE-bench's script: each seed's mean normalized score (null: no run of it has one) and their mean with the same interval. */
+  normalized: { seeds: (number | null)[]; mean: IntervalStat | null };
+}
+
+/** A seed's mean normalized score over the runs that have one (docs/metrics.md). */
+export function seedNormalized(seed: readonly AggregatedRun[]): number | null {
+  const xs = seed.map((r) => r.normalized ?? null).filter((x): x is number => x !== null);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** The script's whole computation: its per-seed lines and its "Average metrics across seeds". */
 export function aggregateReports(reports: readonly ReadReport[], competitionIds: readonly string[], opts: SeedOptions = {}): Aggregate {
-  const seeds = buildSeeds(aggregatedRuns(reports), competitionIds, opts).map(seedMetrics);
+  const built = buildSeeds(aggregatedRuns(reports), competitionIds, opts);
+  const seeds = built.map(seedMetrics);
+  const normalizedSeeds = built.map(seedNormalized);
+  const counted = normalizedSeeds.filter((x): x is number => x !== null);
   const keys = Object.keys(seeds[0]!) as (keyof SeedMetrics)[];
   const metrics = Object.fromEntries(keys.map((k) => [k, normalInterval(seeds.map((s) => s[k]))])) as AggregateMetrics['metrics'];
   return {
     competition_ids: [...competitionIds],
     seeds,
     average: { num_seeds_averaged: seeds.length, num_competitions_per_seed: competitionIds.length, metrics },
+    normalized: { seeds: normalizedSeeds, mean: counted.length ? normalInterval(counted) : null },
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gradeSubmission, summarizeReports } from '../../core/grading';
 import { meanNormalizedScore, normalizedScore } from '../../core/grading/normalized';
+import { aggregateReports } from '../../core/stats/aggregate';
 import { prepareCompetition } from '../../core/competitions';
 import { readCsvFile, toCsv } from '../../core/csv';
 import { writeSyntheticCompetition } from '../helpers/syntheticCompetition';
@@ -68,5 +69,35 @@ describe('a graded report', () => {
     const missing = await grade(path.join(root, 'none.csv'));
     expect(missing).toMatchObject({ valid_submission: false, normalized_score: null, sample_score: sample.score, best_score: 1 });
     expect(summarizeReports([sample, await grade(perfect), missing]).mean_normalized_score).toBeCloseTo(1 / 3, 5);
+  });
+});
+
+describe('aggregateReports', () => {
+  it("gives each seed's mean normalized score and their mean with MLE-bench's interval", () => {
+    const run = (id: string, normalized_score: number | null, valid = true) => ({
+      competition_id: id,
+      gold_medal: false,
+      silver_medal: false,
+      bronze_medal: false,
+      above_median: false,
+      submission_exists: true,
+      valid_submission: valid,
+      is_lower_better: false,
+      sample_score: 0.5,
+      best_score: 0.9,
+      normalized_score,
+    });
+    const { normalized } = aggregateReports(
+      [
+        { file: 'a_grading_report.json', report: { competition_reports: [run('x', 0.5), run('y', 1)] } },
+        { file: 'b_grading_report.json', report: { competition_reports: [run('x', null, false), run('y', 0.5)] } },
+      ],
+      ['x', 'y'],
+    );
+    expect(normalized.seeds).toEqual([0.75, 0.25]);
+    // 0.75, 0.25 → mean 0.5, SEM 0.25, CI 0.5 ± 0.49.
+    expect(normalized.mean?.mean).toBeCloseTo(0.5, 10);
+    expect(normalized.mean?.standard_error).toBeCloseTo(0.25, 10);
+    expect(normalized.mean?.ci_lower).toBeCloseTo(0.01, 10);
   });
 });
