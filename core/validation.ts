@@ -40,16 +40,41 @@ export function formatZodError(error: { readonly issues: readonly z.core.$ZodIss
 }
 
 /**
- * A YAML file's content, for a schema to check: a file that cannot be read or is not YAML is
- * `fail`'s error, with the message `<file>: cannot read: …` or `<file>: not valid YAML: …`.
+ * The most a configuration file (an agent's config.yaml, the gateway's, split descriptions) may
+ * hold: the largest real one is a few KB; a checkout or a git agent is not trusted to be sane.
  */
-export async function readYamlFile(file: string, fail: (message: string) => Error): Promise<unknown> {
-  let text: string;
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
+/** A configuration file's text, checked against CONFIG_FILE_MAX_BYTES on the open handle before it is read. */
+export async function readConfigText(file: string, fail: (message: string) => Error): Promise<string> {
+  let handle: fs.FileHandle;
   try {
-    text = await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, 'r');
   } catch (err) {
     throw fail(`${file}: cannot read: ${(err as Error).message}`);
   }
+  let reason = '';
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) reason = 'not a regular file';
+    else if (stat.size > CONFIG_FILE_MAX_BYTES)
+      reason = `${stat.size} bytes, over the ${CONFIG_FILE_MAX_BYTES}-byte limit of a configuration file`;
+    else return await handle.readFile('utf8');
+  } catch (err) {
+    reason = (err as Error).message;
+  } finally {
+    await handle.close();
+  }
+  throw fail(`${file}: cannot read: ${reason}`);
+}
+
+/**
+ * A YAML file's content, for a schema to check: a file that cannot be read (or is over
+ * CONFIG_FILE_MAX_BYTES) or is not YAML is `fail`'s error, with the message
+ * `<file>: cannot read: …` or `<file>: not valid YAML: …`.
+ */
+export async function readYamlFile(file: string, fail: (message: string) => Error): Promise<unknown> {
+  const text = await readConfigText(file, fail);
   try {
     return parseYaml(text) as unknown;
   } catch (err) {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { mlebenchAgentImageTag } from '../sandbox/imageTags';
-import { formatZodError } from '../validation';
+import { formatZodError, readConfigText } from '../validation';
 import { AGENT_NAME_RE, AgentConfigError, DEFAULT_VARIANT } from './config';
 import type { AgentSpec } from './types';
 
@@ -190,7 +190,7 @@ interface ParsedConfig {
 }
 
 async function readConfig(file: string): Promise<ParsedConfig> {
-  const doc = parseDocument(await fs.readFile(file, 'utf8'), { merge: true, intAsBigInt: true });
+  const doc = parseDocument(await readConfigText(file, (message) => new AgentConfigError(message)), { merge: true, intAsBigInt: true });
   if (doc.errors.length) throw new AgentConfigError(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
   const values: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (typeof values !== 'object' || values === null || Array.isArray(values))

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatIssues, formatZodError, readYamlFile, zodFieldIssues } from '../../core/validation';
+import { CONFIG_FILE_MAX_BYTES, formatIssues, formatZodError, readYamlFile, zodFieldIssues } from '../../core/validation';
 
 const schema = z.strictObject({
   dataset: z.object({ answers: z.string('a path') }),
@@ -67,5 +67,14 @@ describe('readYamlFile', () => {
     const broken = path.join(dir, 'broken.yaml');
     writeFileSync(broken, 'name: [unclosed\n');
     await expect(readYamlFile(broken, fail)).rejects.toThrow(`${broken}: not valid YAML: `);
+  });
+
+  it('refuses a file over the configuration limit before reading it, and a folder, naming the file', async () => {
+    const huge = path.join(dir, 'huge.yaml');
+    writeFileSync(huge, `name: ${'x'.repeat(CONFIG_FILE_MAX_BYTES)}\n`);
+    await expect(readYamlFile(huge, fail)).rejects.toThrow(
+      `${huge}: cannot read: ${CONFIG_FILE_MAX_BYTES + 7} bytes, over the ${CONFIG_FILE_MAX_BYTES}-byte limit`,
+    );
+    await expect(readYamlFile(dir, fail)).rejects.toThrow(`${dir}: cannot read: not a regular file`);
   });
 });
