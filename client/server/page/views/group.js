@@ -139,7 +139,7 @@ function runsTable(groupId, runs, hasLlm) {
     'Seed',
     'Outcome',
     hasMedals ? 'Score' : 'Grade',
-    ...(hasMedals ? ['Medal'] : []),
+    ...(hasMedals ? ['Normalized', 'Medal'] : []),
     'Agent time',
     ...(hasLlm ? ['LLM tokens', 'LLM cost'] : []),
   ];
@@ -163,6 +163,14 @@ function runsTable(groupId, runs, hasLlm) {
         rec?.reason ? h('div', { class: 'reason' }, rec.reason) : null,
       ),
       h('td', { 'data-label': hasMedals ? 'Score' : 'Grade', class: 'num', 'data-score': r.score ?? '' }, fmtScore(r.score)),
+      // 0 = the sample submission, 1 = the leaderboard's best (docs/metrics.md); none for a technique run.
+      hasMedals
+        ? h(
+            'td',
+            { 'data-label': 'Normalized', class: 'num', 'data-normalized': rec?.grade?.normalized_score ?? '' },
+            fmtScore(rec?.grade?.normalized_score ?? null),
+          )
+        : null,
       hasMedals ? h('td', { 'data-label': 'Medal' }, r.task ? h('span', { class: 'muted' }, 'n/a') : medalBadge(r.medal)) : null,
       h('td', { 'data-label': 'Agent time', class: 'num' }, fmtDuration(rec?.timings?.agentSecs)),
       hasLlm

@@ -104,6 +104,12 @@ function runRecord(view, run, rec, names) {
       facts([
         ['outcome', rec.outcome],
         ['score', h('span', { 'data-run-score': rec.score ?? '' }, fmtScore(rec.score))],
+        rec.task
+          ? [null, null]
+          : [
+              'normalized score',
+              h('span', { 'data-run-normalized': rec.grade?.normalized_score ?? '' }, fmtScore(rec.grade?.normalized_score ?? null)),
+            ],
         rec.task ? [null, null] : ['medal', medalBadge(rec.medal)],
         rec.task ? [null, null] : ['above median', rec.aboveMedian ? 'yes' : 'no'],
         ['agent time', fmtDuration(t.agentSecs)],
