@@ -3,7 +3,7 @@
 These competitions have no public Kaggle leaderboard, so medal thresholds come from "teams" that
 are reference solutions of deliberately varied strength, each scored on the prepared test set
 exactly as the harness scores a submission (the competition's metric, rounded to 5 decimals).
-The population (about 70 entries; `kind` adapts each family to the task; tabular_models.py):
+The population (about 160 entries; `kind` adapts each family to the task; tabular_models.py):
 
   A. naive        constant or random predictions: class prior, uniform, majority, median, mean
   B. linear       logistic / ridge regression on scaled numbers and one-hot categories, 6 strengths
@@ -23,6 +23,15 @@ The population (about 70 entries; `kind` adapts each family to the task; tabular
   L. ordinal      (ordinal tasks only) regression on the class index, rounded or cut at thresholds
                   that maximise the out-of-fold kappa on train, and the expected class of boosting
                   probabilities; blends of these before rounding
+  M. expert      the upper tail, what sustained effort on boosting reaches (tabular_models.py,
+                  expert_search): 10 HistGradientBoosting settings (learning rate, leaves, minimum
+                  leaf, L2, column share) sampled at seed 0 and scored by 3-fold cross-validation
+                  on train, each with its rounds found by early stopping in the folds; the best 4
+                  refit on all of train with seeds 0-4, on all columns and on a seeded 80% of them
+                  (40 entries)
+  N. stacks       the average of the 40 expert entries, and each kept setting's bag of seeds,
+                  blended with diverse strong models (the H family, forests, the linear model;
+                  for ordinal tasks the thresholded and expected-class models) at fixed weights
 
 Regression targets are modelled as log(1 + y) (two raw-scale models are kept for variety).
 Every model has a fixed random_state, so re-running on the same prepared data reproduces the
@@ -39,7 +48,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.metrics import cohen_kappa_score, log_loss, roc_auc_score
 
-from tabular_models import SEED, model_jobs, naive_entries
+from tabular_models import SEED, expert_jobs, expert_search, model_jobs, naive_entries
 
 SUBMISSION_DATE = "2025-01-01 00:00:00"
 LOWER_IS_BETTER = {"roc-auc": False, "multiclass-log-loss": True, "rmsle": True, "quadratic-weighted-kappa": False}
@@ -114,10 +123,27 @@ def finish(task, prediction):
     return np.clip(np.rint(prediction), min(task.classes), max(task.classes)).astype(int)
 
 
-def blend(task, a, b):
-    if task.kind == "regression":  # on the log scale the models were fitted on
-        return np.expm1((np.log1p(a) + np.log1p(b)) / 2)
-    return (np.asarray(a, dtype=float) + np.asarray(b, dtype=float)) / 2
+def blend(task, a, b, weight=0.5):
+    """weight * a + (1 - weight) * b; regression on the log scale the models were fitted on."""
+    if task.kind == "regression":
+        return np.expm1(weight * np.log1p(a) + (1 - weight) * np.log1p(b))
+    return weight * np.asarray(a, dtype=float) + (1 - weight) * np.asarray(b, dtype=float)
+
+
+def average(task, predictions):
+    if task.kind == "regression":
+        return np.expm1(np.mean([np.log1p(p) for p in predictions], axis=0))
+    return np.mean([np.asarray(p, dtype=float) for p in predictions], axis=0)
+
+
+def expert_blend_partners(task):
+    """N. stacks: the average of every expert entry, blended with diverse strong models."""
+    if task.kind == "ordinal":
+        return ["ordinal bag of 5 boosting regressions cut at fitted thresholds", "ordinal forest regression cut at fitted thresholds",
+                "ordinal expected class of boosting probabilities", "ordinal bag of 5 boosting regressions"]
+    return ["strong bag of 5 boosting runs rate=0.05 rounds=400 features=70%", "strong bag of 3 neural networks 2 x 256 units",
+            "strong support vector machine rbf C=10", "forest trees=300 max_features=sqrt", "extra-trees trees=300",
+            "strong linear on log-scaled numbers strength=1"]
 
 
 def write_leaderboard(task, predictions, out):
@@ -150,10 +176,23 @@ def blend_pairs(task):
 
 
 def make_leaderboard(task, out, jobs=2):
-    specs = model_jobs(task)
+    settings = expert_search(task, jobs)
+    print(f"expert settings: {settings}", file=sys.stderr)
+    experts = expert_jobs(task, settings)
+    specs = model_jobs(task) + experts
     results = Parallel(n_jobs=jobs)(delayed(predict)(task, model, rows, raw) for _, model, rows, raw in specs)
     predictions = dict(naive_entries(task))
     predictions.update({name: p for (name, *_), p in zip(specs, results)})
     for a, b in blend_pairs(task):
         predictions[f"blend {a} + {b}"] = blend(task, predictions[a], predictions[b])
+    expert = average(task, [predictions[name] for name, *_ in experts])
+    predictions[f"stack average of the {len(experts)} expert entries"] = expert
+    for partner in expert_blend_partners(task):
+        for weight in (0.5, 0.7, 0.85):
+            predictions[f"stack {weight:.0%} expert average + {partner}"] = blend(task, expert, predictions[partner], weight)
+    for rank in range(1, len(settings) + 1):  # each kept setting's seeds, bagged, and that bag blended
+        bag = average(task, [predictions[name] for name, *_ in experts if name.startswith(f"expert tuned boosting #{rank} ")])
+        predictions[f"stack bag of expert setting #{rank}'s entries"] = bag
+        for partner in expert_blend_partners(task):
+            predictions[f"stack 70% bag of expert setting #{rank} + {partner}"] = blend(task, bag, predictions[partner], 0.7)
     write_leaderboard(task, {name: finish(task, p) for name, p in predictions.items()}, out)

@@ -7,7 +7,7 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, HistGra
                               HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor)
 from sklearn.linear_model import BayesianRidge, LogisticRegression, Ridge
 from sklearn.metrics import cohen_kappa_score
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import KFold, ParameterSampler, StratifiedKFold, cross_val_predict, cross_validate
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -38,10 +38,12 @@ def linear_features(task, columns=None, log_scale=False):
     return ColumnTransformer(parts)
 
 
-def tree_features(task):
-    parts = [("num", "passthrough", task.numeric)]
-    if task.categorical:
-        parts.append(("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), task.categorical))
+def tree_features(task, columns=None):
+    numeric = [c for c in task.numeric if columns is None or c in columns]
+    categorical = [c for c in task.categorical if columns is None or c in columns]
+    parts = [("num", "passthrough", numeric)]
+    if categorical:
+        parts.append(("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), categorical))
     return ColumnTransformer(parts)
 
 
@@ -72,9 +74,9 @@ def forest(task, n, max_features, extra=False, regression=False):
     return make_pipeline(tree_features(task), classifier_or_regressor(task, cls(**kw), reg(**kw), regression=regression))
 
 
-def boosting(task, rate, rounds, early_stopping=False, seed=SEED, regression=False, **more):
+def boosting(task, rate, rounds, early_stopping=False, seed=SEED, regression=False, columns=None, **more):
     kw = dict(learning_rate=rate, max_iter=rounds, early_stopping=early_stopping, random_state=seed, **more)
-    return make_pipeline(tree_features(task), classifier_or_regressor(
+    return make_pipeline(tree_features(task, columns), classifier_or_regressor(
         task, HistGradientBoostingClassifier(**kw), HistGradientBoostingRegressor(**kw), regression=regression))
 
 
@@ -240,3 +242,62 @@ def naive_entries(task):
             "naive random labels at the class prior": rng.choice(classes, size=n, p=counts / counts.sum())}
 
 
+
+
+# ---------------------------------------------------------------- the expert tail
+
+# What sustained effort on boosting reaches: a randomized, cross-validated search over the settings
+# that matter, then the best settings refit with several seeds and two column views.
+EXPERT_SEARCH = {
+    "learning_rate": [0.02, 0.03, 0.05, 0.08],
+    "max_leaf_nodes": [7, 15, 31, 63],
+    "min_samples_leaf": [5, 10, 20, 40],
+    "l2_regularization": [0.0, 0.1, 1.0, 10.0],
+    "max_features": [0.3, 0.5, 0.7, 1.0],
+}
+EXPERT_BUDGET = 10  # settings tried, each by 3-fold cross-validation on train
+EXPERT_TOP = 4  # best settings kept
+EXPERT_SEEDS = 5  # refits of each kept setting (seed of the early-stopping split and column sampling)
+EXPERT_ROUNDS = 2000  # the search's ceiling; early stopping (30 rounds without gain on 10% of a fold) ends it
+
+
+def expert_boosting(task, setting, seed, columns=None, rounds=None):
+    """`rounds` None: early stopping (the search); else that many rounds on all of train (the refit)."""
+    regression = task.kind == "ordinal"  # ordinal: a regressor on the class index, cut at fitted thresholds
+    stopping = dict(early_stopping=True, n_iter_no_change=30, validation_fraction=0.1) if rounds is None else {}
+    model = boosting(task, setting["learning_rate"], rounds or EXPERT_ROUNDS, seed=seed, regression=regression,
+                     columns=columns, **stopping, **{k: v for k, v in setting.items() if k not in ("learning_rate", "rounds")})
+    return Thresholds(model) if regression else model
+
+
+def expert_search(task, jobs=2):
+    """The EXPERT_TOP best of EXPERT_BUDGET sampled settings, by 3-fold CV on train (seeded), each
+    with its number of rounds: the folds' early-stopped mean, plus a tenth for the extra rows."""
+    scoring = {"binary": "roc_auc", "multiclass": "neg_log_loss", "regression": "neg_root_mean_squared_error",
+               "ordinal": "neg_mean_squared_error"}[task.kind]
+    folds = KFold(3, shuffle=True, random_state=SEED) if task.kind == "regression" else StratifiedKFold(3, shuffle=True, random_state=SEED)
+    settings = list(ParameterSampler(EXPERT_SEARCH, EXPERT_BUDGET, random_state=SEED))
+    x, y = task.train[task.features], task.fit_y(task.y)
+    results = []
+    for setting in settings:
+        model = expert_boosting(task, setting, SEED)
+        model = model.regressor if isinstance(model, Thresholds) else model  # the search ranks the regressor itself
+        cv = cross_validate(model, x, y, cv=folds, scoring=scoring, n_jobs=jobs, return_estimator=True)
+        setting["rounds"] = int(round(1.1 * np.mean([e[-1].n_iter_ for e in cv["estimator"]])))
+        results.append(cv["test_score"].mean())
+    order = np.argsort(results)[::-1][:EXPERT_TOP]
+    return [settings[i] for i in order]
+
+
+def expert_jobs(task, settings):
+    """M. expert: each kept setting x EXPERT_SEEDS seeds x {all columns, a seeded random 80% of them}."""
+    jobs = []
+    for rank, setting in enumerate(settings, start=1):
+        described = ", ".join(f"{k}={v}" for k, v in sorted(setting.items()))
+        for seed in range(EXPERT_SEEDS):
+            rng = np.random.default_rng(1000 * rank + seed)
+            subset = sorted(rng.choice(task.features, size=max(1, int(round(0.8 * len(task.features)))), replace=False).tolist())
+            for view, columns in (("all columns", None), ("80% of the columns", subset)):
+                name = f"expert tuned boosting #{rank} ({described}) seed={seed} {view}"
+                jobs.append((name, expert_boosting(task, setting, seed, columns, setting["rounds"]), None, False))
+    return jobs
