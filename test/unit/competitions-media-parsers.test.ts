@@ -15,7 +15,7 @@ import {
   stripListTags,
   truncate,
 } from '../../core/competitions/steps/media/mailText';
-import { dropDuplicateMails, type MailRow } from '../../core/competitions/steps/media/spamAssassin';
+import { dropDuplicateMails, split, type MailRow } from '../../core/competitions/steps/media/spamAssassin';
 import { parseBirths } from '../../core/competitions/steps/media/usBirths';
 
 const lines = (...l: string[]) => l.join('\n');
@@ -165,8 +165,37 @@ describe('cleaning mail text', () => {
   });
 
   it('keeps one copy of a repeated mail, none when the copies disagree', () => {
-    const row = (text: string, spam: 0 | 1): MailRow => ({ subject: 's', text, contentType: 'text/plain', attachments: 0, spam });
+    const row = (text: string, spam: 0 | 1): MailRow => ({
+      group: 'g',
+      subject: 's',
+      text,
+      contentType: 'text/plain',
+      attachments: 0,
+      spam,
+    });
     expect(dropDuplicateMails([row('a', 1), row('a', 1), row('b', 0), row('b', 1), row('c', 0)])).toEqual([row('a', 1), row('c', 0)]);
+  });
+
+  it('splits by collection with test_groups, else the last test_fraction, then keeps the first train_fraction of train', () => {
+    const rows = ['old', 'new', 'old', 'old', 'new', 'old'].map((group, i): MailRow => ({
+      group,
+      subject: `s${i}`,
+      text: 't',
+      contentType: 'text/plain',
+      attachments: 0,
+      spam: (i % 2) as 0 | 1,
+    }));
+    const subjects = (r: MailRow[]) => r.map((m) => m.subject);
+    const byTime = split(rows, { test_fraction: 0.25, test_groups: ['new'], train_fraction: 0.5 });
+    expect([subjects(byTime.trainRows), subjects(byTime.testRows)]).toEqual([
+      ['s0', 's2'],
+      ['s1', 's4'],
+    ]);
+    const atRandom = split(rows, { test_fraction: 0.5, train_fraction: 1 });
+    expect([subjects(atRandom.trainRows), subjects(atRandom.testRows)]).toEqual([
+      ['s0', 's1', 's2'],
+      ['s3', 's4', 's5'],
+    ]);
   });
 });
 

@@ -126,7 +126,7 @@ describe('spam-assassin', () => {
     p = await prepare('spam-assassin');
   });
 
-  it('writes text with metadata, 75/25, about 30 % spam, in seconds', async () => {
+  it('writes text with metadata, split by time (a fifth of 2002 to train, 2003 to test), in seconds', async () => {
     expect(await listTree(path.dirname(p.prepared.publicDir))).toEqual([
       'checksums.json',
       'private/answers.csv',
@@ -137,12 +137,13 @@ describe('spam-assassin', () => {
       'public/train.csv',
     ]);
     expect(p.train.header).toEqual(['id', 'subject', 'text', 'content_type', 'attachments', 'spam']);
-    const total = p.train.rows.length + p.test.rows.length;
-    expect(total).toBeGreaterThan(5500);
-    expect(p.test.rows.length).toBe(Math.round(total * 0.25));
+    // 5,900 distinct mails: 3,195 from the 2002 collections (a fifth of them train), 2,705 from 2003.
+    expect(p.train.rows.length).toBe(Math.round(3195 * 0.2));
+    expect(p.test.rows.length).toBe(2705);
     const share = (values: string[]) => values.filter((v) => v === '1').length / values.length;
-    expect(share(col(p.train, 'spam'))).toBeGreaterThan(0.25);
-    expect(share(col(p.answers, 'spam'))).toBeLessThan(0.35);
+    expect(share(col(p.train, 'spam'))).toBeGreaterThan(0.1);
+    expect(share(col(p.train, 'spam'))).toBeLessThan(0.2);
+    expect(share(col(p.answers, 'spam'))).toBeGreaterThan(0.4);
     expect(p.ms).toBeLessThan(20_000);
   });
 
