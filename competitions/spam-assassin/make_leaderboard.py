@@ -18,6 +18,11 @@ Every model sees only train.csv. The population:
   F. all-lr        (8)  subject + text + content type + attachments: word and character TF-IDF
                         + one-hot metadata + LR, C in {1 .. 30}
   G. blends        (4)  averages of the ranks of the best text, subject and all-column models
+  H. expert       (15)  the all-column model with longer word n-grams (1-3) and/or longer
+                        character n-grams (3-6), C in {4 .. 64}
+  I. stacks       (22)  ranks of each all-column model (F, H) blended 70/30 with the ranks of
+                        word-count naive Bayes (1-2-grams, alpha 0.1), and the average of all
+                        their ranks
 
 Everything is deterministic (lbfgs, fixed subsampling seed), so re-running on the same prepared
 data reproduces the file. Rows are ranked best (highest AUC) first, with MLE-bench's columns
@@ -75,9 +80,9 @@ def subject_and_text(rows):
 class AllColumns:
     """Words and characters of subject + text, one-hot content type, log attachments."""
 
-    def __init__(self):
-        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, max_features=200_000)
+    def __init__(self, words=(1, 2), chars=(2, 5)):
+        self.words = TfidfVectorizer(ngram_range=words, sublinear_tf=True, min_df=2)
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=chars, sublinear_tf=True, min_df=3, max_features=200_000)
         self.types = CountVectorizer(token_pattern=r"[^ ]+", lowercase=True)
 
     def _meta(self, rows):
@@ -136,7 +141,24 @@ def model_jobs(train, y, test):
     for c in (3, 30):
         vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, max_features=200_000)
         jobs.append((f"all-lr chars only C={c}", vec, lr(c), both, y, both_test))
+    for words in ((1, 2), (1, 3)):
+        for chars in ((2, 5), (3, 6)):
+            if (words, chars) == ((1, 2), (2, 5)):
+                continue  # the all-lr family above
+            for c in (4, 8, 16, 32, 64):
+                name = f"expert all-lr words 1-{words[1]} chars {chars[0]}-{chars[1]}+metadata C={c}"
+                jobs.append((name, AllColumns(words, chars), lr(c), train, y, test))
     return jobs
+
+
+def expert_stacks(predictions, n_test):
+    """I. stacks: each expert and all-lr model's ranks blended with the text naive Bayes, and all of them averaged."""
+    ranks = lambda name: rankdata(predictions[name]) / n_test  # noqa: E731
+    strong = [n for n in predictions if n.startswith(("expert all-lr", "all-lr words+chars"))]
+    nb = ranks("text-nb ngrams=1-2 alpha=0.1")
+    stacks = {f"stack ranks: {n} + text-nb ngrams=1-2 alpha=0.1": 0.7 * ranks(n) + 0.3 * nb for n in strong}
+    stacks[f"stack ranks: the average of {len(strong)} all-column models"] = np.mean([ranks(n) for n in strong], axis=0)
+    return stacks
 
 
 def naive_entries(test):
@@ -170,6 +192,7 @@ def main():
     predictions["blend ranks: best text-lr + best text-nb"] = (text_lr + text_nb) / 2
     predictions["blend ranks: best all-lr + best text-nb"] = (all_lr + text_nb) / 2
     predictions["blend ranks: best all-lr + best text-lr + best text-nb"] = (all_lr + text_lr + text_nb) / 3
+    predictions.update(expert_stacks(predictions, len(test)))
 
     rows = sorted(((score(y_test, p), name) for name, p in predictions.items()), key=lambda row: (-row[0], row[1]))
     with open(args.out, "w", newline="", encoding="utf-8") as f:
