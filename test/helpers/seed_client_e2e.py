@@ -33,7 +33,11 @@ def check_record(record, run_id):
     assert RECORD_KEYS <= set(record), f"record lacks {RECORD_KEYS - set(record)}: {record}"
     assert record["run_id"] == run_id, record
     assert record["status"] in ("queued", "running", "completed", "failed"), record["status"]
-    assert isinstance(record["created_at"], float) and isinstance(record["updated_at"], float), record
+    # Unix seconds: JSON has one number type, so a time on a whole second arrives as a Python int
+    # (the seed's own server could send 1796630759.0; a JSON encoder in JavaScript cannot).
+    for key in ("created_at", "updated_at"):
+        assert isinstance(record[key], (int, float)) and not isinstance(record[key], bool), record
+        assert record[key] > 1.6e9, record
     assert record["updated_at"] >= record["created_at"], record
     assert isinstance(record["request"], dict), record["request"]
     assert isinstance(record["logs"], list) and all(isinstance(step, dict) for step in record["logs"]), record["logs"]
