@@ -13,17 +13,17 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import { parseRunOptions, TECHNIQUE_TASKS, type RunOptions, type RunOptionsInput } from '../core/options';
+import { parseRunOptions, type RunOptionsInput } from '../core/options';
 import { harnessPaths, useEnvironment } from '../core/config';
 import { explainFailure, type FailureExplanation } from './failure';
+import { groupAdmission, progressOf, runRecordsOf } from './groupDerived';
 import { configureLogUnlessChosen, logSettings } from '../core/log';
-import { resolveRunRequest, type ResolvedRunRequest } from '../core/runs/plan';
+import { resolveRunRequest } from '../core/runs/plan';
 import { pinRunOptions } from '../core/agents/gitAgent';
-import type { GroupProgress, RunGroupResult, RunResult } from '../core/runs/types';
-import { groupKindOf, runKindOf, withRunKind } from '../core/runs/kinds';
+import type { GroupProgress, RunGroupResult } from '../core/runs/types';
+import { groupKindOf } from '../core/runs/kinds';
 import { summarizeGroup } from '../core/runs/summary';
 import { ungradedReports } from '../core/artifacts/records';
-import { readGroupRecords } from '../core/artifacts/groupFiles';
 import { newRunGroupId } from '../core/runs/ids';
 import {
   datasetFiltersSchema,
@@ -44,7 +44,6 @@ import {
   MAX_PAGE,
   type ClientOptions,
   type CompletedRunGroup,
-  type GroupAdmission,
   type ListRunsOptions,
   type RunGroupStartOptions,
   type RunGroupStatus,
@@ -391,49 +390,6 @@ export class RunGroupIdTakenError extends Error {
     );
     this.name = 'RunGroupIdTakenError';
   }
-}
-
-/** What a planned group asks: containers at once and the most its LLM calls may cost. */
-function groupAdmission(options: RunOptions, resolved: ResolvedRunRequest): GroupAdmission {
-  const perCompetition = runKindOf(options) === 'technique' ? (options.tasks ?? TECHNIQUE_TASKS).length : 1;
-  const runs = resolved.competitionIds.length * perCompetition * options.nSeeds;
-  const llmAgent = resolved.agent.llm === true;
-  const perRun = options.llmBudget?.maxDollars ?? resolved.agent.llmBudget?.maxDollars;
-  return {
-    agentId: options.agentId,
-    llmAgent,
-    runs,
-    containers: Math.min(options.maxParallel, runs),
-    llmDollars: !llmAgent ? 0 : perRun === undefined ? null : perRun * runs,
-  };
-}
-
-/** A group's run records: in its result when recorded before they travelled by reference, else its folder's run.json files. */
-async function runRecordsOf(result: RunGroupResult): Promise<RunResult[]> {
-  if (result.runs) return result.runs.map(withRunKind);
-  return (await readGroupRecords(result.groupDir)).runs.map(withRunKind);
-}
-
-function progressOf(result: RunGroupResult, runs: RunResult[]): GroupProgress {
-  return {
-    groupId: result.groupId,
-    agentId: result.agentId,
-    groupDir: result.groupDir,
-    status: result.status,
-    total: runs.length,
-    done: runs.length,
-    running: 0,
-    medals: runs.filter((r) => r.kind === 'competition' && r.medal !== null).length,
-    runs: runs.map((r) => ({
-      runId: r.runId,
-      competitionId: r.competitionId,
-      ...(r.kind === 'technique' ? { task: r.task } : { medal: r.medal }),
-      seed: r.seed,
-      phase: 'done',
-      outcome: r.outcome,
-      score: r.score,
-    })),
-  };
 }
 
 function delay(ms: number): Promise<void> {
