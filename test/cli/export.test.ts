@@ -33,7 +33,7 @@ beforeAll(async () => {
   runsDir = env.MLEBENCH_RUNS_DIR!;
   compGroup = await writeGroupFolder(runsDir, 'exp-a', 'aide/dev', [
     { competitionId: 'c1', seed: 1, score: 0.5 },
-    { competitionId: 'c1', seed: 2, score: 0.9, medal: 'silver' },
+    { competitionId: 'c1', seed: 2, score: 0.9, medal: 'silver', normalized: 0.75 },
     { competitionId: 'c2', seed: 1, score: null, outcome: 'invalid_submission' },
   ]);
   plantRunFiles(path.join(compGroup, 'c1_seed-2'), { hugeLogBytes: HUGE });
@@ -79,14 +79,16 @@ describe('mlebench export', () => {
       seed: 2,
       score: run.score,
       medal: run.medal,
+      normalized_score: 0.75,
+      context_source: null,
       outcome: 'succeeded',
       attempts: 1,
     });
     expect(t.runs!.types.started_at).toMatch(/^timestamp/);
     const tech = t.runs!.rows.filter((r) => r.kind === 'technique');
-    expect(tech.map((r) => [r.task, r.arm, r.technique_grade])).toEqual([
-      ['imbalance', 'injected', 0.95],
-      ['imbalance', 'plain', 0.4],
+    expect(tech.map((r) => [r.task, r.arm, r.technique_grade, r.context_source, r.context_text])).toEqual([
+      ['imbalance', 'injected', 0.95, 'hint.md', 'Weight the rare class.'],
+      ['imbalance', 'plain', 0.4, null, null],
     ]);
     expect(JSON.parse(tech[0]!.technique_criteria as string)).toEqual([
       { name: 'minority_fraction', weight: 1, score: 0.95, detail: 'planted' },

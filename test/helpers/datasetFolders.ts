@@ -59,6 +59,7 @@ export async function writeTechniqueGroupFolder(runsDir: string, id: string, age
       runDir,
       outcome: 'succeeded',
       arm: i === 0 ? 'injected' : 'plain',
+      ...(i === 0 ? { context: { text: 'Weight the rare class.', source: 'hint.md' } } : {}),
       score: grade,
       timings: { startedAt, finishedAt: startedAt, agentSecs: 30 },
       container: null,

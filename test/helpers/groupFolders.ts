@@ -14,6 +14,8 @@ export interface FolderRun {
   medal?: Medal | null;
   outcome?: Outcome;
   lowerIsBetter?: boolean;
+  /** Its grade's normalized score (absent when not given, as in reports written before it existed). */
+  normalized?: number;
   /** An experiment's run: its arm names its id and folder as the plan does. */
   arm?: Arm;
 }
@@ -49,6 +51,7 @@ export async function writeGroupFolder(runsDir: string, id: string, agentId: str
         above_median: medal !== null,
         valid_submission: r.score !== null,
         is_lower_better: r.lowerIsBetter ?? false,
+        ...(r.normalized !== undefined ? { normalized_score: r.normalized } : {}),
       }),
       ...(r.arm ? { arm: r.arm } : {}),
     };
