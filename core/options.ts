@@ -68,8 +68,18 @@ export const agentGitSchema = z
  * /home/instructions.txt, recorded in run.json and the group's metadata. `source` names where it
  * came from (the CLI's --context file name).
  */
+/** Bytes of UTF-8, not characters: the bound is what lands in run.json and the container. */
+export const MAX_CONTEXT_BYTES = 64 * 1024;
+const utf8 = new TextEncoder();
+
 export const runContextSchema = z.strictObject({
-  text: z.string().max(64 * 1024, 'at most 64 KiB of context'),
+  text: z
+    .string()
+    // Refuses a huge string before encoding it: UTF-8 never has fewer bytes than UTF-16 units.
+    .max(MAX_CONTEXT_BYTES, `at most ${MAX_CONTEXT_BYTES} bytes (64 KiB) of context`)
+    .refine((text) => utf8.encode(text).length <= MAX_CONTEXT_BYTES, {
+      message: `at most ${MAX_CONTEXT_BYTES} bytes (64 KiB) of context, counted as UTF-8`,
+    }),
   source: z.string().max(500).optional(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;

@@ -7,12 +7,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readRunRecord } from '../artifacts/records';
 import { RUN_RECORD_FILE } from '../artifacts/layout';
-import { runContextSchema, type RunContext } from '../options';
+import { MAX_CONTEXT_BYTES, runContextSchema, type RunContext } from '../options';
 import { analysisFileName } from '../techniques';
 import type { TechniqueRunResult } from '../runs/types';
 
-/** The same bound as the run option's (core/options.ts). */
-export const MAX_CONTEXT_BYTES = 64 * 1024;
+export { MAX_CONTEXT_BYTES };
 
 export interface ContextBuildOptions {
   /** Technique grade (0..1) a run needs to be used; default 0.9. */

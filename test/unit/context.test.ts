@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildContext, checkedContext, MAX_CONTEXT_BYTES } from '../../core/context/build';
+import { runContextSchema } from '../../core/options';
 import { removeRunData, writeRunData } from '../../core/context/dataDir';
 
 let tmp: string;
@@ -59,6 +60,15 @@ describe('buildContext', () => {
       /--context f.md: 65538 bytes/,
     );
     expect(checkedContext({ text: 'ok', source: 'f.md' }, 'f').text).toBe('ok');
+  });
+
+  it('bounds the run option by UTF-8 bytes, as a REST or SDK caller sends it', () => {
+    const multiByte = 'é'.repeat(MAX_CONTEXT_BYTES / 2 + 1); // fewer chars than the bound, more bytes
+    const refused = runContextSchema.safeParse({ text: multiByte });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(/65536 bytes .*UTF-8/);
+    expect(runContextSchema.safeParse({ text: 'é'.repeat(MAX_CONTEXT_BYTES / 2) }).success).toBe(true);
+    expect(runContextSchema.safeParse({ text: 'x'.repeat(MAX_CONTEXT_BYTES + 1) }).success).toBe(false);
   });
 });
 
