@@ -55,6 +55,9 @@ export * from './sdkTypes';
 
 /** A waiting client's tick when neither the caller nor `MLEBENCH_PROGRESS_POLL_SECS` says. */
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
+/** A listing's progress queries (ListRunsOptions.liveProgress): how many at once, and each one's deadline. */
+const LIVE_PROGRESS_QUERIES = 8;
+const LIVE_PROGRESS_DEADLINE_MS = 3000;
 
 /** `MLEBENCH_PROGRESS_POLL_SECS` (seconds > 0, fractions allowed), else DEFAULT_POLL_INTERVAL_MS. */
 export function progressPollIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -298,6 +301,7 @@ export class Client {
         llmDollars: memo.llmDollars ?? null,
       };
     });
+    if (opts.liveProgress) await this.addLiveProgress(groups);
     const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
     return { groups, nextPageToken: token };
   }
@@ -344,6 +348,19 @@ export class Client {
 
   webUiUrl(id: string): string | null {
     return this.uiUrl ? webUiUrl(this.uiUrl, this.namespace, id) : null;
+  }
+
+  /** Running groups' progress, LIVE_PROGRESS_QUERIES queries at a time; one that does not answer in time keeps null. */
+  private async addLiveProgress(groups: RunGroupStatus[]): Promise<void> {
+    const client = await this.workflowClient();
+    const live = groups.filter((g) => g.status === 'RUNNING');
+    for (let i = 0; i < live.length; i += LIVE_PROGRESS_QUERIES) {
+      await Promise.all(
+        live.slice(i, i + LIVE_PROGRESS_QUERIES).map(async (g) => {
+          g.progress = await client.withDeadline(Date.now() + LIVE_PROGRESS_DEADLINE_MS, () => this.progress(g.id)).catch(() => null);
+        }),
+      );
+    }
   }
 
   private async progress(id: string): Promise<GroupProgress> {

@@ -104,4 +104,10 @@ export interface ListRunsOptions {
   startedAfter?: Date;
   /** From the previous page's `nextPageToken`. */
   pageToken?: string;
+  /**
+   * Ask each running group of the page for its progress (a query each, a few at once, a short
+   * deadline): what says whether a group is still queued or has a run under way. Without it a
+   * listed group's `progress` is null.
+   */
+  liveProgress?: boolean;
 }

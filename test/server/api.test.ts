@@ -238,6 +238,11 @@ describe('the REST API', () => {
       'the group to be running',
     );
     expect([...statuses].every((s) => s === 'queued' || s === 'running')).toBe(true);
+    // The lists say so too: a listed group's progress is asked for while it runs.
+    const seedList = (await call('GET', '/runs')).json as unknown as { run_id: string; status: string }[];
+    expect(seedList.find((r) => r.run_id === id)?.status).toBe('running');
+    const v2List = (await call('GET', '/v2/runs')).json.runs as { run_id: string; status: string }[];
+    expect(v2List.find((r) => r.run_id === id)?.status).toBe('running');
     const live = (await call('GET', `/v2/runs/${encodeURIComponent(id)}/summary`)).json;
     expect(live).toMatchObject({ status: 'running', grading_report: null, runs: [] });
     for (const view of ['summary', 'artifacts'])

@@ -153,6 +153,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, opts) =>
         agentId: req.query.agent_id,
         owner: req.query.owner,
         pageToken: openPageToken(req.query.page_token),
+        liveProgress: true,
       });
       return { runs: page.groups.map((g) => groupView(client, g)), next_page_token: signPageToken(page.nextPageToken) };
     },

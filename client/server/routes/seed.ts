@@ -73,7 +73,7 @@ export const seedRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = (app, opts) =
       },
     },
     async () => {
-      const { groups } = await client.listRunsPage({ limit: MAX_PAGE });
+      const { groups } = await client.listRunsPage({ limit: MAX_PAGE, liveProgress: true });
       return Promise.all(groups.map(async (g) => seedRecord(g, await servedGroupDir(g, runsDir), runsDir, null)));
     },
   );
