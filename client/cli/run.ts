@@ -1,6 +1,6 @@
 /** `mlebench run`: start a run group, show each child's progress, then the results. */
 import { promises as fs } from 'node:fs';
-import { contextFromGroups } from './context';
+import { contextFromSources } from './context';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ARMS, parseRunOptions, TECHNIQUE_TASKS, type Arm, type RunOptionsInput, type TechniqueTask } from '../../core/options';
@@ -115,8 +115,8 @@ export function runCommand(experiment?: { name: string; description: string; arm
       "curated text added to the agent's instructions (/home/instructions.txt), recorded in run.json; in an experiment, the injected arm's only",
     )
     .option(
-      '--context-from <group...>',
-      "a context built from these groups' technique runs graded >= 0.9 (folders or ids; as mlebench context build)",
+      '--context-from <source...>',
+      'a context built from the technique runs graded >= 0.9 of these run groups (folders or ids) or exports (as mlebench context build)',
     )
     .option('--notes <text>', 'free text kept with the run group')
     .option(
@@ -154,7 +154,7 @@ export function runCommand(experiment?: { name: string; description: string; arm
         context: flags.context
           ? await readContextFile(flags.context)
           : flags.contextFrom
-            ? await contextFromGroups(flags.contextFrom)
+            ? await contextFromSources(flags.contextFrom)
             : undefined,
         notes: flags.notes,
       };

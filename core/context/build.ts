@@ -9,7 +9,6 @@ import { readRunRecord } from '../artifacts/records';
 import { RUN_RECORD_FILE } from '../artifacts/layout';
 import { MAX_CONTEXT_BYTES, runContextSchema, type RunContext } from '../options';
 import { analysisFileName } from '../techniques';
-import type { TechniqueRunResult } from '../runs/types';
 
 export { MAX_CONTEXT_BYTES };
 
@@ -20,9 +19,12 @@ export interface ContextBuildOptions {
   perTask?: number;
 }
 
-interface Picked {
-  record: TechniqueRunResult;
-  runDir: string;
+/** One technique run's analysis, wherever it was read from (run folders or an export). */
+export interface PickedAnalysis {
+  task: string;
+  competitionId: string;
+  seed: number;
+  grade: number;
   analysis: string;
 }
 
@@ -35,36 +37,51 @@ async function runDirsUnder(dir: string, depth = 3): Promise<string[]> {
   return nested.flat();
 }
 
-/** The context's text from the groups' technique runs graded >= minGrade; refuses one past the bound. */
-export async function buildContext(groupDirs: readonly string[], opts: ContextBuildOptions = {}): Promise<RunContext> {
-  const minGrade = opts.minGrade ?? 0.9;
-  const perTask = opts.perTask ?? 3;
-  const byTask = new Map<string, Picked[]>();
+/** The analyses of the groups' technique runs graded >= minGrade (read from their run folders). */
+export async function analysesOfGroups(groupDirs: readonly string[], minGrade: number): Promise<PickedAnalysis[]> {
+  const picked: PickedAnalysis[] = [];
   for (const group of groupDirs) {
     for (const runDir of await runDirsUnder(group)) {
       const record = await readRunRecord(runDir);
-      if (record?.kind !== 'technique' || (record.techniqueGrade?.score ?? -1) < minGrade) continue;
+      const grade = record?.kind === 'technique' ? record.techniqueGrade?.score : undefined;
+      if (record?.kind !== 'technique' || grade === undefined || grade < minGrade) continue;
       const file = path.join(runDir, 'submission', analysisFileName(record.task));
       const analysis = await fs.readFile(file, 'utf8').catch(() => null);
       if (analysis === null) continue;
-      byTask.set(record.task, [...(byTask.get(record.task) ?? []), { record, runDir, analysis }]);
+      picked.push({ task: record.task, competitionId: record.competitionId, seed: record.seed, grade, analysis });
     }
   }
-  if (byTask.size === 0) throw new Error(`no technique run graded >= ${minGrade} with its analysis file in ${groupDirs.join(', ')}`);
+  return picked;
+}
+
+/** The context's text from the groups' technique runs graded >= minGrade; refuses one past the bound. */
+export async function buildContext(groupDirs: readonly string[], opts: ContextBuildOptions = {}): Promise<RunContext> {
+  const minGrade = opts.minGrade ?? 0.9;
+  const picked = await analysesOfGroups(groupDirs, minGrade);
+  return contextOfAnalyses(
+    picked,
+    opts,
+    groupDirs.join(', '),
+    `technique runs >= ${minGrade} of ${groupDirs.map((g) => path.basename(g)).join(', ')}`,
+  );
+}
+
+/** Per task (sorted), the best `perTask` analyses graded >= minGrade, as one bounded context. */
+export function contextOfAnalyses(picked: readonly PickedAnalysis[], opts: ContextBuildOptions, where: string, source: string): RunContext {
+  const minGrade = opts.minGrade ?? 0.9;
+  const perTask = opts.perTask ?? 3;
+  const byTask = new Map<string, PickedAnalysis[]>();
+  for (const p of picked) if (p.grade >= minGrade) byTask.set(p.task, [...(byTask.get(p.task) ?? []), p]);
+  if (byTask.size === 0) throw new Error(`no technique run graded >= ${minGrade} with its analysis file in ${where}`);
   const sections: string[] = [];
-  for (const [task, picked] of [...byTask].sort(([a], [b]) => a.localeCompare(b))) {
-    const best = picked.sort((a, b) => (b.record.techniqueGrade?.score ?? 0) - (a.record.techniqueGrade?.score ?? 0)).slice(0, perTask);
+  for (const [task, runs] of [...byTask].sort(([a], [b]) => a.localeCompare(b))) {
+    const best = [...runs].sort((a, b) => b.grade - a.grade).slice(0, perTask);
     sections.push(`## Technique task: ${task}\n`);
     for (const p of best)
-      sections.push(
-        `### ${p.record.competitionId}, seed ${p.record.seed}, graded ${p.record.techniqueGrade?.score.toFixed(2)}\n\n\`\`\`json\n${p.analysis.trim()}\n\`\`\`\n`,
-      );
+      sections.push(`### ${p.competitionId}, seed ${p.seed}, graded ${p.grade.toFixed(2)}\n\n\`\`\`json\n${p.analysis.trim()}\n\`\`\`\n`);
   }
   const text = `# What earlier strong runs found\n\nAnalyses of technique runs graded >= ${minGrade} (best ${perTask} per task).\n\n${sections.join('\n')}`;
-  return checkedContext(
-    { text, source: `technique runs >= ${minGrade} of ${groupDirs.map((g) => path.basename(g)).join(', ')}` },
-    'the built context',
-  );
+  return checkedContext({ text, source }, 'the built context');
 }
 
 /** A context within the bound, else an error naming where it came from and the limit. */

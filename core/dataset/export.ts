@@ -83,7 +83,7 @@ export function datasetCard(r: ExportResult, filters: DatasetFilters, caps: File
     `- groups: ${r.groups.join(', ') || 'none'}`,
     `- filters: ${describeFilters(filters).join('; ') || 'none'}`,
     `- rows: ${TABLE_NAMES.map((t) => `${t} ${r.rows[t]}`).join(', ')}`,
-    `- files: the agent's code/ and logs/ as UTF-8 text, at most ${caps.perFileBytes} bytes a file and ${caps.perRunBytes} a run${caps.totalBytes === undefined ? '' : ` and ${caps.totalBytes} in all`} (\`truncated\` says where cut); ${r.binaryFilesSkipped} binary files left out`,
+    `- files: the agent's code/ and logs/ (and a technique run's analysis) as UTF-8 text, at most ${caps.perFileBytes} bytes a file and ${caps.perRunBytes} a run${caps.totalBytes === undefined ? '' : ` and ${caps.totalBytes} in all`} (\`truncated\` says where cut); ${r.binaryFilesSkipped} binary files left out`,
     `- redacted in every table: ${REDACTED_KINDS.join(', ')} (replaced by \`[REDACTED:<kind>]\`)`,
     '',
     'Every table is keyed by `run_id`. See docs/datasets.md.',

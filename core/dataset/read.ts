@@ -10,6 +10,7 @@ import { GROUP_FILES } from '../artifacts/layout';
 import { ROLLOUT_FILE } from '../gateway/runAccess';
 import type { RolloutLine, TruncatedBody } from '../gateway/rollout';
 import type { RunResult } from '../runs/types';
+import { analysisFileName } from '../techniques';
 import { keepsRun, validSubmission, type DatasetFilters } from './filters';
 import { redactSecrets } from './redact';
 import { appendRows, type Row, type TableName, type Tables } from './schema';
@@ -34,6 +35,12 @@ export const DEFAULT_FILE_CAPS: FileCaps = { perFileBytes: 256 * 1024, perRunByt
 
 /** The folders of a run whose files are the agent's code and logs. */
 const TEXT_FOLDERS = ['code', 'logs'];
+
+/** A file of the files table: the agent's code and logs, and a technique run's analysis (what a context is built from). */
+function isDatasetFile(rel: string, r: RunResult): boolean {
+  if (TEXT_FOLDERS.includes(rel.split('/')[0]!)) return true;
+  return r.kind === 'technique' && rel === `submission/${analysisFileName(r.task)}`;
+}
 
 export interface GroupDataset {
   groupId: string;
@@ -167,7 +174,7 @@ function textOf(buf: Buffer): string | null {
   }
 }
 
-/** The run's code and logs as text, each up to the per-file cap and all up to the per-run cap; the rollout is the llm_calls table. */
+/** The run's code and logs (and a technique run's analysis) as text, each up to the per-file cap and all up to the per-run cap; the rollout is the llm_calls table. */
 async function fileRows(
   groupDir: string,
   dir: string,
@@ -183,7 +190,7 @@ async function fileRows(
   const rollout = `${dir}/${r.llm?.rolloutFile ?? ROLLOUT_FILE}`;
   for (const f of files) {
     const rel = f.path.slice(dir.length + 1);
-    if (f.path === rollout || !TEXT_FOLDERS.includes(rel.split('/')[0]!)) continue;
+    if (f.path === rollout || !isDatasetFile(rel, r)) continue;
     const want = Math.min(f.size, caps.perFileBytes, left);
     // Read even past the caps: a file's head tells a binary file (no row) from text (a row, maybe empty and truncated),
     // and a little past the cap, a secret cut by the cap is still recognised and redacted whole.

@@ -93,7 +93,7 @@ export const TABLES: Record<TableName, readonly Column[]> = {
   files: [
     col('run_id', 'VARCHAR', 'the run whose folder holds the file'),
     col('group_id', 'VARCHAR', 'its run group'),
-    col('path', 'VARCHAR', 'relative to the run folder (code/…, logs/…)'),
+    col('path', 'VARCHAR', "relative to the run folder (code/…, logs/…, a technique run's submission/<task>_analysis.json)"),
     col('size', 'BIGINT', "the file's size in bytes"),
     col('text', 'VARCHAR', 'its text (UTF-8), at most the per-file cap, redacted'),
     col('truncated', 'BOOLEAN', 'the text is the head of the file only (per-file or per-run cap)'),

@@ -67,7 +67,7 @@ describe('mlebench export', () => {
   it('writes parquet that pyarrow and pandas read back as the run folders say, secrets redacted, no symlink followed', async () => {
     const out = await tmp();
     const printed = JSON.parse(await mlebench(['export', 'exp-a', techGroup, '--out', out, '--json'])) as { rows: Record<string, number> };
-    expect(printed.rows).toEqual({ runs: 5, llm_calls: 2, files: 2 });
+    expect(printed.rows).toEqual({ runs: 5, llm_calls: 2, files: 4 });
     const t = await readParquet(out);
     expect(t.runs!.n).toBe(5);
     const silver = t.runs!.rows.find((r) => r.run_id === 'exp-a/c1/seed-2')!;
@@ -100,7 +100,7 @@ describe('mlebench export', () => {
     ]);
     // Code and logs as text; the binary file and both symlinks (a file, a folder out to /etc) left out.
     const files: Record<string, Record<string, unknown>> = Object.fromEntries(t.files!.rows.map((f) => [String(f.path), f]));
-    expect(Object.keys(files).sort()).toEqual(['code/main.py', 'logs/agent.log']);
+    expect(Object.keys(files).sort()).toEqual(['code/main.py', 'logs/agent.log', 'submission/imbalance_analysis.json']);
     expect(files['logs/agent.log']).toMatchObject({ truncated: true, size: HUGE + 7 + PLANTED_TOKEN.length });
     expect((files['logs/agent.log']!.text as string).length).toBe(256 * 1024);
     const everything = JSON.stringify(t);
@@ -112,7 +112,7 @@ describe('mlebench export', () => {
     const card = readFileSync(path.join(out, 'README.md'), 'utf8');
     expect(card).toMatch(/schema version: 1/);
     expect(card).toMatch(/groups: exp-a, exp-t/);
-    expect(card).toMatch(/rows: runs 5, llm_calls 2, files 2/);
+    expect(card).toMatch(/rows: runs 5, llm_calls 2, files 4/);
     expect(card).toMatch(/filters: none/);
   });
 
@@ -163,12 +163,33 @@ describe('mlebench export', () => {
   });
 });
 
+describe('a context from an export (--context-from EXPORT)', () => {
+  it('is the same context as from the run folders, in either format; a folder that is no export is refused by name', async () => {
+    const fromGroup = await mlebench(['context', 'build', techGroup, '--out', path.join(await tmp(), 'g.md')]);
+    expect(fromGroup).toMatch(/bytes from technique runs >= 0.9/);
+    const expected = readFileSync(fromGroup.split(':')[0]!, 'utf8');
+    expect(expected).toContain('"minority_fraction":0.95');
+    expect(expected).not.toContain('"minority_fraction":0.4'); // graded 0.4: below the minimum
+    for (const format of ['parquet', 'jsonl']) {
+      const out = await tmp();
+      await mlebench(['export', techGroup, '--out', out, '--format', format]);
+      const file = path.join(out, 'context.md');
+      await mlebench(['context', 'build', out, '--out', file]);
+      expect(readFileSync(file, 'utf8'), format).toBe(expected);
+    }
+    const notExport = await tmp();
+    await expect(mlebench(['context', 'build', notExport, '--out', path.join(notExport, 'c.md')])).rejects.toThrow(
+      /neither a run group \(no metadata\.json\) nor a dataset export/,
+    );
+  });
+});
+
 describe('the SDK', () => {
   it('exports and queries with the same filters, checked, and no Temporal server', async () => {
     const client = new Client();
     const out = await tmp();
     const r = await client.exportDataset([techGroup], out, { format: 'jsonl', filters: { minTechniqueGrade: 0.9 } });
-    expect(r.rows).toEqual({ runs: 1, llm_calls: 0, files: 0 });
+    expect(r.rows).toEqual({ runs: 1, llm_calls: 0, files: 1 }); // the kept technique run's analysis
     const q = await client.query('SELECT run_id, technique_grade FROM runs ORDER BY 1', {
       groups: [techGroup],
       filters: { tasks: ['imbalance'] },

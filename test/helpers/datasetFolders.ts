@@ -47,7 +47,9 @@ export async function writeTechniqueGroupFolder(runsDir: string, id: string, age
   const runs = [0.95, 0.4].map((grade, i): TechniqueRunResult => {
     const seed = i + 1;
     const runDir = path.join(groupDir, `imbalance_spambase_seed-${seed}`);
-    mkdirSync(runDir, { recursive: true });
+    mkdirSync(path.join(runDir, 'submission'), { recursive: true });
+    // What a context is built from (core/context): the run's analysis beside its submission.
+    writeFileSync(path.join(runDir, 'submission', 'imbalance_analysis.json'), JSON.stringify({ minority_fraction: grade, seed }));
     return {
       kind: 'technique',
       task: 'imbalance',
