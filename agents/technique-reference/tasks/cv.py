@@ -2,14 +2,16 @@
 
 The model is a random forest on the numeric columns (blanks as train's median) and the one-hot
 string columns. Repeated k-fold CV (stratified for classes, k = 10 when every class has 10 rows)
-of that same model gives the estimate (the mean fold score) and an interval, mean ± 2 standard
-errors, with the standard error taken as the spread of the fold scores over sqrt(k): train has
-only a few hundred rows, so the training-set score would be far too optimistic. The model is
-then refitted on all of train to predict the test set."""
+of that same model gives the estimate (the mean fold score, extrapolated along the learning
+curve to all of train) and an interval, estimate ± 2 standard errors: train has only a few
+hundred rows, so the training-set score would be far too optimistic. The standard error is that
+of a mean over rows measured on train (the CV) and on test (the true score): the per-row spread
+of the metric, from out-of-fold predictions, times sqrt(1/n_train + 1/n_test). The model is then
+refitted on all of train to predict the test set."""
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, cross_val_score
+from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, cross_val_predict, cross_val_score
 
 import common
 
@@ -27,6 +29,14 @@ def features(ctx):
         # Categories are read from train and test together: unsupervised, and test's rare values get a column.
         x = pd.concat([x, pd.get_dummies(both[strings].fillna("(blank)"), dtype=float)], axis=1)
     return x.iloc[:n].to_numpy(), x.iloc[n:].to_numpy()
+
+
+def per_row_spread(y, oof):
+    """The standard deviation over rows of R²'s influence, (e² − (1 − R²)·d²) / mean(d²): the
+    delta method's per-row term of 1 − mean(e²) / mean(d²) (d = y − mean(y), e = y − prediction)."""
+    y, oof = np.asarray(y, dtype=float), np.asarray(oof, dtype=float)
+    e2, d2 = (y - oof) ** 2, (y - y.mean()) ** 2
+    return float(np.std((e2 - e2.mean() / d2.mean() * d2) / d2.mean()))
 
 
 def solve(ctx):
@@ -53,12 +63,14 @@ def solve(ctx):
     m_k, m_2 = n * (k - 1) / k, n / 2
     b = max(0.0, (mean - at_half) / (1 / m_2 - 1 / m_k))
     estimate = min(1.0, mean + b * (1 / m_k - 1 / n))
+    # The spread of a score measured on n rows and on the test rows, not the folds' spread over
+    # sqrt(k), which leaves out that a different train gives a different model.
     if metric == "accuracy":
-        # The spread of an accuracy measured on n rows and on the test rows (binomial), not the
-        # folds' spread over sqrt(k), which leaves out that a different train gives a different model.
-        half = 2 * np.sqrt(estimate * (1 - estimate) * (1 / n + 1 / len(ctx.test)))
+        spread = np.sqrt(estimate * (1 - estimate))  # binomial
     else:
-        half = 2 * float(np.std(scores, ddof=1)) / np.sqrt(k)
+        oof = cross_val_predict(est, x_train, y, cv=KFold(n_splits=k, shuffle=True, random_state=ctx.seed))
+        spread = per_row_spread(y, oof)
+    half = 2 * spread * np.sqrt(1 / n + 1 / len(ctx.test))
     upper = 1.0  # both accuracy and R² are at most 1
     low, high = estimate - half, min(upper, estimate + half)
     if metric == "accuracy":
@@ -75,5 +87,6 @@ def solve(ctx):
         "interval": [round(low, 6), round(high, 6)],
         "folds": k,
         "method": f"{REPEATS}x repeated {'stratified ' if ctx.classification else ''}{k}-fold CV "
-                  f"of a random forest, extrapolated to all rows from a 2-fold CV; interval ± 2 standard errors",
+                  f"of a random forest, extrapolated to all rows from a 2-fold CV; interval ± 2 standard errors "
+                  f"of a mean over {n} train and {len(ctx.test)} test rows",
     })

@@ -8,8 +8,17 @@ import { type CsvTable } from '../../../core/csv';
 import { readAnalysis } from '../../../core/techniques/agentFiles';
 import { column, formatNumber } from '../../../core/techniques/data';
 import { r2, type PredictionCheck } from '../../../core/techniques/predictions';
-import { totalScore } from '../../../core/techniques/scoring';
-import { cv, cvAnalysisSchema, heldOutScore, type CvAnalysis, type CvTruth } from '../../../core/techniques/tasks/cv';
+import { fmt, totalScore } from '../../../core/techniques/scoring';
+import {
+  CV_TOLERANCES,
+  cv,
+  cvAnalysisSchema,
+  estimateError,
+  heldOutScore,
+  toleranceFor,
+  type CvAnalysis,
+  type CvTruth,
+} from '../../../core/techniques/tasks/cv';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
 import { answerRows, keyedByName, plantWith, submit, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
@@ -172,41 +181,68 @@ describe('cv grade', () => {
     expect(c.predictions!.detail).toMatch(/no valid predictions/);
   });
 
-  it('scores the estimate against the true accuracy of the submitted predictions', async () => {
+  it('scores the estimate against the true accuracy of the submitted predictions, within 2σ for this data size', async () => {
     const values = flipped(data, 60); // accuracy 0.8
     const { check } = await submission(data, values);
     expect(check.valid && heldOutScore(check, 'accuracy')).toBeCloseTo(0.8, 12);
+    // An accuracy is a mean of right/wrong: σ = √(p(1 − p)) · √(1/n_train + 1/n_test).
+    const sigma = check.valid ? estimateError(check, 'accuracy', truth.train_rows) : Number.NaN;
+    expect(sigma).toBeCloseTo(0.4 * Math.sqrt(1 / truth.train_rows + 1 / 300), 12);
+    expect(2 * sigma).toBeGreaterThan(CV_TOLERANCES.accuracy.estimateFull); // few rows: σ, not the floor, decides
     const score = async (estimate: number): Promise<number> =>
       (await grade(data, truth, analysis(estimate, [estimate - 0.05, estimate + 0.05]), values)).cv_estimate!.score;
     expect(await score(0.8)).toBe(1);
-    expect(await score(0.819)).toBe(1);
-    expect(await score(0.781)).toBe(1);
-    expect(await score(0.86)).toBeCloseTo(0.5, 9);
-    expect(await score(0.74)).toBeCloseTo(0.5, 9);
-    expect(await score(0.899)).toBeGreaterThan(0);
-    expect(await score(0.901)).toBe(0);
+    expect(await score(0.8 + 1.99 * sigma)).toBe(1);
+    expect(await score(0.8 - 1.99 * sigma)).toBe(1);
+    expect(await score(0.8 + 3 * sigma)).toBeCloseTo(0.5, 9);
+    expect(await score(0.8 - 3 * sigma)).toBeCloseTo(0.5, 9);
+    expect(await score(0.8 + 3.99 * sigma)).toBeGreaterThan(0);
+    expect(await score(0.8 + 4.01 * sigma)).toBe(0);
     expect(await score(0.5)).toBe(0);
     const c = await grade(data, truth, analysis(0.86, [0.8, 0.9]), values);
     expect(c.cv_estimate!.detail).toMatch(/estimated accuracy 0\.86, true held-out 0\.8 /);
+    expect(c.cv_estimate!.detail).toContain(`σ ${fmt(sigma)} on ${truth.train_rows} train and 300 test rows`);
+  });
+
+  it('keeps the fixed tolerances as floors where σ is small', async () => {
+    const values = flipped(data, 3); // accuracy 0.99: σ ≈ 0.008
+    const { check } = await submission(data, values);
+    expect(check.valid && 2 * estimateError(check, 'accuracy', truth.train_rows)).toBeLessThan(0.02);
+    const score = async (estimate: number): Promise<number> =>
+      (await grade(data, truth, analysis(estimate, [estimate - 0.01, Math.min(1, estimate + 0.01)]), values)).cv_estimate!.score;
+    expect(await score(0.971)).toBe(1);
+    expect(await score(0.93)).toBeCloseTo(0.5, 9); // half way from 0.02 to 0.10
+    expect(await score(0.889)).toBe(0);
+    expect(toleranceFor('accuracy', 0)).toEqual(CV_TOLERANCES.accuracy);
+    expect(toleranceFor('accuracy', 0.05)).toEqual({
+      estimateFull: 0.1,
+      estimateZero: 0.2,
+      widthFull: 0.2,
+      widthZero: 0.4,
+      missZero: 0.05,
+    });
   });
 
   it('credits an interval that covers the true score and is not too wide', async () => {
     const values = flipped(data, 60); // accuracy 0.8
+    const { check } = await submission(data, values);
+    const sigma = check.valid ? estimateError(check, 'accuracy', truth.train_rows) : Number.NaN;
+    expect(4 * sigma).toBeLessThan(0.15); // the width floors hold here, the miss follows σ
     const score = async (low: number, high: number): Promise<number> =>
       (await grade(data, truth, analysis((low + high) / 2, [low, high]), values)).cv_interval!.score;
     expect(await score(0.75, 0.85)).toBe(1);
     expect(await score(0.7, 0.849)).toBe(1); // 0.149 wide
     expect(await score(0.7, 0.925)).toBeCloseTo(0.5, 9); // 0.225 wide: half way from 0.15 to 0.30
     expect(await score(0.65, 0.951)).toBe(0); // 0.301 wide
-    expect(await score(0.81, 0.9)).toBeCloseTo(0.5, 9); // misses by 0.01 of the 0.02 allowed
-    expect(await score(0.7, 0.79)).toBeCloseTo(0.5, 9);
-    expect(await score(0.821, 0.9)).toBe(0); // misses by 0.021
+    expect(await score(0.8 + sigma / 2, 0.9)).toBeCloseTo(0.5, 9); // misses by σ/2 of the σ allowed
+    expect(await score(0.7, 0.8 - sigma / 2)).toBeCloseTo(0.5, 9);
+    expect(await score(0.8 + sigma * 1.01, 0.9)).toBe(0);
     expect(await score(0.8, 0.8)).toBe(1); // a point on the true score covers it
     const c = await grade(data, truth, analysis(0.85, [0.81, 0.9]), values);
-    expect(c.cv_interval!.detail).toMatch(/misses the true 0\.8 by 0\.01/);
+    expect(c.cv_interval!.detail).toMatch(/misses the true 0\.8 by 0\.01 /);
   });
 
-  it('uses the R² tolerances for regression', async () => {
+  it('uses the R² tolerances for regression, with σ by the delta method', async () => {
     const reg = syntheticData('regression');
     const t = plant(reg).truth;
     const ys = column(reg.answers, 'target').map(Number);
@@ -216,14 +252,27 @@ describe('cv grade', () => {
     expect(actual).toBeCloseTo(r2(ys, values.map(Number)), 12);
     expect(actual).toBeGreaterThan(0.5);
     expect(actual).toBeLessThan(0.95);
+    // Every residual is ±4, so the per-row influence is (16 − (1 − R²)·d²) / mean(d²).
+    const mean = ys.reduce((s, y) => s + y, 0) / ys.length;
+    const d2 = ys.map((y) => (y - mean) ** 2);
+    const md2 = d2.reduce((s, v) => s + v, 0) / ys.length;
+    const spread = Math.sqrt(d2.reduce((s, d) => s + ((16 - (1 - actual) * d) / md2) ** 2, 0) / ys.length);
+    const sigma = check.valid ? estimateError(check, 'r2', t.train_rows) : Number.NaN;
+    expect(sigma).toBeCloseTo(spread * Math.sqrt(1 / t.train_rows + 1 / ys.length), 9);
+    const tol = toleranceFor('r2', sigma);
+    expect(tol.estimateFull).toBe(Math.max(0.03, 2 * sigma));
     const at = async (estimate: number, interval: [number, number]): Promise<Record<string, Criterion>> =>
       grade(reg, t, analysis(estimate, interval, 'r2'), values);
-    expect((await at(actual + 0.029, [actual - 0.05, actual + 0.05])).cv_estimate!.score).toBe(1);
-    expect((await at(actual + 0.09, [actual, actual + 0.1])).cv_estimate!.score).toBeCloseTo(0.5, 9);
-    expect((await at(actual - 0.151, [actual - 0.2, actual])).cv_estimate!.score).toBe(0);
-    expect((await at(actual, [actual - 0.1, actual + 0.099])).cv_interval!.score).toBe(1); // 0.199 wide
-    expect((await at(actual, [actual - 0.15, actual + 0.15])).cv_interval!.score).toBeCloseTo(0.5, 9); // 0.30 wide
-    expect((await at(actual + 0.05, [actual + 0.015, actual + 0.1])).cv_interval!.score).toBeCloseTo(0.5, 9); // misses by 0.015 of 0.03
+    const mid = (tol.estimateFull + tol.estimateZero) / 2;
+    expect((await at(actual + tol.estimateFull - 0.001, [actual - 0.05, actual + 0.1])).cv_estimate!.score).toBe(1);
+    expect((await at(actual + mid, [actual, actual + 0.2])).cv_estimate!.score).toBeCloseTo(0.5, 9);
+    expect((await at(actual - tol.estimateZero - 0.001, [actual - 0.2, actual])).cv_estimate!.score).toBe(0);
+    const w = tol.widthFull;
+    expect((await at(actual, [actual - w / 2, actual + w / 2 - 0.001])).cv_interval!.score).toBe(1);
+    const half = (tol.widthFull + tol.widthZero) / 4;
+    expect((await at(actual, [actual - half, actual + half])).cv_interval!.score).toBeCloseTo(0.5, 9);
+    const miss = tol.missZero / 2;
+    expect((await at(actual + 0.05, [actual + miss, actual + 0.1])).cv_interval!.score).toBeCloseTo(0.5, 9);
   });
 
   it('gives no estimate credit to an analysis of another metric', async () => {
