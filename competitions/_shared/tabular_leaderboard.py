@@ -3,7 +3,7 @@
 These competitions have no public Kaggle leaderboard, so medal thresholds come from "teams" that
 are reference solutions of deliberately varied strength, each scored on the prepared test set
 exactly as the harness scores a submission (the competition's metric, rounded to 5 decimals).
-The population (about 160 entries; `kind` adapts each family to the task; tabular_models.py):
+The population (about 160 entries, about 210 with O and P; `kind` adapts each family to the task; tabular_models.py):
 
   A. naive        constant or random predictions: class prior, uniform, majority, median, mean
   B. linear       logistic / ridge regression on scaled numbers and one-hot categories, 6 strengths
@@ -32,6 +32,8 @@ The population (about 160 entries; `kind` adapts each family to the task; tabula
   N. stacks       the average of the 40 expert entries, and each kept setting's bag of seeds,
                   blended with diverse strong models (the H family, forests, the linear model;
                   for ordinal tasks the thresholded and expected-class models) at fixed weights
+  O, P.           (competitions that give their own features: ames-housing, hpc-job-class) models
+                  on data-specific features and out-of-fold stacks of them (tabular_stacks.py)
 
 Regression targets are modelled as log(1 + y) (two raw-scale models are kept for variety).
 Every model has a fixed random_state, so re-running on the same prepared data reproduces the
@@ -39,6 +41,7 @@ file. Rows are ranked best first, with MLE-bench's columns (scoreNullable, teamI
 submissionDate, score, hasScore) plus teamName, the recipe.
 """
 
+import copy
 import csv
 import sys
 from pathlib import Path
@@ -49,30 +52,43 @@ from joblib import Parallel, delayed
 from sklearn.metrics import cohen_kappa_score, log_loss, roc_auc_score
 
 from tabular_models import SEED, expert_jobs, expert_search, model_jobs, naive_entries
+from tabular_stacks import stack_entries
 
 SUBMISSION_DATE = "2025-01-01 00:00:00"
 LOWER_IS_BETTER = {"roc-auc": False, "multiclass-log-loss": True, "rmsle": True, "quadratic-weighted-kappa": False}
 
 
 class Task:
-    """kind: binary (P(class 1)), multiclass (probabilities per class), regression, ordinal (integer labels)."""
+    """kind: binary (P(class 1)), multiclass (probabilities per class), regression, ordinal (integer labels).
+    engineer, outliers: a competition's own features and training outliers (families O and P, tabular_stacks.py)."""
 
-    def __init__(self, prepared, kind, metric, target, id_column="id"):
+    def __init__(self, prepared, kind, metric, target, id_column="id", engineer=None, outliers=None):
         public = Path(prepared) / "public"
         self.kind, self.metric, self.target = kind, metric, target
+        self.engineer, self.outliers = engineer, outliers
         self.train = pd.read_csv(public / "train.csv")
         self.test = pd.read_csv(public / "test.csv")
         answers = pd.read_csv(Path(prepared) / "private" / "answers.csv").set_index(id_column)
         self.y_test = answers.loc[self.test[id_column], target].to_numpy()
         self.y = self.train[target].to_numpy()
-        features = [c for c in self.test.columns if c != id_column]
-        self.categorical = [c for c in features if not pd.api.types.is_numeric_dtype(self.train[c])]
-        self.numeric = [c for c in features if c not in self.categorical]
-        self.features = features
+        self.id_column = id_column
+        self.set_features()
         sample = pd.read_csv(public / "sample_submission.csv")
         self.classes = list(sample.columns[1:]) if kind == "multiclass" else sorted(np.unique(self.y).tolist())
         # log_loss orders probability columns by sorted label, whatever its `labels` argument says.
         assert self.classes == sorted(self.classes), "the sample submission's class columns must be sorted"
+
+    def set_features(self):
+        self.features = [c for c in self.test.columns if c != self.id_column]
+        self.categorical = [c for c in self.features if not pd.api.types.is_numeric_dtype(self.train[c])]
+        self.numeric = [c for c in self.features if c not in self.categorical]
+
+    def engineered(self):
+        """The same task on the competition's own features (added by `engineer`, row by row)."""
+        view = copy.copy(self)
+        view.train, view.test = self.engineer(self.train.copy()), self.engineer(self.test.copy())
+        view.set_features()
+        return view
 
     def fit_y(self, y):
         return np.log1p(y) if self.kind == "regression" else y
@@ -195,4 +211,6 @@ def make_leaderboard(task, out, jobs=2):
         predictions[f"stack bag of expert setting #{rank}'s entries"] = bag
         for partner in expert_blend_partners(task):
             predictions[f"stack 70% bag of expert setting #{rank} + {partner}"] = blend(task, bag, predictions[partner], 0.7)
+    if task.engineer is not None:
+        predictions.update(stack_entries(task, settings, expert, jobs))
     write_leaderboard(task, {name: finish(task, p) for name, p in predictions.items()}, out)

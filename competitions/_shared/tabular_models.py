@@ -135,22 +135,27 @@ class Thresholds(BaseEstimator):
 
     def fit(self, x, y):
         oof = cross_val_predict(clone(self.regressor), x, y, cv=KFold(5, shuffle=True, random_state=SEED))
-        classes = np.unique(y)
-        cuts = (classes[:-1] + classes[1:]) / 2.0
-        for _ in range(3):  # coordinate search, each cut over a grid around its neighbours
-            for i in range(len(cuts)):
-                lo = cuts[i - 1] if i > 0 else classes[0] - 0.5
-                hi = cuts[i + 1] if i + 1 < len(cuts) else classes[-1] + 0.5
-                grid = np.linspace(lo, hi, 41)[1:-1]
-                kappas = [cohen_kappa_score(y, classes[np.digitize(oof, np.r_[cuts[:i], g, cuts[i + 1:]])], weights="quadratic")
-                          for g in grid]
-                cuts[i] = grid[int(np.argmax(kappas))]
-        self.classes, self.cuts = classes, cuts
+        self.classes, self.cuts = fit_cuts(y, oof)
         self.regressor.fit(x, y)
         return self
 
     def predict(self, x):
         return self.classes[np.digitize(self.regressor.predict(x), self.cuts)].astype(float)
+
+
+def fit_cuts(y, oof):
+    """The classes and the cut points between them that maximise the quadratic kappa of `oof` (numbers on the class scale)."""
+    classes = np.unique(y)
+    cuts = (classes[:-1] + classes[1:]) / 2.0
+    for _ in range(3):  # coordinate search, each cut over a grid around its neighbours
+        for i in range(len(cuts)):
+            lo = cuts[i - 1] if i > 0 else classes[0] - 0.5
+            hi = cuts[i + 1] if i + 1 < len(cuts) else classes[-1] + 0.5
+            grid = np.linspace(lo, hi, 41)[1:-1]
+            kappas = [cohen_kappa_score(y, classes[np.digitize(oof, np.r_[cuts[:i], g, cuts[i + 1:]])], weights="quadratic")
+                      for g in grid]
+            cuts[i] = grid[int(np.argmax(kappas))]
+    return classes, cuts
 
 
 def other(task):
