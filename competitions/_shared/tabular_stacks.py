@@ -15,9 +15,9 @@ out-of-fold predictions, OOF) and once on all of train (its test predictions):
                   classifier's expected class, each cut at thresholds fitted on its own OOF
   P. stacks       a level-2 model fitted on the OOF matrix: non-negative least squares and ridge on
                   all base models, non-negative least squares on each pair of one smooth model
-                  (linear, kernel, SVR, kNN) and one tree model, the plain average of all, and the
-                  all-model stack averaged with the M family's expert average; for ordinal tasks
-                  the cuts are fitted on the stack's own cross-validated OOF
+                  (linear, kernel, SVR, kNN) and one tree model, the plain average of all, and (for
+                  regression) the all-model stack averaged with the M family's expert average; for
+                  ordinal tasks the cuts are fitted on the stack's own cross-validated OOF
 """
 
 import numpy as np
