@@ -31,16 +31,22 @@ export interface PredictionTruth {
   ceiling?: Ceiling;
 }
 
-/** An entry of techniques/attainable.json: written by techniques/attainable.py for one competition's data. */
-export interface Ceiling {
+/** What a strong standard model attains on the test set, as the metric and on the predictions scale. */
+export interface CeilingLevel {
   metric: 'balanced_accuracy' | 'r2';
   /** The metric's value on the test set. */
   value: number;
   /** On the predictions scale (chance-corrected balanced accuracy, or R² clipped): full credit at or above. */
   score: number;
   model: string;
+}
+
+/** An entry of techniques/attainable.json: written by techniques/attainable.py for one competition's data. */
+export interface Ceiling extends CeilingLevel {
   /** The prepared data measured; a ceiling holds for that data only. */
   source_checksum: string;
+  /** The level with only `rows` train rows (the mean over `draws` seeded draws), for a plant that keeps that few (cv). */
+  small_train?: Omit<CeilingLevel, 'metric'> & { rows: number; draws: number };
 }
 
 export async function checkPredictions(
@@ -140,22 +146,29 @@ export function predictionQuality(check: Extract<PredictionCheck, { valid: true 
  * The usual prediction criterion: `predictionQuality` on the held-out rows, as a share of the
  * competition's ceiling when it has one (full credit at what a strong model attains on the
  * untouched data: a noisy target caps every model below a perfect score), or 0 with the reason
- * when the submission is missing or invalid.
+ * when the submission is missing or invalid. `level` replaces that ceiling (e.g. its small_train
+ * level); `on` says what it was measured on.
  */
-export function predictionCriterion(check: PredictionCheck, weight: number, name = 'predictions'): Criterion {
+export function predictionCriterion(
+  check: PredictionCheck,
+  weight: number,
+  name = 'predictions',
+  level: CeilingLevel | undefined = check.truth.ceiling,
+  on = 'the untouched data',
+): Criterion {
   if (!check.valid) return { name, weight, score: 0, detail: `no valid predictions: ${check.reason}` };
   const q = predictionQuality(check);
   const what =
     q.metric === 'r2'
       ? `R² ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (0 = predicting the mean)`
       : `balanced accuracy ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (chance ${fmt(1 / new Set(check.truth.labels).size)})`;
-  const ceiling = check.truth.ceiling;
+  const ceiling = level;
   if (!ceiling || ceiling.metric !== q.metric || !(ceiling.score > 0)) return { name, weight, score: q.score, detail: what };
   return {
     name,
     weight,
     score: clip01(q.score / ceiling.score),
-    detail: `${what}: ${fmt(q.score)} on the predictions scale, full credit at ${fmt(ceiling.score)} (${q.metric} ${fmt(ceiling.value)}, a ${ceiling.model} on the untouched data)`,
+    detail: `${what}: ${fmt(q.score)} on the predictions scale, full credit at ${fmt(ceiling.score)} (${q.metric} ${fmt(ceiling.value)}, a ${ceiling.model} on ${on})`,
   };
 }
 

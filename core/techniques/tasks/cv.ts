@@ -25,14 +25,24 @@
  *   max(8σ, 0.30) (accuracy); floors 0.20 / 0.40 for R² (an honest ±2σ interval is 4σ wide).
  *   Coverage: 1 when the true score is inside [low, high], falling linearly to 0 as it lies
  *   0 → max(σ, 0.02) (accuracy) / max(σ, 0.03) (R²) outside;
- * - predictions 0.25: chance-corrected balanced accuracy, or R², on the held-out rows.
+ * - predictions 0.25: chance-corrected balanced accuracy, or R², on the held-out rows; full credit
+ *   at what a strong model attains trained on as few rows as this plant keeps (the ceiling's
+ *   small_train level, techniques/attainable.py), since no technique brings the cut rows back.
  * An analysis naming another metric scores 0 on cv_estimate and cv_interval. So do predictions no
  * better than 0.1 on the predictions scale (e.g. one constant label, or the mean): estimating the
  * score of a constant takes no cross-validation.
  */
 import { z } from 'zod';
 import { column, pickSome, selectRows } from '../data';
-import { accuracyOf, predictionCriterion, predictionQuality, r2, type PredictionCheck } from '../predictions';
+import {
+  accuracyOf,
+  predictionCriterion,
+  predictionQuality,
+  r2,
+  type Ceiling,
+  type CeilingLevel,
+  type PredictionCheck,
+} from '../predictions';
 import { fmt, linearCredit, withoutAnalysis } from '../scoring';
 import type { Criterion, Problem, TechniqueTaskDefinition } from '../types';
 
@@ -94,9 +104,10 @@ export const CV_METRIC_DEFINITIONS: Record<CvMetric, string> = {
 /** Below this on the predictions scale (0 = chance or the mean) the estimate criteria earn nothing. */
 export const MIN_PREDICTION_SCORE = 0.1;
 
-const MIN_ROWS = 250;
+/** The planted train's size; techniques/attainable.py measures the small_train ceiling at the smallest. */
+export const MIN_ROWS = 250;
 const MAX_ROWS = 400;
-const MIN_ROWS_PER_CLASS = 20;
+export const MIN_ROWS_PER_CLASS = 20;
 const MIN_KEPT_PER_CLASS = 10;
 
 export function cvMetricOf(problem: Problem): CvMetric {
@@ -142,6 +153,13 @@ export function toleranceFor(metric: CvMetric, sigma: number): Tolerance {
     widthZero: Math.max(f.widthZero, 8 * s),
     missZero: Math.max(f.missZero, s),
   };
+}
+
+/** The ceiling's level with a train as small as this plant's, and what it was measured on. */
+function smallTrainCeiling(ceiling: Ceiling | undefined): [CeilingLevel | undefined, string] {
+  const small = ceiling?.small_train;
+  if (!ceiling || !small) return [ceiling, 'the untouched data'];
+  return [{ ...small, metric: ceiling.metric }, `${small.rows} train rows, the mean of ${small.draws} draws`];
 }
 
 /** The row indices of train to keep: `n` seeded rows, stratified by class for classification. */
@@ -229,7 +247,7 @@ export const cv: TechniqueTaskDefinition<CvTruth, CvAnalysis> = {
           (miss === 0 ? `covers the true ${fmt(actual)}` : `misses the true ${fmt(actual)} by ${fmt(miss)} (none ≥ ${fmt(tol.missZero)})`),
       });
     }
-    criteria.push(predictionCriterion(predictions, 0.25));
+    criteria.push(predictionCriterion(predictions, 0.25, 'predictions', ...smallTrainCeiling(predictions.truth.ceiling)));
     return criteria;
   },
 };

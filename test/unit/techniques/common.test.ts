@@ -35,6 +35,7 @@ import {
   r2,
   type PredictionCheck,
   type PredictionTruth,
+  type Ceiling,
 } from '../../../core/techniques/predictions';
 import { fmt, linearCredit, listSome, matchSets, totalScore, withoutAnalysis } from '../../../core/techniques/scoring';
 import type { TabularData } from '../../../core/techniques/types';
@@ -42,6 +43,7 @@ import { listCompetitions } from '../../../core/competitions';
 import { harnessPaths } from '../../../core/config';
 import { TECHNIQUE_TASKS } from '../../../core/options';
 import { ATTAINABLE_FILE, ceilingOf } from '../../../core/techniques/grade';
+import { MIN_ROWS, MIN_ROWS_PER_CLASS } from '../../../core/techniques/tasks/cv';
 import { whyNotApplicable } from '../../../core/techniques/registry';
 import { tempDir } from './fixtures';
 
@@ -202,6 +204,16 @@ describe('prediction measures', () => {
       0.3,
     );
     expect(reg.score).toBeCloseTo(0.8, 12);
+    // Another level (the small_train one) replaces the ceiling, named by what it was measured on.
+    const small = predictionCriterion(
+      { valid: true, predicted: ['a', 'b', 'a', 'a'], values: new Float64Array(0), truth: { ...classes, ceiling } },
+      0.4,
+      'predictions',
+      { ...ceiling, score: 0.25, value: 0.4375 },
+      '250 train rows',
+    );
+    expect(small.score).toBe(1);
+    expect(small.detail).toMatch(/full credit at 0\.25 \(balanced_accuracy 0\.4375, a gradient boosting on 250 train rows\)/);
   });
 
   it('every applicable competition has a ceiling measured on the data its config pins (techniques/attainable.json)', async () => {
@@ -209,7 +221,7 @@ describe('prediction measures', () => {
     // every model far below perfect, would stop telling the reference from the naive agent.
     const attainable = JSON.parse(await fs.readFile(path.join(harnessPaths().techniquesDir, ATTAINABLE_FILE), 'utf8')) as Record<
       string,
-      { source_checksum: string; score: number }
+      Ceiling
     >;
     const applicable = (await listCompetitions()).filter((c) => TECHNIQUE_TASKS.some((t) => !whyNotApplicable(t, c)));
     expect(applicable.map((c) => c.id)).toContain('hpc-job-class');
@@ -217,6 +229,15 @@ describe('prediction measures', () => {
       expect(attainable[c.id]?.source_checksum, c.id).toBe(c.config.prepare.checksum);
       expect(attainable[c.id]!.score, c.id).toBeGreaterThan(0);
     }
+    // cv keeps as few as MIN_ROWS train rows (20 per class): its level is measured at that size.
+    for (const c of applicable.filter((x) => !whyNotApplicable('cv', x))) {
+      const small = attainable[c.id]!.small_train;
+      expect(small?.rows, c.id).toBeGreaterThanOrEqual(MIN_ROWS);
+      if (small!.rows > MIN_ROWS) expect(small!.rows % MIN_ROWS_PER_CLASS, c.id).toBe(0); // 20 rows for each class
+      expect(small!.score, c.id).toBeGreaterThan(0);
+      expect(small!.score, c.id).toBeLessThanOrEqual(attainable[c.id]!.score);
+    }
+    expect(attainable['letter-recognition']?.small_train?.rows).toBe(MIN_ROWS_PER_CLASS * 26);
     expect(await ceilingOf('hpc-job-class', attainable['hpc-job-class']!.source_checksum)).toMatchObject({ metric: 'balanced_accuracy' });
     expect(await ceilingOf('hpc-job-class', 'other data')).toBeUndefined();
   });

@@ -3,8 +3,9 @@
  * data of three cells that missed the target while the tolerances were fixed (kept in
  * test/fixtures/techniques/<competition>/cv-seed-<n>/), graded again by today's grader on freshly
  * planted data. With the tolerances widened to the estimate's standard error σ for the data size
- * the reference keeps >= 0.9 and the naive <= 0.3 (docs/techniques.md); back at the fixed 0.02
- * (accuracy) or 0.03 (R²), or with a plant that drifted, these fail.
+ * and the predictions scaled to what a strong model attains on that few rows, the reference keeps
+ * >= 0.9 and the naive <= 0.3 (docs/techniques.md); back at the fixed 0.02 (accuracy) or 0.03
+ * (R²), or with a plant that drifted, these fail.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -39,6 +40,10 @@ describe.each(CELLS)('cv on $competitionId, seed $seed', ({ competitionId, seed,
     expect(reference.score, JSON.stringify(reference.criteria)).toBeGreaterThanOrEqual(0.9);
     const estimate = reference.criteria.find((c) => c.name === 'cv_estimate');
     expect(estimate?.detail).toMatch(/σ 0\.0\d+ on \d+ train and \d+ test rows/);
+    // Predictions are scaled to what a strong model attains on as few train rows as the plant keeps.
+    const predictions = reference.criteria.find((c) => c.name === 'predictions');
+    expect(predictions?.detail).toMatch(/on \d+ train rows, the mean of 5 draws\)$/);
+    expect(predictions?.score).toBeGreaterThan(0.95);
 
     const naive = await gradeTechniqueSubmission({ ...key, submissionDir: path.join(folder, 'naive') }, { dataDir });
     expect(naive.valid_submission, naive.error).toBe(true);
