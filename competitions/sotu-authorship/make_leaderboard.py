@@ -14,8 +14,13 @@ prepared test set exactly as the harness scores a submission (multiclass log los
   E. nb          (12)  word counts + multinomial naive Bayes, alpha in {0.03 .. 10}
   F. temperature  (4)  the best single word model, over- and under-confident (p ** (1/T))
   G. blends       (7)  averages of word LR, char LR and naive Bayes probabilities
+  H-K. expert    (23)  expert.py: word + character TF-IDF logistic regression with C searched by
+                       5-fold CV (3 views), NB-SVM (4), Platt-calibrated linear SVM (4), and
+                       out-of-fold stacks of those plus naive Bayes (12: logistic regression on
+                       log-probabilities at two strengths, and weights fitted to the out-of-fold
+                       loss, over four subsets of the bases)
 
-Everything is deterministic (lbfgs, fixed subsampling seed), so re-running on the same prepared
+Everything is deterministic (lbfgs, fixed subsampling and fold seeds), so re-running on the same prepared
 data reproduces the file. Rows are ranked best (lowest loss) first, with MLE-bench's columns
 (scoreNullable, teamId, hasTeamName, submissionDate, score, hasScore) plus teamName, the recipe.
 
@@ -36,6 +41,9 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.naive_bayes import MultinomialNB
+
+sys.path.insert(0, str(Path(__file__).parent))
+from expert import expert_predictions  # noqa: E402
 
 # sorted: log_loss takes probability columns in lexicographic label order, whatever `labels` says.
 LABELS = sorted(["WJC", "GWB", "BHO"])
@@ -155,6 +163,8 @@ def main():
     for w_nb in (0.1, 0.2, 0.4):
         predictions[f"blend word-lr + char-lr + {w_nb:.1f} nb"] = (1 - w_nb) * (word + char) / 2 + w_nb * nb
     predictions["blend word-lr 1-3 + char-lr char 1-3"] = (predictions["word-lr ngrams=1-3 features=all C=10"] + predictions["char-lr char 1-3 C=10"]) / 2
+
+    predictions.update(expert_predictions(x, y, x_test, LABELS))
 
     rows = sorted(((score(y_test, p), name) for name, p in predictions.items()), key=lambda r: (r[0], r[1]))
     with open(args.out, "w", newline="", encoding="utf-8") as f:
