@@ -38,7 +38,7 @@ import {
 } from '../core/dataset';
 import { QUERIES, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES } from '../temporal/contract';
 import { configuredTarget, connectClient } from '../temporal/connection';
-import { memoOf, statusName, timestampDate, visibilityString, type GroupMemo } from './visibility';
+import { listedGroup, runGroupListQuery, type GroupMemo } from './visibility';
 import {
   LOCAL_OWNER,
   MAX_PAGE,
@@ -272,35 +272,13 @@ export class Client {
    */
   async listRunsPage(opts: ListRunsOptions = {}): Promise<{ groups: RunGroupStatus[]; nextPageToken: string | null }> {
     const client = await this.workflowClient();
-    const clauses = [`WorkflowType = '${WORKFLOW_TYPES.runGroup}'`];
-    if (opts.agentId !== undefined) clauses.push(`Agent = ${visibilityString(opts.agentId, 'agentId')}`);
-    if (opts.owner !== undefined) clauses.push(`${SEARCH_ATTRIBUTES.owner.name} = ${visibilityString(opts.owner, 'owner')}`);
-    if (opts.running) clauses.push(`ExecutionStatus = 'Running'`);
-    if (opts.startedAfter) clauses.push(`StartTime > '${opts.startedAfter.toISOString()}'`);
     const page = await client.workflowService.listWorkflowExecutions({
       namespace: this.namespace,
-      query: clauses.join(' AND '),
+      query: runGroupListQuery(opts),
       pageSize: Math.min(Math.max(opts.limit ?? 50, 1), MAX_PAGE),
       nextPageToken: opts.pageToken ? Buffer.from(opts.pageToken, 'base64url') : undefined,
     });
-    const groups = (page.executions ?? []).map((e): RunGroupStatus => {
-      const memo = memoOf(e.memo?.fields);
-      const id = e.execution?.workflowId ?? '';
-      return {
-        id,
-        owner: memo.owner ?? null,
-        status: statusName(e.status),
-        agentId: memo.agentId ?? null,
-        startTime: timestampDate(e.startTime) ?? new Date(0),
-        closeTime: timestampDate(e.closeTime),
-        groupDir: memo.groupDir ?? null,
-        request: memo.request ?? null,
-        progress: null,
-        webUiUrl: this.webUiUrl(id),
-        containers: memo.containers ?? null,
-        llmDollars: memo.llmDollars ?? null,
-      };
-    });
+    const groups = (page.executions ?? []).map((e) => listedGroup(e, (id) => this.webUiUrl(id)));
     if (opts.liveProgress) await this.addLiveProgress(groups);
     const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
     return { groups, nextPageToken: token };

@@ -146,14 +146,14 @@ export function predictionQuality(check: Extract<PredictionCheck, { valid: true 
  * The usual prediction criterion: `predictionQuality` on the held-out rows, as a share of the
  * competition's ceiling when it has one (full credit at what a strong model attains on the
  * untouched data: a noisy target caps every model below a perfect score), or 0 with the reason
- * when the submission is missing or invalid. `level` replaces that ceiling (e.g. its small_train
+ * when the submission is missing or invalid. `ceiling` may be another level (e.g. its small_train
  * level); `on` says what it was measured on.
  */
 export function predictionCriterion(
   check: PredictionCheck,
   weight: number,
   name = 'predictions',
-  level: CeilingLevel | undefined = check.truth.ceiling,
+  ceiling: CeilingLevel | undefined = check.truth.ceiling,
   on = 'the untouched data',
 ): Criterion {
   if (!check.valid) return { name, weight, score: 0, detail: `no valid predictions: ${check.reason}` };
@@ -162,7 +162,6 @@ export function predictionCriterion(
     q.metric === 'r2'
       ? `R² ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (0 = predicting the mean)`
       : `balanced accuracy ${fmt(q.value)} on ${check.truth.ids.length} held-out rows (chance ${fmt(1 / new Set(check.truth.labels).size)})`;
-  const ceiling = level;
   if (!ceiling || ceiling.metric !== q.metric || !(ceiling.score > 0)) return { name, weight, score: q.score, detail: what };
   return {
     name,
