@@ -55,7 +55,7 @@ export * from './sdkTypes';
 
 /** A waiting client's tick when neither the caller nor `MLEBENCH_PROGRESS_POLL_SECS` says. */
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
-/** A listing's progress queries (ListRunsOptions.liveProgress): how many at once, and each one's deadline. */
+/** A listing's progress queries (ListRunsOptions.liveProgress): how many at once, and the deadline of them all. */
 const LIVE_PROGRESS_QUERIES = 8;
 const LIVE_PROGRESS_DEADLINE_MS = 3000;
 
@@ -328,14 +328,19 @@ export class Client {
     return this.uiUrl ? webUiUrl(this.uiUrl, this.namespace, id) : null;
   }
 
-  /** Running groups' progress, LIVE_PROGRESS_QUERIES queries at a time; one that does not answer in time keeps null. */
+  /**
+   * Running groups' progress, LIVE_PROGRESS_QUERIES queries at a time, all within one deadline so a
+   * page of groups whose workers are down costs the listing seconds, not seconds per group; a group
+   * not asked or not answering in time keeps null.
+   */
   private async addLiveProgress(groups: RunGroupStatus[]): Promise<void> {
     const client = await this.workflowClient();
     const live = groups.filter((g) => g.status === 'RUNNING');
-    for (let i = 0; i < live.length; i += LIVE_PROGRESS_QUERIES) {
+    const deadline = Date.now() + LIVE_PROGRESS_DEADLINE_MS;
+    for (let i = 0; i < live.length && Date.now() < deadline; i += LIVE_PROGRESS_QUERIES) {
       await Promise.all(
         live.slice(i, i + LIVE_PROGRESS_QUERIES).map(async (g) => {
-          g.progress = await client.withDeadline(Date.now() + LIVE_PROGRESS_DEADLINE_MS, () => this.progress(g.id)).catch(() => null);
+          g.progress = await client.withDeadline(deadline, () => this.progress(g.id)).catch(() => null);
         }),
       );
     }

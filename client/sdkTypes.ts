@@ -105,7 +105,7 @@ export interface ListRunsOptions {
   /** From the previous page's `nextPageToken`. */
   pageToken?: string;
   /**
-   * Ask each running group of the page for its progress (a query each, a few at once, a short
+   * Ask each running group of the page for its progress (a query each, a few at once, one short
    * deadline): what says whether a group is still queued or has a run under way. Without it a
    * listed group's `progress` is null.
    */
