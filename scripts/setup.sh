@@ -140,7 +140,10 @@ if compgen -G "agents/*/requirements.txt" >/dev/null && ! "${MLEBENCH_PYTHON:-py
 fi
 
 # 5. The base and agent images (each skipped when its content-addressed tag exists)
+# core/ reads the environment only once the entry point hands it over (MLEBENCH_BASE_BUILD, PATH
+# for mmdebstrap): without it the build mode would fall back to the Dockerfile, which pulls.
 node -e "
+require('./dist/core/config').useEnvironment(process.env);
 require('./dist/core/sandbox/images')
   .buildImages({ onLog: (line) => console.log('setup: ' + line) })
   .catch((err) => { console.error('setup: error: ' + err.message); process.exit(1); });
