@@ -1,7 +1,9 @@
 /**
  * The baseline agent, in its real container, on every offline competition (splits/offline.txt),
  * each prepared from its real data: it must leave a valid submission that the grader scores better
- * than the sample submission, and above the median of the competition's reference leaderboard.
+ * than the sample submission, and above the median of the competition's reference leaderboard;
+ * and it medals on at most two of the eight (issue 20: a suite a few hundred lines of scikit-learn
+ * win medals on everywhere cannot rank agents; the leaderboards' expert tails make the top real).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,9 @@ let tmp: string;
 let dataDir: string;
 let baseline: AgentSpec;
 const prepared = new Map<string, Promise<PreparedCompetition>>();
+/** Each competition's medal (or none), as its test grades the baseline. */
+const medals = new Map<string, string>();
+const MAX_MEDALS = 2;
 /** A competition prepared when its test first needs it, so `-t <competition>` prepares that one only. */
 const preparedData = (id: string) => {
   if (!prepared.has(id)) prepared.set(id, prepareCompetition(id, { dataDir }));
@@ -77,6 +82,7 @@ describe('the baseline agent on every offline competition', () => {
           `medal: ${report.any_medal}) in ${secs.toFixed(1)} s`,
       );
       expect(report, report.error).toMatchObject({ valid_submission: true, submission_exists: true });
+      medals.set(competitionId, report.gold_medal ? 'gold' : report.silver_medal ? 'silver' : report.bronze_medal ? 'bronze' : 'none');
       expect(sample.valid_submission).toBe(true);
       const better = report.is_lower_better ? report.score! < sample.score! : report.score! > sample.score!;
       expect(better, `baseline ${report.score} vs sample ${sample.score}`).toBe(true);
@@ -85,4 +91,11 @@ describe('the baseline agent on every offline competition', () => {
     },
     1_200_000, // prepare (now inside the test) and an 850 s agent
   );
+
+  it(`medals on at most ${MAX_MEDALS} of the eight`, () => {
+    const table = competitions.map((id) => `${id}: ${medals.get(id) ?? 'not graded (its test failed or did not run)'}`).join('; ');
+    expect([...medals.keys()].sort(), table).toEqual([...competitions].sort());
+    const medalled = competitions.filter((id) => medals.get(id) !== 'none');
+    expect(medalled.length, table).toBeLessThanOrEqual(MAX_MEDALS);
+  });
 });
