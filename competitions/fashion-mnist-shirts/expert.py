@@ -34,7 +34,6 @@ import time
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.kernel_approximation import Nystroem
@@ -46,6 +45,8 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
+
+from image_features import SHIFTS_1, SHIFTS_2, Augmented, HogAndComponents, hog4, hog7, hog7_and_pixels, hog7_signed, hog_both
 
 CV_SEED = 0
 EPS = 1e-15
@@ -62,120 +63,6 @@ def folds(y):
 
 def cv_loss(p, y):
     return float(log_loss(y, np.clip(p, EPS, 1 - EPS), labels=[0, 1]))
-
-
-# ---------------------------------------------------------------- features
-
-
-def hog(x, cell, bins=9, signed=False):
-    """Histograms of oriented gradients (Dalal & Triggs 2005) of 28x28 images (rows of x): central
-    differences, orientation bins with linear interpolation, magnitude-weighted, cells of cell x cell
-    pixels, overlapping 2x2-cell blocks with L2-Hys normalisation."""
-    img = x.reshape(-1, 28, 28)
-    gx, gy = np.zeros_like(img), np.zeros_like(img)
-    gx[:, :, 1:-1] = img[:, :, 2:] - img[:, :, :-2]
-    gy[:, 1:-1, :] = img[:, 2:, :] - img[:, :-2, :]
-    period = 2 * np.pi if signed else np.pi
-    n, nc = len(img), 28 // cell
-    size = nc * cell
-    mag = np.hypot(gx, gy)[:, :size, :size]
-    pos = (np.mod(np.arctan2(gy, gx), period) / period * bins)[:, :size, :size]
-    lo = np.floor(pos).astype(int) % bins
-    frac = pos - np.floor(pos)
-    cells = np.arange(size) // cell
-    flat = (np.arange(n)[:, None, None] * nc * nc + cells[None, :, None] * nc + cells[None, None, :]) * bins
-    hist = np.zeros(n * nc * nc * bins)
-    np.add.at(hist, (flat + lo).ravel(), (mag * (1 - frac)).ravel())
-    np.add.at(hist, (flat + (lo + 1) % bins).ravel(), (mag * frac).ravel())
-    hist = hist.reshape(n, nc, nc, bins)
-    blocks = []
-    for i in range(nc - 1):
-        for j in range(nc - 1):
-            b = hist[:, i : i + 2, j : j + 2, :].reshape(n, -1)
-            b = np.minimum(b / np.sqrt((b**2).sum(1, keepdims=True) + 1e-6), 0.2)
-            blocks.append(b / np.sqrt((b**2).sum(1, keepdims=True) + 1e-6))
-    return np.hstack(blocks)
-
-
-def shift(x, dy, dx):
-    """Images (rows of x) moved by dy rows and dx columns, the uncovered border filled with 0."""
-    img = x.reshape(-1, 28, 28)
-    out = np.zeros_like(img)
-    ys, yd = (slice(0, 28 - dy), slice(dy, 28)) if dy >= 0 else (slice(-dy, 28), slice(0, 28 + dy))
-    xs, xd = (slice(0, 28 - dx), slice(dx, 28)) if dx >= 0 else (slice(-dx, 28), slice(0, 28 + dx))
-    out[:, yd, xd] = img[:, ys, xs]
-    return out.reshape(len(x), -1)
-
-
-def mirror(x):
-    return x.reshape(-1, 28, 28)[:, :, ::-1].reshape(len(x), -1)
-
-
-def augment(x, y, shifts):
-    """The images, their mirror images and copies moved by each (dy, dx) in shifts."""
-    copies = [x, mirror(x)] + [shift(x, dy, dx) for dy, dx in shifts]
-    return np.vstack(copies), np.tile(y, len(copies))
-
-
-SHIFTS_1 = ((1, 0), (-1, 0), (0, 1), (0, -1))
-SHIFTS_2 = SHIFTS_1 + ((2, 0), (-2, 0), (0, 2), (0, -2))
-
-
-class Augmented(BaseEstimator, ClassifierMixin):
-    """Fits `model` on featurize(augmented training images); predicts on featurize(images).
-    x holds raw pixels; featurize is a fixed per-image function (identity or HOG)."""
-
-    def __init__(self, model, shifts=(), featurize=None):
-        self.model, self.shifts, self.featurize = model, shifts, featurize
-
-    def _features(self, x):
-        return x if self.featurize is None else self.featurize(x)
-
-    def fit(self, x, y):
-        xa, ya = augment(x, y, self.shifts)
-        self.model_ = clone(self.model).fit(self._features(xa), ya)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, x):
-        return self.model_.predict_proba(self._features(x))
-
-    def decision_function(self, x):
-        return self.model_.decision_function(self._features(x))
-
-
-def hog7(x):
-    return hog(x, 7)
-
-
-def hog7_signed(x):
-    return hog(x, 7, bins=18, signed=True)
-
-
-def hog4(x):
-    return hog(x, 4)
-
-
-def hog_both(x):
-    return np.hstack([hog(x, 7), hog(x, 4)])
-
-
-def hog7_and_pixels(x):
-    return np.hstack([hog(x, 7), x])
-
-
-class HogAndComponents(BaseEstimator):
-    """HOG (7-pixel cells) beside k principal components of the pixels (fitted on the training part)."""
-
-    def __init__(self, k=50):
-        self.k = k
-
-    def fit(self, x, y=None):
-        self.pca_ = PCA(self.k, random_state=CV_SEED).fit(x)
-        return self
-
-    def transform(self, x):
-        return np.hstack([hog(x, 7), self.pca_.transform(x)])
 
 
 # ---------------------------------------------------------------- fitting
@@ -252,6 +139,17 @@ def svm_family(x, y, x_test, splits):
     return out
 
 
+def best_of_grid(grid, make, x, y, x_test, splits, label):
+    """(value, oof, test) of the grid value whose model (make(value)) has the lowest out-of-fold log loss."""
+    runs = {}
+    for value in grid:
+        oof, test = oof_and_test(lambda: make(value), x, y, x_test, splits)
+        runs[value] = (cv_loss(oof, y), oof, test)
+        log(f"{label}={value}: cv {runs[value][0]:.5f}")
+    best = min(runs, key=lambda v: runs[v][0])
+    return (best, *runs[best][1:])
+
+
 def search(candidates, evaluate):
     """The candidate with the lowest CV loss (evaluate returns (loss, ...))."""
     return min(candidates, key=lambda c: evaluate(c)[0])
@@ -271,15 +169,13 @@ def expert_predictions(x, y, x_test):
         base(f"svm {view}", oof, test)
 
     # K. logistic regression on HOG
-    runs = {}
-    for c in (0.001, 0.003, 0.01):
-        make = lambda c=c: make_pipeline(FunctionTransformer(hog_both), StandardScaler(), LogisticRegression(C=c, max_iter=3000))  # noqa: E731
-        oof, test = oof_and_test(make, x, y, x_test, splits)
-        runs[c] = (cv_loss(oof, y), oof, test)
-        log(f"hog-lr C={c}: cv {runs[c][0]:.5f}")
-    c = min(runs, key=lambda c: runs[c][0])
-    out[f"expert hog-lr hog 7px + 4px cells C={c} (CV)"] = runs[c][2]
-    base("hog-lr", runs[c][1], runs[c][2])
+    c, oof, test = best_of_grid(
+        (0.001, 0.003, 0.01),
+        lambda c: make_pipeline(FunctionTransformer(hog_both), StandardScaler(), LogisticRegression(C=c, max_iter=3000)),
+        x, y, x_test, splits, "hog-lr C",
+    )
+    out[f"expert hog-lr hog 7px + 4px cells C={c} (CV)"] = test
+    base("hog-lr", oof, test)
 
     # K'. kernel logistic regression (Nystroem RBF features) and a polynomial-kernel SVM on HOG
     for view, steps in (("hog 7px cells", lambda: [FunctionTransformer(hog7)]),
@@ -355,14 +251,8 @@ def expert_predictions(x, y, x_test):
         "hog 7px cells, mirror, 512 units": (512, (1.0, 3.0), (), hog7, lambda: (), 3),
     }
     for recipe, (units, alphas, shifts, featurize, steps, n_bag) in recipes.items():
-        runs = {}
-        for alpha in alphas:
-            make = lambda a=alpha: Augmented(mlp(units, a, steps=steps()), shifts, featurize)  # noqa: E731
-            oof, test = oof_and_test(make, x, y, x_test, splits)
-            runs[alpha] = (cv_loss(oof, y), oof, test)
-            log(f"mlp {recipe} alpha={alpha}: cv {runs[alpha][0]:.5f}")
-        alpha = min(runs, key=lambda a: runs[a][0])
-        _, oof, test = runs[alpha]
+        make = lambda a, units=units, shifts=shifts, featurize=featurize, steps=steps: Augmented(mlp(units, a, steps=steps()), shifts, featurize)  # noqa: E731
+        alpha, oof, test = best_of_grid(alphas, make, x, y, x_test, splits, f"mlp {recipe} alpha")
         base(f"mlp {recipe}", oof, test)
         if n_bag == 1:
             out[f"expert mlp {recipe} alpha={alpha:g} (CV)"] = test
@@ -374,15 +264,13 @@ def expert_predictions(x, y, x_test):
             log(f"mlp {recipe} bag done")
 
     # N. distance-weighted kNN
-    runs = {}
-    for k in (10, 25, 50):
-        make = lambda k=k: make_pipeline(FunctionTransformer(hog4), PCA(40, random_state=CV_SEED), KNeighborsClassifier(k, weights="distance"))  # noqa: E731
-        oof, test = oof_and_test(make, x, y, x_test, splits)
-        runs[k] = (cv_loss(oof, y), oof, test)
-        log(f"knn k={k}: cv {runs[k][0]:.5f}")
-    k = min(runs, key=lambda k: runs[k][0])
-    out[f"expert knn distance-weighted k={k} (CV) on 40 components of hog 4px cells"] = runs[k][2]
-    base("knn", runs[k][1], runs[k][2])
+    k, oof, test = best_of_grid(
+        (10, 25, 50),
+        lambda k: make_pipeline(FunctionTransformer(hog4), PCA(40, random_state=CV_SEED), KNeighborsClassifier(k, weights="distance")),
+        x, y, x_test, splits, "knn k",
+    )
+    out[f"expert knn distance-weighted k={k} (CV) on 40 components of hog 4px cells"] = test
+    base("knn", oof, test)
 
     out.update(stacks(bases, y))
     return out
