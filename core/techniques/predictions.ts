@@ -47,6 +47,19 @@ export interface Ceiling extends CeilingLevel {
   source_checksum: string;
   /** The level with only `rows` train rows (the mean over `draws` seeded draws), for a plant that keeps that few (cv). */
   small_train?: Omit<CeilingLevel, 'metric'> & { rows: number; draws: number };
+  /** Classification: per class, the level with that class cut as the imbalance plant cuts it at its smallest share `fraction`. */
+  rare_class?: { fraction: number; classes: Record<string, RareClassLevel> };
+}
+
+/**
+ * What prior-corrected models attain with one class cut to `rows` train rows (the mean of `draws`
+ * seeded draws), its probabilities boosted as well as any boost does on test: the balance the
+ * imbalance grader counts (`minority_recall`) and the balanced accuracy there.
+ */
+export interface RareClassLevel extends Omit<CeilingLevel, 'metric'> {
+  rows: number;
+  draws: number;
+  minority_recall: number;
 }
 
 export async function checkPredictions(

@@ -25,7 +25,7 @@ import { analysisFileName, renderDescription, taskDefinition, TechniqueNotApplic
 import type { Problem, TechniqueTask } from './types';
 
 /** Bump when a transform changes: cached technique data built by an older one is rebuilt. */
-export const TECHNIQUE_DATA_VERSION = 1;
+export const TECHNIQUE_DATA_VERSION = 2;
 
 export const TRUTH_FILE = 'truth.json';
 export const TASK_FILE = 'task.json';

@@ -43,6 +43,7 @@ import { listCompetitions } from '../../../core/competitions';
 import { harnessPaths } from '../../../core/config';
 import { TECHNIQUE_TASKS } from '../../../core/options';
 import { ATTAINABLE_FILE, ceilingOf } from '../../../core/techniques/grade';
+import { FRACTION_MIN as IMBALANCE_FRACTION_MIN } from '../../../core/techniques/tasks/imbalance';
 import { MIN_ROWS, MIN_ROWS_PER_CLASS } from '../../../core/techniques/tasks/cv';
 import { whyNotApplicable } from '../../../core/techniques/registry';
 import { tempDir } from './fixtures';
@@ -238,6 +239,21 @@ describe('prediction measures', () => {
       expect(small!.score, c.id).toBeLessThanOrEqual(attainable[c.id]!.score);
     }
     expect(attainable['letter-recognition']?.small_train?.rows).toBe(MIN_ROWS_PER_CLASS * 26);
+    // imbalance cuts one class to a few rows: per class it can draw, the level with that cut at
+    // the plant's smallest share (the rarer class of two, any of several).
+    for (const c of applicable.filter((x) => !whyNotApplicable('imbalance', x))) {
+      const rare = attainable[c.id]!.rare_class;
+      expect(rare?.fraction, c.id).toBe(IMBALANCE_FRACTION_MIN);
+      const classes = Object.keys(rare!.classes);
+      if (problemOf(c) === 'binary') expect(classes, c.id).toHaveLength(1);
+      else expect(classes.length, c.id).toBeGreaterThan(2);
+      if (c.config.dataset.labels) expect(classes.sort(), c.id).toEqual(c.config.dataset.labels.map(String).sort());
+      for (const level of Object.values(rare!.classes)) {
+        expect(level.rows, c.id).toBeGreaterThanOrEqual(1);
+        expect(level.minority_recall, c.id).toBeGreaterThan(0);
+        expect(level.score, c.id).toBeGreaterThan(0);
+      }
+    }
     expect(await ceilingOf('hpc-job-class', attainable['hpc-job-class']!.source_checksum)).toMatchObject({ metric: 'balanced_accuracy' });
     expect(await ceilingOf('hpc-job-class', 'other data')).toBeUndefined();
   });

@@ -32,7 +32,11 @@ describe.each(TASKS)('%s on hpc-job-class, seed 1', (task) => {
     expect(reference.valid_submission && reference.valid_analysis, reference.error).toBe(true);
     expect(reference.score, JSON.stringify(reference.criteria)).toBeGreaterThanOrEqual(0.9);
     const predictions = reference.criteria.find((c) => c.name === 'predictions');
-    expect(predictions?.detail).toMatch(/full credit at 0\.7184/);
+    // imbalance's scale ends lower: seed 1 cuts class 2 to 65 rows, and at the harshest cut (34
+    // rows) prior-corrected models reach 0.6152 (techniques/attainable.json rare_class).
+    expect(predictions?.detail).toMatch(
+      task === 'imbalance' ? /full credit at 0\.6152 .*34 train rows of class 2/ : /full credit at 0\.7184/,
+    );
 
     const naive = await gradeTechniqueSubmission({ ...key, submissionDir: path.join(FIXTURES, task, 'naive') }, { dataDir });
     expect(naive.valid_submission, naive.error).toBe(true);

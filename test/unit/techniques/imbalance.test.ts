@@ -5,7 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { column } from '../../../core/techniques/data';
 import { totalScore } from '../../../core/techniques/scoring';
-import { FRACTION_MAX, FRACTION_MIN, imbalance, type ImbalanceTruth } from '../../../core/techniques/tasks/imbalance';
+import type { Ceiling, RareClassLevel } from '../../../core/techniques/predictions';
+import {
+  FRACTION_MAX,
+  FRACTION_MIN,
+  imbalance,
+  minorityRecallCriterion,
+  nearestCentroidRecall,
+  OVERLAP_RECALL,
+  RECALL_FULL,
+  rareClassLevel,
+  type ImbalanceTruth,
+} from '../../../core/techniques/tasks/imbalance';
 import type { Criterion, PlantedData, Problem, TabularData } from '../../../core/techniques/types';
 import { answerRows, byName, gradeFiles, plantWith, synthetic, tempDir, type SyntheticOptions } from './fixtures';
 
@@ -31,6 +42,13 @@ const IMBALANCE_DATA: SyntheticOptions = {
 function syntheticData(problem: Extract<Problem, 'binary' | 'multiclass'>): TabularData {
   return synthetic({ ...IMBALANCE_DATA, problem });
 }
+
+/** Six classes cut from a noisy signal: the narrow middle bands overlap, the two ends do not. */
+const OVERLAPPING_DATA: SyntheticOptions = {
+  ...IMBALANCE_DATA,
+  problem: 'multiclass',
+  target: { multiclass: { weights: [1, 1], noise: 6, cuts: [9, 10.5, 12, 13.5, 15], labels: ['a', 'b', 'c', 'd', 'e', 'f'] } },
+};
 
 const shareOf = (labels: string[], cls: string) => labels.filter((y) => y === cls).length / labels.length;
 
@@ -95,20 +113,40 @@ describe('imbalance plant', () => {
     expect(planted.facts).toBeUndefined();
   });
 
-  it('on several classes, makes a seeded class clearly the rarest', () => {
+  it("on several classes, makes a seeded class clearly the rarest, at binary's ratio to the largest other class", () => {
     const multi = syntheticData('multiclass');
-    const chosen = new Set<string>();
     for (let seed = 1; seed <= 12; seed += 1) {
       const p = plantWith(imbalance, multi, seed);
       const ys = column(p.train, 'y');
       const cls = p.truth.minority_class;
-      chosen.add(cls);
       expect(p.truth.minority_fraction).toBeCloseTo(shareOf(ys, cls), 12);
-      for (const l of multi.labels.filter((l) => l !== cls))
-        expect(shareOf(ys, l)).toBeGreaterThanOrEqual(3 * p.truth.minority_fraction - 1e-12);
+      const others = multi.labels.filter((l) => l !== cls).map((l) => ys.filter((y) => y === l).length);
+      for (const size of others) expect(size).toBeGreaterThanOrEqual(3 * p.truth.minority_train_rows);
+      const f = p.truth.drawn_fraction;
+      const ratio = Math.round((f * Math.max(...others)) / (1 - f));
+      expect(p.truth.minority_train_rows).toBe(Math.max(1, Math.min(ratio, Math.floor(Math.min(...others) / 3))));
       expect(p.truth.minority_fraction).toBeLessThanOrEqual(FRACTION_MAX + 0.002);
     }
-    expect(chosen.size).toBeGreaterThan(1);
+  });
+
+  it('draws a multiclass minority only among the classes that overlap others', () => {
+    const multi = synthetic(OVERLAPPING_DATA);
+    const recall = nearestCentroidRecall(multi)!;
+    const overlapping = multi.labels.filter((c) => recall.get(c)! < OVERLAP_RECALL);
+    // The fixture is what the test needs: some classes overlap, some are well separated.
+    expect(overlapping.length).toBeGreaterThan(1);
+    expect(overlapping.length).toBeLessThan(multi.labels.length);
+    const chosen = new Set<string>();
+    for (let seed = 1; seed <= 20; seed += 1) chosen.add(plantWith(imbalance, multi, seed).truth.minority_class);
+    expect([...chosen].sort()).toEqual([...overlapping].sort());
+  });
+
+  it('falls back to the class recalled worst when every class is well separated', () => {
+    const multi = syntheticData('multiclass');
+    const recall = nearestCentroidRecall(multi)!;
+    expect([...recall.values()].every((r) => r >= OVERLAP_RECALL)).toBe(true);
+    const worst = [...recall.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+    for (let seed = 1; seed <= 5; seed += 1) expect(plantWith(imbalance, multi, seed).truth.minority_class).toBe(worst);
   });
 });
 
@@ -176,5 +214,87 @@ describe('imbalance grade', () => {
     expect(totalScore(criteria)).toBe(0.6);
     const noClass = await grade(truthRows(), { minority_fraction: 0.03 });
     expect(byName(noClass, 'minority_class').detail).toMatch(/minority_class/);
+  });
+});
+
+describe('imbalance prediction criteria on a class cut to a few rows', () => {
+  const labels = ['a', 'b', 'c'];
+  // 10 rows per class; the minority 'a' recalled on 7 of 10, the others on 8 of 10.
+  const truth = labels.flatMap((c) => Array.from({ length: 10 }, () => c));
+  const predicted = truth.map((c, i) => (i % 10 < (c === 'a' ? 7 : 8) ? c : labels[(labels.indexOf(c) + 1) % 3]!));
+  const check = (ceiling?: Ceiling) => ({
+    valid: true as const,
+    predicted,
+    values: new Float64Array(0),
+    truth: {
+      problem: 'multiclass' as const,
+      ids: truth.map((_, i) => String(i)),
+      labels: truth,
+      values: new Float64Array(0),
+      classes: labels,
+      ceiling,
+    },
+  });
+  const level = (minority_recall: number): RareClassLevel => ({
+    rows: 34,
+    draws: 3,
+    minority_recall,
+    value: 0.7,
+    score: 0.55,
+    model: 'random forest',
+  });
+  const ceiling = (a: RareClassLevel): Ceiling => ({
+    metric: 'balanced_accuracy',
+    value: 0.9,
+    score: 0.85,
+    model: 'gradient boosting',
+    source_checksum: 'x',
+    rare_class: { fraction: FRACTION_MIN, classes: { a } },
+  });
+  const at08 = (0.7 - 1 / 3) / (RECALL_FULL - 1 / 3);
+
+  it('gives the minority recall full credit at what prior-corrected models attain with the class cut, when below 0.8', () => {
+    const c = minorityRecallCriterion(check(ceiling(level(0.7))), 'a', 0.3, rareClassLevel(ceiling(level(0.7)), 'a'));
+    expect(c.score).toBe(1);
+    expect(c.detail).toMatch(/full at 0\.7: what a random forest attains on 34 train rows of class a, prior-corrected/);
+    const at075 = ceiling(level(0.75));
+    expect(minorityRecallCriterion(check(at075), 'a', 0.3, rareClassLevel(at075, 'a')).score).toBeCloseTo(
+      (0.7 - 1 / 3) / (0.75 - 1 / 3),
+      9,
+    );
+  });
+
+  it('keeps full credit at 0.8 when the level is higher, at chance, or missing for the class', () => {
+    const high = ceiling(level(0.95));
+    expect(minorityRecallCriterion(check(high), 'a', 0.3, rareClassLevel(high, 'a')).score).toBeCloseTo(at08, 9);
+    const low = ceiling(level(0.3));
+    expect(minorityRecallCriterion(check(low), 'a', 0.3, rareClassLevel(low, 'a')).score).toBeCloseTo(at08, 9);
+    expect(rareClassLevel(high, 'b')).toBeUndefined();
+    expect(rareClassLevel(high, 'constructor')).toBeUndefined();
+    expect(rareClassLevel(undefined, 'a')).toBeUndefined();
+    expect(minorityRecallCriterion(check(), 'a', 0.3).score).toBeCloseTo(at08, 9);
+  });
+
+  it("ends the predictions scale at the cut class's balanced accuracy when that is below the ceiling", () => {
+    const gradeWith = (c: Ceiling) =>
+      imbalance.grade({
+        truth: { ...planted.truth, minority_class: 'a' },
+        analysis: undefined,
+        analysisProblem: 'none written',
+        predictions: check(c),
+        submissionDir: '/nonexistent',
+        test: planted.test,
+        problem: 'multiclass',
+        labels,
+      }) as Criterion[];
+    // Balanced accuracy 23/30 = 0.7667: 0.65 on the predictions scale, full credit at 0.55 here.
+    const cut = byName(gradeWith(ceiling(level(0.7))), 'predictions');
+    expect(cut.score).toBe(1);
+    expect(cut.detail).toMatch(/full credit at 0\.55 \(balanced_accuracy 0\.7, a random forest on 34 train rows of class a/);
+    // A cut level above the untouched data's is no ceiling: the untouched one stays.
+    const untouched = byName(gradeWith({ ...ceiling(level(0.7)), score: 0.5, value: 0.67 }), 'predictions');
+    expect(untouched.detail).toMatch(/on the untouched data/);
+    const other = byName(gradeWith({ ...ceiling(level(0.7)), rare_class: { fraction: FRACTION_MIN, classes: {} } }), 'predictions');
+    expect(other.score).toBeCloseTo(0.65 / 0.85, 9);
   });
 });
